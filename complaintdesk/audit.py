@@ -1,0 +1,43 @@
+"""Audit events: written in the same transaction as the change they record."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import Session, select
+
+from .models import AuditEvent
+
+
+def record(session: Session, *, at, actor: str, action: str, complaint_id: int | None = None,
+           field: str | None = None, before: Any = None, after: Any = None,
+           detail: dict | None = None) -> AuditEvent:
+    """Append one audit event to the current transaction."""
+    event = AuditEvent(
+        at=at, actor=actor, complaint_id=complaint_id, action=action, field=field,
+        before=None if before is None else str(before),
+        after=None if after is None else str(after),
+        detail=None if detail is None else json.dumps(detail, ensure_ascii=False, default=str),
+    )
+    session.add(event)
+    return event
+
+
+def timeline(session: Session, complaint_id: int) -> list[AuditEvent]:
+    return list(session.exec(
+        select(AuditEvent).where(AuditEvent.complaint_id == complaint_id).order_by(AuditEvent.id)
+    ))
+
+
+ACTION_LABELS = {
+    "complaint.registered": "登记投诉",
+    "staff.bootstrap": "首位用户成为管理员",
+    "staff.added": "添加员工",
+    "staff.disabled": "停用员工",
+    "customer.updated": "更新客户资料",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)

@@ -1,0 +1,187 @@
+"""Registering complaints and reading them back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text as sql
+from sqlmodel import Session, func, select
+
+from . import audit
+from .config import deadlines_for
+from .desk import Desk
+from .enums import Priority, Role, Status
+from .errors import NotFound, ValidationFailed
+from .models import AuditEvent, Complaint, Customer, DailyCounter
+from .staffing import require
+from .text import normalize_contact
+from .validation import ComplaintDraft, validate_complaint
+
+REGISTER_ROLES = {Role.COUNTER, Role.SUPERVISOR, Role.ADMIN}
+NUMBER_PREFIX = "TS"
+
+
+def format_number(day: str, seq: int) -> str:
+    """``TS-20261123-0007``; the sequence widens past 9999 rather than wrapping."""
+    return f"{NUMBER_PREFIX}-{day}-{seq:04d}"
+
+
+def next_number(session: Session, day: str) -> str:
+    """Issue the next 受理编号 of ``day`` inside the caller's IMMEDIATE transaction.
+
+    The counter row is only ever incremented, so a number is never reused, and
+    the write lock taken by BEGIN IMMEDIATE serialises concurrent registrations.
+    """
+    session.exec(sql(
+        "INSERT INTO daily_counter(day, last) VALUES (:day, 1) "
+        "ON CONFLICT(day) DO UPDATE SET last = last + 1"
+    ).bindparams(day=day))
+    seq = session.exec(select(DailyCounter.last).where(DailyCounter.day == day)).one()
+    return format_number(day, seq)
+
+
+def _find_or_create_customer(session: Session, draft: ComplaintDraft, now: datetime) -> Customer:
+    key = normalize_contact(draft.contact)
+    customer = session.exec(select(Customer).where(Customer.contact_key == key)).first()
+    if customer is None:
+        customer = Customer(name=draft.customer_name, address=draft.address,
+                            contact=draft.contact, contact_key=key, created_at=now)
+        session.add(customer)
+        session.flush()
+    return customer
+
+
+def register_complaint(desk: Desk, actor: str, data: Mapping[str, object]) -> Complaint:
+    """Register a complaint from a 《客户投诉记录单》.
+
+    Validates, issues the 受理编号, sets deadlines from the priority, links the
+    customer by contact, and writes the audit event, all in one transaction.
+
+    Raises:
+        ValidationFailed: with field → message for every bad field.
+        PermissionDenied: the actor may not register complaints.
+    """
+    now = desk.now()
+    draft, errors = validate_complaint(data, now=now, zone=desk.config.timezone)
+    if draft is None:
+        raise ValidationFailed(errors)
+    return register_draft(desk, actor, draft)
+
+
+def register_draft(desk: Desk, actor: str, draft: ComplaintDraft) -> Complaint:
+    now_utc = desk.now_utc()
+    first_due, resolution_due = deadlines_for(draft.priority, draft.received_at, desk.config)
+    day = draft.received_at.astimezone(desk.config.timezone).strftime("%Y%m%d")
+    with desk.store.write() as session:
+        require(session, actor, REGISTER_ROLES, "登记投诉")
+        customer = _find_or_create_customer(session, draft, now_utc)
+        complaint = Complaint(
+            number=next_number(session, day),
+            customer_id=customer.id,
+            customer_name=draft.customer_name,
+            address=draft.address,
+            contact=draft.contact,
+            channel=draft.channel.value,
+            received_at=draft.received_at,
+            event=draft.event,
+            demand=draft.demand,
+            category=draft.category.value,
+            priority=draft.priority.value,
+            priority_rank=draft.priority.rank,
+            product=draft.product,
+            quantity=draft.quantity,
+            status=Status.REGISTERED.value,
+            received_by=actor,
+            first_response_due=first_due,
+            resolution_due=resolution_due,
+            escalated=draft.priority is Priority.MAJOR,
+            created_at=now_utc,
+            updated_at=now_utc,
+        )
+        session.add(complaint)
+        session.flush()
+        audit.record(session, at=now_utc, actor=actor, action="complaint.registered",
+                     complaint_id=complaint.id, after=complaint.number,
+                     detail={"priority": complaint.priority, "channel": complaint.channel,
+                             "escalated": complaint.escalated})
+        return complaint
+
+
+# ----------------------------------------------------------------- reading
+
+@dataclass(frozen=True)
+class ComplaintRecord:
+    """A complaint with its audit timeline, detached from the session."""
+
+    complaint: Complaint
+    timeline: list[AuditEvent]
+    receiver_name: str
+
+
+def get_complaint(desk: Desk, number: str) -> ComplaintRecord:
+    from .models import Staff
+
+    with desk.store.read() as session:
+        complaint = session.exec(select(Complaint).where(Complaint.number == number.strip())).first()
+        if complaint is None:
+            raise NotFound(f"没有受理编号为 {number} 的投诉")
+        receiver = session.get(Staff, complaint.received_by)
+        return ComplaintRecord(complaint, audit.timeline(session, complaint.id),
+                               receiver.name if receiver else complaint.received_by)
+
+
+def count_complaints(desk: Desk) -> int:
+    with desk.store.read() as session:
+        return session.exec(select(func.count()).select_from(Complaint)).one()
+
+
+def list_complaints(desk: Desk, offset: int = 0, limit: int = 100) -> list[Complaint]:
+    """Newest first."""
+    with desk.store.read() as session:
+        return list(session.exec(
+            select(Complaint).order_by(Complaint.received_at.desc(), Complaint.id.desc())
+            .offset(offset).limit(limit)
+        ))
+
+
+def customer_history(desk: Desk, contact: str, limit: int = 20) -> tuple[int, list[Complaint]]:
+    """The customer's earlier complaints (newest first) and how many there are in all."""
+    key = normalize_contact(contact)
+    if not key:
+        return 0, []
+    with desk.store.read() as session:
+        customer = session.exec(select(Customer).where(Customer.contact_key == key)).first()
+        if customer is None:
+            return 0, []
+        total = session.exec(select(func.count()).select_from(Complaint)
+                             .where(Complaint.customer_id == customer.id)).one()
+        rows = list(session.exec(
+            select(Complaint).where(Complaint.customer_id == customer.id)
+            .order_by(Complaint.received_at.desc()).limit(limit)
+        ))
+        return total, rows
+
+
+def last_channel(desk: Desk, actor: str) -> str | None:
+    """The channel of the actor's last registered complaint: the form's default."""
+    with desk.store.read() as session:
+        return session.exec(
+            select(Complaint.channel).where(Complaint.received_by == actor)
+            .order_by(Complaint.id.desc()).limit(1)
+        ).first()
+
+
+def iter_complaints(desk: Desk, batch: int = 1000):
+    """Every complaint in number order, fetched in short read sessions by keyset."""
+    last_id = 0
+    while True:
+        with desk.store.read() as session:
+            rows = list(session.exec(
+                select(Complaint).where(Complaint.id > last_id).order_by(Complaint.id).limit(batch)
+            ))
+        if not rows:
+            return
+        yield from rows
+        last_id = rows[-1].id

@@ -1,0 +1,155 @@
+"""Desk configuration read from a TOML file an admin can edit."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+
+from dateutil import tz
+from dateutil.relativedelta import relativedelta
+
+from .enums import Priority
+from .errors import DomainError
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_CONFIG_PATH = DATA_DIR / "config.toml"
+DEFAULT_DB_PATH = DATA_DIR / "complaintdesk.db"
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """Time limits of one priority, as relative deltas for dateutil."""
+
+    first_response: relativedelta
+    resolution: relativedelta
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: str
+
+
+_DEFAULT_LIMITS = {
+    Priority.URGENT: TimeLimit(relativedelta(hours=2), relativedelta(hours=24)),
+    Priority.MAJOR: TimeLimit(relativedelta(hours=24), relativedelta(days=3)),
+    Priority.GENERAL: TimeLimit(relativedelta(hours=48), relativedelta(days=7)),
+}
+
+_DEFAULT_DEPARTMENTS = (
+    Department("production", "生产部"),
+    Department("quality", "质量管理部"),
+    Department("rnd", "技术研发部"),
+    Department("marketing", "市场营销部"),
+    Department("service", "客户服务部"),
+)
+
+
+@dataclass(frozen=True)
+class DeskConfig:
+    limits: dict[Priority, TimeLimit] = field(default_factory=lambda: dict(_DEFAULT_LIMITS))
+    departments: tuple[Department, ...] = _DEFAULT_DEPARTMENTS
+    at_risk_fraction: float = 0.75
+    timezone_name: str = ""
+
+    @property
+    def timezone(self) -> tzinfo:
+        """The desk's time zone: the configured one, else the system's."""
+        if self.timezone_name:
+            zone = tz.gettz(self.timezone_name)
+            if zone is not None:
+                return zone
+        return tz.tzlocal()
+
+    def local_now(self) -> datetime:
+        return datetime.now(self.timezone)
+
+    def department_name(self, code: str | None) -> str:
+        for dept in self.departments:
+            if dept.code == code:
+                return dept.name
+        return code or ""
+
+
+def _delta(section: dict, prefix: str, where: str) -> relativedelta:
+    hours = section.get(f"{prefix}_hours")
+    days = section.get(f"{prefix}_days")
+    if hours is None and days is None:
+        raise DomainError(f"配置错误：{where} 缺少 {prefix}_hours 或 {prefix}_days")
+    for value in (hours, days):
+        if value is not None and (not isinstance(value, (int, float)) or value <= 0):
+            raise DomainError(f"配置错误：{where} 的 {prefix} 必须是正数")
+    return relativedelta(days=int(days or 0), hours=float(hours or 0))
+
+
+def load_config(path: Path | None = None) -> DeskConfig:
+    """Read the desk configuration.
+
+    The path is ``path``, else ``$COMPLAINTDESK_CONFIG``, else ``data/config.toml``.
+    A missing default file gives the built-in defaults; a broken file raises
+    DomainError naming the problem, so the admin can fix it.
+    """
+    if path is None:
+        env = os.environ.get("COMPLAINTDESK_CONFIG")
+        path = Path(env) if env else DEFAULT_CONFIG_PATH
+        if not env and not path.exists():
+            return DeskConfig()
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DomainError(f"找不到配置文件：{path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DomainError(f"无法读取配置文件 {path}：{exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DomainError(f"配置文件 {path} 格式错误：{exc}") from None
+
+    limits = dict(_DEFAULT_LIMITS)
+    for code, section in (raw.get("deadlines") or {}).items():
+        try:
+            priority = Priority.parse(code)
+        except ValueError:
+            raise DomainError(f"配置错误：未知的优先级 deadlines.{code}") from None
+        where = f"deadlines.{code}"
+        limits[priority] = TimeLimit(
+            _delta(section, "first_response", where), _delta(section, "resolution", where)
+        )
+
+    departments = _DEFAULT_DEPARTMENTS
+    if "departments" in raw:
+        try:
+            departments = tuple(Department(str(d["code"]), str(d["name"])) for d in raw["departments"])
+        except (KeyError, TypeError):
+            raise DomainError("配置错误：每个 [[departments]] 需要 code 和 name") from None
+        if not departments:
+            raise DomainError("配置错误：至少需要一个部门")
+
+    fraction = (raw.get("queue") or {}).get("at_risk_fraction", 0.75)
+    if not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
+        raise DomainError("配置错误：queue.at_risk_fraction 必须在 0 与 1 之间")
+
+    tz_name = str(raw.get("timezone") or "")
+    if tz_name and tz.gettz(tz_name) is None:
+        raise DomainError(f"配置错误：未知的时区 {tz_name}")
+
+    return DeskConfig(limits, departments, float(fraction), tz_name)
+
+
+def deadlines_for(priority: Priority, received_at: datetime, config: DeskConfig) -> tuple[datetime, datetime]:
+    """First-response and resolution deadlines counted from the receiving time."""
+    limit = config.limits[priority]
+    return received_at + limit.first_response, received_at + limit.resolution
+
+
+__all__ = [
+    "DATA_DIR",
+    "DEFAULT_CONFIG_PATH",
+    "DEFAULT_DB_PATH",
+    "DeskConfig",
+    "Department",
+    "TimeLimit",
+    "deadlines_for",
+    "load_config",
+]

@@ -1,0 +1,83 @@
+"""Enumerations of the complaint process with their printed Chinese labels.
+
+Codes are English and stable (they appear in intake, export and the database);
+labels are what the forms in process.md print.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class LabelledEnum(str, Enum):
+    """A string enum whose members carry the Chinese label of the paper form."""
+
+    label: str
+
+    def __new__(cls, code: str, label: str) -> "LabelledEnum":
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.label = label
+        return member
+
+    @classmethod
+    def parse(cls, value: object) -> "LabelledEnum":
+        """Accept the English code (any case) or the Chinese label.
+
+        Raises:
+            ValueError: naming the accepted values.
+        """
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, str):
+            text = value.strip()
+            for member in cls:
+                if text.lower() == member.value or text == member.label:
+                    return member
+        accepted = ", ".join(f"{m.value}/{m.label}" for m in cls)
+        raise ValueError(f"取值无效（可用：{accepted}）")
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.value, m.label) for m in cls]
+
+
+class Channel(LabelledEnum):
+    PHONE = ("phone", "电话")
+    EMAIL = ("email", "电邮")
+    ONSITE = ("onsite", "现场")
+    WEB = ("web", "网站")
+    WECHAT = ("wechat", "微信")
+    APP = ("app", "APP")
+    OTHER = ("other", "其他")
+
+
+class Category(LabelledEnum):
+    SERVICE = ("service", "服务质量")
+    PRODUCT = ("product", "产品问题")
+    PRICE = ("price", "价格争议")
+    OTHER = ("other", "其他")
+
+
+class Priority(LabelledEnum):
+    URGENT = ("urgent", "紧急")
+    MAJOR = ("major", "重大")
+    GENERAL = ("general", "一般")
+
+    @property
+    def rank(self) -> int:
+        """Sort key: urgent first."""
+        return {"urgent": 0, "major": 1, "general": 2}[self.value]
+
+
+class Role(LabelledEnum):
+    COUNTER = ("counter", "客服专员")
+    HANDLER = ("handler", "投诉处理专员")
+    SUPERVISOR = ("supervisor", "客服主管")
+    ADMIN = ("admin", "管理员")
+
+
+class Status(LabelledEnum):
+    """Complaint status codes. The handling workflow adds its states later."""
+
+    REGISTERED = ("registered", "已登记")

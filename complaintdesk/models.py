@@ -1,0 +1,91 @@
+"""SQLModel tables. The DDL that creates them lives in ``schema.py``.
+
+Times are aware datetimes, stored as UTC (sqlmodel's UTCDateTime) and read
+back as UTC; the desk's time zone is applied for display and calendar periods.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlmodel import Field, SQLModel
+
+
+class Staff(SQLModel, table=True):
+    __tablename__ = "staff"
+
+    login: str = Field(primary_key=True)
+    name: str
+    role: str
+    department: Optional[str] = None
+    active: bool = True
+    created_at: datetime
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customer"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str
+    address: str = ""
+    contact: str
+    contact_key: str = Field(unique=True)
+    created_at: datetime
+
+
+class Complaint(SQLModel, table=True):
+    """One 《客户投诉记录单》 and the complaint's current state."""
+
+    __tablename__ = "complaint"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    number: str = Field(unique=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    customer_name: str
+    address: str = ""
+    contact: str
+    channel: str
+    received_at: datetime
+    event: str
+    demand: str
+    category: str
+    priority: str
+    priority_rank: int
+    product: str = ""
+    quantity: Optional[int] = None
+    status: str
+    received_by: str = Field(foreign_key="staff.login")
+    first_response_due: datetime
+    resolution_due: datetime
+    escalated: bool = False
+    department: Optional[str] = None
+    handler: Optional[str] = None
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_event"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime
+    actor: str
+    complaint_id: Optional[int] = Field(default=None, foreign_key="complaint.id")
+    action: str
+    field: Optional[str] = None
+    before: Optional[str] = None
+    after: Optional[str] = None
+    detail: Optional[str] = None
+
+
+class DailyCounter(SQLModel, table=True):
+    """Last sequence number issued per local day, so numbers are never reused."""
+
+    __tablename__ = "daily_counter"
+
+    day: str = Field(primary_key=True)
+    last: int = 0

@@ -1,0 +1,81 @@
+"""Versioned schema: explicit DDL per version, applied in order.
+
+The version lives in ``PRAGMA user_version``. A new release adds a step to
+``MIGRATIONS``; an existing file is upgraded in place in one transaction. A
+file from a newer release is refused rather than misread.
+"""
+
+from __future__ import annotations
+
+V1 = """
+CREATE TABLE staff (
+    login       TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    role        TEXT NOT NULL CHECK (role IN ('counter','handler','supervisor','admin')),
+    department  TEXT,
+    active      BOOLEAN NOT NULL DEFAULT 1,
+    created_at  DATETIME NOT NULL
+);
+CREATE TABLE customer (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,
+    address     TEXT NOT NULL DEFAULT '',
+    contact     TEXT NOT NULL,
+    contact_key TEXT NOT NULL UNIQUE,
+    created_at  DATETIME NOT NULL
+);
+CREATE TABLE complaint (
+    id                  INTEGER PRIMARY KEY,
+    number              TEXT NOT NULL UNIQUE,
+    customer_id         INTEGER NOT NULL REFERENCES customer(id),
+    customer_name       TEXT NOT NULL,
+    address             TEXT NOT NULL DEFAULT '',
+    contact             TEXT NOT NULL,
+    channel             TEXT NOT NULL,
+    received_at         DATETIME NOT NULL,
+    event               TEXT NOT NULL,
+    demand              TEXT NOT NULL,
+    category            TEXT NOT NULL,
+    priority            TEXT NOT NULL CHECK (priority IN ('urgent','major','general')),
+    priority_rank       INTEGER NOT NULL,
+    product             TEXT NOT NULL DEFAULT '',
+    quantity            INTEGER CHECK (quantity IS NULL OR quantity >= 0),
+    status              TEXT NOT NULL,
+    received_by         TEXT NOT NULL REFERENCES staff(login),
+    first_response_due  DATETIME NOT NULL,
+    resolution_due      DATETIME NOT NULL,
+    escalated           BOOLEAN NOT NULL DEFAULT 0,
+    department          TEXT,
+    handler             TEXT REFERENCES staff(login),
+    created_at          DATETIME NOT NULL,
+    updated_at          DATETIME NOT NULL,
+    version             INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX ix_complaint_customer ON complaint(customer_id, received_at);
+CREATE INDEX ix_complaint_received ON complaint(received_at);
+CREATE INDEX ix_complaint_queue ON complaint(status, priority_rank, resolution_due);
+CREATE TABLE audit_event (
+    id            INTEGER PRIMARY KEY,
+    at            DATETIME NOT NULL,
+    actor         TEXT NOT NULL,
+    complaint_id  INTEGER REFERENCES complaint(id),
+    action        TEXT NOT NULL,
+    field         TEXT,
+    before        TEXT,
+    after         TEXT,
+    detail        TEXT
+);
+CREATE INDEX ix_audit_complaint ON audit_event(complaint_id, id);
+CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TABLE daily_counter (
+    day   TEXT PRIMARY KEY,
+    last  INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+# MIGRATIONS[n] takes a file from version n-1 to version n.
+MIGRATIONS: dict[int, str] = {1: V1}
+SCHEMA_VERSION = max(MIGRATIONS)

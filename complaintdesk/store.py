@@ -1,0 +1,181 @@
+"""The SQLite store shared by every console and CLI on the box.
+
+Why each setting (see conventions.md): WAL lets readers work while one writer
+commits; ``synchronous=FULL`` keeps a commit the user saw as saved across a power
+loss; writes start with ``BEGIN IMMEDIATE`` so a read-then-write transaction
+never dies with "database is locked" under contention; reads stay deferred so an
+idle reader never blocks the office; sessions are short.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import QueuePool
+from sqlmodel import Session, create_engine
+
+from .config import DEFAULT_DB_PATH
+from .errors import StoreError
+from .schema import MIGRATIONS, SCHEMA_VERSION
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def resolve_db_path(cli_value: str | None) -> Path:
+    """``--db PATH``, else ``$COMPLAINTDESK_DB``, else ``data/complaintdesk.db``."""
+    if cli_value:
+        return Path(cli_value).expanduser()
+    env = os.environ.get("COMPLAINTDESK_DB")
+    if env:
+        return Path(env).expanduser()
+    return DEFAULT_DB_PATH
+
+
+def _check_path(path: Path) -> None:
+    """Refuse paths SQLite would fail on later, with a message that says why."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise StoreError(f"数据库路径是一个目录，不是文件：{path}")
+    if not parent.is_dir():
+        raise StoreError(f"数据库所在目录不存在：{parent}（请先创建该目录，或用 --db 指定其他路径）")
+    if path.exists():
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise StoreError(f"没有读写数据库文件的权限：{path}（请管理员检查文件的组和权限）")
+    # WAL needs to create the -wal and -shm files next to the database.
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise StoreError(f"没有在数据库目录中写文件的权限：{parent}（WAL 模式需要在此目录创建 -wal/-shm 文件）")
+
+
+def make_engine(path: Path) -> Engine:
+    """Build an engine for ``path``. Never called at import time."""
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        poolclass=QueuePool,
+        pool_size=4,
+        max_overflow=4,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (the documented recipe).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = FULL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+class Store:
+    """The database file: short read sessions and short immediate write sessions."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.engine = make_engine(self.path)
+        self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A deferred read transaction, closed on exit."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                with session.begin():
+                    yield session
+        except OperationalError as exc:
+            raise StoreError(f"读取数据库失败：{exc.orig}") from exc
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back on error."""
+        try:
+            with Session(self._writer, expire_on_commit=False) as session:
+                with session.begin():
+                    yield session
+        except OperationalError as exc:
+            raise StoreError(f"写入数据库失败：{exc.orig}（数据未保存，可重试）") from exc
+
+    def raw_connection(self) -> sqlite3.Connection:
+        """A plain sqlite3 connection in autocommit mode, for change detection."""
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
+                               isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _migrate(store: Store) -> None:
+    with store.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
+        with conn.begin():
+            version = conn.exec_driver_sql("PRAGMA user_version").scalar() or 0
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"数据库 {store.path} 来自更新的 complaintdesk 版本（结构版本 {version}，"
+                    f"本程序支持到 {SCHEMA_VERSION}）：请升级 complaintdesk 后再打开"
+                )
+            if version == 0:
+                tables = conn.exec_driver_sql(
+                    "SELECT count(*) FROM sqlite_master WHERE type='table'"
+                ).scalar()
+                if tables:
+                    raise StoreError(f"{store.path} 不是 complaintdesk 数据库（其中已有其他表）")
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                raw = conn.connection.driver_connection
+                for statement in _split_sql(MIGRATIONS[step]):
+                    raw.execute(statement)
+                conn.exec_driver_sql(f"PRAGMA user_version = {step}")
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a DDL script into statements, keeping trigger bodies whole."""
+    statements, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                statements.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        statements.append(buf.strip())
+    return statements
+
+
+def open_store(path: Path) -> Store:
+    """Open (creating or upgrading) the database at ``path``.
+
+    Raises:
+        StoreError: the path cannot be used, the file is not a complaintdesk
+            database, or it comes from a newer release.
+    """
+    path = Path(path)
+    _check_path(path)
+    store = Store(path)
+    try:
+        _migrate(store)
+    except StoreError:
+        store.dispose()
+        raise
+    except (DBAPIError, sqlite3.Error) as exc:
+        store.dispose()
+        orig = getattr(exc, "orig", exc)
+        if "not a database" in str(orig) or "malformed" in str(orig):
+            raise StoreError(f"{path} 不是 SQLite 数据库文件，或文件已损坏") from None
+        raise StoreError(f"无法打开数据库 {path}：{orig}") from None
+    return store

@@ -1,0 +1,64 @@
+"""Untrusted text: cleaning at the core's boundary and terminal-safe helpers.
+
+Customer texts may carry terminal escapes (ESC, OSC 52 clipboard writes), C1
+controls or bidi overrides that reorder what staff read. They are removed
+before anything is stored; everything else is kept exactly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# C0 controls except TAB (0x09) and LF (0x0A), DEL, C1 controls, and the bidi
+# embedding/override/isolate characters.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def clean_text(value: str) -> str:
+    """Remove control characters (but newline and tab) and bidi overrides.
+
+    CR LF and lone CR become LF so that a text pasted from Windows keeps its
+    line breaks.
+    """
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _UNSAFE.sub("", value)
+
+
+def clean_line(value: str) -> str:
+    """Clean a one-line field: like clean_text, and newlines/tabs become spaces."""
+    return clean_text(value).replace("\n", " ").replace("\t", " ").strip()
+
+
+def display_width(value: str) -> int:
+    """Terminal cell width: wide (CJK) characters take two cells."""
+    width = 0
+    for char in value:
+        if unicodedata.combining(char):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def normalize_contact(value: str) -> str:
+    """A contact as it is matched: lower case, no spaces, dashes or brackets.
+
+    ``138-1234-5678`` and ``138 1234 5678`` are the same customer.
+    """
+    return re.sub(r"[\s\-()（）]", "", value).lower()
+
+
+def mask_contact(value: str) -> str:
+    """Mask a contact for lists: ``138****5678``, ``l***@example.com``."""
+    value = value.strip()
+    if "@" in value:
+        local, _, domain = value.partition("@")
+        return (local[:1] + "***@" + domain) if local else "***@" + domain
+    digits = re.sub(r"\D", "", value)
+    if len(digits) >= 7:
+        return digits[:3] + "****" + digits[-4:]
+    if len(value) <= 2:
+        return "*" * len(value)
+    return value[:1] + "*" * (len(value) - 2) + value[-1:]
