@@ -185,3 +185,16 @@ def iter_complaints(desk: Desk, batch: int = 1000):
             return
         yield from rows
         last_id = rows[-1].id
+
+
+def position_of(desk: Desk, number: str) -> int | None:
+    """Index of a complaint in the newest-first list, or None if unknown."""
+    with desk.store.read() as session:
+        target = session.exec(select(Complaint).where(Complaint.number == number)).first()
+        if target is None:
+            return None
+        newer = session.exec(select(func.count()).select_from(Complaint).where(
+            (Complaint.received_at > target.received_at)
+            | ((Complaint.received_at == target.received_at) & (Complaint.id > target.id))
+        )).one()
+        return newer

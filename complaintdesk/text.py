@@ -42,6 +42,11 @@ def display_width(value: str) -> int:
     return width
 
 
+def pad(value: str, width: int) -> str:
+    """Pad with spaces to ``width`` terminal cells (CJK-aware)."""
+    return value + " " * max(width - display_width(value), 0)
+
+
 def normalize_contact(value: str) -> str:
     """A contact as it is matched: lower case, no spaces, dashes or brackets.
 

@@ -6,6 +6,7 @@ label each maps to, so every message can name the field as staff see it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -77,7 +78,7 @@ def parse_quantity(value: object) -> int | None:
         number = value
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
-    elif isinstance(value, str) and value.strip().isascii() and value.strip().lstrip("+").isdigit():
+    elif isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", value.strip()):
         number = int(value.strip())
     else:
         raise ValueError("必须是不小于 0 的整数，例如 3")

@@ -1,0 +1,33 @@
+"""Time left to a deadline, described the same way on every screen and in the CLI."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def span(minutes: int) -> str:
+    """``2天3小时``, ``5小时10分``, ``40分``."""
+    days, rest = divmod(max(minutes, 0), 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}小时"
+    if hours:
+        return f"{hours}小时{mins}分"
+    return f"{mins}分"
+
+
+def minutes_left(due: datetime, now: datetime) -> int:
+    return int((due - now).total_seconds() // 60)
+
+
+def time_left(due: datetime, now: datetime) -> str:
+    """``剩余 5小时10分`` or ``超时 2天3小时``."""
+    minutes = minutes_left(due, now)
+    return f"超时 {span(-minutes)}" if minutes < 0 else f"剩余 {span(minutes)}"
+
+
+def describe_due(due: datetime, now: datetime) -> str:
+    """``2026-11-24 10:00（剩余 5小时10分）`` in ``due``'s own time zone."""
+    return f"{due.strftime(TIME_FORMAT)}（{time_left(due, now)}）"

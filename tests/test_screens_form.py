@@ -1,0 +1,204 @@
+"""Pilot tests: registering a complaint on the 《客户投诉记录单》 with the keyboard."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Label, TextArea
+
+from complaintdesk import staffing
+from complaintdesk.complaints import count_complaints, get_complaint, list_complaints
+from screens.choice_bar import ChoiceBar
+from screens.dialogs import ConfirmDialog, SavedDialog
+from screens.queue import QueueScreen
+from screens.record_form import RecordFormScreen
+from screens.virtual_table import VirtualTable
+
+from .screen_helpers import make_app, register, settle, type_text
+
+
+async def fill_phone_complaint(pilot) -> None:  # type: ignore[no-untyped-def]
+    """The counter's path: typed text, one Tab per field, one key per picker choice."""
+    await type_text(pilot, "张三")
+    await pilot.press("tab")
+    await type_text(pilot, "上海市徐汇区漕溪北路1号")
+    await pilot.press("tab", "tab", "tab")  # 受理日期 (now), 投诉方式 (default 电话)
+    await type_text(pilot, "138 0000 1111")
+    await pilot.press("tab")
+    await type_text(pilot, "快递破损")
+    await pilot.press("tab")
+    await type_text(pilot, "退款")
+    await pilot.press("tab", "2", "tab", "1", "tab")  # 产品问题, 紧急
+    await type_text(pilot, "保温杯")
+    await pilot.press("tab")
+    await type_text(pilot, "2")
+
+
+async def test_register_with_keyboard_only(desk, counter):
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, RecordFormScreen)
+        await fill_phone_complaint(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, SavedDialog)
+        number = app.screen.number
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert app.screen.query_one(VirtualTable).cursor_key == number
+
+    record = get_complaint(desk, number)
+    c = record.complaint
+    assert (c.customer_name, c.address, c.contact) == ("张三", "上海市徐汇区漕溪北路1号", "138 0000 1111")
+    assert (c.channel, c.category, c.priority) == ("phone", "product", "urgent")
+    assert (c.event, c.demand, c.product, c.quantity) == ("快递破损", "退款", "保温杯", 2)
+    assert c.received_by == counter
+    assert desk.local(c.received_at) == desk.now()
+    assert number.startswith("TS-20261123-")
+
+
+async def test_empty_form_shows_errors_at_fields_and_saves_nothing(desk, counter):
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RecordFormScreen)
+        for name in ("customer_name", "contact", "event", "demand", "category"):
+            label = screen.query_one(f"#error-{name}", Label)
+            assert label.display, name
+            assert "必填" in str(label.render())
+        assert not screen.query_one("#error-address", Label).display
+        assert screen.focused is screen.query_one("#customer_name", Input)
+    assert count_complaints(desk) == 0
+
+
+async def test_bad_quantity_is_named_at_the_field(desk, counter):
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#quantity", Input).focus()
+        await type_text(pilot, "-1")
+        await pilot.press("tab")
+        await settle(pilot)
+        label = screen.query_one("#error-quantity", Label)
+        assert label.display
+        assert "负数" in str(label.render())
+        screen.query_one("#quantity", Input).value = "1.5"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "整数" in str(label.render())
+    assert count_complaints(desk) == 0
+
+
+async def test_escape_with_input_asks_and_keeps_the_form(desk, counter):
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await type_text(pilot, "李四")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, RecordFormScreen)
+        assert app.screen.query_one("#customer_name", Input).value == "李四"
+        # ctrl+q must not throw the form away either.
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.query_one("#customer_name", Input).value == "李四"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_escape_on_untouched_form_leaves_at_once(desk, counter):
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_known_contact_shows_history_and_fills_name(desk, counter):
+    register(desk, counter, contact="139-8888-7777", customer_name="王五商行", channel="wechat",
+             event="上次的投诉 [b]内容[/b]")
+    app = make_app(desk, counter)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#contact", Input).focus()
+        await type_text(pilot, "139 8888 7777")
+        await settle(pilot)
+        history = screen.query_one("#customer-history")
+        assert history.display
+        shown = str(history.render())
+        assert "1 件" in shown and "上次的投诉 [b]内容[/b]" in shown
+        assert screen.query_one("#customer_name", Input).value == "王五商行"
+
+
+async def test_channel_is_remembered_and_next_form_is_blank(desk, counter):
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        screen = app.screen
+        assert screen.query_one("#channel", ChoiceBar).value == "phone"
+        await type_text(pilot, "赵六")
+        await pilot.press("tab", "tab", "tab", "5", "tab")  # 微信
+        await type_text(pilot, "wx_zhao6")
+        await pilot.press("tab")
+        await type_text(pilot, "客服态度差")
+        await pilot.press("tab")
+        await type_text(pilot, "道歉")
+        await pilot.press("tab", "1")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, SavedDialog)
+        await pilot.press("n")  # register the next one
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, RecordFormScreen)
+        assert form.query_one("#customer_name", Input).value == ""
+        assert form.query_one("#event", TextArea).text == ""
+        assert form.query_one("#channel", ChoiceBar).value == "wechat"
+        assert not form.has_unsaved_input()
+    assert [c.channel for c in list_complaints(desk)] == ["wechat"]
+
+
+async def test_refused_save_keeps_the_input(desk, admin):
+    staffing.add_staff(desk, admin.login, "handler1", "质检老刘", "handler", "quality")
+    app = make_app(desk, "handler1")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await fill_phone_complaint(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, RecordFormScreen)
+        assert app.screen.query_one("#customer_name", Input).value == "张三"
+        messages = [str(n.message) for n in app._notifications]
+        assert any("只有" in m and "登记投诉" in m for m in messages), messages
+    assert count_complaints(desk) == 0
