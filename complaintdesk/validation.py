@@ -147,7 +147,7 @@ def validate_complaint(data: Mapping[str, object], *, now: datetime,
     for name, enum in (("channel", Channel), ("category", Category), ("priority", Priority)):
         raw = data.get(name)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
-            errors[name] = "必填：请选择一项"
+            errors[name] = "必填，请选择一项"
             continue
         try:
             cleaned[name] = enum.parse(raw)

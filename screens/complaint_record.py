@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
@@ -16,11 +16,8 @@ from complaintdesk.audit import action_label
 from complaintdesk.complaints import ComplaintRecord, get_complaint
 from complaintdesk.enums import Category, Channel, Priority, Status
 from complaintdesk.errors import DomainError
-from complaintdesk.text import pad
 from complaintdesk.timing import TIME_FORMAT as TIME, describe_due
 from complaintdesk.validation import FIELD_LABELS
-
-LABEL_WIDTH = 20
 
 if TYPE_CHECKING:
     from .app import ComplaintDeskApp
@@ -41,7 +38,8 @@ class ComplaintRecordScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="record-view"):
             yield Label(Content("《客户投诉记录单》"), id="record-title")
-            yield Static(Content("正在读取…"), id="record-fields")
+            with Vertical(id="record-fields"):
+                yield Static(Content("正在读取…"))
             yield Label(Content("处理记录"), classes="section-title")
             yield Static(id="record-timeline")
         yield Footer()
@@ -60,7 +58,8 @@ class ComplaintRecordScreen(Screen[None]):
             self.app.call_from_thread(self._show, record)
 
     def _failed(self, message: str) -> None:
-        self.query_one("#record-fields", Static).update(Content(message))
+        self.query_one("#record-fields", Vertical).remove_children()
+        self.query_one("#record-fields", Vertical).mount(Static(Content(message)))
 
     def _show(self, record: ComplaintRecord) -> None:
         desk = self.app.desk
@@ -85,9 +84,13 @@ class ComplaintRecordScreen(Screen[None]):
             ("首次响应期限", describe_due(desk.local(c.first_response_due), now)),
             ("处理期限", describe_due(desk.local(c.resolution_due), now)),
         ]
-        lines = [Content.from_markup("[b]$label[/b]$value", label=pad(label, LABEL_WIDTH),
-                                     value=value.replace("\n", "\n" + " " * LABEL_WIDTH)) for label, value in rows]
-        self.query_one("#record-fields", Static).update(Content("\n").join(lines))
+        fields = self.query_one("#record-fields", Vertical)
+        fields.remove_children()
+        fields.mount_all(
+            Horizontal(Label(Content(label), classes="rv-label"),
+                       Static(Content(value), classes="rv-value"), classes="rv-row")
+            for label, value in rows
+        )
         events = [
             Content.from_markup("$at  $actor  $action$change",
                                 at=desk.local(e.at).strftime(TIME), actor=e.actor,

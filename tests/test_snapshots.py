@@ -1,0 +1,149 @@
+"""Snapshot tests of every screen at 80×24 and 120×40, with hostile customer text.
+
+The clock is frozen (conftest.frozen_now), so deadlines and dates are stable.
+Open a changed SVG before accepting it (`rsvg-convert -o x.png file.svg`).
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, TextArea
+
+from .screen_helpers import make_app, register, settle
+
+SIZES = [(80, 24), (120, 40)]
+
+
+async def no_blink(pilot) -> None:  # type: ignore[no-untyped-def]
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False
+    await pilot.pause()
+
+
+@pytest.fixture
+def filled_desk(desk, counter, hostile_text):
+    """A few ordinary complaints and one whose every text is hostile."""
+    register(desk, counter, customer_name="上海申通物流有限公司", contact="021-6543-2100",
+             channel="email", category="service", priority="major", event="客服电话无人接听")
+    register(desk, counter, customer_name="李娜", contact="lina@example.com", channel="wechat",
+             category="price", priority="general", event="价格调整未通知", product="", quantity=None)
+    register(desk, counter, customer_name=hostile_text[:100], contact="[red]138-0000-0000[/red]",
+             address=hostile_text[:200], event=hostile_text, demand=hostile_text,
+             product="[@click=app.quit]杯[/]", priority="urgent")
+    return desk
+
+
+class TestQueue:
+    """The complaint list: newest first; the urgent hostile complaint at the top in the
+    error colour, its name shown literally with brackets and emoji, the contact masked."""
+
+    @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+    def test_list(self, snap_compare, filled_desk, counter, size):
+        app = make_app(filled_desk, counter)
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await settle(pilot)
+
+        assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+    def test_empty_list(self, snap_compare, desk, counter):
+        """A new database: the list says how to register the first complaint."""
+        app = make_app(desk, counter)
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await settle(pilot)
+
+        assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+class TestRecordForm:
+    """The 《客户投诉记录单》 laid out like the paper form."""
+
+    @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+    def test_blank_form(self, snap_compare, desk, counter, size):
+        """Receiving date filled with now, channel 电话 and priority 一般 chosen,
+        the receiving staff member is the signed-in counter clerk."""
+        app = make_app(desk, counter)
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await settle(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            await no_blink(pilot)
+
+        assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+    def test_errors_at_fields(self, snap_compare, desk, counter):
+        """ctrl+s on a nearly empty form: each missing field says 必填 under it and the
+        quantity says why -2 is wrong."""
+        app = make_app(desk, counter)
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await settle(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            pilot.app.screen.query_one("#quantity", Input).value = "-2"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await no_blink(pilot)
+
+        assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+    @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+    def test_hostile_input_and_history(self, snap_compare, filled_desk, counter, hostile_text,
+                                       size):
+        """Hostile text typed into the form stays literal; the known contact shows the
+        customer's earlier complaint."""
+        app = make_app(filled_desk, counter)
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await settle(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            screen = pilot.app.screen
+            screen.query_one("#event", TextArea).text = hostile_text
+            screen.query_one("#contact", Input).value = "[red]138-0000-0000[/red]"
+            await settle(pilot)
+            screen.query_one("#contact", Input).focus()
+            await no_blink(pilot)
+
+        assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+class TestRecordView:
+    """The complaint's record: every field literal (brackets, backslashes, emoji,
+    the 2,000-character text wrapped), deadlines with time left, the timeline."""
+
+    @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+    def test_hostile_record(self, snap_compare, filled_desk, counter, size):
+        app = make_app(filled_desk, counter)
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+
+        assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+class TestSavedDialog:
+    """After ctrl+s the new 受理编号 is shown large enough to read to the customer."""
+
+    def test_saved(self, snap_compare, desk, counter):
+        app = make_app(desk, counter)
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await settle(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            screen = pilot.app.screen
+            screen.query_one("#customer_name", Input).value = "张三"
+            screen.query_one("#contact", Input).value = "13800001111"
+            screen.query_one("#event", TextArea).text = "快递破损"
+            screen.query_one("#demand", TextArea).text = "退款"
+            screen.query_one("#category").value = "product"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await no_blink(pilot)
+
+        assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
