@@ -74,15 +74,27 @@ class DeskConfig:
         return code or ""
 
 
+def _table(raw: dict, key: str, where: str) -> dict:
+    """A TOML table, or DomainError naming it (``deadlines = 2`` is not a table)."""
+    value = raw.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise DomainError(f"配置错误：{where} 应是一个表（如 [{where}]）")
+    return value
+
+
 def _delta(section: dict, prefix: str, where: str) -> relativedelta:
     hours = section.get(f"{prefix}_hours")
     days = section.get(f"{prefix}_days")
     if hours is None and days is None:
         raise DomainError(f"配置错误：{where} 缺少 {prefix}_hours 或 {prefix}_days")
     for value in (hours, days):
-        if value is not None and (not isinstance(value, (int, float)) or value <= 0):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or value <= 0):
             raise DomainError(f"配置错误：{where} 的 {prefix} 必须是正数")
-    return relativedelta(days=int(days or 0), hours=float(hours or 0))
+    # days may be fractional (1.5 days): relativedelta takes it as is, int() would truncate.
+    return relativedelta(days=days or 0, hours=float(hours or 0))
 
 
 def load_config(path: Path | None = None) -> DeskConfig:
@@ -107,12 +119,13 @@ def load_config(path: Path | None = None) -> DeskConfig:
         raise DomainError(f"配置文件 {path} 格式错误：{exc}") from None
 
     limits = dict(_DEFAULT_LIMITS)
-    for code, section in (raw.get("deadlines") or {}).items():
+    for code in _table(raw, "deadlines", "deadlines"):
         try:
             priority = Priority.parse(code)
         except ValueError:
             raise DomainError(f"配置错误：未知的优先级 deadlines.{code}") from None
         where = f"deadlines.{code}"
+        section = _table(raw["deadlines"], code, where)
         limits[priority] = TimeLimit(
             _delta(section, "first_response", where), _delta(section, "resolution", where)
         )
@@ -126,7 +139,7 @@ def load_config(path: Path | None = None) -> DeskConfig:
         if not departments:
             raise DomainError("配置错误：至少需要一个部门")
 
-    fraction = (raw.get("queue") or {}).get("at_risk_fraction", 0.75)
+    fraction = _table(raw, "queue", "queue").get("at_risk_fraction", 0.75)
     if not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
         raise DomainError("配置错误：queue.at_risk_fraction 必须在 0 与 1 之间")
 

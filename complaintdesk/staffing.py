@@ -93,8 +93,10 @@ def require(session: Session, login: str, roles: set[Role], what: str) -> Staff:
         PermissionDenied: naming which roles may do ``what``.
     """
     staff = session.get(Staff, login)
-    if staff is None or not staff.active:
+    if staff is None:
         raise PermissionDenied(_not_staff_message(login))
+    if not staff.active:
+        raise PermissionDenied(f"账号 {login} 已被停用。如需恢复，请联系管理员。")
     if Role(staff.role) not in roles:
         allowed = "、".join(r.label for r in Role if r in roles)
         raise PermissionDenied(f"只有{allowed}可以{what}（你的角色：{Role(staff.role).label}）")

@@ -1,0 +1,63 @@
+"""Shared fixtures: a throwaway desk in tmp_path with a frozen clock, its staff,
+and a complaint text full of things a terminal or a markup parser would misread."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from complaintdesk import staffing
+from complaintdesk.config import DeskConfig
+from complaintdesk.desk import open_desk
+
+DESK_ZONE = "Asia/Shanghai"
+
+
+@pytest.fixture
+def frozen_now() -> datetime:
+    """"Now" for every test that uses the desk: a Monday morning at the counter."""
+    return datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo(DESK_ZONE))
+
+
+@pytest.fixture
+def desk(tmp_path, frozen_now):
+    """A new database file in tmp_path, the desk's zone fixed, the clock frozen."""
+    opened = open_desk(tmp_path / "t.db", config=DeskConfig(timezone_name=DESK_ZONE),
+                       clock=lambda: frozen_now)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def admin(desk) -> staffing.Actor:
+    """The first user on the new database, who therefore becomes admin."""
+    return staffing.sign_in(desk, "admin1", "管理员")
+
+
+@pytest.fixture
+def counter(desk, admin) -> str:
+    """The login of a counter clerk (客服专员) the admin added."""
+    staffing.add_staff(desk, admin.login, "counter1", "柜台小王", "counter")
+    return "counter1"
+
+
+@pytest.fixture
+def hostile_text() -> str:
+    """Exactly 2,000 characters of text that markup parsers and terminals misread.
+
+    Contains no control characters other than newline and tab, so it must be
+    stored and shown exactly as it is.
+    """
+    head = (
+        "[urgent] 客户说：[/b] 这是 [@click=app.quit]x[/] 点我退出；"
+        "路径 C:\\temp\\new 与字面的 \\n 不是换行；"
+        "引号 \"双\" '单' `反` 「直角」；表情 😡👍🏻；繁體：這個產品壞了。\n"
+        "\t缩进的第二行 [bold red]不要变红[/bold red] $name ${x} %s {0} <b>html</b>"
+    )
+    filler = "投诉内容[重复]\\"
+    text = head + filler * ((2000 - len(head)) // len(filler) + 1)
+    text = text[:2000]
+    assert len(text) == 2000 and text == text.strip()
+    return text
