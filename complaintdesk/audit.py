@@ -36,6 +36,9 @@ ACTION_LABELS = {
     "staff.added": "添加员工",
     "staff.disabled": "停用员工",
     "customer.updated": "更新客户资料",
+    "complaint.linked": "关联到",
+    "complaint.linked_from": "被关联自",
+    "complaint.note": "备注",
 }
 
 

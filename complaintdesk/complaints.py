@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import text as sql
 from sqlmodel import Session, func, select
 
-from . import audit
+from . import audit, search
 from .config import deadlines_for
 from .desk import Desk
-from .enums import Priority, Role, Status
-from .errors import NotFound, ValidationFailed
-from .models import AuditEvent, Complaint, Customer, DailyCounter
+from .enums import LinkKind, Priority, Role, Status
+from .errors import DomainError, NotFound, ValidationFailed
+from .models import AuditEvent, Complaint, ComplaintLink, Customer, DailyCounter, Staff
 from .staffing import require
-from .text import normalize_contact
+from .text import clean_text, normalize_contact
 from .validation import ComplaintDraft, validate_complaint
 
 REGISTER_ROLES = {Role.COUNTER, Role.SUPERVISOR, Role.ADMIN}
 NUMBER_PREFIX = "TS"
+
+
+def raw_connection(session: Session):  # type: ignore[no-untyped-def]
+    """The sqlite3 connection under ``session``, inside its transaction."""
+    return session.connection().connection.driver_connection
 
 
 def format_number(day: str, seq: int) -> str:
@@ -99,9 +104,13 @@ def register_draft(desk: Desk, actor: str, draft: ComplaintDraft) -> Complaint:
             escalated=draft.priority is Priority.MAJOR,
             created_at=now_utc,
             updated_at=now_utc,
+            due_at=first_due,
         )
         session.add(complaint)
         session.flush()
+        search.index_complaints(raw_connection(session), [(
+            complaint.id, complaint.number, complaint.customer_name, complaint.contact,
+            complaint.event, complaint.demand, complaint.product)])
         audit.record(session, at=now_utc, actor=actor, action="complaint.registered",
                      complaint_id=complaint.id, after=complaint.number,
                      detail={"priority": complaint.priority, "channel": complaint.channel,
@@ -112,24 +121,101 @@ def register_draft(desk: Desk, actor: str, draft: ComplaintDraft) -> Complaint:
 # ----------------------------------------------------------------- reading
 
 @dataclass(frozen=True)
+class LinkedComplaint:
+    """Another complaint linked to this one; ``outgoing`` when this one points to it."""
+
+    kind: LinkKind
+    outgoing: bool
+    complaint: Complaint
+
+
+@dataclass(frozen=True)
 class ComplaintRecord:
     """A complaint with its audit timeline, detached from the session."""
 
     complaint: Complaint
     timeline: list[AuditEvent]
     receiver_name: str
+    links: list[LinkedComplaint] = field(default_factory=list)
+    customer_others: list[Complaint] = field(default_factory=list)
+    staff_names: dict[str, str] = field(default_factory=dict)
+
+
+def _find(session: Session, number: str) -> Complaint:
+    complaint = session.exec(select(Complaint).where(Complaint.number == number.strip())).first()
+    if complaint is None:
+        raise NotFound(f"没有受理编号为 {number.strip()} 的投诉：请检查编号")
+    return complaint
 
 
 def get_complaint(desk: Desk, number: str) -> ComplaintRecord:
-    from .models import Staff
-
+    """Everything the record screen and ``show`` need, in one short read."""
     with desk.store.read() as session:
-        complaint = session.exec(select(Complaint).where(Complaint.number == number.strip())).first()
-        if complaint is None:
-            raise NotFound(f"没有受理编号为 {number} 的投诉")
-        receiver = session.get(Staff, complaint.received_by)
+        complaint = _find(session, number)
+        names = {s.login: s.name for s in session.exec(select(Staff))}
+        links = [
+            LinkedComplaint(LinkKind(link.kind), link.complaint_id == complaint.id, other)
+            for link, other in session.exec(
+                select(ComplaintLink, Complaint).join(
+                    Complaint,
+                    ((ComplaintLink.complaint_id == complaint.id) & (Complaint.id == ComplaintLink.linked_id))
+                    | ((ComplaintLink.linked_id == complaint.id) & (Complaint.id == ComplaintLink.complaint_id)),
+                ).order_by(ComplaintLink.id))
+        ]
+        others = list(session.exec(
+            select(Complaint).where(Complaint.customer_id == complaint.customer_id,
+                                    Complaint.id != complaint.id)
+            .order_by(Complaint.received_at.desc()).limit(50)))
         return ComplaintRecord(complaint, audit.timeline(session, complaint.id),
-                               receiver.name if receiver else complaint.received_by)
+                               names.get(complaint.received_by, complaint.received_by),
+                               links, others, names)
+
+
+ANY_STAFF = set(Role)
+MAX_NOTE_LENGTH = 2000
+
+
+def link_complaints(desk: Desk, actor: str, number: str, other_number: str,
+                    kind: str = LinkKind.REPEAT.value) -> None:
+    """Mark ``number`` as a repeat or duplicate of ``other_number`` (the same matter).
+
+    Both complaints' timelines get an audit event, in the same transaction.
+    """
+    try:
+        link_kind = LinkKind.parse(kind)
+    except ValueError as exc:
+        raise DomainError(f"关联类型{exc}") from None
+    with desk.store.write() as session:
+        require(session, actor, ANY_STAFF, "关联投诉")
+        this, other = _find(session, number), _find(session, other_number)
+        if this.id == other.id:
+            raise DomainError("不能把投诉关联到它自己")
+        existing = session.exec(select(ComplaintLink).where(
+            ((ComplaintLink.complaint_id == this.id) & (ComplaintLink.linked_id == other.id))
+            | ((ComplaintLink.complaint_id == other.id) & (ComplaintLink.linked_id == this.id)))).first()
+        if existing is not None:
+            raise DomainError(f"{this.number} 与 {other.number} 已经关联")
+        now = desk.now_utc()
+        session.add(ComplaintLink(complaint_id=this.id, linked_id=other.id, kind=link_kind.value,
+                                  created_by=actor, created_at=now))
+        audit.record(session, at=now, actor=actor, action="complaint.linked", complaint_id=this.id,
+                     after=other.number, detail={"kind": link_kind.value})
+        audit.record(session, at=now, actor=actor, action="complaint.linked_from",
+                     complaint_id=other.id, after=this.number, detail={"kind": link_kind.value})
+
+
+def add_note(desk: Desk, actor: str, number: str, text: str) -> None:
+    """Append a note to the complaint's timeline (an append never conflicts)."""
+    note = clean_text(text).strip()
+    if not note:
+        raise DomainError("备注不能为空")
+    if len(note) > MAX_NOTE_LENGTH:
+        raise DomainError(f"备注过长：{len(note)} 字，最多 {MAX_NOTE_LENGTH} 字")
+    with desk.store.write() as session:
+        require(session, actor, ANY_STAFF, "添加备注")
+        complaint = _find(session, number)
+        audit.record(session, at=desk.now_utc(), actor=actor, action="complaint.note",
+                     complaint_id=complaint.id, after=note)
 
 
 def count_complaints(desk: Desk) -> int:
@@ -198,3 +284,25 @@ def position_of(desk: Desk, number: str) -> int | None:
             | ((Complaint.received_at == target.received_at) & (Complaint.id > target.id))
         )).one()
         return newer
+
+
+def find_numbers(desk: Desk, fragment: str, limit: int = 20) -> list[tuple[str, str]]:
+    """Complaints whose 受理编号 contains ``fragment``: (number, customer), newest first.
+
+    A fragment of digits and dashes matches anywhere in the number
+    (``0007``, ``20261123-0007``); ``TS-…`` prefixes use the unique index.
+    """
+    fragment = fragment.strip().upper()
+    if not fragment:
+        return []
+    with desk.store.read() as session:
+        if fragment.startswith(NUMBER_PREFIX):
+            query = select(Complaint.number, Complaint.customer_name).where(
+                Complaint.number >= fragment, Complaint.number < fragment + "\uffff"
+            ).order_by(Complaint.number.desc())
+        else:
+            escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = select(Complaint.number, Complaint.customer_name).where(
+                Complaint.number.like(f"%{escaped}%", escape="\\")
+            ).order_by(Complaint.id.desc())
+        return [tuple(row) for row in session.exec(query.limit(limit))]  # type: ignore[misc]

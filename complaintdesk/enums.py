@@ -81,3 +81,10 @@ class Status(LabelledEnum):
     """Complaint status codes. The handling workflow adds its states later."""
 
     REGISTERED = ("registered", "已登记")
+
+
+class LinkKind(LabelledEnum):
+    """How two complaints about the same matter relate (process.md §1, §7)."""
+
+    REPEAT = ("repeat", "重复投诉")        # the customer complained again about it
+    DUPLICATE = ("duplicate", "重复登记")  # the same complaint registered twice

@@ -64,6 +64,23 @@ class Complaint(SQLModel, table=True):
     created_at: datetime
     updated_at: datetime
     version: int = 1
+    # The deadline the queue sorts by: first response while nothing has been
+    # done yet, then resolution. Kept by the core whenever the status changes.
+    due_at: Optional[datetime] = None
+    closed: bool = False
+
+
+class ComplaintLink(SQLModel, table=True):
+    """A complaint marked as a repeat or duplicate of another (same matter)."""
+
+    __tablename__ = "complaint_link"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id")
+    linked_id: int = Field(foreign_key="complaint.id")
+    kind: str
+    created_by: str = Field(foreign_key="staff.login")
+    created_at: datetime
 
 
 class AuditEvent(SQLModel, table=True):

@@ -7,6 +7,11 @@ file from a newer release is refused rather than misread.
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
+
+from . import search
+
 V1 = """
 CREATE TABLE staff (
     login       TEXT PRIMARY KEY,
@@ -76,6 +81,66 @@ CREATE TABLE daily_counter (
 );
 """
 
-# MIGRATIONS[n] takes a file from version n-1 to version n.
-MIGRATIONS: dict[int, str] = {1: V1}
+V2_DDL = """
+ALTER TABLE complaint ADD COLUMN due_at DATETIME;
+ALTER TABLE complaint ADD COLUMN closed BOOLEAN NOT NULL DEFAULT 0;
+UPDATE complaint SET due_at = first_response_due;
+DROP INDEX ix_complaint_queue;
+CREATE INDEX ix_complaint_queue ON complaint(closed, priority_rank, due_at, id);
+CREATE INDEX ix_complaint_handler ON complaint(handler);
+CREATE INDEX ix_complaint_received_by ON complaint(received_by);
+CREATE TABLE complaint_link (
+    id            INTEGER PRIMARY KEY,
+    complaint_id  INTEGER NOT NULL REFERENCES complaint(id),
+    linked_id     INTEGER NOT NULL REFERENCES complaint(id),
+    kind          TEXT NOT NULL CHECK (kind IN ('repeat','duplicate')),
+    created_by    TEXT NOT NULL REFERENCES staff(login),
+    created_at    DATETIME NOT NULL,
+    UNIQUE (complaint_id, linked_id),
+    CHECK (complaint_id <> linked_id)
+);
+CREATE INDEX ix_link_linked ON complaint_link(linked_id);
+""" + search.CREATE_INDEXES
+
+
+def v2(conn: sqlite3.Connection) -> None:
+    """Queue deadline and closed flag, links between complaints, search indexes.
+
+    Existing complaints are indexed for search in batches.
+    """
+    for statement in split_sql(V2_DDL):
+        conn.execute(statement)
+    last = 0
+    while True:
+        rows = conn.execute(
+            "SELECT id, number, customer_name, contact, event, demand, product FROM complaint "
+            "WHERE id > ? ORDER BY id LIMIT 5000", (last,)).fetchall()
+        if not rows:
+            break
+        search.index_complaints(conn, rows)
+        last = rows[-1][0]
+
+
+def split_sql(script: str) -> list[str]:
+    """Split a DDL script into statements, keeping trigger bodies whole."""
+    statements, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                statements.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        statements.append(buf.strip())
+    return statements
+
+
+def v1(conn: sqlite3.Connection) -> None:
+    for statement in split_sql(V1):
+        conn.execute(statement)
+
+
+# MIGRATIONS[n] takes a file from version n-1 to version n, inside the caller's
+# IMMEDIATE transaction. Never edit a released step: add a new one.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: v1, 2: v2}
 SCHEMA_VERSION = max(MIGRATIONS)

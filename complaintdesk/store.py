@@ -137,24 +137,8 @@ def _migrate(store: Store) -> None:
                 if tables:
                     raise StoreError(f"{store.path} 不是 complaintdesk 数据库（其中已有其他表）")
             for step in range(version + 1, SCHEMA_VERSION + 1):
-                raw = conn.connection.driver_connection
-                for statement in _split_sql(MIGRATIONS[step]):
-                    raw.execute(statement)
+                MIGRATIONS[step](conn.connection.driver_connection)
                 conn.exec_driver_sql(f"PRAGMA user_version = {step}")
-
-
-def _split_sql(script: str) -> list[str]:
-    """Split a DDL script into statements, keeping trigger bodies whole."""
-    statements, buf = [], ""
-    for line in script.splitlines(keepends=True):
-        buf += line
-        if sqlite3.complete_statement(buf):
-            if buf.strip():
-                statements.append(buf.strip())
-            buf = ""
-    if buf.strip():
-        statements.append(buf.strip())
-    return statements
 
 
 def open_store(path: Path) -> Store:

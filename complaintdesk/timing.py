@@ -31,3 +31,14 @@ def time_left(due: datetime, now: datetime) -> str:
 def describe_due(due: datetime, now: datetime) -> str:
     """``2026-11-24 10:00（剩余 5小时10分）`` in ``due``'s own time zone."""
     return f"{due.strftime(TIME_FORMAT)}（{time_left(due, now)}）"
+
+
+def deadline_state(start: datetime, due: datetime, now: datetime, at_risk_fraction: float) -> str:
+    """``"overdue"`` past the deadline, ``"at-risk"`` once ``at_risk_fraction`` of the
+    time from ``start`` to ``due`` is used, else ``""``."""
+    if now >= due:
+        return "overdue"
+    total = (due - start).total_seconds()
+    if total <= 0 or (now - start).total_seconds() >= at_risk_fraction * total:
+        return "at-risk"
+    return ""

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 
 from complaintdesk.desk import Desk
 from complaintdesk.staffing import Actor
+from complaintdesk.watch import ChangeWatcher, last_complaint_id, new_urgent_since
 
+from .commands import GoToComplaint
+from .complaint_record import ComplaintRecordScreen
 from .dialogs import ConfirmDialog
 from .queue import QueueScreen
+
+POLL_SECONDS = 1.0
 
 
 class ComplaintDeskApp(App[None]):
@@ -17,16 +23,57 @@ class ComplaintDeskApp(App[None]):
 
     CSS_PATH = "desk.tcss"
     TITLE = "客户投诉处理台"
-    ENABLE_COMMAND_PALETTE = False
+    COMMANDS = {GoToComplaint}
+    COMMAND_PALETTE_BINDING = "ctrl+p"
     BINDINGS = [Binding("ctrl+q", "quit", "退出", priority=True, show=False)]
 
-    def __init__(self, desk: Desk, actor: Actor) -> None:
+    def __init__(self, desk: Desk, actor: Actor, *, watch: bool = True) -> None:
         super().__init__()
         self.desk = desk
         self.actor = actor
+        self._watch = watch
+        self._watcher: ChangeWatcher | None = None
+        self._last_seen_id = 0
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen())
+        if self._watch:
+            self._start_watching()
+
+    # ------------------------------------------------------------ live updates
+    @work(thread=True, exit_on_error=False)
+    def _start_watching(self) -> None:
+        self._watcher = ChangeWatcher(self.desk)
+        self._last_seen_id = last_complaint_id(self.desk)
+        self.call_from_thread(self.set_interval, POLL_SECONDS, self._poll)
+
+    def _poll(self) -> None:
+        self._check_changes()
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def _check_changes(self) -> None:
+        if self._watcher is None or not self._watcher.changed():
+            return
+        urgent, self._last_seen_id = new_urgent_since(self.desk, self._last_seen_id)
+        self.call_from_thread(self.data_changed, urgent)
+
+    def data_changed(self, urgent: list[tuple[str, str]] | None = None) -> None:
+        """Refresh every open screen that shows data; announce new 紧急 complaints."""
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_data", None)
+            if refresh is not None:
+                refresh()
+        for number, customer in urgent or []:
+            self.notify(f"新的紧急投诉 {number}：{customer}", title="紧急",
+                        severity="warning", timeout=10, markup=False)
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
+
+    # ------------------------------------------------------------ navigation
+    def open_complaint(self, number: str) -> None:
+        self.push_screen(ComplaintRecordScreen(number))
 
     async def action_quit(self) -> None:
         """Quit, but never throw away a half-filled form without asking."""

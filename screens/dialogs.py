@@ -7,7 +7,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Label
+from textual.widgets import Input, Label, TextArea
+
+from complaintdesk.enums import LinkKind
+
+from .choice_bar import ChoiceBar
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -58,3 +62,77 @@ class SavedDialog(ModalScreen[str]):
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)
+
+
+class NoteDialog(ModalScreen[tuple[bool, str]]):
+    """Write a note for the timeline. Escape keeps the draft for next time."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "保存备注", priority=True),
+        Binding("escape", "cancel", "取消"),
+    ]
+
+    def __init__(self, number: str, draft: str = "") -> None:
+        super().__init__()
+        self.number = number
+        self.draft = draft
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(Content.from_markup("给 $number 添加备注", number=self.number),
+                        classes="dialog-title")
+            yield TextArea(self.draft, id="note-text", soft_wrap=True)
+            yield Label(Content("[Ctrl+S] 保存    [Esc] 取消（草稿保留）"), classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    @property
+    def text(self) -> str:
+        return self.query_one(TextArea).text
+
+    def action_submit(self) -> None:
+        self.dismiss((True, self.text))
+
+    def action_cancel(self) -> None:
+        self.dismiss((False, self.text))
+
+
+class LinkDialog(ModalScreen[tuple[str, str] | None]):
+    """Link this complaint to another one about the same matter."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "关联", priority=True),
+        Binding("escape", "cancel", "取消"),
+    ]
+
+    def __init__(self, number: str, other: str = "") -> None:
+        super().__init__()
+        self.number = number
+        self.other = other
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(Content.from_markup("把 $number 关联到另一件投诉", number=self.number),
+                        classes="dialog-title")
+            yield Label(Content("另一件的受理编号"))
+            yield Input(self.other, id="link-number", placeholder="TS-20261123-0007")
+            yield Label(Content("关联类型"))
+            yield ChoiceBar(LinkKind.choices(), LinkKind.REPEAT.value, id="link-kind")
+            yield Label(Content("[Enter] 关联    [Esc] 取消"), classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self) -> None:
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        number = self.query_one(Input).value.strip()
+        if not number:
+            self.notify("请输入另一件投诉的受理编号", severity="warning", markup=False)
+            return
+        self.dismiss((number, self.query_one(ChoiceBar).value or LinkKind.REPEAT.value))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

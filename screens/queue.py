@@ -1,4 +1,4 @@
-"""The home screen: the list of complaints."""
+"""The home screen: the priority queue, its filters and search."""
 
 from __future__ import annotations
 
@@ -8,62 +8,170 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label
+from textual.widgets import Footer, Header, Input, Label
 
-from .complaint_record import ComplaintRecordScreen
+from complaintdesk.enums import Priority, Status
+from complaintdesk.errors import DomainError
+from complaintdesk.queue import QueueFilter
+
 from .record_form import RecordFormScreen
-from .rows import LIST_COLUMNS, NewestFirst
+from .rows import QUEUE_COLUMNS, QueueSource
 from .virtual_table import TableHeader, VirtualTable
 
 if TYPE_CHECKING:
     from .app import ComplaintDeskApp
 
 
+def cycle(options: list[str], current: str | None) -> str | None:
+    """The next option after ``current``; after the last one, None (= all)."""
+    if current is None:
+        return options[0] if options else None
+    index = options.index(current) + 1 if current in options else 0
+    return options[index] if index < len(options) else None
+
+
 class QueueScreen(Screen[None]):
-    """Complaints, newest first; register a new one with N."""
+    """Open complaints, most urgent and nearest deadline first."""
 
     BINDINGS = [
-        Binding("n", "register", "登记投诉"),
-        Binding("enter", "open", "查看", show=True),
-        Binding("ctrl+r", "reload", "刷新"),
+        Binding("n", "register", "登记"),
+        Binding("slash", "search", "搜索"),
+        Binding("p", "cycle_priority", "紧急度"),
+        Binding("s", "cycle_status", "状态"),
+        Binding("d", "cycle_department", "部门"),
+        Binding("m", "toggle('mine')", "我的"),
+        Binding("o", "toggle('overdue_only')", "超时"),
+        Binding("c", "toggle('include_closed')", "含结案"),
+        Binding("x", "clear_filters", "清除筛选"),
+        Binding("ctrl+r", "reload", "刷新", show=False),
         Binding("q", "app.quit", "退出"),
     ]
 
     app: "ComplaintDeskApp"
+    queue_filter: reactive[QueueFilter] = reactive(QueueFilter, init=False)
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Input(id="search", placeholder="搜索：编号、客户、联系方式或投诉内容，多个词用空格分开；Enter 确定，Esc 取消")
         yield Label(Content("正在读取…"), id="queue-status")
-        yield TableHeader(LIST_COLUMNS, id="queue-header")
-        yield VirtualTable(LIST_COLUMNS, NewestFirst(self.app.desk), id="queue")
+        yield TableHeader(QUEUE_COLUMNS, id="queue-header")
+        yield VirtualTable(QUEUE_COLUMNS, QueueSource(self.app.desk, QueueFilter()), id="queue")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = self.app.actor.label
+        self.query_one("#search", Input).display = False
         self.query_one(VirtualTable).focus()
+
+    @property
+    def table(self) -> VirtualTable:
+        return self.query_one(VirtualTable)
+
+    # ------------------------------------------------------------ data
+    def watch_queue_filter(self, queue_filter: QueueFilter) -> None:
+        try:
+            source = QueueSource(self.app.desk, queue_filter)
+        except DomainError as exc:
+            self.notify(exc.message, severity="warning", markup=False)
+            return
+        self.table.cursor_row = 0
+        self.table.reload(source)
+
+    def refresh_data(self) -> None:
+        """Another console (or this one) changed something: reload, cursor kept."""
+        self.table.reload(keep_key=self.table.cursor_key)
 
     @on(VirtualTable.Loaded)
     def _loaded(self, event: VirtualTable.Loaded) -> None:
-        text = f"投诉列表（最新在前）  共 {event.count} 件" if event.count else \
-            "还没有投诉。按 N 登记第一件。"
-        self.query_one("#queue-status", Label).update(Content(text))
+        self.query_one("#queue-status", Label).update(self._status_text(event.count))
 
+    def _status_text(self, count: int) -> Content:
+        f = self.queue_filter
+        parts = []
+        if f.priority:
+            parts.append(Priority(f.priority).label)
+        if f.status:
+            parts.append(Status(f.status).label)
+        if f.department:
+            parts.append(self.app.desk.config.department_name(f.department))
+        if f.mine:
+            parts.append("我的")
+        if f.overdue_only:
+            parts.append("仅超时")
+        if f.include_closed:
+            parts.append("含已结案")
+        if f.search.strip():
+            parts.append(f"搜索“{f.search.strip()}”")
+        scope = "全部投诉" if f.include_closed else "待处理投诉"
+        text = f"{scope} {count:,} 件"
+        if parts:
+            text += "  ·  筛选：" + " · ".join(parts) + "（X 清除）"
+        elif count == 0:
+            text += "。按 N 登记投诉。"
+        return Content(text)
+
+    # ------------------------------------------------------------ filters
+    def action_cycle_priority(self) -> None:
+        options = [p.value for p in Priority]
+        self.queue_filter = self.queue_filter.with_(priority=cycle(options, self.queue_filter.priority))
+
+    def action_cycle_status(self) -> None:
+        options = [s.value for s in Status]
+        self.queue_filter = self.queue_filter.with_(status=cycle(options, self.queue_filter.status))
+
+    def action_cycle_department(self) -> None:
+        options = [d.code for d in self.app.desk.config.departments]
+        self.queue_filter = self.queue_filter.with_(
+            department=cycle(options, self.queue_filter.department))
+
+    def action_toggle(self, name: str) -> None:
+        f = self.queue_filter
+        if name == "mine":
+            actor = self.app.actor
+            self.queue_filter = f.with_(mine=None if f.mine else actor.login,
+                                        mine_department=None if f.mine else actor.department)
+        else:
+            self.queue_filter = f.with_(**{name: not getattr(f, name)})
+
+    def action_clear_filters(self) -> None:
+        self.query_one("#search", Input).value = ""
+        self.queue_filter = QueueFilter()
+
+    # ------------------------------------------------------------ search
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.focus()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        self.queue_filter = self.queue_filter.with_(search=event.value)
+        if not event.value.strip():
+            event.input.display = False
+        self.table.focus()
+
+    def key_escape(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_focus:
+            search.value = self.queue_filter.search
+            search.display = bool(search.value)
+            self.table.focus()
+
+    # ------------------------------------------------------------ actions
     @on(VirtualTable.Selected)
     def _selected(self, event: VirtualTable.Selected) -> None:
-        self.app.push_screen(ComplaintRecordScreen(event.key))
-
-    def action_open(self) -> None:
-        self.query_one(VirtualTable).action_select()
+        self.app.open_complaint(event.key)
 
     def action_register(self) -> None:
         def after(number: str | None) -> None:
-            table = self.query_one(VirtualTable)
-            table.reload(keep_key=number)
-            table.focus()
+            if number:
+                self.table.reload(keep_key=number)
+            self.table.focus()
 
         self.app.push_screen(RecordFormScreen(), after)
 
     def action_reload(self) -> None:
-        table = self.query_one(VirtualTable)
-        table.reload(keep_key=table.cursor_key)
+        self.refresh_data()
+

@@ -1,54 +1,92 @@
-"""Row sources: how complaints from the core become table rows."""
+"""Row sources: how the core's queue becomes table rows."""
 
 from __future__ import annotations
 
-from complaintdesk.complaints import count_complaints, list_complaints, position_of
+import threading
+
 from complaintdesk.desk import Desk
-from complaintdesk.enums import Category, Channel, Priority, Status
-from complaintdesk.models import Complaint
+from complaintdesk.enums import Category, Priority, Status
+from complaintdesk.queue import Queue, QueueFilter, QueueRow
 from complaintdesk.text import mask_contact
+from complaintdesk.timing import deadline_state, minutes_left
 
 from .virtual_table import Column, TableRow
 
-LIST_COLUMNS = [
+QUEUE_COLUMNS = [
     Column("受理编号", 16),
-    Column("受理日期", 11),
-    Column("紧急", 4),
-    Column("投诉类型", 8),
-    Column("方式", 4),
-    Column("投诉客户", 0),
-    Column("联系方式", 13),
+    Column("紧急", 8),
     Column("状态", 6),
+    Column("投诉客户", 0),
+    Column("联系方式", 13, hide_below=110),
+    Column("类型", 4),
+    Column("责任部门", 10),
+    Column("处理人", 6),
+    Column("剩余时间", 10),
 ]
 
 
-class NewestFirst:
-    """Every complaint, newest first."""
+def compact_left(minutes: int) -> str:
+    """Time left as the list shows it: ``剩5时10分``, ``超2天3时``."""
+    prefix = "超" if minutes < 0 else "剩"
+    minutes = abs(minutes)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{prefix}{days}天{hours}时"
+    if hours:
+        return f"{prefix}{hours}时{mins}分"
+    return f"{prefix}{mins}分"
 
-    def __init__(self, desk: Desk) -> None:
+
+class QueueSource:
+    """The queue under one filter. Remembers the sort key at each page's end, so the
+    next page is an index seek rather than an OFFSET walk."""
+
+    def __init__(self, desk: Desk, queue_filter: QueueFilter) -> None:
         self.desk = desk
+        self.queue = Queue(desk, queue_filter)  # raises DomainError on a bad search
+        self._keys: dict[int, tuple] = {}  # row index -> sort key of that row
+        self._lock = threading.Lock()
 
     def count(self) -> int:
-        return count_complaints(self.desk)
+        with self._lock:
+            self._keys.clear()
+        return self.queue.count()
 
     def fetch(self, offset: int, limit: int) -> list[TableRow]:
-        return [self.row(c) for c in list_complaints(self.desk, offset, limit)]
+        with self._lock:
+            after = self._keys.get(offset - 1) if offset else None
+        rows = self.queue.page(offset, limit, after=after)
+        if rows:
+            with self._lock:
+                self._keys[offset + len(rows) - 1] = rows[-1].sort_key
+        now = self.desk.now()
+        fraction = self.desk.config.at_risk_fraction
+        return [self.row(r, now, fraction) for r in rows]
 
     def index_of(self, key: str) -> int | None:
-        return position_of(self.desk, key)
+        return self.queue.position(key)
 
-    def row(self, complaint: Complaint) -> TableRow:
+    def row(self, r: QueueRow, now, fraction: float) -> TableRow:  # type: ignore[no-untyped-def]
+        priority = Priority(r.priority).label + ("上报" if r.escalated else "")
+        if r.closed:
+            state, left = "", "-"
+        else:
+            state = deadline_state(r.received_at, r.due_at, now, fraction)
+            left = compact_left(minutes_left(r.due_at, now))
+        tag = state or ("urgent" if r.priority == Priority.URGENT.value and not r.closed else "")
         return TableRow(
-            key=complaint.number,
+            key=r.number,
             cells=(
-                complaint.number,
-                self.desk.local(complaint.received_at).strftime("%m-%d %H:%M"),
-                Priority(complaint.priority).label,
-                Category(complaint.category).label,
-                Channel(complaint.channel).label,
-                complaint.customer_name,
-                mask_contact(complaint.contact),
-                Status(complaint.status).label,
+                r.number,
+                priority,
+                Status(r.status).label,
+                r.customer_name,
+                mask_contact(r.contact),
+                Category(r.category).label[:2],  # 服务/产品/价格/其他
+                self.desk.config.department_name(r.department) or "-",
+                r.handler_name or "-",
+                left,
             ),
-            tag="urgent" if complaint.priority == Priority.URGENT.value else "",
+            tag=tag,
         )

@@ -29,6 +29,7 @@ MAX_PAGES = 12
 class Column:
     title: str
     width: int  # cells; 0 = take the remaining width
+    hide_below: int = 0  # hidden when the table is narrower than this
 
 
 @dataclass(frozen=True)
@@ -53,27 +54,35 @@ class RowSource(Protocol):
 
 
 def layout(columns: list[Column], width: int) -> list[int]:
-    """Column widths for ``width`` cells, one space between columns."""
-    fixed = sum(c.width for c in columns if c.width) + len(columns) - 1
-    flexible = [c for c in columns if not c.width]
+    """Column widths for ``width`` cells, one space between shown columns; 0 = hidden."""
+    shown = [c for c in columns if width >= c.hide_below]
+    fixed = sum(c.width for c in shown if c.width) + len(shown) - 1
+    flexible = [c for c in shown if not c.width]
     rest = max(width - fixed, 0)
     share = rest // len(flexible) if flexible else 0
-    return [c.width or max(share, 4) for c in columns]
+    return [0 if c not in shown else (c.width or max(share, 4)) for c in columns]
+
+
+ELLIPSIS = ".."  # ASCII: "…" is East-Asian ambiguous, two cells in many CJK terminals
 
 
 def fit(text: str, width: int) -> str:
-    """One line of exactly ``width`` cells; long text ends with an ellipsis."""
+    """One line of exactly ``width`` cells; long text ends with ``..``."""
     text = text.replace("\n", " ").replace("\t", " ")
     if cell_len(text) > width:
-        return set_cell_size(text, max(width - 1, 0)) + "…" if width else ""
+        if width <= len(ELLIPSIS):
+            return set_cell_size(text, width)
+        return set_cell_size(text, width - len(ELLIPSIS)) + ELLIPSIS
     return set_cell_size(text, width)
 
 
 def render_cells(cells: tuple[str, ...] | list[str], widths: list[int], style: Style,
                  total: int) -> Strip:
     segments = []
-    for index, (cell, width) in enumerate(zip(cells, widths)):
-        if index:
+    for cell, width in zip(cells, widths):
+        if not width:
+            continue
+        if segments:
             segments.append(Segment(" ", style))
         segments.append(Segment(fit(cell, width), style))
     return Strip(segments).adjust_cell_length(total, style)
@@ -136,7 +145,9 @@ class VirtualTable(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.columns = columns
         self.source = source
-        self._pages: dict[int, list[TableRow]] = {}
+        # page -> (generation fetched in, rows); older generations are shown until
+        # the fresh page arrives, so a live reload never flickers.
+        self._pages: dict[int, tuple[int, list[TableRow]]] = {}
         self._pending: set[int] = set()
         self._generation = 0
 
@@ -160,7 +171,6 @@ class VirtualTable(ScrollView, can_focus=True):
     def _counted(self, generation: int, count: int, index: int | None) -> None:
         if generation != self._generation:
             return
-        self._pages.clear()
         self._pending.clear()
         self.row_count = count
         self.virtual_size = Size(self.size.width, count)
@@ -172,7 +182,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self.post_message(self.Loaded(count))
 
     def _request(self, page: int) -> None:
-        if page in self._pending or page in self._pages:
+        cached = self._pages.get(page)
+        if page in self._pending or (cached is not None and cached[0] == self._generation):
             return
         self._pending.add(page)
         self._fetch(page, self._generation)
@@ -186,7 +197,7 @@ class VirtualTable(ScrollView, can_focus=True):
         if generation != self._generation:
             return
         self._pending.discard(page)
-        self._pages[page] = rows
+        self._pages[page] = (generation, rows)
         while len(self._pages) > MAX_PAGES:
             far = max(self._pages, key=lambda p: abs(p - self.cursor_row // PAGE_SIZE))
             del self._pages[far]
@@ -194,10 +205,12 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def row_at(self, index: int) -> TableRow | None:
         page, offset = divmod(index, PAGE_SIZE)
-        rows = self._pages.get(page)
-        if rows is None:
+        cached = self._pages.get(page)
+        if cached is None or cached[0] != self._generation:
             self._request(page)
+        if cached is None:
             return None
+        rows = cached[1]
         return rows[offset] if offset < len(rows) else None
 
     @property
@@ -215,7 +228,7 @@ class VirtualTable(ScrollView, can_focus=True):
         row = self.row_at(index)
         if row is None:
             style = base + self.get_component_rich_style("virtual-table--loading")
-            return Strip([Segment(fit("…", width), style)]).adjust_cell_length(width, style)
+            return Strip([Segment(fit("...", width), style)]).adjust_cell_length(width, style)
         style = base
         if row.tag:
             style += self.get_component_rich_style(f"virtual-table--{row.tag}", default=Style())

@@ -27,6 +27,12 @@ def filled_desk(desk, counter, hostile_text):
              channel="email", category="service", priority="major", event="客服电话无人接听")
     register(desk, counter, customer_name="李娜", contact="lina@example.com", channel="wechat",
              category="price", priority="general", event="价格调整未通知", product="", quantity=None)
+    # Overdue: an urgent complaint received 3 hours ago (first response due after 2 h).
+    register(desk, counter, customer_name="超时的客户", contact="13900000001", priority="urgent",
+             received_at="2026-11-23T07:00:00+08:00", event="停水三小时无人处理")
+    # At risk: a general complaint received 40 hours ago (83% of its 48 h used).
+    register(desk, counter, customer_name="快到期的客户", contact="13900000002", priority="general",
+             received_at="2026-11-21T18:00:00+08:00", event="发票开错")
     register(desk, counter, customer_name=hostile_text[:100], contact="[red]138-0000-0000[/red]",
              address=hostile_text[:200], event=hostile_text, demand=hostile_text,
              product="[@click=app.quit]杯[/]", priority="urgent")
@@ -34,8 +40,9 @@ def filled_desk(desk, counter, hostile_text):
 
 
 class TestQueue:
-    """The complaint list: newest first; the urgent hostile complaint at the top in the
-    error colour, its name shown literally with brackets and emoji, the contact masked."""
+    """The priority queue: 紧急 first (the overdue one bold red with 超…, the hostile one
+    red, its name literal with brackets), then 重大 with ▲ (escalated), then 一般 with the
+    at-risk row amber; contacts masked at 120 columns, hidden at 80."""
 
     @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
     def test_list(self, snap_compare, filled_desk, counter, size):

@@ -1,0 +1,158 @@
+"""The priority queue: which complaints need doing first, filtered and searched.
+
+Order: open before closed, 紧急 before 重大 before 一般, then the nearest
+deadline (``due_at``), then id. The index ``ix_complaint_queue`` has exactly
+that order, so a page is an index range scan; pages after a known row use
+keyset pagination (no OFFSET walk), which keeps page-down flat at a million rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import column, false, func, or_, select, table, tuple_
+from sqlalchemy.sql import Select
+
+from .desk import Desk
+from .enums import Priority, Status
+from .errors import DomainError
+from .models import Complaint, Staff
+from .search import BIGRAM_TABLE, TRIGRAM_TABLE, SearchQuery, parse_search
+
+_tri = table(TRIGRAM_TABLE, column("rowid"), column(TRIGRAM_TABLE))
+_bi = table(BIGRAM_TABLE, column("rowid"), column(BIGRAM_TABLE))
+
+SORT_COLUMNS = (Complaint.closed, Complaint.priority_rank, Complaint.due_at, Complaint.id)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the queue shows. Every field narrows; the default is all open complaints."""
+
+    status: str | None = None
+    priority: str | None = None
+    department: str | None = None
+    mine: str | None = None  # a login: complaints received by, assigned to, or in the dept of
+    mine_department: str | None = None
+    overdue_only: bool = False
+    include_closed: bool = False
+    search: str = ""
+
+    def with_(self, **changes: object) -> "QueueFilter":
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One queue line with what the screen needs, detached from the session."""
+
+    id: int
+    number: str
+    priority: str
+    status: str
+    customer_name: str
+    contact: str
+    category: str
+    department: str | None
+    handler_name: str | None
+    received_at: datetime
+    due_at: datetime
+    escalated: bool
+    closed: bool
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.closed, Priority(self.priority).rank, self.due_at, self.id)
+
+
+def _where(f: QueueFilter, search: SearchQuery | None, now: datetime) -> list:
+    clauses = []
+    if not f.include_closed:
+        clauses.append(Complaint.closed == false())
+    if f.status:
+        clauses.append(Complaint.status == f.status)
+    if f.priority:
+        clauses.append(Complaint.priority_rank == Priority(f.priority).rank)
+    if f.department:
+        clauses.append(Complaint.department == f.department)
+    if f.mine:
+        mine = [Complaint.received_by == f.mine, Complaint.handler == f.mine]
+        if f.mine_department:
+            mine.append(Complaint.department == f.mine_department)
+        clauses.append(or_(*mine))
+    if f.overdue_only:
+        clauses.append(Complaint.due_at < now)
+    if search is not None and search.trigram:
+        clauses.append(Complaint.id.in_(
+            select(_tri.c.rowid).where(_tri.c[TRIGRAM_TABLE].op("MATCH")(search.trigram))))
+    if search is not None and search.bigram:
+        clauses.append(Complaint.id.in_(
+            select(_bi.c.rowid).where(_bi.c[BIGRAM_TABLE].op("MATCH")(search.bigram))))
+    return clauses
+
+
+def _search(f: QueueFilter) -> SearchQuery | None:
+    if not f.search.strip():
+        return None
+    query = parse_search(f.search)
+    return None if query.empty else query
+
+
+def _rows_select(clauses: list) -> Select:
+    return (
+        select(Complaint.id, Complaint.number, Complaint.priority, Complaint.status,
+               Complaint.customer_name, Complaint.contact, Complaint.category,
+               Complaint.department, Staff.name, Complaint.received_at, Complaint.due_at,
+               Complaint.escalated, Complaint.closed)
+        .outerjoin(Staff, Staff.login == Complaint.handler)
+        .where(*clauses)
+    )
+
+
+class Queue:
+    """A filtered view of the queue. Methods open their own short read sessions."""
+
+    def __init__(self, desk: Desk, f: QueueFilter | None = None) -> None:
+        self.desk = desk
+        self.filter = f or QueueFilter()
+        self.search = _search(self.filter)  # raises DomainError for a bad search
+
+    def _clauses(self) -> list:
+        return _where(self.filter, self.search, self.desk.now())
+
+    def count(self) -> int:
+        with self.desk.store.read() as session:
+            return session.exec(  # type: ignore[call-overload]
+                select(func.count()).select_from(Complaint).where(*self._clauses())).one()[0]
+
+    def page(self, offset: int, limit: int, after: tuple | None = None) -> list[QueueRow]:
+        """Rows ``offset`` .. ``offset+limit``; ``after`` is the sort key of row ``offset-1``
+        when known, which turns the OFFSET walk into an index seek."""
+        query = _rows_select(self._clauses())
+        if after is not None:
+            query = query.where(tuple_(*SORT_COLUMNS) > tuple_(*after))
+        else:
+            query = query.offset(offset)
+        query = query.order_by(*SORT_COLUMNS).limit(limit)
+        with self.desk.store.read() as session:
+            return [QueueRow(*row) for row in session.exec(query)]  # type: ignore[call-overload]
+
+    def position(self, number: str) -> int | None:
+        """Index of complaint ``number`` in this view, or None if the filter hides it."""
+        with self.desk.store.read() as session:
+            target = session.exec(  # type: ignore[call-overload]
+                _rows_select(self._clauses()).where(Complaint.number == number)).first()
+            if target is None:
+                return None
+            key = QueueRow(*target).sort_key
+            return session.exec(  # type: ignore[call-overload]
+                select(func.count()).select_from(Complaint)
+                .where(*self._clauses(), tuple_(*SORT_COLUMNS) < tuple_(*key))).one()[0]
+
+
+def status_choices() -> list[tuple[str, str]]:
+    return Status.choices()
+
+
+__all__ = ["Queue", "QueueFilter", "QueueRow", "DomainError"]

@@ -1,0 +1,122 @@
+"""Full-text search of complaints, Chinese two-character terms included.
+
+Measured facts this design answers (conventions.md): FTS5 ``trigram`` finds
+terms of 3+ characters fast but never matches shorter ones, silently drops them
+inside an implicit AND, and SQLite 3.40's ``LIKE`` on a trigram table returns
+nothing for them. So there are two contentless indexes:
+
+* ``complaint_fts3`` — trigram, every searchable column; answers terms of 3+
+  characters (a phrase of trigrams, case-insensitive).
+* ``complaint_fts2`` — every pair of adjacent letters/digits of the same texts,
+  written as space-separated tokens for the ``unicode61`` tokenizer, with
+  ``detail=none`` (no positions: a term is one token). Answers 2-character
+  terms such as 退款, 快递, 破损.
+
+Each term becomes one quoted FTS string (``"..."`` with quotes doubled), so
+user input can never inject query syntax; terms are ANDed explicitly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .errors import DomainError
+from .text import normalize_contact
+
+TRIGRAM_TABLE = "complaint_fts3"
+BIGRAM_TABLE = "complaint_fts2"
+# The searchable columns, in this order, in complaint_fts3.
+SEARCH_COLUMNS = ("number", "customer_name", "contact", "event", "demand", "product")
+
+CREATE_INDEXES = f"""
+CREATE VIRTUAL TABLE {TRIGRAM_TABLE} USING fts5(
+    {", ".join(SEARCH_COLUMNS)}, tokenize='trigram', content='', detail=full
+);
+CREATE VIRTUAL TABLE {BIGRAM_TABLE} USING fts5(
+    grams, tokenize='unicode61', content='', detail=none
+);
+"""
+
+INSERT_TRIGRAM = (f"INSERT INTO {TRIGRAM_TABLE}(rowid, {', '.join(SEARCH_COLUMNS)}) "
+                  f"VALUES (?, {', '.join('?' for _ in SEARCH_COLUMNS)})")
+INSERT_BIGRAM = f"INSERT INTO {BIGRAM_TABLE}(rowid, grams) VALUES (?, ?)"
+
+_SPACE = re.compile(r"[\s\u3000]+")
+
+
+def bigrams(texts: Iterable[str]) -> str:
+    """Distinct adjacent letter/digit pairs of ``texts``, space separated, lower case."""
+    grams: set[str] = set()
+    for text in texts:
+        text = text.lower()
+        for first, second in zip(text, text[1:]):
+            if first.isalnum() and second.isalnum():
+                grams.add(first + second)
+    return " ".join(sorted(grams))
+
+
+def index_values(complaint_id: int, number: str, customer_name: str, contact: str, event: str,
+                 demand: str, product: str) -> tuple[tuple, tuple]:
+    """The rows to insert into the trigram and bigram tables for one complaint.
+
+    The contact is indexed as written and normalised, so 13812345678 finds
+    138-1234-5678.
+    """
+    contact_text = f"{contact} {normalize_contact(contact)}"
+    columns = (number, customer_name, contact_text, event, demand, product)
+    return (complaint_id, *columns), (complaint_id, bigrams(columns))
+
+
+def index_complaints(dbapi_conn, rows: Iterable[tuple]) -> None:  # type: ignore[no-untyped-def]
+    """Index complaints given as ``index_values`` argument tuples, in the caller's transaction."""
+    tri, bi = [], []
+    for row in rows:
+        t, b = index_values(*row)
+        tri.append(t)
+        bi.append(b)
+    if tri:
+        dbapi_conn.executemany(INSERT_TRIGRAM, tri)
+        dbapi_conn.executemany(INSERT_BIGRAM, bi)
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """Parsed search input: FTS expressions for each index (None = not needed)."""
+
+    text: str
+    trigram: str | None
+    bigram: str | None
+
+    @property
+    def empty(self) -> bool:
+        return self.trigram is None and self.bigram is None
+
+
+def parse_search(text: str) -> SearchQuery:
+    """Split input on spaces into terms that must all match.
+
+    Raises:
+        DomainError: a term of one character (neither index can answer it), with
+            a message saying how to search instead.
+    """
+    terms = [t for t in _SPACE.split(text.strip()) if t]
+    long_terms: list[str] = []
+    short_terms: list[str] = []
+    for term in dict.fromkeys(terms):
+        if len(term) >= 3:
+            long_terms.append(term)
+        elif len(term) == 2 and term[0].isalnum() and term[1].isalnum():
+            short_terms.append(term.lower())
+        else:
+            raise DomainError(f"“{term}”太短：请输入至少两个字（或两个字母/数字）的词，多个词用空格分开")
+    return SearchQuery(
+        text=text,
+        trigram=" AND ".join(_quote(t) for t in long_terms) or None,
+        bigram=" AND ".join(_quote(t) for t in short_terms) or None,
+    )

@@ -1,0 +1,35 @@
+"""Command palette: go to a complaint by its 受理编号."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import Hit, Hits, Provider
+from textual.content import Content
+
+from complaintdesk.complaints import find_numbers
+
+if TYPE_CHECKING:
+    from .app import ComplaintDeskApp
+
+
+class GoToComplaint(Provider):
+    """Type part of a number (``0007``, ``20261123-0007``, ``TS-2026…``)."""
+
+    app: "ComplaintDeskApp"
+
+    async def search(self, query: str) -> Hits:
+        query = query.strip()
+        if len(query) < 2:
+            return
+        found = await asyncio.to_thread(find_numbers, self.app.desk, query, 20)
+        for number, customer in found:
+            yield Hit(
+                1.0,
+                Content.from_markup("转到投诉 $number  $customer", number=number, customer=customer),
+                partial(self.app.open_complaint, number),
+                text=number,
+                help="打开这件投诉的完整记录",
+            )
