@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from sqlalchemy import select
+from sqlmodel import select
 
 from .desk import Desk
 from .enums import Priority

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.worker import Worker, WorkerState
 
 from complaintdesk.desk import Desk
 from complaintdesk.staffing import Actor
@@ -66,6 +67,13 @@ class ComplaintDeskApp(App[None]):
         for number, customer in urgent or []:
             self.notify(f"新的紧急投诉 {number}：{customer}", title="紧急",
                         severity="warning", timeout=10, markup=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place for failures of background database work: say so, never crash."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.log.error(event.worker.error)
+            self.notify(f"后台操作失败：{event.worker.error}", severity="error", markup=False,
+                        timeout=10)
 
     def on_unmount(self) -> None:
         if self._watcher is not None:

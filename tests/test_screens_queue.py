@@ -1,0 +1,210 @@
+"""Pilot tests of the queue, its filters and search, the full record, and live updates."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from textual.widgets import Input, Label, Static
+
+from complaintdesk import staffing
+from complaintdesk.complaints import get_complaint
+from screens.complaint_record import ComplaintRecordScreen
+from screens.dialogs import LinkDialog, NoteDialog
+from screens.queue import QueueScreen
+from screens.virtual_table import VirtualTable
+
+from .screen_helpers import make_app, register, settle, type_text
+
+
+def shown_numbers(app) -> list[str]:  # type: ignore[no-untyped-def]
+    table = app.screen.query_one(VirtualTable)
+    rows = [table.row_at(i) for i in range(table.row_count)]
+    return [r.key for r in rows if r is not None]
+
+
+def status_text(app) -> str:  # type: ignore[no-untyped-def]
+    return str(app.screen.query_one("#queue-status", Label).render())
+
+
+async def wait_until(pilot, predicate, tries: int = 60) -> bool:  # type: ignore[no-untyped-def]
+    """Let the app run until ``predicate()`` holds (bounded; for cross-process updates)."""
+    for _ in range(tries):
+        await settle(pilot)
+        if predicate():
+            return True
+        await pilot.pause(0.1)
+    return predicate()
+
+
+async def test_queue_sorts_by_priority_then_deadline(desk, counter):
+    general = register(desk, counter, priority="general")
+    urgent_late = register(desk, counter, priority="urgent")
+    major = register(desk, counter, priority="major")
+    urgent_early = register(desk, counter, priority="urgent", received_at="2026-11-23T09:00:00+08:00")
+    app = make_app(desk, counter)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert shown_numbers(app) == [urgent_early.number, urgent_late.number, major.number,
+                                      general.number]
+        assert "4 件" in status_text(app)
+
+
+async def test_filter_keys_narrow_and_clear(desk, counter):
+    register(desk, counter, priority="general")
+    urgent = register(desk, counter, priority="urgent")
+    overdue = register(desk, counter, priority="urgent", received_at="2026-11-23T07:00:00+08:00")
+    app = make_app(desk, counter, )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")  # 紧急
+        await settle(pilot)
+        assert shown_numbers(app) == [overdue.number, urgent.number]
+        assert "紧急" in status_text(app)
+        await pilot.press("o")  # overdue only
+        await settle(pilot)
+        assert shown_numbers(app) == [overdue.number]
+        await pilot.press("x")
+        await settle(pilot)
+        assert len(shown_numbers(app)) == 3
+        assert "筛选" not in status_text(app)
+
+
+async def test_mine_shows_what_i_received(desk, admin, counter):
+    staffing.add_staff(desk, admin.login, "counter2", "柜台小李", "counter")
+    mine = register(desk, counter)
+    register(desk, "counter2")
+    app = make_app(desk, counter)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert shown_numbers(app) == [mine.number]
+
+
+async def test_search_two_character_terms_and_several_terms(desk, counter):
+    refund = register(desk, counter, event="快递到了，包装破损", demand="要求退款")
+    register(desk, counter, event="客服态度差", demand="道歉")
+    register(desk, counter, event="价格调整未通知", demand="要求退款")
+    app = make_app(desk, counter)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await type_text(pilot, "退款 破损")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert shown_numbers(app) == [refund.number]
+        assert "搜索“退款 破损”" in status_text(app)
+        assert app.screen.query_one(VirtualTable).has_focus
+
+
+async def test_hostile_search_input_is_only_text(desk, counter, hostile_text):
+    hostile = register(desk, counter, event=hostile_text)
+    register(desk, counter, event="普通投诉")
+    app = make_app(desk, counter)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        for query in ('[urgent]', '" OR "', 'NEAR(a b)', "退款*", "a"):
+            app.screen.query_one("#search", Input).value = query
+            await pilot.press("slash", "enter")
+            await settle(pilot)
+        # the last one, a single character, is refused with a message and the list is kept
+        messages = [str(n.message) for n in app._notifications]
+        assert any("太短" in m for m in messages), messages
+        app.screen.query_one("#search", Input).value = "[urgent]"
+        await pilot.press("slash", "enter")
+        await settle(pilot)
+        assert shown_numbers(app) == [hostile.number]
+
+
+async def test_enter_opens_full_record_with_history_and_timeline(desk, counter):
+    first = register(desk, counter, contact="13800001111", event="第一次投诉")
+    second = register(desk, counter, contact="138-0000-1111", event="又来投诉了")
+    app = make_app(desk, counter)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(VirtualTable)
+        table.cursor_row = shown_numbers(app).index(second.number)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ComplaintRecordScreen)
+        assert first.number in str(screen.query_one("#record-others", Static).render())
+        assert "登记投诉" in str(screen.query_one("#record-timeline", Static).render())
+        assert "剩余" in str(screen.query_one("#record-fields").query(Static).last().render())
+
+
+async def test_link_and_note_from_the_record(desk, counter):
+    old = register(desk, counter, channel="phone")
+    new = register(desk, counter, channel="wechat")
+    app = make_app(desk, counter)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_complaint(new.number)
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, LinkDialog)
+        await type_text(pilot, old.number)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ComplaintRecordScreen)
+        assert old.number in str(app.screen.query_one("#record-links", Static).render())
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteDialog)
+        await type_text(pilot, "客户来电催促")
+        await pilot.press("escape")  # a slip: the draft must survive
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert app.screen.text == "客户来电催促"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    record = get_complaint(desk, new.number)
+    assert [link.complaint.number for link in record.links] == [old.number]
+    assert any(e.action == "complaint.note" and e.after == "客户来电催促" for e in record.timeline)
+
+
+async def test_link_to_unknown_number_keeps_input(desk, counter):
+    complaint = register(desk, counter)
+    app = make_app(desk, counter)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        app.open_complaint(complaint.number)
+        await settle(pilot)
+        await pilot.press("l")
+        await type_text(pilot, "TS-19990101-0001")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any("没有受理编号" in str(n.message) for n in app._notifications)
+        await pilot.press("l")
+        await settle(pilot)
+        assert app.screen.query_one("#link-number", Input).value == "TS-19990101-0001"
+
+
+async def test_another_process_registering_shows_up_and_urgent_is_announced(desk, counter):
+    """Two consoles on one file: the second process's complaint appears in the open queue
+    in its priority place, the cursor stays on its row, and 紧急 raises a notification."""
+    general = register(desk, counter, priority="general")
+    app = make_app(desk, counter)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert app.screen.query_one(VirtualTable).cursor_key == general.number
+        script = textwrap.dedent(f"""
+            from complaintdesk.desk import open_desk
+            from complaintdesk.complaints import register_complaint
+            desk = open_desk({str(desk.store.path)!r})
+            c = register_complaint(desk, {counter!r}, dict(
+                customer_name="另一终端的客户", contact="13911112222", channel="phone",
+                event="停电了", demand="尽快恢复", category="service", priority="urgent"))
+            print(c.number)
+        """)
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                             check=True)
+        other = out.stdout.strip()
+        assert await wait_until(pilot, lambda: shown_numbers(app) == [other, general.number])
+        assert app.screen.query_one(VirtualTable).cursor_key == general.number
+        assert any(other in str(n.message) for n in app._notifications)
