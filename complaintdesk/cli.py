@@ -1,0 +1,275 @@
+"""The ``complaintdesk`` command: the console, and scriptable subcommands.
+
+Every subcommand calls the same core use-cases as the console. The acting user
+is the OS account of the real uid; there is no option to act as somebody else.
+Any refusal or unusable database ends with a short ``complaintdesk: ...``
+message on stderr and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import __version__, staffing
+from .demo import DEFAULT_SEED
+from .desk import Desk, open_desk
+from .enums import Role
+from .errors import DomainError
+from .staffing import Actor
+from .store import resolve_db_path
+
+PROG = "complaintdesk"
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+
+
+class CliError(Exception):
+    """A problem with the command's own input (a file), reported like a domain error."""
+
+
+def _fail(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def _utf8(stream: TextIO) -> TextIO:
+    """Machine-readable output is UTF-8 whatever the locale says."""
+    if (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8":
+        try:
+            stream.reconfigure(encoding="utf-8")  # type: ignore[attr-defined]
+        except (AttributeError, ValueError, OSError):
+            pass
+    return stream
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, markup=False, emoji=False)
+
+
+# ------------------------------------------------------------------ subcommands
+
+def cmd_console(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
+    try:
+        from screens.app import run_console
+    except ImportError as exc:
+        raise CliError(f"无法启动控制台：{exc}") from None
+    return run_console(desk, actor) or 0
+
+
+def cmd_demo(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
+    from .demo import fill_demo
+
+    summary = fill_demo(desk, args.count, args.seed, actor=actor.login)
+    print(f"{summary.line()}（数据库：{desk.store.path}）")
+    return 0
+
+
+def _input_lines(source: str):
+    """The input's lines as bytes; ``-`` is stdin."""
+    if source == "-":
+        return sys.stdin.buffer
+    try:
+        return open(source, "rb")
+    except FileNotFoundError:
+        raise CliError(f"找不到输入文件：{source}") from None
+    except IsADirectoryError:
+        raise CliError(f"输入路径是一个目录，不是文件：{source}") from None
+    except OSError as exc:
+        raise CliError(f"无法读取输入文件 {source}：{exc.strerror}") from None
+
+
+def cmd_intake(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
+    from .intake import intake_lines
+
+    lines = _input_lines(args.file)
+    out = _utf8(sys.stdout)
+    good = bad = 0
+    try:
+        for result in intake_lines(desk, actor.login, lines):
+            if "error" in result:
+                bad += 1
+            else:
+                good += 1
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            out.flush()
+    finally:
+        if lines is not sys.stdin.buffer:
+            lines.close()
+    if sys.stderr.isatty():
+        _fail(f"已登记 {good} 条，失败 {bad} 条")
+    return EXIT_FAILED if bad else 0
+
+
+def cmd_export(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
+    from .exporting import export_rows, write_csv, write_jsonl
+
+    write = write_csv if args.format == "csv" else write_jsonl
+    if args.output is None:
+        write(export_rows(desk), _utf8(sys.stdout))
+        sys.stdout.flush()
+        return 0
+    target = Path(args.output)
+    partial = target.with_name(target.name + ".part")
+    try:
+        # Written aside and renamed, so a failed export never leaves half a file.
+        with open(partial, "w", encoding="utf-8", newline="") as stream:
+            count = write(export_rows(desk), stream)
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise CliError(f"无法写入 {target}：{exc.strerror or exc}") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    print(f"已导出 {count} 条投诉到 {target}", file=sys.stderr)
+    return 0
+
+
+def cmd_show(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
+    from .complaints import get_complaint
+    from .presenting import complaint_json, print_complaint
+
+    record = get_complaint(desk, args.number)
+    if args.json:
+        out = _utf8(sys.stdout)
+        out.write(json.dumps(complaint_json(desk, record), ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_complaint(_console(), desk, record)
+    return 0
+
+
+def cmd_staff_add(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
+    staff = staffing.add_staff(desk, actor.login, args.login, args.name, args.role, args.dept)
+    dept = f"，{desk.config.department_name(staff.department)}" if staff.department else ""
+    print(f"已添加员工 {staff.login}（{staff.name}，{Role(staff.role).label}{dept}）")
+    return 0
+
+
+def cmd_staff_list(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
+    from .presenting import print_staff
+
+    staff = staffing.list_staff(desk)
+    if args.json:
+        rows = [{"login": s.login, "name": s.name, "role": s.role, "department": s.department,
+                 "active": bool(s.active)} for s in staff]
+        _utf8(sys.stdout).write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_staff(_console(), desk, staff)
+    return 0
+
+
+def cmd_staff_disable(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
+    staff = staffing.disable_staff(desk, actor.login, args.login)
+    print(f"已停用员工 {staff.login}（{staff.name}）")
+    return 0
+
+
+# ------------------------------------------------------------------ parser
+
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为整数：{value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError("不能是负数")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="客户投诉受理台：不带子命令时打开控制台。",
+        epilog="数据库路径：--db，否则 $COMPLAINTDESK_DB，否则 data/complaintdesk.db。"
+               "操作人是运行本命令的系统账号。")
+    parser.add_argument("--db", metavar="PATH", help="数据库文件路径")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.set_defaults(func=cmd_console)
+    sub = parser.add_subparsers(title="子命令", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="填入演示数据（可重复，编号接续）")
+    demo.add_argument("--count", type=_count, default=200, help="投诉条数（默认 200）")
+    demo.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                      help=f"随机种子（默认 {DEFAULT_SEED}：同一种子、同一天结果相同）")
+    demo.set_defaults(func=cmd_demo)
+
+    intake = sub.add_parser("intake", help="从其他渠道导入投诉：每行一个 JSON 对象")
+    intake.add_argument("file", metavar="FILE|-", help="JSON Lines 文件，- 表示标准输入")
+    intake.set_defaults(func=cmd_intake)
+
+    export = sub.add_parser("export", help="导出全部投诉")
+    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    export.add_argument("-o", "--output", metavar="FILE", help="写入文件（默认标准输出）")
+    export.set_defaults(func=cmd_export)
+
+    show = sub.add_parser("show", help="显示一条投诉及其处理记录")
+    show.add_argument("number", metavar="NUMBER", help="受理编号，如 TS-20261123-0007")
+    show.add_argument("--json", action="store_true", help="输出 JSON")
+    show.set_defaults(func=cmd_show)
+
+    staff = sub.add_parser("staff", help="员工账号（添加、停用仅限管理员）")
+    staff_sub = staff.add_subparsers(title="操作", metavar="ACTION", required=True)
+    add = staff_sub.add_parser("add", help="添加员工")
+    add.add_argument("login", metavar="LOGIN", help="系统账号名")
+    add.add_argument("--name", required=True, help="姓名")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--dept", default=None, help="部门代码或名称（投诉处理专员）")
+    add.set_defaults(func=cmd_staff_add)
+    listing = staff_sub.add_parser("list", help="列出员工")
+    listing.add_argument("--json", action="store_true", help="输出 JSON")
+    listing.set_defaults(func=cmd_staff_list)
+    disable = staff_sub.add_parser("disable", help="停用员工")
+    disable.add_argument("login", metavar="LOGIN")
+    disable.set_defaults(func=cmd_staff_disable)
+    return parser
+
+
+# ------------------------------------------------------------------ entry point
+
+def _run(args: argparse.Namespace) -> int:
+    func: Callable[[Desk, Actor, argparse.Namespace], int] = args.func
+    desk = open_desk(resolve_db_path(args.db))
+    try:
+        actor = staffing.sign_in(desk, staffing.os_login())
+        return func(desk, actor, args)
+    finally:
+        desk.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        _fail("已中断（未完成的写入已回滚）")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (``| head``): stop quietly, and keep Python from
+        # complaining when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except (DomainError, CliError) as exc:
+        _fail(exc.message if isinstance(exc, DomainError) else str(exc))
+        return EXIT_FAILED
+    except (SQLAlchemyError, sqlite3.Error) as exc:
+        _fail(f"数据库错误：{getattr(exc, 'orig', None) or exc}")
+        return EXIT_FAILED
+    except OSError as exc:
+        _fail(f"{exc.strerror or exc}{f'：{exc.filename}' if exc.filename else ''}")
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
