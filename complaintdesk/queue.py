@@ -73,7 +73,7 @@ def _where(f: QueueFilter, search: SearchQuery | None, now: datetime) -> list:
     if f.status:
         clauses.append(Complaint.status == f.status)
     if f.priority:
-        clauses.append(Complaint.priority_rank == Priority(f.priority).rank)
+        clauses.append(Complaint.priority_rank == Priority.parse(f.priority).rank)
     if f.department:
         clauses.append(Complaint.department == f.department)
     if f.mine:
@@ -131,12 +131,42 @@ class Queue:
         when known, which turns the OFFSET walk into an index seek."""
         query = _rows_select(self._clauses())
         if after is not None:
-            query = query.where(tuple_(*SORT_COLUMNS) > tuple_(*after))
+            query = query.where(self._key_after(after))
         else:
             query = query.offset(offset)
         query = query.order_by(*SORT_COLUMNS).limit(limit)
         with self.desk.store.read() as session:
             return [QueueRow(*row) for row in session.exec(query)]  # type: ignore[call-overload]
+
+    def page_before(self, before: tuple, limit: int) -> list[QueueRow]:
+        """The ``limit`` rows just before the row whose sort key is ``before``."""
+        return self._reversed(_rows_select(self._clauses()).where(self._key_before(before)), limit)
+
+    def page_from_end(self, offset_from_end: int, limit: int) -> list[QueueRow]:
+        """Rows counted from the end: cheap near the end, where OFFSET from the start is not."""
+        return self._reversed(_rows_select(self._clauses()), limit, offset_from_end)
+
+    def _reversed(self, query: Select, limit: int, offset: int = 0) -> list[QueueRow]:
+        query = query.order_by(*(c.desc() for c in SORT_COLUMNS)).offset(offset).limit(limit)
+        with self.desk.store.read() as session:
+            rows = [QueueRow(*row) for row in session.exec(query)]  # type: ignore[call-overload]
+        rows.reverse()
+        return rows
+
+    def _key_columns(self, key: tuple) -> tuple[tuple, tuple]:
+        # With closed fixed by the filter, leave it out of the row value: SQLite then
+        # uses the row value as a range on the queue index instead of scanning it.
+        if not self.filter.include_closed:
+            return SORT_COLUMNS[1:], key[1:]
+        return SORT_COLUMNS, key
+
+    def _key_after(self, key: tuple):  # type: ignore[no-untyped-def]
+        columns, values = self._key_columns(key)
+        return tuple_(*columns) > tuple_(*values)
+
+    def _key_before(self, key: tuple):  # type: ignore[no-untyped-def]
+        columns, values = self._key_columns(key)
+        return tuple_(*columns) < tuple_(*values)
 
     def position(self, number: str) -> int | None:
         """Index of complaint ``number`` in this view, or None if the filter hides it."""
@@ -148,7 +178,7 @@ class Queue:
             key = QueueRow(*target).sort_key
             return session.exec(  # type: ignore[call-overload]
                 select(func.count()).select_from(Complaint)
-                .where(*self._clauses(), tuple_(*SORT_COLUMNS) < tuple_(*key))).one()[0]
+                .where(*self._clauses(), self._key_before(key))).one()[0]
 
 
 def status_choices() -> list[tuple[str, str]]:

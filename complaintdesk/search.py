@@ -85,6 +85,15 @@ def _quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+def _trigram_term(term: str) -> str:
+    """A 3+ character term; written with dashes or brackets it also matches its
+    normalised form, so 139-8765-4321 finds a contact saved as 13987654321."""
+    normal = normalize_contact(term)
+    if len(normal) >= 3 and normal != term.lower():
+        return f"({_quote(term)} OR {_quote(normal)})"
+    return _quote(term)
+
+
 @dataclass(frozen=True)
 class SearchQuery:
     """Parsed search input: FTS expressions for each index (None = not needed)."""
@@ -117,6 +126,6 @@ def parse_search(text: str) -> SearchQuery:
             raise DomainError(f"“{term}”太短：请输入至少两个字（或两个字母/数字）的词，多个词用空格分开")
     return SearchQuery(
         text=text,
-        trigram=" AND ".join(_quote(t) for t in long_terms) or None,
+        trigram=" AND ".join(_trigram_term(t) for t in long_terms) or None,
         bigram=" AND ".join(_quote(t) for t in short_terms) or None,
     )

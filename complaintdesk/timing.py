@@ -23,9 +23,11 @@ def minutes_left(due: datetime, now: datetime) -> int:
 
 
 def time_left(due: datetime, now: datetime) -> str:
-    """``剩余 5小时10分`` or ``超时 2天3小时``."""
-    minutes = minutes_left(due, now)
-    return f"超时 {span(-minutes)}" if minutes < 0 else f"剩余 {span(minutes)}"
+    """``剩余 5小时10分`` or ``超时 2天3小时`` (from the deadline itself on, as
+    ``deadline_state`` counts it overdue)."""
+    if now >= due:
+        return f"超时 {span(-minutes_left(due, now))}"
+    return f"剩余 {span(minutes_left(due, now))}"
 
 
 def describe_due(due: datetime, now: datetime) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import work
 from textual.app import App
 from textual.binding import Binding
@@ -22,7 +24,7 @@ POLL_SECONDS = 1.0
 class ComplaintDeskApp(App[None]):
     """One staff member's console on the shared database."""
 
-    CSS_PATH = "desk.tcss"
+    CSS_PATH = Path(__file__).parent / "desk.tcss"  # absolute: subclasses live elsewhere
     TITLE = "客户投诉处理台"
     COMMANDS = {GoToComplaint}
     COMMAND_PALETTE_BINDING = "ctrl+p"

@@ -25,9 +25,9 @@ QUEUE_COLUMNS = [
 ]
 
 
-def compact_left(minutes: int) -> str:
+def compact_left(minutes: int, overdue: bool) -> str:
     """Time left as the list shows it: ``剩5时10分``, ``超2天3时``."""
-    prefix = "超" if minutes < 0 else "剩"
+    prefix = "超" if overdue else "剩"
     minutes = abs(minutes)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
@@ -51,18 +51,34 @@ class QueueSource:
     def count(self) -> int:
         with self._lock:
             self._keys.clear()
-        return self.queue.count()
+        self._count = self.queue.count()
+        return self._count
 
     def fetch(self, offset: int, limit: int) -> list[TableRow]:
-        with self._lock:
-            after = self._keys.get(offset - 1) if offset else None
-        rows = self.queue.page(offset, limit, after=after)
+        rows = self._fetch_rows(offset, limit)
         if rows:
             with self._lock:
+                self._keys[offset] = rows[0].sort_key
                 self._keys[offset + len(rows) - 1] = rows[-1].sort_key
         now = self.desk.now()
         fraction = self.desk.config.at_risk_fraction
         return [self.row(r, now, fraction) for r in rows]
+
+    def _fetch_rows(self, offset: int, limit: int) -> list[QueueRow]:
+        """Seek from a neighbouring page's known row when possible; else count from
+        whichever end is nearer. Never walks an OFFSET across half a million rows."""
+        with self._lock:
+            after = self._keys.get(offset - 1) if offset else None
+            before = self._keys.get(offset + limit)
+        if after is not None:
+            return self.queue.page(offset, limit, after=after)
+        if before is not None:
+            return self.queue.page_before(before, limit)
+        total = getattr(self, "_count", 0)
+        if offset > total // 2:
+            end = min(offset + limit, total)
+            return self.queue.page_from_end(total - end, end - offset)
+        return self.queue.page(offset, limit)
 
     def index_of(self, key: str) -> int | None:
         return self.queue.position(key)
@@ -73,7 +89,7 @@ class QueueSource:
             state, left = "", "-"
         else:
             state = deadline_state(r.received_at, r.due_at, now, fraction)
-            left = compact_left(minutes_left(r.due_at, now))
+            left = compact_left(minutes_left(r.due_at, now), state == "overdue")
         tag = state or ("urgent" if r.priority == Priority.URGENT.value and not r.closed else "")
         return TableRow(
             key=r.number,

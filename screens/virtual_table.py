@@ -252,9 +252,9 @@ class VirtualTable(ScrollView, can_focus=True):
         top = round(self.scroll_offset.y)
         height = max(self.size.height, 1)
         if new < top:
-            self.scroll_to(y=new, animate=False)
+            self.scroll_to(y=new, animate=False, immediate=True)
         elif new >= top + height:
-            self.scroll_to(y=new - height + 1, animate=False)
+            self.scroll_to(y=new - height + 1, animate=False, immediate=True)
         self.refresh()
 
     def action_cursor(self, step: int) -> None:
@@ -265,10 +265,10 @@ class VirtualTable(ScrollView, can_focus=True):
         if not self.row_count:
             return
         height = max(self.size.height, 1)
-        self.cursor_row = min(max(self.cursor_row + direction * height, 0), self.row_count - 1)
         top = min(max(round(self.scroll_offset.y) + direction * height, 0),
                   max(self.row_count - height, 0))
-        self.scroll_to(y=top, animate=False)
+        self.scroll_to(y=top, animate=False, immediate=True)
+        self.cursor_row = min(max(self.cursor_row + direction * height, 0), self.row_count - 1)
 
     def action_jump(self, index: int) -> None:
         if self.row_count:

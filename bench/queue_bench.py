@@ -1,0 +1,152 @@
+"""Benchmark of the queue on a big database: start-up, paging, search, memory.
+
+Make the database first, then run this script on it:
+
+    .venv/bin/complaintdesk --db /tmp/big.db demo --count 1000000
+    .venv/bin/python bench/queue_bench.py --db /tmp/big.db
+
+It prints figures; it asserts nothing (tests never assert on time).
+
+* start-up: a fresh process from exec to the queue's first page painted,
+  against a bare Textual app with the same imports painting a Static; median
+  of ``--runs`` runs each, both measured in this run, and their ratio.
+* paging: page down / page up in a 120x40 headless console, from key press to
+  the new page's rows fetched and painted; median and worst.
+* search: what the console does for a search (count + first page), per term.
+* memory: resident set size of the console process once the queue is painted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PAINT = ROOT / "bench" / "_paint_once.py"
+SEARCH_TERMS = ["退款", "快递", "破损", "质量问题", "未到账", "退款 快递", "要求退货 退款",
+                "TS-20261001"]
+
+
+def startup(db: Path, runs: int) -> None:
+    def measure(kind: str) -> tuple[float, int]:
+        start = time.time()
+        out = subprocess.run([sys.executable, str(PAINT), kind, str(db)], capture_output=True,
+                             text=True, env={**os.environ, "BENCH_START": repr(start)})
+        if out.returncode != 0:
+            raise SystemExit(f"{kind} failed: {out.stderr[-2000:]}")
+        seconds, rss = out.stdout.split()
+        return float(seconds), int(rss)
+
+    measure("bare")  # warm the file cache for both
+    measure("console")
+    bare, console, rss = [], [], []
+    for _ in range(runs):
+        bare.append(measure("bare")[0])
+        seconds, kb = measure("console")
+        console.append(seconds)
+        rss.append(kb)
+    b, c = statistics.median(bare), statistics.median(console)
+    print(f"start-up, exec to first paint (median of {runs}):")
+    print(f"  bare Textual app, same imports   {b * 1000:7.0f} ms")
+    print(f"  console, queue painted           {c * 1000:7.0f} ms   ratio {c / b:.2f}x")
+    print(f"memory: console RSS with the queue painted   {statistics.median(rss) / 1024:.0f} MB")
+
+
+async def paging(db: Path, presses: int) -> None:
+    """Key press to painted, measured inside the app: the key's action, the page
+    fetch in its worker when the rows are not cached yet, and rendering every
+    visible line. (Pilot.press adds ~60 ms of its own waiting even for a key that
+    does nothing, so it is not used as the clock.)"""
+    from complaintdesk.desk import open_desk
+    from complaintdesk.staffing import os_login, sign_in
+    from screens.app import ComplaintDeskApp
+    from screens.virtual_table import PAGE_SIZE, VirtualTable
+
+    desk = open_desk(db)
+    app = ComplaintDeskApp(desk, sign_in(desk, os_login()), watch=False)
+
+    def visible_pages_fresh(table: VirtualTable) -> bool:
+        top = round(table.scroll_offset.y)
+        last = min(top + table.size.height, table.row_count) - 1
+        pages = [table._pages.get(p) for p in range(top // PAGE_SIZE, last // PAGE_SIZE + 1)]
+        return all(p is not None and p[0] == table._generation for p in pages)
+
+    async def paint(table: VirtualTable) -> None:
+        while True:
+            for y in range(table.size.height):  # render_line requests missing pages
+                table.render_line(y)
+            await app.workers.wait_for_complete()
+            if visible_pages_fresh(table):
+                for y in range(table.size.height):
+                    table.render_line(y)
+                return
+
+    async def timed(table: VirtualTable, action) -> float:  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        action()
+        await paint(table)
+        return time.perf_counter() - start
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = app.screen.query_one(VirtualTable)
+        await paint(table)
+        print(f"paging ({table.row_count:,} open complaints, 120x40 console, "
+              f"{table.size.height} rows a page, key to painted):")
+        for label, step in (("page down", 1), ("page up", -1)):
+            times = [await timed(table, lambda: table.action_page(step)) for _ in range(presses)]
+            print(f"  {label:9s} median {statistics.median(times) * 1000:6.1f} ms   "
+                  f"worst {max(times) * 1000:6.1f} ms   ({presses} presses)")
+        jump = await timed(table, lambda: table.action_jump(-1))
+        print(f"  end       {jump * 1000:6.1f} ms (jump to the last row)")
+        times = [await timed(table, lambda: table.action_page(-1)) for _ in range(presses)]
+        print(f"  page up from the end: median {statistics.median(times) * 1000:6.1f} ms   "
+              f"worst {max(times) * 1000:6.1f} ms")
+    desk.close()
+
+
+def search(db: Path, runs: int) -> None:
+    from complaintdesk.desk import open_desk
+    from complaintdesk.queue import Queue, QueueFilter
+
+    desk = open_desk(db)
+    print(f"search (count + first page of 50, median of {runs}):")
+    for term in SEARCH_TERMS:
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            queue = Queue(desk, QueueFilter(search=term))
+            count = queue.count()
+            queue.page(0, 50)
+            times.append(time.perf_counter() - start)
+        print(f"  {term:14s} {count:9,} matches   {statistics.median(times) * 1000:7.1f} ms")
+    desk.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", type=Path, required=True, help="a database made with demo")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--presses", type=int, default=20)
+    args = parser.parse_args()
+    if not args.db.exists():
+        raise SystemExit(f"no database at {args.db}: make one with complaintdesk demo --count N")
+    import asyncio
+
+    print(f"database: {args.db} ({args.db.stat().st_size / 1e6:,.0f} MB)")
+    startup(args.db, args.runs)
+    asyncio.run(paging(args.db, args.presses))
+    search(args.db, args.runs)
+
+
+if __name__ == "__main__":
+    main()
