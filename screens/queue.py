@@ -136,7 +136,9 @@ class QueueScreen(Screen[None]):
             self.queue_filter = f.with_(**{name: not getattr(f, name)})
 
     def action_clear_filters(self) -> None:
-        self.query_one("#search", Input).value = ""
+        search = self.query_one("#search", Input)
+        search.value = ""
+        search.display = False
         self.queue_filter = QueueFilter()
 
     # ------------------------------------------------------------ search

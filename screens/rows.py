@@ -31,6 +31,8 @@ def compact_left(minutes: int, overdue: bool) -> str:
     minutes = abs(minutes)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
+    if days >= 10:
+        return f"{prefix}{days}天"
     if days:
         return f"{prefix}{days}天{hours}时"
     if hours:

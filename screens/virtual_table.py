@@ -220,7 +220,7 @@ class VirtualTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------ drawing
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width  # not under the scrollbar
         index = round(self.scroll_offset.y) + y
         base = self.rich_style
         if index >= self.row_count:
