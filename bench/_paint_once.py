@@ -15,7 +15,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # The same imports for both kinds.
+from textual import on  # noqa: E402
 from textual.app import App, ComposeResult  # noqa: E402
+from textual.events import Mount  # noqa: E402
 from textual.widgets import Footer, Header, Static  # noqa: E402
 
 from complaintdesk.desk import open_desk  # noqa: E402
@@ -47,8 +49,10 @@ class Bare(App[str]):
 
 
 class Console(ComplaintDeskApp):
-    def on_mount(self) -> None:
-        super().on_mount()
+    # Not "on_mount": Textual calls the on_mount of every class in the MRO, so
+    # overriding it here would push the queue screen twice.
+    @on(Mount)
+    def _start_probe(self) -> None:
         self._probe = self.set_interval(0.002, self._check)
 
     def _check(self) -> None:

@@ -86,6 +86,9 @@ def _where(f: QueueFilter, search: SearchQuery | None, now: datetime) -> list:
     if search is not None and search.trigram:
         clauses.append(Complaint.id.in_(
             select(_tri.c.rowid).where(_tri.c[TRIGRAM_TABLE].op("MATCH")(search.trigram))))
+    for prefix in search.number_prefixes if search is not None else ():
+        clauses.append(Complaint.number >= prefix)
+        clauses.append(Complaint.number < prefix + "\uffff")
     if search is not None and search.bigram:
         clauses.append(Complaint.id.in_(
             select(_bi.c.rowid).where(_bi.c[BIGRAM_TABLE].op("MATCH")(search.bigram))))
@@ -121,10 +124,21 @@ class Queue:
     def _clauses(self) -> list:
         return _where(self.filter, self.search, self.desk.now())
 
+    #: A search counts at most this many matches: beyond it nobody scrolls, they add
+    #: a word, and counting 160,000 matches of 退款 exactly costs 100 ms at 1M rows.
+    SEARCH_CAP = 10_000
+    capped = False
+
     def count(self) -> int:
+        """Rows in this view; for a search at most SEARCH_CAP (then ``capped`` is set)."""
+        query = select(Complaint.id).where(*self._clauses())
+        if self.search is not None:
+            query = query.limit(self.SEARCH_CAP + 1)
         with self.desk.store.read() as session:
-            return session.exec(  # type: ignore[call-overload]
-                select(func.count()).select_from(Complaint).where(*self._clauses())).one()[0]
+            count = session.exec(  # type: ignore[call-overload]
+                select(func.count()).select_from(query.subquery())).one()[0]
+        self.capped = self.search is not None and count > self.SEARCH_CAP
+        return min(count, self.SEARCH_CAP) if self.capped else count
 
     def page(self, offset: int, limit: int, after: tuple | None = None) -> list[QueueRow]:
         """Rows ``offset`` .. ``offset+limit``; ``after`` is the sort key of row ``offset-1``

@@ -44,6 +44,7 @@ INSERT_TRIGRAM = (f"INSERT INTO {TRIGRAM_TABLE}(rowid, {', '.join(SEARCH_COLUMNS
 INSERT_BIGRAM = f"INSERT INTO {BIGRAM_TABLE}(rowid, grams) VALUES (?, ?)"
 
 _SPACE = re.compile(r"[\s\u3000]+")
+_NUMBER_PREFIX = re.compile(r"^TS-\d{4}", re.IGNORECASE)
 
 
 def bigrams(texts: Iterable[str]) -> str:
@@ -101,10 +102,11 @@ class SearchQuery:
     text: str
     trigram: str | None
     bigram: str | None
+    number_prefixes: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return self.trigram is None and self.bigram is None
+        return self.trigram is None and self.bigram is None and not self.number_prefixes
 
 
 def parse_search(text: str) -> SearchQuery:
@@ -117,8 +119,13 @@ def parse_search(text: str) -> SearchQuery:
     terms = [t for t in _SPACE.split(text.strip()) if t]
     long_terms: list[str] = []
     short_terms: list[str] = []
+    numbers: list[str] = []
     for term in dict.fromkeys(terms):
-        if len(term) >= 3:
+        if _NUMBER_PREFIX.match(term):
+            # A 受理编号 or its beginning: the unique index answers it at once, where
+            # a trigram phrase of TS-2026… would intersect near-universal trigrams.
+            numbers.append(term.upper())
+        elif len(term) >= 3:
             long_terms.append(term)
         elif len(term) == 2 and term[0].isalnum() and term[1].isalnum():
             short_terms.append(term.lower())
@@ -128,4 +135,5 @@ def parse_search(text: str) -> SearchQuery:
         text=text,
         trigram=" AND ".join(_trigram_term(t) for t in long_terms) or None,
         bigram=" AND ".join(_quote(t) for t in short_terms) or None,
+        number_prefixes=tuple(numbers),
     )

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
 from complaintdesk.desk import Desk
+from complaintdesk.queue import QueueFilter
 from complaintdesk.staffing import Actor
 from complaintdesk.watch import ChangeWatcher, last_complaint_id, new_urgent_since
 
@@ -17,6 +18,7 @@ from .commands import GoToComplaint
 from .complaint_record import ComplaintRecordScreen
 from .dialogs import ConfirmDialog
 from .queue import QueueScreen
+from .rows import QueueSource
 
 POLL_SECONDS = 1.0
 
@@ -37,6 +39,13 @@ class ComplaintDeskApp(App[None]):
         self._watch = watch
         self._watcher: ChangeWatcher | None = None
         self._last_seen_id = 0
+        self._initial_queue: QueueSource | None = QueueSource(desk, QueueFilter())
+        self._initial_queue.prefetch()
+
+    def take_initial_queue(self) -> QueueSource:
+        """The home queue, already being read since the app was created."""
+        source, self._initial_queue = self._initial_queue, None
+        return source or QueueSource(self.desk, QueueFilter())
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen())

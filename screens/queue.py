@@ -57,7 +57,7 @@ class QueueScreen(Screen[None]):
         yield Input(id="search", placeholder="搜索：编号、客户、联系方式或投诉内容，多个词用空格分开；Enter 确定，Esc 取消")
         yield Label(Content("正在读取…"), id="queue-status")
         yield TableHeader(QUEUE_COLUMNS, id="queue-header")
-        yield VirtualTable(QUEUE_COLUMNS, QueueSource(self.app.desk, QueueFilter()), id="queue")
+        yield VirtualTable(QUEUE_COLUMNS, self.app.take_initial_queue(), id="queue")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -71,6 +71,8 @@ class QueueScreen(Screen[None]):
 
     # ------------------------------------------------------------ data
     def watch_queue_filter(self, queue_filter: QueueFilter) -> None:
+        if queue_filter == self.table.source.queue.filter:
+            return  # already showing it (the initial load happens on mount)
         try:
             source = QueueSource(self.app.desk, queue_filter)
         except DomainError as exc:
@@ -105,7 +107,10 @@ class QueueScreen(Screen[None]):
         if f.search.strip():
             parts.append(f"搜索“{f.search.strip()}”")
         scope = "全部投诉" if f.include_closed else "待处理投诉"
-        text = f"{scope} {count:,} 件"
+        if self.table.source.queue.capped:
+            text = f"{scope}超过 {count:,} 件，只列出最前面的 {count:,} 件（加词可缩小范围）"
+        else:
+            text = f"{scope} {count:,} 件"
         if parts:
             text += "  ·  筛选：" + " · ".join(parts) + "（X 清除）"
         elif count == 0:

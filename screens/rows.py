@@ -10,7 +10,7 @@ from complaintdesk.queue import Queue, QueueFilter, QueueRow
 from complaintdesk.text import mask_contact
 from complaintdesk.timing import deadline_state, minutes_left
 
-from .virtual_table import Column, TableRow
+from .virtual_table import PAGE_SIZE, Column, TableRow
 
 QUEUE_COLUMNS = [
     Column("受理编号", 16),
@@ -50,13 +50,41 @@ class QueueSource:
         self._keys: dict[int, tuple] = {}  # row index -> sort key of that row
         self._lock = threading.Lock()
 
+    def prefetch(self) -> None:
+        """Count and read the first page in a plain thread now, while the console is
+        still starting: the first paint then waits for neither."""
+        def work() -> None:
+            count = self.queue.count()
+            self._prefetched = (count, self.fetch(0, PAGE_SIZE) if count else [])
+
+        self._prefetched: tuple[int, list[TableRow]] | None = None
+        self._prefetch_thread = threading.Thread(target=work, daemon=True)
+        self._prefetch_thread.start()
+
+    def _take_prefetched(self) -> tuple[int, list[TableRow]] | None:
+        thread = getattr(self, "_prefetch_thread", None)
+        if thread is None:
+            return None
+        thread.join()
+        self._prefetch_thread = None
+        return self._prefetched
+
     def count(self) -> int:
+        prefetched = self._take_prefetched()
+        if prefetched is not None:
+            self._count, self._first_page = prefetched
+            return self._count
+        self._first_page = None  # only good for the load it was read for
         with self._lock:
             self._keys.clear()
         self._count = self.queue.count()
         return self._count
 
     def fetch(self, offset: int, limit: int) -> list[TableRow]:
+        first_page = getattr(self, "_first_page", None)
+        if first_page is not None and offset == 0 and limit == PAGE_SIZE:
+            self._first_page = None
+            return first_page
         rows = self._fetch_rows(offset, limit)
         if rows:
             with self._lock:

@@ -12,7 +12,8 @@ from typing import Protocol
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from textual import work
+from textual import on, work
+from textual.events import Mount
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -159,19 +160,29 @@ class VirtualTable(ScrollView, can_focus=True):
         self._generation += 1
         self._count(self._generation, keep_key)
 
-    def on_mount(self) -> None:
+    @on(Mount)
+    def _load_on_mount(self) -> None:
+        # Not "on_mount": ScrollView defines one, and Textual calls the handler of
+        # every class in the MRO, which ran the first load twice.
         self.reload()
 
     @work(thread=True, group="table-count", exclusive=True)
     def _count(self, generation: int, keep_key: str | None) -> None:
         count = self.source.count()
         index = self.source.index_of(keep_key) if keep_key else None
-        self.app.call_from_thread(self._counted, generation, count, index)
+        # Fetch the page the cursor will be on now, not after a paint asks for it:
+        # it saves a round trip through the event loop before the rows appear.
+        row = index if index is not None else min(self.cursor_row, max(count - 1, 0))
+        page = row // PAGE_SIZE
+        rows = self.source.fetch(page * PAGE_SIZE, PAGE_SIZE) if count else []
+        self.app.call_from_thread(self._counted, generation, count, index, page, rows)
 
-    def _counted(self, generation: int, count: int, index: int | None) -> None:
+    def _counted(self, generation: int, count: int, index: int | None, page: int,
+                 rows: list[TableRow]) -> None:
         if generation != self._generation:
             return
         self._pending.clear()
+        self._pages[page] = (generation, rows)
         self.row_count = count
         self.virtual_size = Size(self.size.width, count)
         if index is not None:

@@ -217,6 +217,9 @@ def test_many_version_one_complaints_are_indexed(tmp_path, frozen_now):
         assert Queue(desk).count() == 12002
         assert Queue(desk, QueueFilter(search="退款")).count() == 12 + 1
         assert Queue(desk, QueueFilter(search="12000号")).count() == 1
-        assert Queue(desk, QueueFilter(search="普通投诉")).count() == 12000 - 12
+        common = Queue(desk, QueueFilter(search="普通投诉"))
+        assert common.count() == Queue.SEARCH_CAP and common.capped  # a search counts to the cap
+        assert query(path, "SELECT count(*) FROM complaint_fts3 "
+                           "WHERE complaint_fts3 MATCH '\"普通投诉\"'") == [(12000 - 12,)]
     finally:
         desk.close()

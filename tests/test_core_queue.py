@@ -447,3 +447,34 @@ def test_new_urgent_since(desk, admin):
     assert newest == last.id == watch.last_complaint_id(desk)
     # Nothing new since: nothing reported, the mark stays.
     assert watch.new_urgent_since(desk, newest) == ([], newest)
+
+
+def test_search_count_stops_at_the_cap(desk, counter, monkeypatch):
+    """A search counts at most SEARCH_CAP matches and says it stopped there."""
+    from complaintdesk.queue import Queue, QueueFilter
+
+    from .screen_helpers import register
+
+    monkeypatch.setattr(Queue, "SEARCH_CAP", 3)
+    for _ in range(4):
+        register(desk, counter, event="快递破损")
+    register(desk, counter, event="别的事")
+    capped = Queue(desk, QueueFilter(search="破损"))
+    assert capped.count() == 3 and capped.capped
+    assert len(capped.page(0, 10)) == 4  # paging itself is not capped
+    exact = Queue(desk, QueueFilter(search="别的"))
+    assert exact.count() == 1 and not exact.capped
+    unfiltered = Queue(desk)
+    assert unfiltered.count() == 5 and not unfiltered.capped
+
+
+def test_number_prefix_search_uses_the_number(desk, counter):
+    from complaintdesk.queue import Queue, QueueFilter
+
+    from .screen_helpers import register
+
+    first = register(desk, counter)
+    register(desk, counter, received_at="2026-11-20T09:00:00+08:00")
+    assert [r.number for r in Queue(desk, QueueFilter(search="ts-20261123")).page(0, 10)] == \
+        [first.number]
+    assert Queue(desk, QueueFilter(search="TS-2026")).count() == 2
