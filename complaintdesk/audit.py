@@ -43,4 +43,11 @@ ACTION_LABELS = {
 
 
 def action_label(action: str) -> str:
+    if action.startswith("workflow."):
+        from .enums import Action
+
+        try:
+            return Action(action.removeprefix("workflow.")).label
+        except ValueError:
+            pass
     return ACTION_LABELS.get(action, action)

@@ -78,9 +78,52 @@ class Role(LabelledEnum):
 
 
 class Status(LabelledEnum):
-    """Complaint status codes. The handling workflow adds its states later."""
+    """Complaint status codes (process.md §1-§7); workflow.TRANSITIONS moves between them."""
 
-    REGISTERED = ("registered", "已登记")
+    REGISTERED = ("registered", "已登记")               # nothing done yet
+    ACCEPTED = ("accepted", "已受理")                   # company's responsibility; to dispatch
+    INVESTIGATING = ("investigating", "调查中")          # dispatched to the department
+    DRAFTING = ("drafting", "拟定方案")                  # investigated; the sheet is drafted
+    PENDING_APPROVAL = ("pending_approval", "待审批")    # sheet submitted to the supervisor
+    RETURNED = ("returned", "已退回")                    # sent back with a reason
+    APPROVED = ("approved", "已批准")                    # to carry out and tell the customer
+    INFORMED = ("informed", "已告知")                    # told; waiting for the customer's opinion
+    SECOND_ROUND = ("second_round", "二次处理")          # the customer disagreed: a new plan
+    REVISIT = ("revisit", "待回访")                      # accepted; the revisit is due
+    CLOSED = ("closed", "已结案")
+
+
+class Action(LabelledEnum):
+    """What staff do to a complaint; each is one use-case in workflow.py."""
+
+    JUDGE_NOT_OURS = ("judge_not_ours", "判定非我方责任")
+    JUDGE_OURS = ("judge_ours", "判定我方责任")
+    DISPATCH = ("dispatch", "派单")
+    RECORD_INVESTIGATION = ("record_investigation", "记录调查")
+    SAVE_SHEET = ("save_sheet", "保存处理单")
+    SUBMIT_SHEET = ("submit_sheet", "提交审批")
+    APPROVE = ("approve", "审批通过")
+    RETURN = ("return", "退回")
+    INFORM_CUSTOMER = ("inform_customer", "告知客户")
+    CUSTOMER_AGREES = ("customer_agrees", "客户同意")
+    CUSTOMER_DISAGREES = ("customer_disagrees", "客户不同意")
+    ESCALATE = ("escalate", "上报管理层")
+
+
+class HandlingMethod(LabelledEnum):
+    COMPENSATION = ("compensation", "赔偿")
+    RETURN = ("return", "退货")
+    DISCOUNT = ("discount", "折价")
+    OTHER = ("other", "其他")
+
+
+class AgreementMethod(LabelledEnum):
+    """How the customer's agreement was obtained."""
+
+    COUNTER = ("counter", "柜台")
+    PHONE = ("phone", "电话")
+    WECHAT = ("wechat", "微信")
+    SIGNATURE = ("signature", "签字")
 
 
 class LinkKind(LabelledEnum):

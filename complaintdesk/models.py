@@ -68,6 +68,63 @@ class Complaint(SQLModel, table=True):
     # done yet, then resolution. Kept by the core whenever the status changes.
     due_at: Optional[datetime] = None
     closed: bool = False
+    # Handling (schema v3).
+    responsibility: Optional[str] = None  # ours / not_ours
+    explanation: Optional[str] = None
+    agreement_method: Optional[str] = None
+    handling_due: Optional[datetime] = None
+    customer_told_at: Optional[datetime] = None
+    round: int = 1
+    revisit_due: Optional[datetime] = None
+
+
+class Investigation(SQLModel, table=True):
+    """The department's investigation of one round (process.md §4)."""
+
+    __tablename__ = "investigation"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id")
+    round: int
+    facts: str
+    root_cause: str
+    evidence: str = "[]"  # JSON list of {"kind", "description", "path"}
+    finding: str
+    report: str
+    recorded_by: str = Field(foreign_key="staff.login")
+    recorded_at: datetime
+
+
+class HandlingSheet(SQLModel, table=True):
+    """One 《客户投诉处理单》 per round; ``version`` refuses stale saves."""
+
+    __tablename__ = "handling_sheet"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id")
+    round: int
+    sheet_number: str = Field(unique=True)
+    department: str
+    handling_date: datetime
+    result: str = ""
+    receiver_opinion: str = ""
+    manager_opinion: str = ""
+    customer_opinion: str = ""
+    method: Optional[str] = None
+    loss_cents: Optional[int] = None
+    product: str = ""
+    quantity: Optional[int] = None
+    state: str
+    drafted_by: str = Field(foreign_key="staff.login")
+    submitted_at: Optional[datetime] = None
+    submitted_by: Optional[str] = Field(default=None, foreign_key="staff.login")
+    decided_by: Optional[str] = Field(default=None, foreign_key="staff.login")
+    decided_at: Optional[datetime] = None
+    implementation_opinion: Optional[str] = None
+    return_reason: Optional[str] = None
+    updated_by: str = Field(foreign_key="staff.login")
+    updated_at: datetime
+    version: int = 1
 
 
 class ComplaintLink(SQLModel, table=True):

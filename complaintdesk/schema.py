@@ -124,6 +124,66 @@ def v2(conn: sqlite3.Connection) -> None:
         last = rows[-1][0]
 
 
+V3_DDL = """
+ALTER TABLE complaint ADD COLUMN responsibility TEXT CHECK (responsibility IN ('ours','not_ours'));
+ALTER TABLE complaint ADD COLUMN explanation TEXT;
+ALTER TABLE complaint ADD COLUMN agreement_method TEXT;
+ALTER TABLE complaint ADD COLUMN handling_due DATETIME;
+ALTER TABLE complaint ADD COLUMN customer_told_at DATETIME;
+ALTER TABLE complaint ADD COLUMN round INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE complaint ADD COLUMN revisit_due DATETIME;
+CREATE INDEX ix_complaint_department ON complaint(department, closed);
+CREATE TABLE investigation (
+    id           INTEGER PRIMARY KEY,
+    complaint_id INTEGER NOT NULL REFERENCES complaint(id),
+    round        INTEGER NOT NULL,
+    facts        TEXT NOT NULL,
+    root_cause   TEXT NOT NULL,
+    evidence     TEXT NOT NULL DEFAULT '[]',
+    finding      TEXT NOT NULL,
+    report       TEXT NOT NULL,
+    recorded_by  TEXT NOT NULL REFERENCES staff(login),
+    recorded_at  DATETIME NOT NULL
+);
+CREATE INDEX ix_investigation_complaint ON investigation(complaint_id, round);
+CREATE TABLE handling_sheet (
+    id                     INTEGER PRIMARY KEY,
+    complaint_id           INTEGER NOT NULL REFERENCES complaint(id),
+    round                  INTEGER NOT NULL,
+    sheet_number           TEXT NOT NULL UNIQUE,
+    department             TEXT NOT NULL,
+    handling_date          DATETIME NOT NULL,
+    result                 TEXT NOT NULL DEFAULT '',
+    receiver_opinion       TEXT NOT NULL DEFAULT '',
+    manager_opinion        TEXT NOT NULL DEFAULT '',
+    customer_opinion       TEXT NOT NULL DEFAULT '',
+    method                 TEXT CHECK (method IS NULL OR method IN ('compensation','return','discount','other')),
+    loss_cents             INTEGER CHECK (loss_cents IS NULL OR loss_cents >= 0),
+    product                TEXT NOT NULL DEFAULT '',
+    quantity               INTEGER CHECK (quantity IS NULL OR quantity >= 0),
+    state                  TEXT NOT NULL CHECK (state IN ('draft','submitted','approved','returned')),
+    drafted_by             TEXT NOT NULL REFERENCES staff(login),
+    submitted_at           DATETIME,
+    submitted_by           TEXT REFERENCES staff(login),
+    decided_by             TEXT REFERENCES staff(login),
+    decided_at             DATETIME,
+    implementation_opinion TEXT,
+    return_reason          TEXT,
+    updated_by             TEXT NOT NULL REFERENCES staff(login),
+    updated_at             DATETIME NOT NULL,
+    version                INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (complaint_id, round)
+);
+CREATE INDEX ix_sheet_state ON handling_sheet(state, submitted_at);
+"""
+
+
+def v3(conn: sqlite3.Connection) -> None:
+    """Handling: responsibility, investigation, the 《客户投诉处理单》 and its approval."""
+    for statement in split_sql(V3_DDL):
+        conn.execute(statement)
+
+
 def split_sql(script: str) -> list[str]:
     """Split a DDL script into statements, keeping trigger bodies whole."""
     statements, buf = [], ""
@@ -145,5 +205,5 @@ def v1(conn: sqlite3.Connection) -> None:
 
 # MIGRATIONS[n] takes a file from version n-1 to version n, inside the caller's
 # IMMEDIATE transaction. Never edit a released step: add a new one.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: v1, 2: v2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: v1, 2: v2, 3: v3}
 SCHEMA_VERSION = max(MIGRATIONS)
