@@ -15,12 +15,17 @@ from textual.widgets import Footer, Header, Label, Static
 
 from complaintdesk.audit import action_label
 from complaintdesk.complaints import ComplaintRecord, add_note, get_complaint, link_complaints
-from complaintdesk.enums import Category, Channel, Priority, Status
-from complaintdesk.errors import DomainError
+from complaintdesk.enums import (AgreementMethod, Category, Channel, HandlingMethod, Priority,
+                                 Status)
+from complaintdesk import workflow as wf
+from complaintdesk.errors import DomainError, ValidationFailed
+from complaintdesk.money import format_amount
 from complaintdesk.timing import TIME_FORMAT, describe_due
 from complaintdesk.validation import FIELD_LABELS
 
 from .dialogs import LinkDialog, NoteDialog
+from .form_dialog import FormDialog
+from .handling import STEP_BY_NAME, STEPS, form_for, relevant, step_refusal
 
 if TYPE_CHECKING:
     from .app import ComplaintDeskApp
@@ -50,6 +55,42 @@ def field_rows(record: ComplaintRecord, desk, now) -> list[tuple[str, str]]:  # 
     ]
 
 
+SHEET_STATES = {"draft": "草稿", "submitted": "待审批", "approved": "已批准", "returned": "已退回"}
+
+
+def handling_summary(h: wf.Handling, desk, names: dict[str, str]) -> Content:  # type: ignore[no-untyped-def]
+    """The handling so far, one line per fact."""
+    c = h.complaint
+    lines: list[Content] = []
+    if c.responsibility == "not_ours":
+        how = AgreementMethod(c.agreement_method).label if c.agreement_method else ""
+        lines.append(Content.from_markup("责任判定：非我方责任（客户同意方式：$how）\n向客户的解释：$text",
+                                         how=how, text=c.explanation or ""))
+    elif c.responsibility == "ours":
+        lines.append(Content.from_markup(
+            "责任判定：我方责任 · 责任部门 $dept · 处理人 $handler · 处理期限 $due · 第 $round 轮",
+            dept=desk.config.department_name(c.department), handler=names.get(c.handler or "", "未派单"),
+            due=desk.local(c.handling_due).strftime(TIME_FORMAT) if c.handling_due else "—",
+            round=str(c.round)))
+    for inv in h.investigations:
+        lines.append(Content.from_markup("调查（第 $round 轮，$who）：$facts；原因：$cause；认定：$finding",
+                                         round=str(inv.round), who=names.get(inv.recorded_by, inv.recorded_by),
+                                         facts=inv.facts, cause=inv.root_cause, finding=inv.finding))
+    for sheet in h.sheets:
+        method = HandlingMethod(sheet.method).label if sheet.method else "未定"
+        lines.append(Content.from_markup(
+            "《客户投诉处理单》$no（$state）：$result · 处理方式 $method · 损失金额 $loss",
+            no=sheet.sheet_number, state=SHEET_STATES.get(sheet.state, sheet.state),
+            result=sheet.result or "（未填）", method=method, loss=format_amount(sheet.loss_cents)))
+        if sheet.implementation_opinion:
+            lines.append(Content.from_markup("  实施意见（$who）：$text", who=names.get(
+                sheet.decided_by or "", ""), text=sheet.implementation_opinion))
+        if sheet.return_reason and sheet.state == "returned":
+            lines.append(Content.from_markup("  退回原因（$who）：$text", who=names.get(
+                sheet.decided_by or "", ""), text=sheet.return_reason))
+    return Content("\n").join(lines) if lines else Content("（尚未处理）")
+
+
 def summary_line(complaint, desk, prefix: str = "") -> Content:  # type: ignore[no-untyped-def]
     return Content.from_markup(
         "$prefix$number  $date  $priority  $status  $event",
@@ -67,8 +108,9 @@ class ComplaintRecordScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "返回"),
-        Binding("l", "link", "关联投诉"),
-        Binding("a", "note", "添加备注"),
+        *[Binding(step.key, f"step('{step.name}')", step.label) for step in STEPS],
+        Binding("l", "link", "关联"),
+        Binding("a", "note", "备注"),
         Binding("ctrl+r", "reload", "刷新", show=False),
     ]
 
@@ -79,6 +121,8 @@ class ComplaintRecordScreen(Screen[None]):
         self.number = number
         self._note_draft = ""
         self._link_draft = ""
+        self.handling: wf.Handling | None = None
+        self._drafts: dict[str, dict[str, object]] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -86,6 +130,9 @@ class ComplaintRecordScreen(Screen[None]):
             yield Label(Content("《客户投诉记录单》"), id="record-title")
             with Vertical(id="record-fields"):
                 yield Static(Content("正在读取…"))
+            yield Label(Content("处理"), classes="section-title")
+            yield Static(id="record-handling", classes="record-list")
+            yield Static(id="record-steps", classes="record-list")
             yield Label(Content("关联投诉"), classes="section-title")
             yield Static(id="record-links", classes="record-list")
             yield Label(Content("该客户的其他投诉"), classes="section-title")
@@ -108,19 +155,25 @@ class ComplaintRecordScreen(Screen[None]):
     def _load(self) -> None:
         try:
             record = get_complaint(self.app.desk, self.number)
+            handling = wf.get_handling(self.app.desk, self.number)
         except DomainError as exc:
             self.app.call_from_thread(self._failed, exc.message)
         else:
-            self.app.call_from_thread(self._show, record)
+            self.app.call_from_thread(self._show, record, handling)
 
     def _failed(self, message: str) -> None:
         fields = self.query_one("#record-fields", Vertical)
         fields.remove_children()
         fields.mount(Static(Content(message)))
 
-    def _show(self, record: ComplaintRecord) -> None:
+    def _show(self, record: ComplaintRecord, handling: wf.Handling) -> None:
         desk = self.app.desk
         now = desk.now()
+        self.handling = handling
+        self.refresh_bindings()
+        self.query_one("#record-handling", Static).update(
+            handling_summary(handling, desk, record.staff_names))
+        self.query_one("#record-steps", Static).update(self._steps_text())
         fields = self.query_one("#record-fields", Vertical)
         with self.app.batch_update():
             fields.remove_children()
@@ -150,6 +203,78 @@ class ComplaintRecordScreen(Screen[None]):
             ]
             self.query_one("#record-timeline", Static).update(
                 Content("\n").join(events) if events else Content("（无）"))
+
+    # ------------------------------------------------------------ handling steps
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Steps the actor may not take now show dimmed (the reason is listed on screen)."""
+        if action == "step" and parameters:
+            step = STEP_BY_NAME[str(parameters[0])]
+            return True if step_refusal(step, self.handling, self.app.actor) is None else None
+        return True
+
+    def _steps_text(self) -> Content:
+        handling = self.handling
+        if handling is None:
+            return Content("")
+        lines = []
+        for step in STEPS:
+            if not relevant(step, handling):
+                continue
+            reason = step_refusal(step, handling, self.app.actor)
+            lines.append(Content.from_markup("[$key] $label：$state", key=step.key.upper(),
+                                             label=step.label, state=reason or "可以办理"))
+        if not lines:
+            return Content("（当前状态没有待办的处理步骤）")
+        return Content("下一步  ") + Content("    ").join(lines)
+
+    def action_step(self, name: str) -> None:
+        handling = self.handling
+        step = STEP_BY_NAME[name]
+        reason = step_refusal(step, handling, self.app.actor)
+        if reason is not None or handling is None:
+            self.notify(reason or "正在读取…", severity="warning", markup=False)
+            return
+        if name == "sheet":
+            from .sheet_editor import SheetEditorScreen
+
+            self.app.push_screen(SheetEditorScreen(self.number))
+            return
+        self._open_step(name, handling)
+
+    def _open_step(self, name: str, handling: wf.Handling, error: str = "") -> None:
+        title, fields, submit = form_for(name, self.app.desk, handling)
+        version = handling.complaint.version
+
+        def done(result: tuple[bool, dict[str, object]] | None) -> None:
+            submitted, values = result or (False, self._drafts.get(name, {}))
+            self._drafts[name] = values
+            if submitted:
+                self._run_step(name, submit, values, version)
+
+        self.app.push_screen(FormDialog(title, fields, self._drafts.get(name), error=error), done)
+
+    @work(thread=True, exit_on_error=False)
+    def _run_step(self, name: str, submit, values: dict, version: int) -> None:  # type: ignore[no-untyped-def]
+        try:
+            outcome = submit(self.app.desk, self.app.actor, self.number, values, version)
+        except ValidationFailed as exc:
+            message = "；".join(exc.errors.values())
+            self.app.call_from_thread(self._step_failed, name, message)
+        except DomainError as exc:
+            self.app.call_from_thread(self._step_failed, name, exc.message)
+        else:
+            self.app.call_from_thread(self._step_done, name, outcome)
+
+    def _step_failed(self, name: str, message: str) -> None:
+        if self.handling is not None and not isinstance(self.app.screen, FormDialog):
+            self._open_step(name, self.handling, error=message)
+        self._load()
+
+    def _step_done(self, name: str, outcome: wf.Outcome) -> None:
+        self._drafts.pop(name, None)
+        self.notify(f"{STEP_BY_NAME[name].label}：已完成，状态为“{outcome.status.label}”",
+                    markup=False)
+        self._load()
 
     # ------------------------------------------------------------ actions
     def action_note(self) -> None:

@@ -45,6 +45,7 @@ class QueueScreen(Screen[None]):
         Binding("o", "toggle('overdue_only')", "超时"),
         Binding("c", "toggle('include_closed')", "含结案"),
         Binding("x", "clear_filters", "清除筛选"),
+        Binding("A", "approvals", "待审批"),
         Binding("ctrl+r", "reload", "刷新", show=False),
         Binding("q", "app.quit", "退出"),
     ]
@@ -178,6 +179,11 @@ class QueueScreen(Screen[None]):
             self.table.focus()
 
         self.app.push_screen(RecordFormScreen(), after)
+
+    def action_approvals(self) -> None:
+        from .approvals import ApprovalsScreen
+
+        self.app.push_screen(ApprovalsScreen())
 
     def action_reload(self) -> None:
         self.refresh_data()
