@@ -28,7 +28,7 @@ APPROVAL_COLUMNS = [
     Column("受理编号", 16),
     Column("投诉客户", 0),
     Column("处理部门", 10),
-    Column("拟定人", 6),
+    Column("拟定人", 8),
     Column("提交时间", 11),
     Column("处理方式", 8, hide_below=100),
     Column("损失金额", 12, hide_below=100),

@@ -221,7 +221,7 @@ class ComplaintRecordScreen(Screen[None]):
             if not relevant(step, handling):
                 continue
             reason = step_refusal(step, handling, self.app.actor)
-            lines.append(Content.from_markup("[$key] $label：$state", key=step.key.upper(),
+            lines.append(Content.from_markup("$key $label：$state", key=f"[{step.key.upper()}]",
                                              label=step.label, state=reason or "可以办理"))
         if not lines:
             return Content("（当前状态没有待办的处理步骤）")

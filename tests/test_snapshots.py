@@ -154,3 +154,96 @@ class TestSavedDialog:
             await no_blink(pilot)
 
         assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.fixture
+def pending_desk(desk, admin, hostile_text):
+    """The hostile complaint driven to 待审批 with hostile texts in its sheet, and an
+    ordinary one submitted a day earlier whose handling deadline has passed."""
+    from complaintdesk import staffing
+    from complaintdesk import workflow as wf
+
+    staffing.add_staff(desk, admin.login, "counter1", "柜台小王", "counter")
+    staffing.add_staff(desk, admin.login, "handler1", "质检老刘", "handler", "quality")
+    staffing.add_staff(desk, admin.login, "super1", "主管张", "supervisor")
+    old = register(desk, "counter1", customer_name="上海申通物流有限公司", priority="urgent",
+                   received_at="2026-11-21T09:00:00+08:00")
+    hostile = register(desk, "counter1", customer_name=hostile_text[:100], event=hostile_text,
+                       demand=hostile_text)
+    for complaint in (old, hostile):
+        n = complaint.number
+        wf.judge_ours(desk, "counter1", n, department="quality", customer_told=True)
+        wf.dispatch(desk, "super1", n, handler="handler1")
+        wf.record_investigation(desk, "handler1", n, dict(
+            facts=hostile_text[:300], root_cause="[b]包装[/b]", finding="我方", report="报告",
+            evidence=[{"kind": "photo", "description": "破损照片 [urgent]", "path": "/srv/p/1.jpg"}]))
+        wf.submit_sheet(desk, "handler1", n, dict(
+            result=hostile_text, receiver_opinion="同意 [@click=app.quit]x[/]",
+            manager_opinion="$name ${x}", method="compensation", loss_amount="12345.6",
+            product="玻璃杯", quantity="3"))
+    return desk, hostile.number
+
+
+class TestHandling:
+    """The 《客户投诉处理单》 editor, the approvals list and the approval dialog."""
+
+    @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+    def test_sheet_editor(self, snap_compare, pending_desk, size):
+        """The paper form's fields with the hostile sheet texts literal, 赔偿 chosen,
+        the loss as typed-back decimal, the sheet number CL-…-1."""
+        desk, number = pending_desk
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            from complaintdesk import workflow as wf
+
+            await settle(pilot)
+            wf.return_plan(desk, "super1", number, reason="金额请核实 [b]")
+            pilot.app.open_complaint(number)
+            await settle(pilot)
+            await pilot.press("e")
+            await settle(pilot)
+            await no_blink(pilot)
+
+        assert snap_compare(make_app(desk, "handler1"), terminal_size=size, run_before=run_before)
+
+    @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+    def test_approvals_list(self, snap_compare, pending_desk, size):
+        """Oldest submission first; the one past its handling deadline in red."""
+        desk, _number = pending_desk
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await settle(pilot)
+            await pilot.press("A")
+            await settle(pilot)
+
+        assert snap_compare(make_app(desk, "super1"), terminal_size=size, run_before=run_before)
+
+    @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+    def test_approval_dialog(self, snap_compare, pending_desk, size):
+        """The supervisor's decision form over the record: 审批通过/退回 and the opinion."""
+        desk, number = pending_desk
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await settle(pilot)
+            pilot.app.open_complaint(number)
+            await settle(pilot)
+            await pilot.press("v")
+            await settle(pilot)
+            await no_blink(pilot)
+
+        assert snap_compare(make_app(desk, "super1"), terminal_size=size, run_before=run_before)
+
+    def test_record_for_counter_with_dimmed_approve(self, snap_compare, pending_desk):
+        """A counter clerk's view of a sheet waiting for approval: the handling summary,
+        the next step saying 只有主管可以审批处理方案, the V key dimmed in the footer."""
+        desk, number = pending_desk
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await settle(pilot)
+            pilot.app.open_complaint(number)
+            await settle(pilot)
+            pilot.app.screen.query_one("#record-view").scroll_end(animate=False)
+            await settle(pilot)
+
+        assert snap_compare(make_app(desk, "counter1"), terminal_size=(120, 40),
+                            run_before=run_before)
