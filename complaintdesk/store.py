@@ -53,6 +53,22 @@ def _check_path(path: Path) -> None:
         raise StoreError(f"没有在数据库目录中写文件的权限：{parent}（WAL 模式需要在此目录创建 -wal/-shm 文件）")
 
 
+def _create_for_group(path: Path) -> None:
+    """Create a new database file with mode 0666 less the umask.
+
+    SQLite creates files 0644 whatever the umask allows, so on a shared box (umask
+    0007, a setgid group directory) colleagues could read but never write the
+    database. Its -wal and -shm files copy the database file's mode.
+    """
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise StoreError(f"无法创建数据库文件 {path}：{exc.strerror}") from None
+    os.close(fd)
+
+
 def make_engine(path: Path) -> Engine:
     """Build an engine for ``path``. Never called at import time."""
     engine = create_engine(
@@ -150,6 +166,7 @@ def open_store(path: Path) -> Store:
     """
     path = Path(path)
     _check_path(path)
+    _create_for_group(path)
     store = Store(path)
     try:
         _migrate(store)

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
 from complaintdesk import complaints, schema, store, staffing
@@ -283,3 +284,27 @@ def test_resolve_db_path_expands_home(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv("COMPLAINTDESK_DB", raising=False)
     assert resolve_db_path("~/desk.db") == tmp_path / "desk.db"
+
+
+def test_new_database_is_group_writable_under_a_group_umask(tmp_path):
+    """SQLite alone creates 0644 files; on a shared box (umask 0007) the group must be
+    able to write the database, and the -wal/-shm files copy its mode."""
+    import os
+    import stat
+
+    from complaintdesk.store import open_store
+
+    old = os.umask(0o007)
+    try:
+        store = open_store(tmp_path / "shared.db")
+        with store.write() as session:
+            session.exec(text("CREATE TABLE IF NOT EXISTS probe(x)"))
+        try:
+            mode = stat.S_IMODE((tmp_path / "shared.db").stat().st_mode)
+            assert mode == 0o660
+            wal = tmp_path / "shared.db-wal"
+            assert wal.exists() and stat.S_IMODE(wal.stat().st_mode) == 0o660
+        finally:
+            store.dispose()
+    finally:
+        os.umask(old)
