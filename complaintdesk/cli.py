@@ -149,6 +149,22 @@ def cmd_show(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_print(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
+    """The 《客户投诉记录单》 and 《客户投诉处理单》 as paper forms (any active staff)."""
+    from .complaints import get_complaint
+    from .printing import render_html, render_text
+    from .workflow import get_handling
+
+    record = get_complaint(desk, args.number)
+    handling = get_handling(desk, args.number)
+    page = (render_html(record, handling, desk) if args.html
+            else render_text(record, handling, desk, args.width))
+    out = _utf8(sys.stdout)
+    out.write(page)
+    out.flush()
+    return 0
+
+
 def cmd_staff_add(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     staff = staffing.add_staff(desk, actor.login, args.login, args.name, args.role, args.dept)
     dept = f"，{desk.config.department_name(staff.department)}" if staff.department else ""
@@ -187,6 +203,18 @@ def _count(value: str) -> int:
     return number
 
 
+def _print_width(value: str) -> int:
+    from .printing import MAX_WIDTH, MIN_WIDTH
+
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为整数：{value!r}") from None
+    if not MIN_WIDTH <= number <= MAX_WIDTH:
+        raise argparse.ArgumentTypeError(f"应在 {MIN_WIDTH} 到 {MAX_WIDTH} 之间")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG, description="客户投诉受理台：不带子命令时打开控制台。",
@@ -216,6 +244,13 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("number", metavar="NUMBER", help="受理编号，如 TS-20261123-0007")
     show.add_argument("--json", action="store_true", help="输出 JSON")
     show.set_defaults(func=cmd_show)
+
+    printing = sub.add_parser("print", help="打印投诉记录单和处理单（纸质表格样式）")
+    printing.add_argument("number", metavar="NUMBER", help="受理编号，如 TS-20261123-0007")
+    printing.add_argument("--html", action="store_true", help="输出可打印的 HTML 页面（A4）")
+    printing.add_argument("--width", type=_print_width, default=78, metavar="N",
+                          help="纯文本的总宽度（字符格，60–200，默认 78）")
+    printing.set_defaults(func=cmd_print)
 
     staff = sub.add_parser("staff", help="员工账号（添加、停用仅限管理员）")
     staff_sub = staff.add_subparsers(title="操作", metavar="ACTION", required=True)
