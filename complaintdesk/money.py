@@ -26,11 +26,12 @@ def parse_amount(value: object) -> int | None:
         raise ValueError("金额必须是数字，例如 1234.50")
     if amount < 0:
         raise ValueError("金额不能是负数")
+    # Before quantize: past 28 digits quantize raises InvalidOperation, not ValueError.
+    if amount > Decimal(MAX_CENTS) / 100:
+        raise ValueError("金额过大，请检查")
     if amount != amount.quantize(Decimal("0.01")):
         raise ValueError("金额最多两位小数（分）")
     cents = int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-    if cents > MAX_CENTS:
-        raise ValueError("金额过大，请检查")
     return cents
 
 

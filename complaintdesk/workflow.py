@@ -351,6 +351,8 @@ def _sheet_fields(desk: Desk, data: Mapping[str, object], *, complete: bool) -> 
 
 def _write_sheet(desk: Desk, session: Session, c: Complaint, staff: Staff, fields: dict,
                  sheet_version: int | None) -> HandlingSheet:
+    if staff.role == Role.HANDLER.value and staff.department != c.department:
+        raise PermissionDenied(f"{c.number}：只有责任部门的处理专员可以拟定处理单")
     sheet = _current_sheet(session, c)
     now = desk.now_utc()
     if sheet is None:
@@ -358,7 +360,8 @@ def _write_sheet(desk: Desk, session: Session, c: Complaint, staff: Staff, field
                               department=c.department or "", handling_date=desk.now(),
                               state="draft", drafted_by=staff.login, updated_by=staff.login,
                               updated_at=now)
-    elif sheet_version is not None and sheet.version != sheet_version:
+    elif (sheet.version != sheet_version if sheet_version is not None
+          else sheet.updated_by != staff.login):  # None: the editor saw no sheet
         who = session.get(Staff, sheet.updated_by)
         raise StaleEdit(f"处理单 {sheet.sheet_number} 刚被{who.name if who else sheet.updated_by}"
                         f"于 {sheet.updated_at.strftime('%Y-%m-%d %H:%M')} UTC 修改（第 "
