@@ -413,28 +413,22 @@ def submit_sheet(desk: Desk, actor: str, number: str, data: Mapping[str, object]
 def approve_plan(desk: Desk, actor: str, number: str, *, opinion: str,
                  expected_version: int | None = None) -> Outcome:
     """The supervisor approves with an 实施意见. Nobody approves a sheet they drafted."""
-    errors: dict[str, str] = {}
-    text = _required({"opinion": opinion}, "opinion", "实施意见", errors, 2000)
-    if errors:
-        raise ValidationFailed(errors)
-
-    def apply(session: Session, c: Complaint, staff: Staff) -> dict:
-        sheet = _current_sheet(session, c)
-        if sheet is None:
-            raise NotFound(f"{c.number} 没有待审批的处理单")
-        sheet.state, sheet.decided_by, sheet.decided_at = "approved", staff.login, desk.now_utc()
-        sheet.implementation_opinion = text
-        session.add(sheet)
-        return {"sheet": sheet.sheet_number, "opinion": text}
-
-    return _act(desk, actor, number, A.APPROVE, expected_version, apply)
+    return _decide(desk, actor, number, A.APPROVE, "approved", "implementation_opinion",
+                   "opinion", "实施意见", opinion, expected_version)
 
 
 def return_plan(desk: Desk, actor: str, number: str, *, reason: str,
                 expected_version: int | None = None) -> Outcome:
     """Send the plan back to its drafter with a reason (required)."""
+    return _decide(desk, actor, number, A.RETURN, "returned", "return_reason",
+                   "reason", "退回原因", reason, expected_version)
+
+
+def _decide(desk: Desk, actor: str, number: str, action: Action, state: str, column: str,
+            name: str, label: str, value: str, expected_version: int | None) -> Outcome:
+    """A supervisor's decision on the submitted sheet, with its required text."""
     errors: dict[str, str] = {}
-    text = _required({"reason": reason}, "reason", "退回原因", errors, 2000)
+    text = _required({name: value}, name, label, errors, 2000)
     if errors:
         raise ValidationFailed(errors)
 
@@ -442,13 +436,13 @@ def return_plan(desk: Desk, actor: str, number: str, *, reason: str,
         sheet = _current_sheet(session, c)
         if sheet is None:
             raise NotFound(f"{c.number} 没有待审批的处理单")
-        sheet.state, sheet.decided_by, sheet.decided_at = "returned", staff.login, desk.now_utc()
-        sheet.return_reason = text
+        sheet.state, sheet.decided_by, sheet.decided_at = state, staff.login, desk.now_utc()
+        setattr(sheet, column, text)
         sheet.version += 1
         session.add(sheet)
-        return {"sheet": sheet.sheet_number, "reason": text}
+        return {"sheet": sheet.sheet_number, name: text}
 
-    return _act(desk, actor, number, A.RETURN, expected_version, apply)
+    return _act(desk, actor, number, action, expected_version, apply)
 
 
 # ----------------------------------------------------------------- 6. implementation
