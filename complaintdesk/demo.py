@@ -1056,6 +1056,7 @@ class _Handling:
             text = self.pick(IMPLEMENTATION_OPINIONS).format_map(k.values)
             sheet["state"], sheet["decided_by"], sheet["decided_at"] = "approved", actor, at
             sheet["implementation_opinion"] = text
+            sheet["version"] += 1
             detail = f'{{"sheet": "{sheet["sheet_number"]}", "opinion": {_q(text)}}}'
         elif action is A.INFORM_CUSTOMER:
             actor = k.service if self.random() < 0.7 else self.pick(self.cast.service)

@@ -241,7 +241,7 @@ def test_approvals_are_by_a_supervisor_who_neither_drafted_nor_submitted(desk, a
 
 def test_sheets_carry_methods_amounts_and_their_states(desk, admin):
     fill_demo(desk, 400, actor=admin.login)
-    complaints_, sheets, _inv, _events, _staff = _handling(desk)
+    complaints_, sheets, _inv, events, _staff = _handling(desk)
     by_id = {c.id: c for c in complaints_}
     all_sheets = [s for ss in sheets.values() for s in ss]
     submitted = [s for s in all_sheets if s.state != "draft"]
@@ -258,6 +258,12 @@ def test_sheets_carry_methods_amounts_and_their_states(desk, admin):
             assert s.result and s.receiver_opinion and s.method and s.submitted_by
         if s.state == "approved":
             assert s.implementation_opinion and s.decided_by
+        # Its version counts its changes as workflow.py counts them: 1 when made by a
+        # save or submit, +1 for each later one, each decision and the customer's opinion.
+        touched = [e for e in events[c.id] if e.action in (
+            "workflow.save_sheet", "workflow.submit_sheet", "workflow.approve", "workflow.return")
+            and json.loads(e.detail)["sheet"] == s.sheet_number]
+        assert s.version == len(touched) + bool(s.customer_opinion), s.sheet_number
         # The current round's sheet matches the complaint's status.
         if s.round == c.round:
             expected = {"pending_approval": "submitted", "returned": "returned",
