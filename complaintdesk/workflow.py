@@ -161,20 +161,30 @@ def _department(desk: Desk, value: object) -> str:
     raise ValueError(f"请选择责任部门（{options}）")
 
 
+def _text_and_method(text_name: str, text_label: str, text: str, method_name: str,
+                     method_label: str, method: str) -> tuple[str, AgreementMethod]:
+    """A required text and how the customer gave it, checked together so both errors show."""
+    errors: dict[str, str] = {}
+    cleaned = _required({text_name: text}, text_name, text_label, errors, 2000)
+    parsed = None
+    try:
+        parsed = AgreementMethod.parse(method)
+    except ValueError as exc:
+        errors[method_name] = f"{method_label}{exc}"
+    if errors:
+        raise ValidationFailed(errors)
+    assert isinstance(parsed, AgreementMethod)
+    return cleaned, parsed
+
+
 # ----------------------------------------------------------------- 3. responsibility
 
 def judge_not_ours(desk: Desk, actor: str, number: str, *, explanation: str,
                    agreement_method: str, expected_version: int | None = None) -> Outcome:
     """Not the company's fault: record the explanation and the customer's agreement.
     The case moves to the revisit stage."""
-    errors: dict[str, str] = {}
-    text = _required({"explanation": explanation}, "explanation", "向客户的解释", errors, 2000)
-    try:
-        method = AgreementMethod.parse(agreement_method)
-    except ValueError as exc:
-        errors["agreement_method"] = f"客户同意的方式{exc}"
-    if errors:
-        raise ValidationFailed(errors)
+    text, method = _text_and_method("explanation", "向客户的解释", explanation,
+                                    "agreement_method", "客户同意的方式", agreement_method)
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
         now = desk.now()
@@ -466,14 +476,7 @@ def record_customer_opinion(desk: Desk, actor: str, number: str, *, agreed: bool
                             how: str = "signature",
                             expected_version: int | None = None) -> Outcome:
     """The customer agreed (signed): on to the revisit. Disagreed: a second round."""
-    errors: dict[str, str] = {}
-    text = _required({"opinion": opinion}, "opinion", "客户意见", errors, 2000)
-    try:
-        method = AgreementMethod.parse(how)
-    except ValueError as exc:
-        errors["how"] = f"方式{exc}"
-    if errors:
-        raise ValidationFailed(errors)
+    text, method = _text_and_method("opinion", "客户意见", opinion, "how", "方式", how)
     action = A.CUSTOMER_AGREES if agreed else A.CUSTOMER_DISAGREES
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
