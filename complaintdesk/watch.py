@@ -8,6 +8,7 @@ one such connection and asks it every second or so.
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 from sqlmodel import select
 
@@ -17,24 +18,42 @@ from .models import Complaint
 
 
 class ChangeWatcher:
-    """Tells whether anyone (another process or this one) committed since last asked."""
+    """Tells whether anyone (another process or this one) committed since last asked.
+
+    Safe to ask from one thread while another closes it: closing a sqlite3
+    connection in the middle of a statement on another thread crashes the
+    interpreter (a segfault seen in CI when a console quit during a poll), so
+    every use of the connection holds one lock, and a closed watcher reports no
+    change.
+    """
 
     def __init__(self, desk: Desk) -> None:
-        self._conn: sqlite3.Connection = desk.store.raw_connection()
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = desk.store.raw_connection()
         self._version = self._read()
 
-    def _read(self) -> int:
-        return self._conn.execute("PRAGMA data_version").fetchone()[0]
+    def _read(self) -> int | None:
+        with self._lock:
+            if self._conn is None:
+                return None
+            return self._conn.execute("PRAGMA data_version").fetchone()[0]
 
     def changed(self) -> bool:
         version = self._read()
-        if version != self._version:
-            self._version = version
-            return True
-        return False
+        if version is None or version == self._version:
+            return False
+        self._version = version
+        return True
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is None
 
     def close(self) -> None:
-        self._conn.close()
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
 
 def last_complaint_id(desk: Desk) -> int:

@@ -38,6 +38,7 @@ class ComplaintDeskApp(App[None]):
         self.actor = actor
         self._watch = watch
         self._watcher: ChangeWatcher | None = None
+        self._closing = False
         self._last_seen_id = 0
         self._initial_queue: QueueSource | None = QueueSource(desk, QueueFilter())
         self._initial_queue.prefetch()
@@ -55,7 +56,11 @@ class ComplaintDeskApp(App[None]):
     # ------------------------------------------------------------ live updates
     @work(thread=True, exit_on_error=False)
     def _start_watching(self) -> None:
-        self._watcher = ChangeWatcher(self.desk)
+        watcher = ChangeWatcher(self.desk)
+        if self._closing:  # the console quit while the watcher was being opened
+            watcher.close()
+            return
+        self._watcher = watcher
         self._last_seen_id = last_complaint_id(self.desk)
         self.call_from_thread(self.set_interval, POLL_SECONDS, self._poll)
 
@@ -87,6 +92,7 @@ class ComplaintDeskApp(App[None]):
                         timeout=10)
 
     def on_unmount(self) -> None:
+        self._closing = True
         if self._watcher is not None:
             self._watcher.close()
 

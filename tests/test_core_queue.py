@@ -478,3 +478,38 @@ def test_number_prefix_search_uses_the_number(desk, counter):
     assert [r.number for r in Queue(desk, QueueFilter(search="ts-20261123")).page(0, 10)] == \
         [first.number]
     assert Queue(desk, QueueFilter(search="TS-2026")).count() == 2
+
+
+CLOSE_WHILE_POLLING = r"""
+import sys, threading
+from complaintdesk.config import load_config
+from complaintdesk.desk import Desk
+from complaintdesk.store import open_store
+from complaintdesk.watch import ChangeWatcher
+
+desk = Desk(open_store(sys.argv[1]), load_config())
+for _ in range(300):
+    watcher = ChangeWatcher(desk)
+    stop = threading.Event()
+    def poll():
+        while not stop.is_set():
+            watcher.changed()
+    threads = [threading.Thread(target=poll) for _ in range(3)]
+    for t in threads:
+        t.start()
+    watcher.close()
+    stop.set()
+    for t in threads:
+        t.join()
+    assert watcher.changed() is False and watcher.closed
+print("ok")
+"""
+
+
+def test_watcher_closed_while_another_thread_polls_does_not_crash(desk):
+    """Closing the watcher while a worker thread is inside PRAGMA data_version must
+    not crash the interpreter (it did, with a segfault, when a console quit mid-poll)."""
+    done = subprocess.run([sys.executable, "-c", CLOSE_WHILE_POLLING, str(desk.store.path)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert done.stdout.strip() == "ok"
