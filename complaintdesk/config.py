@@ -54,6 +54,12 @@ class DeskConfig:
     departments: tuple[Department, ...] = _DEFAULT_DEPARTMENTS
     at_risk_fraction: float = 0.75
     timezone_name: str = ""
+    # Revisits (process.md §7): due this long after the customer accepted the
+    # outcome; a failed call is tried again after ``revisit_retry``; after
+    # ``revisit_max_attempts`` failed calls the case may be closed as unreachable.
+    revisit_within: relativedelta = relativedelta(days=7)
+    revisit_retry: relativedelta = relativedelta(days=1)
+    revisit_max_attempts: int = 3
 
     @property
     def timezone(self) -> tzinfo:
@@ -147,7 +153,16 @@ def load_config(path: Path | None = None) -> DeskConfig:
     if tz_name and tz.gettz(tz_name) is None:
         raise DomainError(f"配置错误：未知的时区 {tz_name}")
 
-    return DeskConfig(limits, departments, float(fraction), tz_name)
+    revisit = _table(raw, "revisit", "revisit")
+    within, retry = (
+        _delta(revisit, name, "revisit") if f"{name}_hours" in revisit or f"{name}_days" in revisit
+        else default for name, default in (("within", relativedelta(days=7)),
+                                           ("retry", relativedelta(days=1))))
+    attempts = revisit.get("max_attempts", 3)
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= 20:
+        raise DomainError("配置错误：revisit.max_attempts 必须是 1 到 20 的整数")
+
+    return DeskConfig(limits, departments, float(fraction), tz_name, within, retry, attempts)
 
 
 def deadlines_for(priority: Priority, received_at: datetime, config: DeskConfig) -> tuple[datetime, datetime]:

@@ -108,6 +108,11 @@ class Action(LabelledEnum):
     CUSTOMER_AGREES = ("customer_agrees", "客户同意")
     CUSTOMER_DISAGREES = ("customer_disagrees", "客户不同意")
     ESCALATE = ("escalate", "上报管理层")
+    REVISIT_CLOSE = ("revisit_close", "回访结案")
+    REVISIT_UNREACHED = ("revisit_unreached", "回访未联系上")
+    CLOSE_UNREACHED = ("close_unreached", "无法联系结案")
+    REOPEN = ("reopen", "回访不满意，重新处理")
+    REOPEN_JUDGEMENT = ("reopen_judgement", "回访不满意，重新判定责任")
 
 
 class HandlingMethod(LabelledEnum):
@@ -131,3 +136,20 @@ class LinkKind(LabelledEnum):
 
     REPEAT = ("repeat", "重复投诉")        # the customer complained again about it
     DUPLICATE = ("duplicate", "重复登记")  # the same complaint registered twice
+
+
+class RevisitMethod(LabelledEnum):
+    """How the customer was called back (process.md §7)."""
+
+    PHONE = ("phone", "电话")
+    ONSITE = ("onsite", "上门")
+    WECHAT = ("wechat", "微信")
+    OTHER = ("other", "其他")
+
+
+class Satisfaction(LabelledEnum):
+    """The customer's rating of the attitude or the result, at the revisit."""
+
+    SATISFIED = ("satisfied", "满意")
+    BASIC = ("basic", "基本满意")
+    DISSATISFIED = ("dissatisfied", "不满意")

@@ -76,6 +76,14 @@ class Complaint(SQLModel, table=True):
     customer_told_at: Optional[datetime] = None
     round: int = 1
     revisit_due: Optional[datetime] = None
+    # Revisits and statistics (schema v4).
+    first_response_at: Optional[datetime] = None  # responsibility judged
+    resolved_at: Optional[datetime] = None        # outcome accepted: the revisit is due
+    closed_at: Optional[datetime] = None
+    handling_method: Optional[str] = None         # of the latest approved 处理单
+    loss_cents: Optional[int] = None
+    reopen_count: int = 0
+    revisit_attempts: int = 0                     # failed attempts in this revisit
 
 
 class Investigation(SQLModel, table=True):
@@ -125,6 +133,25 @@ class HandlingSheet(SQLModel, table=True):
     updated_by: str = Field(foreign_key="staff.login")
     updated_at: datetime
     version: int = 1
+
+
+class Revisit(SQLModel, table=True):
+    """One call-back to the customer (process.md §7), reached or not."""
+
+    __tablename__ = "revisit"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id")
+    round: int
+    attempt: int
+    method: str
+    reached: bool
+    attitude: Optional[str] = None
+    result: Optional[str] = None
+    comment: str = ""
+    outcome: str  # closed / reopened / retry / closed_unreached
+    recorded_by: str = Field(foreign_key="staff.login")
+    recorded_at: datetime
 
 
 class ComplaintLink(SQLModel, table=True):

@@ -184,6 +184,58 @@ def v3(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+V4_DDL = """
+ALTER TABLE complaint ADD COLUMN first_response_at DATETIME;
+ALTER TABLE complaint ADD COLUMN resolved_at DATETIME;
+ALTER TABLE complaint ADD COLUMN closed_at DATETIME;
+ALTER TABLE complaint ADD COLUMN handling_method TEXT;
+ALTER TABLE complaint ADD COLUMN loss_cents INTEGER;
+ALTER TABLE complaint ADD COLUMN reopen_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE complaint ADD COLUMN revisit_attempts INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE revisit (
+    id           INTEGER PRIMARY KEY,
+    complaint_id INTEGER NOT NULL REFERENCES complaint(id),
+    round        INTEGER NOT NULL,
+    attempt      INTEGER NOT NULL,
+    method       TEXT NOT NULL CHECK (method IN ('phone','onsite','wechat','other')),
+    reached      INTEGER NOT NULL CHECK (reached IN (0, 1)),
+    attitude     TEXT CHECK (attitude IS NULL OR attitude IN ('satisfied','basic','dissatisfied')),
+    result       TEXT CHECK (result IS NULL OR result IN ('satisfied','basic','dissatisfied')),
+    comment      TEXT NOT NULL DEFAULT '',
+    outcome      TEXT NOT NULL CHECK (outcome IN ('closed','reopened','retry','closed_unreached')),
+    recorded_by  TEXT NOT NULL REFERENCES staff(login),
+    recorded_at  DATETIME NOT NULL
+);
+CREATE INDEX ix_revisit_complaint ON revisit(complaint_id, id);
+CREATE INDEX ix_complaint_revisit_due ON complaint(revisit_due) WHERE status = 'revisit';
+"""
+
+V4_BACKFILL = """
+UPDATE complaint SET
+  first_response_at = (SELECT min(at) FROM audit_event a WHERE a.complaint_id = complaint.id
+                       AND a.action IN ('workflow.judge_ours', 'workflow.judge_not_ours')),
+  resolved_at = (SELECT max(at) FROM audit_event a WHERE a.complaint_id = complaint.id
+                 AND a.action IN ('workflow.customer_agrees', 'workflow.judge_not_ours')),
+  handling_method = (SELECT method FROM handling_sheet h WHERE h.complaint_id = complaint.id
+                     AND h.state = 'approved' ORDER BY h.round DESC LIMIT 1),
+  loss_cents = (SELECT loss_cents FROM handling_sheet h WHERE h.complaint_id = complaint.id
+                AND h.state = 'approved' ORDER BY h.round DESC LIMIT 1)
+WHERE status <> 'registered'
+"""
+
+
+def v4(conn: sqlite3.Connection) -> None:
+    """Revisits, closing, reopening, and the figures the statistics need.
+
+    The response, resolution and closing times and the approved plan's method and
+    loss are kept on the complaint, so a year's report is one scan of one table.
+    Existing complaints get them from their audit trail and approved sheets.
+    """
+    for statement in split_sql(V4_DDL):
+        conn.execute(statement)
+    conn.execute(V4_BACKFILL)
+
+
 def split_sql(script: str) -> list[str]:
     """Split a DDL script into statements, keeping trigger bodies whole."""
     statements, buf = [], ""
@@ -205,5 +257,5 @@ def v1(conn: sqlite3.Connection) -> None:
 
 # MIGRATIONS[n] takes a file from version n-1 to version n, inside the caller's
 # IMMEDIATE transaction. Never edit a released step: add a new one.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: v1, 2: v2, 3: v3}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: v1, 2: v2, 3: v3, 4: v4}
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -50,8 +50,15 @@ TRANSITIONS: dict[tuple[Status, Action], tuple[Status, frozenset[Role]]] = {
     (S.INFORMED, A.CUSTOMER_AGREES): (S.REVISIT, frozenset(SERVICE)),
     (S.INFORMED, A.CUSTOMER_DISAGREES): (S.SECOND_ROUND, frozenset(SERVICE)),
     **{(s, A.ESCALATE): (s, frozenset({Role.SUPERVISOR})) for s in OPEN},
+    # 7. The revisit (revisits.py): close, try again, or reopen.
+    (S.REVISIT, A.REVISIT_CLOSE): (S.CLOSED, frozenset(SERVICE)),
+    (S.REVISIT, A.REVISIT_UNREACHED): (S.REVISIT, frozenset(SERVICE)),
+    (S.REVISIT, A.CLOSE_UNREACHED): (S.CLOSED, frozenset(SERVICE)),
+    (S.REVISIT, A.REOPEN): (S.SECOND_ROUND, frozenset(SERVICE)),
+    (S.REVISIT, A.REOPEN_JUDGEMENT): (S.REGISTERED, frozenset(SERVICE)),
 }
 
+#: The default revisit window; the desk's own is ``desk.config.revisit_within``.
 REVISIT_AFTER = relativedelta(days=7)
 
 
@@ -60,10 +67,12 @@ class StaleEdit(DomainError):
 
 
 def refusal(status: Status, action: Action, role: Role, login: str,
-            complaint: Complaint | None = None, sheet: HandlingSheet | None = None) -> str | None:
+            complaint: Complaint | None = None, sheet: HandlingSheet | None = None,
+            max_attempts: int = 3) -> str | None:
     """Why ``login`` (``role``) may not do ``action`` now, or None if allowed.
 
     The screens use this to dim a key and say why; ``_act`` raises it.
+    ``max_attempts`` is the desk's revisit.max_attempts.
     """
     rule = TRANSITIONS.get((status, action))
     if rule is None:
@@ -81,6 +90,10 @@ def refusal(status: Status, action: Action, role: Role, login: str,
         return "不能审批自己拟定的处理单"
     if action is A.ESCALATE and complaint is not None and complaint.escalated:
         return "该投诉已上报管理层"
+    if action is A.CLOSE_UNREACHED and complaint is not None \
+            and complaint.revisit_attempts < max_attempts:
+        return (f"回访已尝试 {complaint.revisit_attempts} 次；无法联系满 {max_attempts} 次后"
+                f"才能按无法联系结案")
     return None
 
 
@@ -111,20 +124,28 @@ def _stale_message(session: Session, complaint: Complaint, names: dict[str, str]
             f"{last.at.strftime('%Y-%m-%d %H:%M')} UTC。你的输入已保留，请核对后重试。")
 
 
-def _act(desk: Desk, actor: str, number: str, action: Action, expected_version: int | None,
-         apply: Callable[[Session, Complaint, Staff], dict | None]) -> Outcome:
-    """Check the table, the role and the version; apply; move the status; audit."""
+def _act(desk: Desk, actor: str, number: str, action: Action | None,
+         expected_version: int | None, apply: Callable[[Session, Complaint, Staff], dict | None],
+         choose: Callable[[Complaint], Action] | None = None) -> Outcome:
+    """Check the table, the role and the version; apply; move the status; audit.
+
+    ``choose`` picks the action from the complaint as it is inside the transaction
+    (a revisit's outcome depends on whose responsibility it was).
+    """
     with desk.store.write() as session:
         staff = session.get(Staff, actor)
-        require(session, actor, set(Role), action.label)  # active staff
+        require(session, actor, set(Role), action.label if action else "操作")  # active staff
         assert staff is not None
         complaint = _find(session, number)
+        if choose is not None:
+            action = choose(complaint)
+        assert action is not None
         if expected_version is not None and complaint.version != expected_version:
             names = {s.login: s.name for s in session.exec(select(Staff))}
             raise StaleEdit(_stale_message(session, complaint, names))
         status = Status(complaint.status)
         reason = refusal(status, action, Role(staff.role), actor, complaint,
-                         _current_sheet(session, complaint))
+                         _current_sheet(session, complaint), desk.config.revisit_max_attempts)
         if reason is not None:
             raise PermissionDenied(f"{complaint.number}：{reason}")
         next_status, _roles = TRANSITIONS[(status, action)]
@@ -139,6 +160,13 @@ def _act(desk: Desk, actor: str, number: str, action: Action, expected_version: 
                      before=status.value if next_status != status else None,
                      after=next_status.value, detail=detail)
         return Outcome(complaint.number, next_status, complaint.version)
+
+
+def start_revisit(desk: Desk, c: Complaint, now: datetime) -> None:
+    """The outcome is accepted: the revisit falls due within the desk's window."""
+    c.revisit_due = now + desk.config.revisit_within
+    c.revisit_attempts = 0
+    c.due_at = c.revisit_due
 
 
 def _required(data: Mapping[str, object], name: str, label: str, errors: dict[str, str],
@@ -189,9 +217,9 @@ def judge_not_ours(desk: Desk, actor: str, number: str, *, explanation: str,
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
         now = desk.now()
         c.responsibility, c.explanation, c.agreement_method = "not_ours", text, method.value
-        c.customer_told_at = now
-        c.revisit_due = now + REVISIT_AFTER
-        c.due_at = c.revisit_due
+        c.customer_told_at = c.resolved_at = now
+        c.first_response_at = c.first_response_at or now
+        start_revisit(desk, c, now)
         return {"responsibility": "not_ours", "agreement_method": method.value,
                 "explanation": text}
 
@@ -228,6 +256,7 @@ def judge_ours(desk: Desk, actor: str, number: str, *, department: str,
         c.responsibility, c.department = "ours", dept
         c.handling_due = due or c.resolution_due
         c.customer_told_at = desk.now()
+        c.first_response_at = c.first_response_at or c.customer_told_at
         c.due_at = c.handling_due
         return {"responsibility": "ours", "department": dept,
                 "handling_due": c.handling_due.isoformat()}
@@ -450,6 +479,8 @@ def _decide(desk: Desk, actor: str, number: str, action: Action, state: str, col
         setattr(sheet, column, text)
         sheet.version += 1
         session.add(sheet)
+        if state == "approved":  # the figures of the statistics: the plan carried out
+            c.handling_method, c.loss_cents = sheet.method, sheet.loss_cents
         return {"sheet": sheet.sheet_number, name: text}
 
     return _act(desk, actor, number, action, expected_version, apply)
@@ -486,8 +517,8 @@ def record_customer_opinion(desk: Desk, actor: str, number: str, *, agreed: bool
             sheet.version += 1
             session.add(sheet)
         if agreed:
-            c.revisit_due = desk.now() + REVISIT_AFTER
-            c.due_at = c.revisit_due
+            c.resolved_at = desk.now()
+            start_revisit(desk, c, c.resolved_at)
         else:
             c.round += 1
         return {"agreed": agreed, "opinion": text, "how": method.value, "round": c.round}

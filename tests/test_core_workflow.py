@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from complaintdesk import staffing
+from complaintdesk import revisits, staffing
 from complaintdesk import workflow as wf
 from complaintdesk.config import DeskConfig
 from complaintdesk.desk import Desk, open_desk
@@ -61,6 +61,13 @@ EXPECTED: dict[tuple[Status, Action], tuple[Status, frozenset[Role]]] = {
     (S.INFORMED, A.CUSTOMER_AGREES): (S.REVISIT, SERVICE),
     (S.INFORMED, A.CUSTOMER_DISAGREES): (S.SECOND_ROUND, SERVICE),
     **{(s, A.ESCALATE): (s, SUPERVISOR) for s in Status if s is not S.CLOSED},
+    # Issue 5: the revisit closes, retries or reopens (to the plan, or to the judgement
+    # when the complaint was judged not our responsibility).
+    (S.REVISIT, A.REVISIT_CLOSE): (S.CLOSED, SERVICE),
+    (S.REVISIT, A.REVISIT_UNREACHED): (S.REVISIT, SERVICE),
+    (S.REVISIT, A.CLOSE_UNREACHED): (S.CLOSED, SERVICE),
+    (S.REVISIT, A.REOPEN): (S.SECOND_ROUND, SERVICE),
+    (S.REVISIT, A.REOPEN_JUDGEMENT): (S.REGISTERED, SERVICE),
 }
 
 
@@ -222,12 +229,8 @@ def _to_second_round(desk: Desk, n: str) -> None:
 
 
 def _to_closed(desk: Desk, n: str) -> None:
-    # No use-case closes a complaint yet (the revisit is the next issue): set it.
-    with desk.store.write() as session:
-        complaint = session.exec(
-            select(Complaint).where(Complaint.number == n)).one()
-        complaint.status, complaint.closed = S.CLOSED.value, True
-        session.add(complaint)
+    revisits.record_revisit(desk, "counter1", n, method="phone", reached=True,
+                            attitude="满意", result="基本满意")
 
 
 PATHS: dict[Status, list[Callable[[Desk, str], None]]] = {
@@ -279,8 +282,18 @@ CALLS: dict[Action, Callable[[Desk, str, str], wf.Outcome]] = {
     A.CUSTOMER_DISAGREES: lambda d, who, n: wf.record_customer_opinion(
         d, who, n, agreed=False, opinion="不同意"),
     A.ESCALATE: lambda d, who, n: wf.escalate(d, who, n, reason="客户情绪激烈"),
+    A.REVISIT_CLOSE: lambda d, who, n: revisits.record_revisit(
+        d, who, n, method="phone", reached=True, attitude="satisfied", result="basic"),
+    A.REVISIT_UNREACHED: lambda d, who, n: revisits.record_revisit(
+        d, who, n, method="phone", reached=False, comment="无人接听"),
+    A.REOPEN: lambda d, who, n: revisits.record_revisit(
+        d, who, n, method="wechat", reached=True, attitude="basic", result="dissatisfied",
+        comment="补发的杯子又碎了"),
+    A.CLOSE_UNREACHED: lambda d, who, n: revisits.close_unreached(d, who, n, comment="停机"),
 }
-assert set(CALLS) == set(Action)
+# REOPEN_JUDGEMENT is what a 不满意 revisit does to a complaint judged not ours; every
+# template complaint is ours, so test_reopen_judgement_* cover it.
+assert set(CALLS) == set(Action) - {A.REOPEN_JUDGEMENT}
 
 
 def allowed(status: Status, action: Action, login: str) -> bool:
@@ -289,7 +302,9 @@ def allowed(status: Status, action: Action, login: str) -> bool:
     if rule is None or ROLE_OF[login] not in rule[1]:
         return False
     # Only the responsible department's handlers investigate or draft (hp is in 生产部).
-    return not (action in OTHER_DEPT_REFUSED and login == "hp")
+    # Nobody closes as unreachable before the configured failed calls (the template has none).
+    return not (action in OTHER_DEPT_REFUSED and login == "hp") \
+        and action is not A.CLOSE_UNREACHED
 
 
 OTHER_DEPT_REFUSED = {
@@ -305,7 +320,7 @@ def snapshot(desk: Desk) -> dict[str, list[tuple]]:
     try:
         return {table: conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
                 for table in ("complaint", "handling_sheet", "investigation", "audit_event",
-                              "staff", "customer")}
+                              "staff", "customer", "revisit")}
     finally:
         conn.close()
 
@@ -384,7 +399,7 @@ def shared_copies(template, tmp_path_factory):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(("status", "action", "login"),
-                         list(itertools.product(Status, Action, STAFF)), ids=_triple_id)
+                         list(itertools.product(Status, CALLS, STAFF)), ids=_triple_id)
 def test_every_use_case_as_everyone_in_every_status(template, shared_copies, tmp_path,
                                                     status: Status, action: Action,
                                                     login: str) -> None:
@@ -420,7 +435,8 @@ def _check_one(desk: Desk, number: str, status: Status, action: Action, login: s
                 wf.refusal(status, action, ROLE_OF[login], login) is None:
             assert refused.value.message == f"{number}：{OTHER_DEPT_REFUSED[action]}", where
         else:
-            reason = wf.refusal(status, action, ROLE_OF[login], login)
+            reason = wf.refusal(status, action, ROLE_OF[login], login,
+                                complaint_of(desk, number))
             assert refused.value.message == f"{number}：{reason}", where
         assert snapshot(desk) == before, f"{where}: a refused call changed the database"
         return
@@ -1073,8 +1089,12 @@ def test_stale_expected_version_names_who_changed_the_complaint(people) -> None:
             or "待审批 → 已批准" in stale.value.message)       # codes today; labels would do
 
 
-@pytest.mark.parametrize("action", [a for a in Action if a not in (A.SAVE_SHEET, A.SUBMIT_SHEET)],
-                         ids=_triple_id)
+REVISIT_ACTIONS = {A.REVISIT_CLOSE, A.REVISIT_UNREACHED, A.CLOSE_UNREACHED, A.REOPEN,
+                   A.REOPEN_JUDGEMENT}  # stale revisits: test_core_revisits.py
+
+
+@pytest.mark.parametrize("action", [a for a in Action if a not in (A.SAVE_SHEET, A.SUBMIT_SHEET)
+                                    and a not in REVISIT_ACTIONS], ids=_triple_id)
 def test_every_expected_version_action_refuses_stale(people, action: Action) -> None:
     """Each use-case taking expected_version checks it (sheets use sheet_version, above)."""
     start = next(s for (s, a) in EXPECTED if a is action)
