@@ -111,6 +111,22 @@ def cmd_intake(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     return EXIT_FAILED if bad else 0
 
 
+def _write_file(target: Path, write: Callable[[TextIO], int]) -> int:
+    """Write aside and rename, so a failed or interrupted write never leaves half a file."""
+    partial = target.with_name(target.name + ".part")
+    try:
+        with open(partial, "w", encoding="utf-8", newline="") as stream:
+            count = write(stream)
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise CliError(f"无法写入 {target}：{exc.strerror or exc}") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return count
+
+
 def cmd_export(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     from .exporting import export_rows, write_csv, write_jsonl
 
@@ -120,19 +136,37 @@ def cmd_export(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
         sys.stdout.flush()
         return 0
     target = Path(args.output)
-    partial = target.with_name(target.name + ".part")
-    try:
-        # Written aside and renamed, so a failed export never leaves half a file.
-        with open(partial, "w", encoding="utf-8", newline="") as stream:
-            count = write(export_rows(desk), stream)
-        os.replace(partial, target)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise CliError(f"无法写入 {target}：{exc.strerror or exc}") from None
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    count = _write_file(target, lambda stream: write(export_rows(desk), stream))
     print(f"已导出 {count} 条投诉到 {target}", file=sys.stderr)
+    return 0
+
+
+def cmd_report(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
+    from . import report_output as out
+    from .reporting import build_report, check_reader, iter_report_rows, parse_period
+
+    check_reader(desk, actor.login)
+    period = parse_period(args.period, desk.config.timezone)
+    report = build_report(desk, period)
+
+    def write(stream: TextIO) -> int:
+        rows = None if args.summary else iter_report_rows(desk, period)
+        if args.format == "json":
+            out.write_json(report, rows, desk, stream)
+        elif args.format == "csv":
+            out.write_csv(rows or [], desk, stream)
+        else:
+            for line in out.render_table(report, rows, desk):
+                stream.write(line + "\n")
+        return report.total
+
+    if args.output is None:
+        write(_utf8(sys.stdout))
+        sys.stdout.flush()
+        return 0
+    target = Path(args.output)
+    _write_file(target, write)
+    print(f"已写入 {period.label} 统计表（{report.total} 条投诉）到 {target}", file=sys.stderr)
     return 0
 
 
@@ -239,6 +273,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     export.add_argument("-o", "--output", metavar="FILE", help="写入文件（默认标准输出）")
     export.set_defaults(func=cmd_export)
+
+    report = sub.add_parser("report", help="《客户投诉统计表》：月、季度或年度统计")
+    report.add_argument("--period", required=True, metavar="P",
+                        help="期间：月 2026-11、季度 2026-Q4 或年 2026（按本台时区的日历）")
+    report.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                        help="table：文字表格（默认）；csv：明细表（UTF-8 带 BOM）；json：汇总与明细")
+    report.add_argument("--summary", action="store_true", help="只输出汇总，不列明细")
+    report.add_argument("-o", "--output", metavar="FILE", help="写入文件（默认标准输出）")
+    report.set_defaults(func=cmd_report)
 
     show = sub.add_parser("show", help="显示一条投诉及其处理记录")
     show.add_argument("number", metavar="NUMBER", help="受理编号，如 TS-20261123-0007")

@@ -140,7 +140,8 @@ def _reopen(desk: Desk, c: Complaint, now: datetime, action: Action) -> None:
     """Back to handling with a fresh deadline from the complaint's priority."""
     limits = desk.config.limits[Priority(c.priority)]
     c.reopen_count += 1
-    c.revisit_due, c.revisit_attempts = None, 0
+    # Not resolved any more: resolved_at is set again when the customer next accepts.
+    c.revisit_due, c.revisit_attempts, c.resolved_at = None, 0, None
     if action is A.REOPEN:
         c.round += 1
         c.handling_due = c.due_at = now + limits.resolution

@@ -208,6 +208,12 @@ CREATE TABLE revisit (
 );
 CREATE INDEX ix_revisit_complaint ON revisit(complaint_id, id);
 CREATE INDEX ix_complaint_revisit_due ON complaint(revisit_due) WHERE status = 'revisit';
+-- Everything the 《客户投诉统计表》 sums, in received order: a year's figures are a
+-- scan of this narrow index instead of the table's wide rows (texts up to 2,000 chars).
+CREATE INDEX ix_complaint_report ON complaint(
+    received_at, category, channel, priority, department, handling_method, loss_cents,
+    first_response_at, first_response_due, resolved_at, handling_due, resolution_due,
+    reopen_count, closed, received_by, handler);
 """
 
 V4_BACKFILL = """
