@@ -413,19 +413,20 @@ SELECT c.id, c.received_at, c.number, c.customer_name, c.event, c.department,
        c.handling_method, c.loss_cents, c.product, c.quantity
 FROM complaint c INDEXED BY ix_complaint_received
 WHERE {_RANGE} AND (c.received_at > :after_at OR (c.received_at = :after_at AND c.id > :after_id))
-ORDER BY c.received_at, c.id LIMIT :limit
+ORDER BY c.received_at, c.id LIMIT :limit OFFSET :skip
 """
 
 
 def report_rows(desk: Desk, period: Period, after: tuple[datetime, int] | None = None,
-                limit: int = 200) -> list[ReportRow]:
+                limit: int = 200, skip: int = 0) -> list[ReportRow]:
     """The period's complaints in received order, ``limit`` at a time after ``after``
-    (the (received_at, id) of the last row of the previous page)."""
+    (the (received_at, id) of the last row of the previous page), skipping ``skip``
+    more (for a jump; paging onwards from a known row should pass ``after``)."""
     after_at, after_id = (db_time(after[0]), after[1]) if after else ("", 0)
     with desk.store.read() as session:
         rows = session.connection().exec_driver_sql(_ROWS, {
             "start": db_time(period.start), "end": db_time(period.end), "after_at": after_at,
-            "after_id": after_id, "limit": limit}).all()
+            "after_id": after_id, "limit": limit, "skip": skip}).all()
     return [ReportRow(r[0], _utc(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
             for r in rows]
 
