@@ -152,6 +152,9 @@ class Revisit(SQLModel, table=True):
     outcome: str  # closed / reopened / retry / closed_unreached
     recorded_by: str = Field(foreign_key="staff.login")
     recorded_at: datetime
+    received_at: datetime  # the complaint's, copied for the statistics
+    received_by: str
+    handler: Optional[str] = None
 
 
 class ComplaintLink(SQLModel, table=True):

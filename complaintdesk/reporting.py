@@ -229,8 +229,8 @@ _RANGE = "c.received_at >= :start AND c.received_at < :end"
 _DUE = "coalesce(c.handling_due, c.resolution_due)"
 
 _MAIN = f"""
-SELECT c.category, c.channel, c.priority, coalesce(c.department, '{NONE}'),
-       coalesce(c.handling_method, '{NONE}'), count(*), coalesce(sum(c.loss_cents), 0),
+SELECT c.category, c.channel, c.priority, c.department, c.handling_method,
+       count(*), coalesce(sum(c.loss_cents), 0),
        sum(c.first_response_at IS NOT NULL AND c.first_response_at <= c.first_response_due),
        sum(CASE WHEN c.first_response_at IS NULL THEN c.first_response_due < :now
                 ELSE c.first_response_at > c.first_response_due END),
@@ -239,7 +239,7 @@ SELECT c.category, c.channel, c.priority, coalesce(c.department, '{NONE}'),
        sum(c.resolved_at IS NOT NULL), sum(c.closed), sum(c.reopen_count > 0),
        sum(julianday(c.resolved_at) - julianday(c.received_at))
 FROM complaint c INDEXED BY ix_complaint_report WHERE {_RANGE}
-GROUP BY 1, 2, 3, 4, 5
+GROUP BY c.category, c.channel, c.priority, c.department, c.handling_method
 """
 
 _HOURS = f"""
@@ -248,36 +248,19 @@ FROM complaint c INDEXED BY ix_complaint_report
 WHERE {_RANGE} AND c.resolved_at IS NOT NULL ORDER BY h LIMIT :take OFFSET :skip
 """
 
-_REVISITS = f"""
-SELECT r.reached, r.attitude, r.result, count(*)
-FROM complaint c INDEXED BY ix_complaint_report JOIN revisit r ON r.complaint_id = c.id
-WHERE {_RANGE} GROUP BY 1, 2, 3
+_REVISITS = """
+SELECT r.reached, r.attitude, r.result, r.received_by, r.handler, count(*)
+FROM revisit r INDEXED BY ix_revisit_report
+WHERE r.received_at >= :start AND r.received_at < :end
+GROUP BY 1, 2, 3, 4, 5
 """
 
 _STAFF = f"""
-SELECT login, sum(registered), sum(handled), sum(on_time), sum(late), 0, 0 FROM (
-  SELECT c.received_by AS login, 1 AS registered, 0 AS handled, 0 AS on_time, 0 AS late
-  FROM complaint c INDEXED BY ix_complaint_report WHERE {_RANGE}
-  UNION ALL
-  SELECT c.handler, 0, 1, c.resolved_at IS NOT NULL AND c.resolved_at <= {_DUE},
-         CASE WHEN c.resolved_at IS NULL THEN {_DUE} < :now ELSE c.resolved_at > {_DUE} END
-  FROM complaint c INDEXED BY ix_complaint_report WHERE {_RANGE} AND c.handler IS NOT NULL
-) GROUP BY login
-"""
-
-# A revisit counts for whoever registered the complaint and whoever handled it (once
-# for a person who did both).
-_STAFF_REVISITS = f"""
-SELECT login, count(*), sum(ok) FROM (
-  SELECT c.received_by AS login, r.id, r.attitude <> 'dissatisfied' AND r.result <> 'dissatisfied'
-         AS ok
-  FROM complaint c INDEXED BY ix_complaint_report JOIN revisit r ON r.complaint_id = c.id
-  WHERE {_RANGE} AND r.reached = 1
-  UNION
-  SELECT c.handler, r.id, r.attitude <> 'dissatisfied' AND r.result <> 'dissatisfied'
-  FROM complaint c INDEXED BY ix_complaint_report JOIN revisit r ON r.complaint_id = c.id
-  WHERE {_RANGE} AND r.reached = 1 AND c.handler IS NOT NULL
-) GROUP BY login
+SELECT c.received_by, c.handler, count(*),
+       sum(c.resolved_at IS NOT NULL AND c.resolved_at <= {_DUE}),
+       sum(CASE WHEN c.resolved_at IS NULL THEN {_DUE} < :now ELSE c.resolved_at > {_DUE} END)
+FROM complaint c INDEXED BY ix_complaint_staff WHERE {_RANGE}
+GROUP BY 1, 2
 """
 
 _REPEATS = f"""
@@ -314,6 +297,7 @@ def build_report(desk: Desk, period: Period) -> Report:
         days = 0.0
         for (category, channel, priority, dept, method, count, loss, fr_ok, fr_late, res_ok,
              res_late, resolved, closed, reopened, day_sum) in run(_MAIN, params):
+            dept, method = dept or NONE, method or NONE
             report.total += count
             for target, key in ((report.by_category, category), (report.by_channel, channel),
                                 (report.by_priority, priority), (report.by_department, dept),
@@ -334,7 +318,8 @@ def build_report(desk: Desk, period: Period) -> Report:
         if report.resolved:
             report.handling_hours_avg = days * 24 / report.resolved
             report.handling_hours_median = _median(run, params, report.resolved)
-        for reached, attitude, result, count in run(_REVISITS, params):
+        revisit_groups = run(_REVISITS, params).all()
+        for reached, attitude, result, _by, _handler, count in revisit_groups:
             if not reached:
                 report.revisits_unreached += count
                 continue
@@ -348,7 +333,7 @@ def build_report(desk: Desk, period: Period) -> Report:
                                                  "end": db_time(part.end)}).scalar() or 0)
                         for part in period.parts()] if period.kind != "month" else \
             _days(run, period)
-        report.staff = _staff(run, params)
+        report.staff = _staff(run, params, revisit_groups)
     return report
 
 
@@ -371,7 +356,9 @@ def _days(run, period: Period) -> list[tuple[str, int]]:  # type: ignore[no-unty
     return out
 
 
-def _staff(run, params: dict) -> list[StaffFigures]:  # type: ignore[no-untyped-def]
+def _staff(run, params: dict, revisit_groups: list) -> list[StaffFigures]:  # type: ignore[no-untyped-def]
+    """Per person: complaints registered and handled (on time or late), and the revisits
+    of those complaints (counted once for a person who did both)."""
     names = dict(run("SELECT login, name FROM staff").all())
     figures: dict[str, StaffFigures] = {}
 
@@ -380,13 +367,21 @@ def _staff(run, params: dict) -> list[StaffFigures]:  # type: ignore[no-untyped-
             figures[login] = StaffFigures(login, names.get(login, login))
         return figures[login]
 
-    for login, registered, handled, on_time, late, _a, _b in run(_STAFF, params):
-        person = get(login)
-        person.registered, person.handled = registered, handled
-        person.handled_on_time, person.handled_late = on_time, late
-    for login, revisits, ok in run(_STAFF_REVISITS, params):
-        person = get(login)
-        person.revisits, person.satisfied = revisits, ok
+    for received_by, handler, count, on_time, late in run(_STAFF, params):
+        get(received_by).registered += count
+        if handler is not None:
+            person = get(handler)
+            person.handled += count
+            person.handled_on_time += on_time
+            person.handled_late += late
+    for reached, attitude, result, received_by, handler, count in revisit_groups:
+        if not reached:
+            continue
+        ok = count if "dissatisfied" not in (attitude, result) else 0
+        for login in {received_by, handler} - {None}:
+            person = get(login)
+            person.revisits += count
+            person.satisfied += ok
     return sorted(figures.values(), key=lambda f: (-f.registered - f.handled, f.login))
 
 

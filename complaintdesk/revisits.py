@@ -99,7 +99,8 @@ def record_revisit(desk: Desk, actor: str, number: str, *, method: object, reach
                         method=how.value, reached=reached,
                         attitude=ratings[0].value if ratings else None,
                         result=ratings[1].value if ratings else None, comment=text,
-                        outcome=outcome, recorded_by=staff.login, recorded_at=desk.now_utc())
+                        outcome=outcome, recorded_by=staff.login, recorded_at=desk.now_utc(),
+                        received_at=c.received_at, received_by=c.received_by, handler=c.handler)
         session.add(visit)
         session.flush()
         if action is A.REVISIT_UNREACHED:
