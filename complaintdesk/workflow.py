@@ -119,9 +119,20 @@ def _stale_message(session: Session, complaint: Complaint, names: dict[str, str]
         return f"{complaint.number} 已被他人修改，请重新打开后再操作"
     who = names.get(last.actor, last.actor)
     what = audit.action_label(last.action)
-    change = f"（{last.before or '—'} → {last.after}）" if last.field else ""
+    change = f"（{_shown(last.field, last.before)} → {_shown(last.field, last.after)}）" \
+        if last.field else ""
     return (f"{complaint.number} 刚被{who}修改：{what}{change}，时间 "
             f"{last.at.strftime('%Y-%m-%d %H:%M')} UTC。你的输入已保留，请核对后重试。")
+
+
+def _shown(field: str | None, value: str | None) -> str:
+    """An audited value as staff read it: a status by its label (待审批, not pending_approval)."""
+    if value and field == "status":
+        try:
+            return Status(value).label
+        except ValueError:
+            pass
+    return value or "—"
 
 
 def _act(desk: Desk, actor: str, number: str, action: Action | None,
