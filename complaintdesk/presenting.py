@@ -18,9 +18,10 @@ from rich.text import Text
 from .audit import action_label
 from .complaints import ComplaintRecord
 from .desk import Desk
-from .enums import Category, Channel, Priority, Role, Status
+from .enums import Category, Channel, Priority, RevisitMethod, Role, Satisfaction, Status
 from .exporting import complaint_row
-from .models import AuditEvent, Staff
+from .models import AuditEvent, Complaint, Revisit, Staff
+from .timing import describe_due
 from .validation import FIELD_LABELS
 
 ENUM_FIELDS = {"channel": Channel, "category": Category, "priority": Priority}
@@ -125,4 +126,42 @@ def print_staff(console: Console, desk: Desk, staff: list[Staff]) -> None:
     console.print(table)
 
 
-__all__ = ["complaint_fields", "complaint_json", "print_complaint", "print_staff", "timeline_entry"]
+REVISIT_OUTCOMES = {
+    "closed": "已结案",
+    "reopened": "不满意，重新处理",
+    "retry": "未联系上，已约下次回访",
+    "closed_unreached": "无法联系结案",
+}
+
+
+def revisit_line(desk: Desk, visit: Revisit, names: dict[str, str]) -> str:
+    """One call-back as plain text (never markup): when, which call, how, what was
+    said, who, and what it did. The comment, if any, follows on its own line."""
+    parts = [local_time(desk, visit.recorded_at), f"第{visit.round}轮第{visit.attempt}次",
+             _label(RevisitMethod, visit.method), "联系上" if visit.reached else "无法联系"]
+    if visit.reached:
+        parts.append(f"态度{_label(Satisfaction, visit.attitude)}"
+                     f"·结果{_label(Satisfaction, visit.result)}")
+    parts += [names.get(visit.recorded_by, visit.recorded_by),
+              "→ " + REVISIT_OUTCOMES.get(visit.outcome, visit.outcome)]
+    line = "  ".join(parts)
+    if visit.comment:
+        line += "\n    回访意见：" + visit.comment
+    return line
+
+
+def revisit_summary(desk: Desk, complaint: Complaint, now: datetime) -> str:
+    """The revisit state of a complaint in a line, or "" when there is nothing to say."""
+    parts = []
+    if complaint.status == Status.REVISIT.value and complaint.revisit_due:
+        parts.append("回访期限 " + describe_due(desk.local(complaint.revisit_due), now))
+        parts.append(f"已尝试 {complaint.revisit_attempts} 次")
+    if complaint.closed_at and complaint.status == Status.CLOSED.value:
+        parts.append("结案时间 " + local_time(desk, complaint.closed_at))
+    if complaint.reopen_count:
+        parts.append(f"回访不满意重新处理 {complaint.reopen_count} 次")
+    return " · ".join(parts)
+
+
+__all__ = ["complaint_fields", "complaint_json", "print_complaint", "print_staff",
+           "revisit_line", "revisit_summary", "timeline_entry"]

@@ -60,10 +60,11 @@ def satisfied(attitude: Satisfaction, result: Satisfaction) -> bool:
     return Satisfaction.DISSATISFIED not in (attitude, result)
 
 
-def record_revisit(desk: Desk, actor: str, number: str, *, method: object, reached: bool,
+def record_revisit(desk: Desk, actor: str, number: str, *, method: object, reached: bool | None,
                    attitude: object = None, result: object = None, comment: object = "",
                    expected_version: int | None = None) -> Outcome:
     """Record one call-back; closes, reschedules or reopens the complaint.
+    ``reached`` None (not said) is a validation error like a missing method.
 
     Raises:
         ValidationFailed: a missing or unknown method or rating (all errors at once);
@@ -72,6 +73,8 @@ def record_revisit(desk: Desk, actor: str, number: str, *, method: object, reach
     """
     errors: dict[str, str] = {}
     how = _choice(RevisitMethod, method, "method", "回访方式", errors)
+    if reached is None:
+        errors["reached"] = "是否联系上：请选择（联系上/无法联系）"
     ratings: tuple[Satisfaction, Satisfaction] | None = None
     if reached:
         a = _choice(Satisfaction, attitude, "attitude", "对处理态度", errors)

@@ -18,14 +18,16 @@ from complaintdesk.complaints import ComplaintRecord, add_note, get_complaint, l
 from complaintdesk.enums import (AgreementMethod, Category, Channel, HandlingMethod, Priority,
                                  Status)
 from complaintdesk import workflow as wf
-from complaintdesk.errors import DomainError, ValidationFailed
+from complaintdesk.errors import DomainError
+from complaintdesk.models import Revisit
 from complaintdesk.money import format_amount
+from complaintdesk.presenting import revisit_line, revisit_summary
+from complaintdesk.revisits import revisits_of
 from complaintdesk.timing import TIME_FORMAT, describe_due
 from complaintdesk.validation import FIELD_LABELS
 
 from .dialogs import LinkDialog, NoteDialog
-from .form_dialog import FormDialog
-from .handling import STEP_BY_NAME, STEPS, form_for, relevant, step_refusal
+from .handling import STEP_BY_NAME, STEPS, StepRunner, relevant, step_refusal
 
 if TYPE_CHECKING:
     from .app import ComplaintDeskApp
@@ -50,9 +52,17 @@ def field_rows(record: ComplaintRecord, desk, now) -> list[tuple[str, str]]:  # 
         (FIELD_LABELS["quantity"], "—" if c.quantity is None else str(c.quantity)),
         ("部门受理人员", f"{record.receiver_name}（{c.received_by}）"),
         ("状态", Status(c.status).label),
-        ("首次响应期限", describe_due(desk.local(c.first_response_due), now)),
-        ("处理期限", describe_due(desk.local(c.resolution_due), now)),
+        ("首次响应期限", _deadline(desk, c.first_response_due, c.first_response_at, now, "已响应")),
+        ("处理期限", _deadline(desk, c.resolution_due, c.resolved_at or c.closed_at, now, "已处理完毕")),
     ]
+
+
+def _deadline(desk, due, done, now, done_label: str) -> str:  # type: ignore[no-untyped-def]
+    """Time left while it runs; once met, when it was met (not "超时 177天" forever)."""
+    if done is None:
+        return describe_due(desk.local(due), now)
+    when = desk.local(done).strftime(TIME_FORMAT)
+    return f"{desk.local(due).strftime(TIME_FORMAT)}（{done_label} {when}）"
 
 
 SHEET_STATES = {"draft": "草稿", "submitted": "待审批", "approved": "已批准", "returned": "已退回"}
@@ -108,7 +118,9 @@ class ComplaintRecordScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "返回"),
-        *[Binding(step.key, f"step('{step.name}')", step.label) for step in STEPS],
+        # Keys shown only in their own status go first: at 80 columns the footer is cut.
+        *[Binding(step.key, f"step('{step.name}')", step.label)
+          for step in sorted(STEPS, key=lambda step: not step.only_when_relevant)],
         Binding("l", "link", "关联"),
         Binding("a", "note", "备注"),
         Binding("ctrl+r", "reload", "刷新", show=False),
@@ -122,7 +134,7 @@ class ComplaintRecordScreen(Screen[None]):
         self._note_draft = ""
         self._link_draft = ""
         self.handling: wf.Handling | None = None
-        self._drafts: dict[str, dict[str, object]] = {}
+        self.steps = StepRunner(self)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -133,6 +145,8 @@ class ComplaintRecordScreen(Screen[None]):
             yield Label(Content("处理"), classes="section-title")
             yield Static(id="record-handling", classes="record-list")
             yield Static(id="record-steps", classes="record-list")
+            yield Label(Content("回访"), id="record-revisits-title", classes="section-title hidden")
+            yield Static(id="record-revisits", classes="record-list hidden")
             yield Label(Content("关联投诉"), classes="section-title")
             yield Static(id="record-links", classes="record-list")
             yield Label(Content("该客户的其他投诉"), classes="section-title")
@@ -156,17 +170,18 @@ class ComplaintRecordScreen(Screen[None]):
         try:
             record = get_complaint(self.app.desk, self.number)
             handling = wf.get_handling(self.app.desk, self.number)
+            visits = revisits_of(self.app.desk, handling.complaint.id)
         except DomainError as exc:
             self.app.call_from_thread(self._failed, exc.message)
         else:
-            self.app.call_from_thread(self._show, record, handling)
+            self.app.call_from_thread(self._show, record, handling, visits)
 
     def _failed(self, message: str) -> None:
         fields = self.query_one("#record-fields", Vertical)
         fields.remove_children()
         fields.mount(Static(Content(message)))
 
-    def _show(self, record: ComplaintRecord, handling: wf.Handling) -> None:
+    def _show(self, record: ComplaintRecord, handling: wf.Handling, visits: list[Revisit]) -> None:
         desk = self.app.desk
         now = desk.now()
         self.handling = handling
@@ -174,6 +189,7 @@ class ComplaintRecordScreen(Screen[None]):
         self.query_one("#record-handling", Static).update(
             handling_summary(handling, desk, record.staff_names))
         self.query_one("#record-steps", Static).update(self._steps_text())
+        self._show_revisits(handling, visits, record.staff_names, now)
         fields = self.query_one("#record-fields", Vertical)
         with self.app.batch_update():
             fields.remove_children()
@@ -197,19 +213,35 @@ class ComplaintRecordScreen(Screen[None]):
                     at=desk.local(e.at).strftime(TIME_FORMAT),
                     actor=names.get(e.actor, e.actor),
                     action=action_label(e.action),
-                    change=_change(e.field, e.before, e.after),
+                    change=_change(e.action, e.field, e.before, e.after),
                 )
                 for e in record.timeline
             ]
             self.query_one("#record-timeline", Static).update(
                 Content("\n").join(events) if events else Content("（无）"))
 
+    def _show_revisits(self, handling: wf.Handling, visits: list[Revisit],
+                       names: dict[str, str], now) -> None:  # type: ignore[no-untyped-def]
+        """The call-backs, oldest first; the section only appears once there is one
+        or the complaint is waiting for it."""
+        desk = self.app.desk
+        summary = revisit_summary(desk, handling.complaint, now)
+        lines = ([summary] if summary else []) + [revisit_line(desk, v, names) for v in visits]
+        for selector in ("#record-revisits-title", "#record-revisits"):
+            self.query_one(selector).set_class(not lines, "hidden")
+        # Plain text into Content: a customer's words are never parsed as markup.
+        self.query_one("#record-revisits", Static).update(Content("\n".join(lines)))
+
     # ------------------------------------------------------------ handling steps
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Steps the actor may not take now show dimmed (the reason is listed on screen)."""
+        """Steps the actor may not take now show dimmed (the reason is listed on screen);
+        the revisit keys are hidden outside the revisit."""
         if action == "step" and parameters:
             step = STEP_BY_NAME[str(parameters[0])]
-            return True if step_refusal(step, self.handling, self.app.actor) is None else None
+            if step.only_when_relevant and (self.handling is None
+                                            or not relevant(step, self.handling)):
+                return False
+            return True if self._refusal(step) is None else None
         return True
 
     def _steps_text(self) -> Content:
@@ -220,17 +252,21 @@ class ComplaintRecordScreen(Screen[None]):
         for step in STEPS:
             if not relevant(step, handling):
                 continue
-            reason = step_refusal(step, handling, self.app.actor)
+            reason = self._refusal(step)
             lines.append(Content.from_markup("$key $label：$state", key=f"[{step.key.upper()}]",
                                              label=step.label, state=reason or "可以办理"))
         if not lines:
             return Content("（当前状态没有待办的处理步骤）")
         return Content("下一步  ") + Content("    ").join(lines)
 
+    def _refusal(self, step) -> str | None:  # type: ignore[no-untyped-def]
+        return step_refusal(step, self.handling, self.app.actor,
+                            self.app.desk.config.revisit_max_attempts)
+
     def action_step(self, name: str) -> None:
         handling = self.handling
         step = STEP_BY_NAME[name]
-        reason = step_refusal(step, handling, self.app.actor)
+        reason = self._refusal(step)
         if reason is not None or handling is None:
             self.notify(reason or "正在读取…", severity="warning", markup=False)
             return
@@ -239,42 +275,7 @@ class ComplaintRecordScreen(Screen[None]):
 
             self.app.push_screen(SheetEditorScreen(self.number))
             return
-        self._open_step(name, handling)
-
-    def _open_step(self, name: str, handling: wf.Handling, error: str = "") -> None:
-        title, fields, submit = form_for(name, self.app.desk, handling)
-        version = handling.complaint.version
-
-        def done(result: tuple[bool, dict[str, object]] | None) -> None:
-            submitted, values = result or (False, self._drafts.get(name, {}))
-            self._drafts[name] = values
-            if submitted:
-                self._run_step(name, submit, values, version)
-
-        self.app.push_screen(FormDialog(title, fields, self._drafts.get(name), error=error), done)
-
-    @work(thread=True, exit_on_error=False)
-    def _run_step(self, name: str, submit, values: dict, version: int) -> None:  # type: ignore[no-untyped-def]
-        try:
-            outcome = submit(self.app.desk, self.app.actor, self.number, values, version)
-        except ValidationFailed as exc:
-            message = "；".join(exc.errors.values())
-            self.app.call_from_thread(self._step_failed, name, message)
-        except DomainError as exc:
-            self.app.call_from_thread(self._step_failed, name, exc.message)
-        else:
-            self.app.call_from_thread(self._step_done, name, outcome)
-
-    def _step_failed(self, name: str, message: str) -> None:
-        if self.handling is not None and not isinstance(self.app.screen, FormDialog):
-            self._open_step(name, self.handling, error=message)
-        self._load()
-
-    def _step_done(self, name: str, outcome: wf.Outcome) -> None:
-        self._drafts.pop(name, None)
-        self.notify(f"{STEP_BY_NAME[name].label}：已完成，状态为“{outcome.status.label}”",
-                    markup=False)
-        self._load()
+        self.steps.open(name, handling)
 
     # ------------------------------------------------------------ actions
     def action_note(self) -> None:
@@ -326,7 +327,18 @@ class ComplaintRecordScreen(Screen[None]):
         self.notify(message + "（输入已保留，可重试）", severity="error", markup=False, timeout=8)
 
 
-def _change(field: str | None, before: str | None, after: str | None) -> str:
+def _change(action: str, field: str | None, before: str | None, after: str | None) -> str:
+    if field == "status":
+        return f"状态：{_status_label(before)} → {_status_label(after)}"
     if field:
         return f"{field}: {before or '—'} → {after or '—'}"
+    if action.startswith("workflow."):
+        return ""  # a step that kept the status (e.g. 回访未联系上): its label says it all
     return after or ""
+
+
+def _status_label(code: str | None) -> str:
+    try:
+        return Status(code).label
+    except ValueError:
+        return code or "—"

@@ -38,6 +38,10 @@ class QueueScreen(Screen[None]):
     BINDINGS = [
         Binding("n", "register", "登记"),
         Binding("slash", "search", "搜索"),
+        # The other lists first: at 80 columns the footer ends after about eight keys.
+        Binding("r", "revisits", "回访"),
+        Binding("A", "approvals", "待审批"),
+        Binding("t", "statistics", "统计"),
         Binding("p", "cycle_priority", "紧急度"),
         Binding("s", "cycle_status", "状态"),
         Binding("d", "cycle_department", "部门"),
@@ -45,7 +49,6 @@ class QueueScreen(Screen[None]):
         Binding("o", "toggle('overdue_only')", "超时"),
         Binding("c", "toggle('include_closed')", "含结案"),
         Binding("x", "clear_filters", "清除筛选"),
-        Binding("A", "approvals", "待审批"),
         Binding("ctrl+r", "reload", "刷新", show=False),
         Binding("q", "app.quit", "退出"),
     ]
@@ -184,6 +187,16 @@ class QueueScreen(Screen[None]):
         from .approvals import ApprovalsScreen
 
         self.app.push_screen(ApprovalsScreen())
+
+    def action_statistics(self) -> None:
+        from .statistics import open_statistics
+
+        open_statistics(self.app)
+
+    def action_revisits(self) -> None:
+        from .revisits import RevisitsScreen
+
+        self.app.push_screen(RevisitsScreen())
 
     def action_reload(self) -> None:
         self.refresh_data()

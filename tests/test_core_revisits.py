@@ -266,6 +266,9 @@ def test_bad_input_names_every_field_and_writes_nothing(people) -> None:
     with pytest.raises(ValidationFailed):
         revisits.record_revisit(people, "counter1", number, method="phone", reached=False,
                                 comment="长" * 2001)
+    with pytest.raises(ValidationFailed) as bad:
+        revisits.record_revisit(people, "counter1", number, method="phone", reached=None)
+    assert set(bad.value.errors) == {"reached"}
     assert snapshot(people) == before
 
 

@@ -151,3 +151,15 @@ async def test_only_supervisors_and_admins_open_it(stats_desk) -> None:
         open_statistics(app)
         await settle(pilot)
         assert isinstance(app.screen, StatisticsScreen)
+
+
+async def test_the_queue_opens_it_on_t(stats_desk) -> None:
+    app = app_for(stats_desk, "sup1")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, StatisticsScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "QueueScreen"

@@ -247,3 +247,79 @@ class TestHandling:
 
         assert snap_compare(make_app(desk, "counter1"), terminal_size=(120, 40),
                             run_before=run_before)
+
+
+@pytest.fixture
+def revisit_desk(desk, admin, hostile_text):
+    """Four complaints waiting for the revisit: one 9 days overdue (not ours), the hostile
+    one (ours; one failed call with a hostile comment, so due tomorrow), one handled
+    today (due in 7 days), one judged not ours 3 days ago."""
+    from complaintdesk import revisits
+
+    from .test_screens_revisit import not_ours_to_revisit, ours_to_revisit, staff
+
+    staff(desk, admin)
+    not_ours_to_revisit(desk, days_ago=9, customer_name="上海申通物流有限公司",
+                        contact="021-6543-2100", priority="major")
+    hostile = ours_to_revisit(desk, customer_name=hostile_text[:100],
+                              contact="[red]138-0000-0000[/red]", event=hostile_text,
+                              priority="urgent")
+    revisits.record_revisit(desk, "counter1", hostile, method="phone", reached=False,
+                            comment=hostile_text[:300])
+    ours_to_revisit(desk, customer_name="李娜", contact="lina@example.com")
+    not_ours_to_revisit(desk, days_ago=3, customer_name="王五", contact="13900000003")
+    return desk, hostile
+
+
+class TestRevisits:
+    """The revisit list (回访), its form and the record's revisit history."""
+
+    @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+    def test_revisit_list(self, snap_compare, revisit_desk, size):
+        """Earliest due first: the overdue one bold red with 超…; the cursor on the
+        hostile name, literal (brackets and all), 1次 tried and 剩1天0时; the status line
+        待回访 4 件，其中超期 1 件; contacts masked at 120 columns, hidden at 80; the
+        footer shows H 回访 and W 无法联系结案 dimmed (one failed call of three)."""
+        desk, _hostile = revisit_desk
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await settle(pilot)
+            await pilot.press("r")
+            await settle(pilot)
+            await pilot.press("down")
+            await settle(pilot)
+
+        assert snap_compare(make_app(desk, "counter1"), terminal_size=size,
+                            run_before=run_before)
+
+    def test_revisit_form(self, snap_compare, revisit_desk):
+        """H on the hostile row: whom to call (name and contact literal), due date and
+        tries, then method, reached, both ratings and the comment, at 80×24."""
+        desk, _hostile = revisit_desk
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await settle(pilot)
+            await pilot.press("r")
+            await settle(pilot)
+            await pilot.press("down", "h")
+            await settle(pilot)
+            await no_blink(pilot)
+
+        assert snap_compare(make_app(desk, "counter1"), terminal_size=(80, 24),
+                            run_before=run_before)
+
+    def test_record_revisit_history(self, snap_compare, revisit_desk):
+        """The hostile complaint's record scrolled to the revisit section: the due date
+        with time left, 已尝试 1 次, the failed call with its hostile comment literal,
+        the next steps [H] 回访 可以办理 and [W] 无法联系结案 with the core's reason."""
+        desk, hostile = revisit_desk
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await settle(pilot)
+            pilot.app.open_complaint(hostile)
+            await settle(pilot)
+            pilot.app.screen.query_one("#record-revisits").scroll_visible(animate=False, top=True)
+            await settle(pilot)
+
+        assert snap_compare(make_app(desk, "counter1"), terminal_size=(120, 40),
+                            run_before=run_before)
