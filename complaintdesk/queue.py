@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import column, false, func, literal_column, or_, select, table, tuple_
+from sqlalchemy import column, false, func, literal_column, or_, select, table, text, tuple_
 from sqlalchemy.sql import Select
 
 from .desk import Desk
@@ -136,15 +136,44 @@ class Queue:
 
     def count(self) -> int:
         """Rows in this view; for a search at most SEARCH_CAP (then ``capped`` is set)."""
-        query = select(Complaint.id).where(*self._clauses())
-        if self.search is not None:
-            query = query.limit(self.SEARCH_CAP + 1)
+        query = self._search_count() if self.search is not None else None
+        if query is None:
+            query = select(Complaint.id).where(*self._clauses())
+            if self.search is not None:
+                query = query.limit(self.SEARCH_CAP + 1)
         with self.desk.store.read() as session:
             count = session.exec(  # type: ignore[call-overload]
                 select(func.count()).select_from(query.subquery())).one()[0]
         self._count = count
         self.capped = self.search is not None and count > self.SEARCH_CAP
         return min(count, self.SEARCH_CAP) if self.capped else count
+
+    def _search_count(self) -> Select | None:
+        """Counting a text search, driven by the text index: its matches are read in
+        order and each is checked against the other conditions, stopping at the cap.
+        The other way round (complaints whose id is IN the matches) first builds the
+        whole set of matches: 43 ms instead of 8 ms for a three-character word found
+        in 34,000 of a million complaints."""
+        search = self.search
+        assert search is not None
+        if search.trigram:
+            driver, expression, rest = _tri, search.trigram, replace(search, trigram=None)
+        elif search.bigram:
+            driver, expression, rest = _bi, search.bigram, replace(search, bigram=None)
+        else:
+            return None
+        if not rest.empty:  # several kinds of terms: the IN form measured faster
+            return None
+        others = _where(self.filter, rest, self.desk.now())
+        match = driver.c[driver.name].op("MATCH")(expression)
+        if len(others) == 1 and not self.filter.include_closed:
+            # Only "not closed": checked in the small (closed, id) index, not the wide table.
+            open_match = text(f"EXISTS (SELECT 1 FROM complaint INDEXED BY ix_complaint_closed_id "
+                              f"WHERE complaint.closed = 0 AND complaint.id = {driver.name}.rowid)")
+            return select(driver.c.rowid).where(match, open_match).limit(self.SEARCH_CAP + 1)
+        return select(driver.c.rowid).where(
+            match, select(Complaint.id).where(Complaint.id == driver.c.rowid, *others).exists(),
+        ).limit(self.SEARCH_CAP + 1)
 
     def page(self, offset: int, limit: int, after: tuple | None = None) -> list[QueueRow]:
         """Rows ``offset`` .. ``offset+limit``; ``after`` is the sort key of row ``offset-1``
