@@ -15,7 +15,7 @@ from .virtual_table import PAGE_SIZE, Column, TableRow
 QUEUE_COLUMNS = [
     Column("受理编号", 16),
     Column("紧急", 8),
-    Column("状态", 6),
+    Column("状态", 8),  # 二次处理, 拟定方案: four characters
     Column("投诉客户", 0),
     Column("联系方式", 13, hide_below=110),
     Column("类型", 4),
