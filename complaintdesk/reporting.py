@@ -244,7 +244,7 @@ GROUP BY c.category, c.channel, c.priority, c.department, c.handling_method
 
 _HOURS = f"""
 SELECT (julianday(c.resolved_at) - julianday(c.received_at)) * 24 AS h
-FROM complaint c INDEXED BY ix_complaint_report
+FROM complaint c INDEXED BY ix_complaint_resolution
 WHERE {_RANGE} AND c.resolved_at IS NOT NULL ORDER BY h LIMIT :take OFFSET :skip
 """
 
@@ -264,7 +264,8 @@ GROUP BY 1, 2
 """
 
 _REPEATS = f"""
-SELECT count(DISTINCT l.complaint_id) FROM complaint_link l JOIN complaint c ON c.id = l.complaint_id
+SELECT count(DISTINCT l.complaint_id)
+FROM complaint_link l CROSS JOIN complaint c ON c.id = l.complaint_id  -- the few links first
 WHERE l.kind = 'repeat' AND {_RANGE}
 """
 
