@@ -191,7 +191,8 @@ def staff_cells(report: Report) -> list[tuple[str, ...]]:
             for s in report.staff]
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+def align_columns(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    """Header, rule and rows padded to shared display widths (CJK counts two cells)."""
     widths = [max([display_width(h)] + [display_width(r[i]) for r in rows])
               for i, h in enumerate(header)]
     line = "  ".join(pad(h, w) for h, w in zip(header, widths)).rstrip()
@@ -223,7 +224,7 @@ def render_table(report: Report, rows: Iterable[ReportRow] | None, desk: Desk) -
     if report.staff:
         yield ""
         yield "【员工考核】"
-        yield from ("  " + line for line in _table(STAFF_LABELS, staff_cells(report)))
+        yield from ("  " + line for line in align_columns(STAFF_LABELS, staff_cells(report)))
     if rows is None:
         return
     yield ""
@@ -240,6 +241,6 @@ def render_table(report: Report, rows: Iterable[ReportRow] | None, desk: Desk) -
         yield "  ".join(pad(c, w) for c, w in zip(cell, widths)).rstrip()
 
 
-__all__ = ["ROW_LABELS", "STAFF_LABELS", "csv_cells", "department_label", "hours",
+__all__ = ["ROW_LABELS", "align_columns", "STAFF_LABELS", "csv_cells", "department_label", "hours",
            "method_label", "percent", "render_table", "row_dict", "staff_cells",
            "summary_dict", "summary_sections", "write_csv", "write_json", "yuan"]

@@ -16,8 +16,8 @@ from textual.widgets import Footer, Header, Label, Static, TabbedContent, TabPan
 
 from complaintdesk.desk import Desk
 from complaintdesk.errors import DomainError
-from complaintdesk.report_output import (STAFF_LABELS, csv_cells, percent, staff_cells,
-                                         summary_sections)
+from complaintdesk.report_output import (STAFF_LABELS, align_columns, csv_cells, percent,
+                                         staff_cells, summary_sections)
 from complaintdesk.reporting import (Period, Report, build_report, check_reader, period_of,
                                      report_rows)
 from complaintdesk.text import display_width, pad
@@ -94,10 +94,7 @@ def staff_content(report: Report) -> Content:
     rows = staff_cells(report)
     if not rows:
         return Content("本期没有员工数据。")
-    widths = [max([display_width(h)] + [display_width(r[i]) for r in rows])
-              for i, h in enumerate(STAFF_LABELS)]
-    head = "  ".join(pad(h, w) for h, w in zip(STAFF_LABELS, widths))
-    body = ["  ".join(pad(c, w) for c, w in zip(r, widths)) for r in rows]
+    head, _rule, *body = align_columns(STAFF_LABELS, rows)
     return Content("\n").join([Content.styled(head, "bold"), *map(Content, body)])
 
 
