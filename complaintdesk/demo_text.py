@@ -3,7 +3,8 @@ shares and paces that shape a demo. Data only; demo.py generates from it."""
 
 from __future__ import annotations
 
-from .enums import Action, AgreementMethod, Category, Channel, HandlingMethod, Priority, Status
+from .enums import (Action, AgreementMethod, Category, Channel, HandlingMethod, Priority,
+                    RevisitMethod, Satisfaction, Status)
 
 S, A = Status, Action
 
@@ -305,4 +306,43 @@ PACE = {Priority.URGENT: 0.2, Priority.MAJOR: 0.5, Priority.GENERAL: 1.0}
 #: many days becomes one in that status if none is yet (its steps squeezed to fit).
 SHOWCASE_DAYS = {S.SECOND_ROUND: 8.0, S.INFORMED: 6.5, S.APPROVED: 5.5, S.RETURNED: 5.0,
                  S.PENDING_APPROVAL: 4.5, S.DRAFTING: 3.5, S.INVESTIGATING: 2.0,
-                 S.ACCEPTED: 1.2, S.REGISTERED: 0.5, S.REVISIT: 30.0}
+                 S.ACCEPTED: 1.2, S.REGISTERED: 0.5, S.REVISIT: 30.0, S.CLOSED: 3650.0}
+
+# ------------------------------------------------------------------ the revisit (process.md §7)
+
+#: The first call falls within the revisit window, at this fraction of it (low, high);
+#: a few are made late, after the due date (and show as overdue while they wait).
+REVISIT_CALL = (0.03, 0.93)
+LATE_REVISIT_SHARE = 0.12
+LATE_REVISIT_CALL = (1.03, 2.2)
+UNREACHED_SHARE = 0.12      # a call that does not reach the customer: tried again
+UNREACHABLE_SHARE = 0.02    # never reached: closed as unreachable after the last attempt
+DISSATISFIED_SHARE = 0.06   # reached, and 不满意 with the attitude or the result: reopened
+REJUDGED_OURS_SHARE = 0.5   # a reopened "not ours" judged the company's after all
+MAX_REOPENS = 2
+#: Reached and content: how the two ratings (attitude, result) come out.
+HAPPY_RATINGS = {(Satisfaction.SATISFIED, Satisfaction.SATISFIED): 70,
+                 (Satisfaction.SATISFIED, Satisfaction.BASIC): 9,
+                 (Satisfaction.BASIC, Satisfaction.SATISFIED): 5,
+                 (Satisfaction.BASIC, Satisfaction.BASIC): 10}
+UNHAPPY_RATINGS = {(Satisfaction.DISSATISFIED, Satisfaction.DISSATISFIED): 40,
+                   (Satisfaction.SATISFIED, Satisfaction.DISSATISFIED): 25,
+                   (Satisfaction.BASIC, Satisfaction.DISSATISFIED): 20,
+                   (Satisfaction.DISSATISFIED, Satisfaction.BASIC): 15}
+REACHED_METHODS = {RevisitMethod.PHONE: 70, RevisitMethod.WECHAT: 18, RevisitMethod.ONSITE: 8,
+                   RevisitMethod.OTHER: 4}
+UNREACHED_METHODS = {RevisitMethod.PHONE: 80, RevisitMethod.WECHAT: 20}
+SATISFIED_COMMENTS = ("", "", "", "客户对处理结果满意，感谢回访。", "问题已解决，客户表示服务态度很好。",
+                      "款项已到账，客户满意。", "客户表示以后会继续选择我们的产品。")
+BASIC_COMMENTS = ("", "客户基本满意，希望处理速度再快一些。", "客户表示可以接受，但希望以后不要再出现同类问题。",
+                  "处理结果基本认可，建议加强售后人员培训。", "客户认为等待时间较长，其他方面满意。")
+DISSATISFIED_OURS = ("客户反映问题再次出现，要求重新处理。", "承诺的款项至今未到账，客户不满意。",
+                     "维修后仍有同样故障，客户要求更换新品。", "客户认为赔偿金额与实际损失差距较大，要求重新协商。",
+                     "上门服务人员态度差，客户要求更换人员并重新处理。")
+DISSATISFIED_NOT_OURS = ("客户不接受非我方责任的解释，认为是产品本身的质量问题，要求重新认定。",
+                         "客户表示已提供新的证据，要求重新调查责任。",
+                         "客户认为解释前后不一致，要求由主管重新核实。")
+UNREACHED_COMMENTS = {RevisitMethod.PHONE: ("电话无人接听。", "电话关机。", "号码暂时无法接通。",
+                                           "客户正忙，挂断电话。", ""),
+                      RevisitMethod.WECHAT: ("微信消息未回复。", "微信语音通话无人接听。")}
+CLOSE_UNREACHED_COMMENT = "回访 {n} 次均无法联系到客户，按无法联系结案。"

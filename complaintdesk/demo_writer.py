@@ -1,0 +1,278 @@
+"""Demo data, part four: writing the batches, each one transaction, as registration would.
+
+Each batch is one ``BEGIN IMMEDIATE`` transaction holding its customers, 受理编号
+from ``daily_counter``, complaints, investigations, sheets, revisits, audit
+events and search rows, so another console on the file never sees half a
+complaint and can register its own between two batches.
+
+Building a batch is Python work, writing it SQLite's: for a large demo the
+builder (demo_batch.py) runs in a process of its own and builds batch k+1 while
+batch k is written, its ids and numbers *predicted* from the batches before. The
+writing transaction checks the prediction against the file (the next ids, the
+days' counters, that its new customers are still new). If another session wrote
+in between, nothing of that batch is written: the builder puts its dice back and
+the rest of the load goes one batch at a time, each built for the state read
+inside its own transaction.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import threading
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+
+from . import search
+from .desk import Desk
+from .errors import StoreError
+from .demo_batch import (COLUMNS, CUSTOMER_INSERT, _Builder, _Plan, _Prepared, _State,
+                         known_customers, read_state)
+
+
+class _Conflict(Exception):
+    """Another session wrote between the batch's prediction and its transaction."""
+
+
+def _insert(raw, batch: _Prepared) -> None:  # type: ignore[no-untyped-def]
+    """Write a built batch in the caller's transaction."""
+    if batch.customers:
+        raw.executemany(CUSTOMER_INSERT, batch.customers)
+    raw.executemany("INSERT INTO daily_counter(day, last) VALUES (?, ?) "
+                    "ON CONFLICT(day) DO UPDATE SET last = excluded.last", batch.counters)
+    for table, rows in batch.tables:
+        if rows:
+            raw.executemany(COLUMNS[table].insert, rows)
+    if batch.trigrams:
+        raw.executemany(search.INSERT_TRIGRAM, batch.trigrams)
+        raw.executemany(search.INSERT_BIGRAM, batch.bigrams)
+
+
+@contextmanager
+def _transaction(conn: Connection) -> Iterator[None]:
+    """A BEGIN IMMEDIATE transaction on ``conn``, errors as the store reports them."""
+    try:
+        with conn.begin():
+            yield
+    except OperationalError as exc:
+        raise StoreError(f"写入数据库失败：{exc.orig}（数据未保存，可重试）") from exc
+
+
+def _commit_predicted(conn: Connection, batch: _Prepared) -> None:
+    """Write a batch built on a prediction, if the file is as predicted (else
+    :class:`_Conflict`, nothing written)."""
+    with _transaction(conn):
+        raw = conn.connection.driver_connection
+        if (read_state(raw, list(batch.state.counters)) != batch.state
+                or known_customers(raw, batch.new_keys)):
+            raise _Conflict
+        _insert(raw, batch)
+
+
+def write_load(conn: Connection, builder: "_LocalBuilder | _RemoteBuilder",
+               written: Callable[[_Prepared], None]) -> None:
+    """Write every batch ``builder`` builds; ``written`` is told of each, committed."""
+    index = asked = 0
+    for asked in range(builder.AHEAD):
+        builder.request(asked, None)
+    while (batch := builder.result()) is not None:
+        asked += 1
+        builder.request(asked, None)  # built while this one is written
+        try:
+            _commit_predicted(conn, batch)
+        except _Conflict:
+            for _later in range(asked - index):  # built on the same wrong prediction
+                builder.result()
+            _one_by_one(conn, builder, index, written)
+            return
+        written(batch)
+        index += 1
+    for _later in range(asked - index):  # the end, as many times as asked past it
+        builder.result()
+
+
+def _one_by_one(conn: Connection, builder: "_LocalBuilder | _RemoteBuilder", index: int,
+                written: Callable[[_Prepared], None]) -> None:
+    """From batch ``index`` on: read the state, build and write in one transaction."""
+    while True:
+        with _transaction(conn):
+            raw = conn.connection.driver_connection
+            builder.request(index, read_state(raw, None))
+            batch = builder.result()
+            if batch is None:
+                return
+            if known_customers(raw, batch.new_keys):  # pragma: no cover - built on this state
+                raise StoreError("演示数据的新客户已存在，请重试")
+            _insert(raw, batch)
+        written(batch)
+        index += 1
+
+
+# ------------------------------------------------------------------ builders
+
+
+class _LocalBuilder:
+    """Builds in this process, when asked for the result (a small demo)."""
+
+    AHEAD = 1
+
+    def __init__(self, plan: _Plan):
+        self.builder = _Builder(plan)
+        self.asked: deque[tuple[int, _State | None]] = deque()
+
+    def request(self, index: int, state: _State | None) -> None:
+        self.asked.append((index, state))
+
+    def result(self) -> _Prepared | None:
+        return self.builder.build(*self.asked.popleft())
+
+    def close(self) -> None:
+        self.builder.close()
+
+
+class _RemoteBuilder:
+    """Builds in a process of its own, one request ahead.
+
+    A fresh interpreter (``python -c``) talking pickles over its stdin and stdout:
+    unlike multiprocessing's ``spawn`` it never re-imports the caller's main
+    script, and unlike ``fork`` it shares no SQLite handle with this process.
+    """
+
+    AHEAD = 2  # two batches asked for, so one is built while the other waits
+
+    def __init__(self, plan: _Plan):
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from complaintdesk.demo_writer import _serve; _serve()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.to, self.back = self.process.stdin, self.process.stdout
+        # Replies are read off the pipe as they come, so the builder never waits for
+        # the writer to read one before it builds the next.
+        self.replies: queue.Queue[bytes | None] = queue.Queue()
+        self.reader = threading.Thread(target=self._read, name="demo-builder-reader",
+                                       daemon=True)
+        self.reader.start()
+        _send(self.to, plan)
+
+    def _read(self) -> None:
+        while (data := _receive_bytes(self.back)) is not None:
+            self.replies.put(data)
+        self.replies.put(None)
+
+    def request(self, index: int, state: _State | None) -> None:
+        _send(self.to, (index, state))
+
+    def result(self) -> _Prepared | None:
+        data = self.replies.get()
+        if data is None:
+            self.replies.put(None)
+            raise StoreError("生成演示数据的子进程意外退出")
+        kind, value = pickle.loads(data)
+        if kind == "error":
+            raise StoreError(f"生成演示数据失败：{value}")
+        return value
+
+    def close(self) -> None:
+        try:
+            _send(self.to, None)
+            self.to.close()
+        except (BrokenPipeError, OSError):
+            pass
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:  # pragma: no cover - only if the child hangs
+            self.process.kill()
+            self.process.wait()
+        self.reader.join(10)
+        self.back.close()
+
+
+def _send(stream, value: object) -> None:  # type: ignore[no-untyped-def]
+    data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    stream.write(len(data).to_bytes(8, "little"))
+    stream.write(data)
+    stream.flush()
+
+
+def _receive_bytes(stream) -> bytes | None:  # type: ignore[no-untyped-def]
+    """The next message as pickled, or None at the end of the stream."""
+    head = stream.read(8)
+    if len(head) < 8:
+        return None
+    return stream.read(int.from_bytes(head, "little"))
+
+
+def _receive(stream) -> object:  # type: ignore[no-untyped-def]
+    """The next value, or None at the end of the stream."""
+    data = _receive_bytes(stream)
+    return None if data is None else pickle.loads(data)
+
+
+def _serve() -> None:
+    """The builder process: build each batch asked for, until told None."""
+    gc.disable()  # as in fill_demo: many short-lived objects, no cycles
+    requests, replies = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing but replies on the pipe
+    plan = _receive(requests)
+    assert isinstance(plan, _Plan)
+    builder = _Builder(plan)
+    try:
+        import time as _t  # XXX
+        _T = {"wait": 0.0, "build": 0.0, "send": 0.0}  # XXX
+        _a = _t.perf_counter()  # XXX
+        while (asked := _receive(requests)) is not None:
+            try:
+                _b = _t.perf_counter(); _T["wait"] += _b - _a  # XXX
+                _x = builder.build(*asked)
+                _c = _t.perf_counter(); _T["build"] += _c - _b  # XXX
+                _send(replies, ("ok", _x))
+                _a = _t.perf_counter(); _T["send"] += _a - _c  # XXX
+                print("XXX", {k: round(v, 1) for k, v in _T.items()}, file=sys.stderr)  # XXX
+            except Exception as exc:  # noqa: BLE001 - reported to the writer, which stops
+                _send(replies, ("error", f"{type(exc).__name__}: {exc}\n"
+                                         f"{traceback.format_exc()}"))
+                return
+    except BrokenPipeError:  # the writer went away
+        pass
+    finally:
+        builder.close()
+
+
+@contextmanager
+def bulk_connection(desk: Desk, count: int) -> Iterator[Connection]:
+    """A connection for a load of ``count`` complaints in IMMEDIATE transactions.
+
+    For the load only, a larger page cache (SQLite's default 2 MB is too small for
+    the hot pages of a dozen indexes), ``synchronous=NORMAL`` (in WAL mode a crash
+    may lose the last batches, never the file's integrity) and temporary b-trees in
+    memory; each is put back as it was before the connection returns to the pool.
+    """
+    conn = desk.store.engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+    raw = conn.connection.driver_connection
+    saved = {name: raw.execute(f"PRAGMA {name}").fetchone()[0]
+             for name in ("cache_size", "synchronous", "temp_store")}
+    try:
+        raw.execute(f"PRAGMA cache_size = {-min(CACHE_KIB, max(16_384, count // 8))}")
+        raw.execute("PRAGMA synchronous = NORMAL")
+        raw.execute("PRAGMA temp_store = MEMORY")
+        yield conn
+    finally:
+        for name, value in saved.items():
+            raw.execute(f"PRAGMA {name} = {value}")
+        conn.close()
+
+
+CACHE_KIB = 128 * 1024  # the page cache of a large load, at most
+
+
+__all__ = ["bulk_connection", "write_load"]
