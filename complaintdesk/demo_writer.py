@@ -227,17 +227,9 @@ def _serve() -> None:
     assert isinstance(plan, _Plan)
     builder = _Builder(plan)
     try:
-        import time as _t  # XXX
-        _T = {"wait": 0.0, "build": 0.0, "send": 0.0}  # XXX
-        _a = _t.perf_counter()  # XXX
         while (asked := _receive(requests)) is not None:
             try:
-                _b = _t.perf_counter(); _T["wait"] += _b - _a  # XXX
-                _x = builder.build(*asked)
-                _c = _t.perf_counter(); _T["build"] += _c - _b  # XXX
-                _send(replies, ("ok", _x))
-                _a = _t.perf_counter(); _T["send"] += _a - _c  # XXX
-                print("XXX", {k: round(v, 1) for k, v in _T.items()}, file=sys.stderr)  # XXX
+                _send(replies, ("ok", builder.build(*asked)))
             except Exception as exc:  # noqa: BLE001 - reported to the writer, which stops
                 _send(replies, ("error", f"{type(exc).__name__}: {exc}\n"
                                          f"{traceback.format_exc()}"))
