@@ -24,6 +24,7 @@ index scan plus a few small ones. Definitions (also in the README):
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -236,8 +237,7 @@ SELECT c.category, c.channel, c.priority, c.department, c.handling_method,
                 ELSE c.first_response_at > c.first_response_due END),
        sum(c.resolved_at IS NOT NULL AND c.resolved_at <= {_DUE}),
        sum(CASE WHEN c.resolved_at IS NULL THEN {_DUE} < :now ELSE c.resolved_at > {_DUE} END),
-       sum(c.resolved_at IS NOT NULL), sum(c.closed), sum(c.reopen_count > 0),
-       sum(julianday(c.resolved_at) - julianday(c.received_at))
+       sum(c.resolved_at IS NOT NULL), sum(c.closed), sum(c.reopen_count > 0)
 FROM complaint c INDEXED BY ix_complaint_report WHERE {_RANGE}
 GROUP BY c.category, c.channel, c.priority, c.department, c.handling_method
 """
@@ -245,7 +245,7 @@ GROUP BY c.category, c.channel, c.priority, c.department, c.handling_method
 _HOURS = f"""
 SELECT (julianday(c.resolved_at) - julianday(c.received_at)) * 24 AS h
 FROM complaint c INDEXED BY ix_complaint_resolution
-WHERE {_RANGE} AND c.resolved_at IS NOT NULL ORDER BY h LIMIT :take OFFSET :skip
+WHERE {_RANGE} AND c.resolved_at IS NOT NULL
 """
 
 _REVISITS = """
@@ -295,9 +295,8 @@ def build_report(desk: Desk, period: Period) -> Report:
         run = session.connection().exec_driver_sql
         fr = [0, 0]
         res = [0, 0]
-        days = 0.0
         for (category, channel, priority, dept, method, count, loss, fr_ok, fr_late, res_ok,
-             res_late, resolved, closed, reopened, day_sum) in run(_MAIN, params):
+             res_late, resolved, closed, reopened) in run(_MAIN, params):
             dept, method = dept or NONE, method or NONE
             report.total += count
             for target, key in ((report.by_category, category), (report.by_channel, channel),
@@ -314,11 +313,13 @@ def build_report(desk: Desk, period: Period) -> Report:
             report.resolved += resolved
             report.closed += closed
             report.reopened += reopened
-            days += day_sum or 0.0
         report.first_response, report.resolution = Rate(*fr), Rate(*res)
         if report.resolved:
-            report.handling_hours_avg = days * 24 / report.resolved
-            report.handling_hours_median = _median(run, params, report.resolved)
+            # Sorted here: SQLite's ORDER BY on the computed hours took 3.3 s for a
+            # year of a million complaints, fetching and sorting in Python 1.4 s.
+            hours = sorted(row[0] for row in run(_HOURS, params))
+            report.handling_hours_avg = sum(hours) / len(hours)
+            report.handling_hours_median = statistics.median(hours)
         revisit_groups = run(_REVISITS, params).all()
         for reached, attitude, result, _by, _handler, count in revisit_groups:
             if not reached:
@@ -336,13 +337,6 @@ def build_report(desk: Desk, period: Period) -> Report:
             _days(run, period)
         report.staff = _staff(run, params, revisit_groups)
     return report
-
-
-def _median(run, params: dict, count: int) -> float:  # type: ignore[no-untyped-def]
-    take = 1 if count % 2 else 2
-    values = [row[0] for row in run(_HOURS, {**params, "take": take,
-                                             "skip": (count - 1) // 2})]
-    return sum(values) / len(values)
 
 
 def _days(run, period: Period) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
