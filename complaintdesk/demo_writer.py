@@ -209,7 +209,9 @@ def _receive_bytes(stream) -> bytes | None:  # type: ignore[no-untyped-def]
     head = stream.read(8)
     if len(head) < 8:
         return None
-    return stream.read(int.from_bytes(head, "little"))
+    size = int.from_bytes(head, "little")
+    data = stream.read(size)
+    return data if len(data) == size else None  # cut short: the other side died
 
 
 def _receive(stream) -> object:  # type: ignore[no-untyped-def]
