@@ -170,6 +170,7 @@ class DueRevisit:
     revisit_due: datetime
     attempts: int
     reopen_count: int
+    complaint: Complaint  # the row as read, for the workflow's rules (which keys apply)
 
 
 def due_revisits(desk: Desk, limit: int = 1000) -> tuple[list[DueRevisit], int]:
@@ -182,7 +183,15 @@ def due_revisits(desk: Desk, limit: int = 1000) -> tuple[list[DueRevisit], int]:
                             .limit(limit)).all()
         return [DueRevisit(c.number, c.customer_name, c.contact, c.priority, c.responsibility,
                            c.department, c.resolved_at, c.revisit_due or c.due_at or c.updated_at,
-                           c.revisit_attempts, c.reopen_count) for c in rows], int(total)
+                           c.revisit_attempts, c.reopen_count, c) for c in rows], int(total)
+
+
+def overdue_revisits(desk: Desk) -> int:
+    """How many complaints awaiting their revisit are past its due time."""
+    with desk.store.read() as session:
+        return int(session.exec(select(func.count()).select_from(Complaint).where(
+            Complaint.status == Status.REVISIT.value,
+            col(Complaint.revisit_due) < desk.now())).one())
 
 
 def revisits_of(desk: Desk, complaint_id: int) -> list[Revisit]:
@@ -192,5 +201,5 @@ def revisits_of(desk: Desk, complaint_id: int) -> list[Revisit]:
                                  .order_by(col(Revisit.id))))
 
 
-__all__ = ["DueRevisit", "close_unreached", "due_revisits", "record_revisit", "revisits_of",
+__all__ = ["DueRevisit", "close_unreached", "due_revisits", "overdue_revisits", "record_revisit", "revisits_of",
            "satisfied"]

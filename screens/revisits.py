@@ -5,7 +5,7 @@ form as on the complaint's record."""
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,9 +16,9 @@ from textual.widgets import Footer, Header, Label
 
 from complaintdesk import workflow as wf
 from complaintdesk.desk import Desk
-from complaintdesk.enums import Priority, Status
+from complaintdesk.enums import Priority
 from complaintdesk.errors import DomainError
-from complaintdesk.revisits import DueRevisit, due_revisits
+from complaintdesk.revisits import DueRevisit, due_revisits, overdue_revisits
 from complaintdesk.text import mask_contact
 from complaintdesk.timing import minutes_left
 
@@ -56,11 +56,11 @@ class RevisitSource:
     def count(self) -> int:
         desk, now = self.desk, self.desk.now()
         found, total = due_revisits(desk, limit=LIMIT)
-        rows, overdue = [], 0
+        overdue = overdue_revisits(desk)
+        rows = []
         for r in found:
             left = minutes_left(r.revisit_due, now)
             late = left <= 0  # from the deadline itself on, as deadline_state counts
-            overdue += late
             responsible = ("非我方责任" if r.responsibility == "not_ours"
                            else desk.config.department_name(r.department) or "-")
             rows.append(TableRow(
@@ -84,16 +84,13 @@ class RevisitSource:
             return next((i for i, row in enumerate(self.rows) if row.key == key), None)
 
     def status_text(self) -> str:
-        """``待回访 N 件，其中超期 M 件``, exact unless every listed row is overdue."""
+        """``待回访 N 件，其中超期 M 件``, both counted in the database, not from the rows shown."""
         with self._lock:
             shown, total, overdue = len(self.rows), self.total, self.overdue
         if not total:
             return "没有待回访的投诉。"
-        if not overdue:
-            text = f"待回访 {total:,} 件，均未超期"
-        else:
-            exact = overdue < shown or shown == total  # overdue rows come first
-            text = f"待回访 {total:,} 件，其中超期 {'' if exact else '至少 '}{overdue:,} 件"
+        text = (f"待回访 {total:,} 件，其中超期 {overdue:,} 件" if overdue
+                else f"待回访 {total:,} 件，均未超期")
         if shown < total:
             text += f"（只列出最早到期的 {shown:,} 件）"
         return text + "。Enter 打开，H 记录回访"
@@ -160,9 +157,7 @@ class RevisitsScreen(Screen[None]):
         row = self.source.due.get(key) if key else None
         if row is None:
             return "没有选中的投诉"
-        # The row carries the status, attempts and escalation the rule reads.
-        complaint = cast(Any, _RowComplaint(row))
-        return refusal_for(STEP_BY_NAME[name], complaint, None, self.app.actor,
+        return refusal_for(STEP_BY_NAME[name], row.complaint, None, self.app.actor,
                            self.app.desk.config.revisit_max_attempts)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -196,12 +191,3 @@ class RevisitsScreen(Screen[None]):
             self.refresh_data()
             return
         self.steps.open(name, handling)
-
-
-class _RowComplaint:
-    """A list row in the shape ``workflow.refusal`` reads from a complaint."""
-
-    def __init__(self, row: DueRevisit) -> None:
-        self.status = Status.REVISIT.value  # every row of due_revisits is
-        self.revisit_attempts = row.attempts
-        self.escalated = False

@@ -96,6 +96,18 @@ def test_the_list_is_sorted_by_due_date_earliest_first(people, clock) -> None:
     assert rows[0].revisit_due < rows[1].revisit_due
 
 
+def test_overdue_revisits_are_counted_in_the_database(people, clock) -> None:
+    clock.now = NOW - timedelta(days=8)
+    late = drive_to(people, Status.REVISIT)
+    clock.now = NOW
+    drive_to(people, Status.REVISIT)
+    assert revisits.overdue_revisits(people) == 1
+    rows, _ = revisits.due_revisits(people)
+    assert rows[0].number == late and rows[0].complaint.number == late
+    satisfied_visit(people, late)
+    assert revisits.overdue_revisits(people) == 0
+
+
 # ----------------------------------------------------------------- closing
 
 @pytest.mark.parametrize(("attitude", "result"), [
