@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Label, Static, TabbedContent, TabPan
 
 from complaintdesk.desk import Desk
 from complaintdesk.errors import DomainError
+from complaintdesk.money import format_amount
 from complaintdesk.report_output import (STAFF_LABELS, align_columns, csv_cells, percent,
                                          staff_cells, summary_sections)
 from complaintdesk.reporting import (Period, Report, build_report, check_reader, period_of,
@@ -118,7 +119,7 @@ class ReportRowSource:
         out = []
         for row in rows:
             cells = csv_cells(row, self.desk)
-            cells[6] = f"¥{int(row.loss_cents) / 100:,.2f}" if row.loss_cents is not None else "-"
+            cells[6] = format_amount(row.loss_cents) if row.loss_cents is not None else "-"
             out.append(TableRow(key=row.number, cells=tuple(str(c) for c in cells)))
         return out
 
