@@ -25,7 +25,8 @@ from . import search
 from .complaints import format_number
 from .config import DeskConfig
 from .enums import Priority, Status
-from .models import AuditEvent, Complaint, Customer, HandlingSheet, Investigation, Revisit
+from .models import (AuditEvent, Complaint, Customer, HandlingSheet, Investigation, Revisit,
+                     fill_timing_facts)
 from .demo_generate import _Customer, _Generator, _Row, _spread_over_days
 from .demo_handling import _Cast, _Handling
 
@@ -205,6 +206,8 @@ def _prepare(config: DeskConfig, index: int, rows: list[_Row], state: _State, no
     # Plain tuples, times already in the stored form: Core's per-row parameter
     # processing would cost more than SQLite's own work.
     complaint_columns, sheet_columns = COLUMNS["complaint"], COLUMNS["handling_sheet"]
+    for c in complaints:
+        fill_timing_facts(c)
     out.tables = [("complaint", [_row_of(c, complaint_columns) for c in complaints]),
                   ("investigation", investigations),
                   ("handling_sheet", [_row_of(s, sheet_columns) for s in sheets]),

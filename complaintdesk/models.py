@@ -6,9 +6,10 @@ back as UTC; the desk's time zone is applied for display and calendar periods.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Optional
+from datetime import UTC, datetime
+from typing import Any, Optional
 
+from sqlalchemy import event
 from sqlmodel import Field, SQLModel
 
 
@@ -84,6 +85,11 @@ class Complaint(SQLModel, table=True):
     loss_cents: Optional[int] = None
     reopen_count: int = 0
     revisit_attempts: int = 0                     # failed attempts in this revisit
+    # Derived from the times above on every write (schema v5; see timing_facts), so
+    # the statistics sum small integers instead of comparing times row by row.
+    first_response_late: Optional[int] = None     # None until judged; 0 on time, 1 late
+    resolution_late: Optional[int] = None         # None until resolved; 0 on time, 1 late
+    handling_minutes: Optional[int] = None        # received → resolved, whole minutes
 
 
 class Investigation(SQLModel, table=True):
@@ -193,3 +199,61 @@ class DailyCounter(SQLModel, table=True):
 
     day: str = Field(primary_key=True)
     last: int = 0
+
+
+# ---------------------------------------------------------------- derived facts
+
+TIMING_INPUTS = ("received_at", "first_response_at", "first_response_due", "resolved_at",
+                 "handling_due", "resolution_due")
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """Aware UTC; a naive time is taken as UTC already (the stored form)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def timing_facts(received_at: datetime, first_response_at: datetime | None,
+                 first_response_due: datetime, resolved_at: datetime | None,
+                 handling_due: datetime | None, resolution_due: datetime) -> dict[str, int | None]:
+    """The complaint's timing as the statistics count it (reporting.py's definitions):
+
+    - ``first_response_late``: judged after ``first_response_due`` (None: not judged yet);
+    - ``resolution_late``: the outcome accepted after the deadline told to the customer
+      (``handling_due``, else ``resolution_due``) (None: not resolved);
+    - ``handling_minutes``: received → resolved in whole minutes, the seconds of each
+      time dropped first (None: not resolved).
+
+    ``schema.V5_BACKFILL`` computes the same in SQL for files made before v5.
+    """
+    judged, resolved = _utc(first_response_at), _utc(resolved_at)
+    minutes = None
+    if resolved is not None:
+        start = _utc(received_at)
+        assert start is not None
+        minutes = (int(resolved.timestamp()) - int(start.timestamp())) // 60
+    return {
+        "first_response_late": None if judged is None
+        else int(judged > _utc(first_response_due)),  # type: ignore[operator]
+        "resolution_late": None if resolved is None
+        else int(resolved > _utc(handling_due or resolution_due)),  # type: ignore[operator]
+        "handling_minutes": minutes,
+    }
+
+
+def fill_timing_facts(values: Any) -> None:
+    """Set the derived timing columns on a Complaint or on a dict of its columns."""
+    if isinstance(values, dict):
+        values.update(timing_facts(*(values[name] for name in TIMING_INPUTS)))
+        return
+    for name, value in timing_facts(*(getattr(values, n) for n in TIMING_INPUTS)).items():
+        if getattr(values, name) != value:
+            setattr(values, name, value)
+
+
+@event.listens_for(Complaint, "before_insert")
+@event.listens_for(Complaint, "before_update")
+def _keep_timing_facts(_mapper: Any, _connection: Any, target: Complaint) -> None:
+    """Every ORM write of a complaint keeps its derived timing columns true."""
+    fill_timing_facts(target)

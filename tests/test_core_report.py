@@ -22,19 +22,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from complaintdesk import revisits, staffing
+from complaintdesk import revisits, schema, staffing
 from complaintdesk import workflow as wf
 from complaintdesk.config import DeskConfig
 from complaintdesk.desk import open_desk
 from complaintdesk.errors import DomainError, PermissionDenied
+from complaintdesk.models import TIMING_INPUTS, timing_facts
 from complaintdesk.report_output import render_table, summary_dict, write_csv, write_json
 from complaintdesk.reporting import (build_report, check_reader, iter_report_rows,
                                      parse_period, period_of, report_rows)
@@ -229,6 +231,64 @@ def test_median_of_an_even_count_is_the_mean_of_the_middle_two(tmp_path) -> None
         assert r.handling_hours_avg == pytest.approx(43 / 4)
     finally:
         desk.close()
+
+
+def test_median_of_an_odd_count_counts_only_the_period(tmp_path) -> None:
+    """The median walks every resolved complaint in order of minutes; the shorter ones
+    of another month must not count."""
+    clock = Clock(NOW)
+    desk = open_desk(tmp_path / "m.db", config=DeskConfig(timezone_name="Asia/Shanghai"),
+                     clock=clock)
+    try:
+        add_people(desk)
+        for day, minutes in (("2026-11-02", 60), ("2026-11-03", 3000), ("2026-11-04", 181),
+                             ("2026-10-30", 5), ("2026-10-31", 7)):
+            clock.now = NOW
+            number = _complaint(desk, f"{day} 08:00", "general", "service", "phone")
+            clock.now = at(f"{day} 08:00") + timedelta(minutes=minutes, seconds=59)
+            wf.judge_not_ours(desk, "counter1", number, explanation="x", agreement_method="phone")
+        r = report_for(desk, "2026-11")
+        assert r.resolved == 3
+        assert r.handling_hours_median == pytest.approx(181 / 60)  # seconds dropped
+        assert r.handling_hours_avg == pytest.approx((60 + 3000 + 181) / 3 / 60)
+        assert report_for(desk, "2026-10").handling_hours_median == pytest.approx(6 / 60)
+    finally:
+        desk.close()
+
+
+def test_kept_timing_facts_match_the_rule_and_the_upgrade(built, tmp_path) -> None:
+    """Lateness and handling minutes kept by every write equal models.timing_facts of the
+    row's times, and the v5 upgrade's SQL computes the same for older files."""
+    path = tmp_path / "copy.db"
+    path.write_bytes(built[0].read_bytes())
+    facts = "first_response_late, resolution_late, handling_minutes"
+    times = ", ".join(TIMING_INPUTS)
+    conn = sqlite3.connect(path)
+    try:
+        kept = conn.execute(f"SELECT number, {facts} FROM complaint ORDER BY id").fetchall()
+        by_number = {number: rest for number, *rest in kept}
+        n = built[1]
+        assert by_number[n["N1"]] == [0, 0, 24 * 60]    # judged in 1 h, accepted in 24 h
+        assert by_number[n["N2"]] == [1, None, None]    # judged late, reopened: unresolved
+        assert by_number[n["N3"]] == [None, None, None]
+        for number, *values in conn.execute(f"SELECT number, {times} FROM complaint"):
+            parsed = [None if v is None else datetime.fromisoformat(v) for v in values]
+            assert list(timing_facts(*parsed).values()) == by_number[number], number
+        conn.execute(f"UPDATE complaint SET {facts.replace(',', ' = NULL,')} = NULL")
+        conn.execute(schema.V5_BACKFILL)
+        assert conn.execute(f"SELECT number, {facts} FROM complaint ORDER BY id").fetchall() \
+            == kept
+    finally:
+        conn.close()
+
+
+def test_timing_facts_compare_to_the_microsecond_and_drop_seconds() -> None:
+    due = datetime(2026, 11, 2, 8, 0)
+    facts = timing_facts(received_at=due - timedelta(hours=2, seconds=30),
+                         first_response_at=due + timedelta(microseconds=1),
+                         first_response_due=due, resolved_at=due.replace(tzinfo=UTC),
+                         handling_due=None, resolution_due=due)
+    assert facts == {"first_response_late": 1, "resolution_late": 0, "handling_minutes": 120}
 
 
 # ----------------------------------------------------------------- rows

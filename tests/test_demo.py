@@ -22,8 +22,8 @@ from complaintdesk.enums import (Action, AgreementMethod, Category, Channel, Han
                                  Priority, RevisitMethod, Role, Satisfaction, Status)
 from complaintdesk.errors import PermissionDenied
 from complaintdesk.exporting import export_rows, write_jsonl
-from complaintdesk.models import (AuditEvent, Complaint, Customer, DailyCounter, HandlingSheet,
-                                  Investigation, Revisit, Staff)
+from complaintdesk.models import (TIMING_INPUTS, AuditEvent, Complaint, Customer, DailyCounter,
+                                  HandlingSheet, Investigation, Revisit, Staff, timing_facts)
 from complaintdesk.queue import Queue, QueueFilter
 from complaintdesk.text import normalize_contact
 from complaintdesk.workflow import TRANSITIONS
@@ -606,6 +606,8 @@ def test_v4_columns_agree_with_the_audit_trail_and_the_sheets(desk, admin):
     for c in complaints_:
         expected = _replayed(c, events[c.id], sheets[c.id])
         assert {name: getattr(c, name) for name in expected} == expected, c.number
+        facts = timing_facts(*(getattr(c, name) for name in TIMING_INPUTS))
+        assert {name: getattr(c, name) for name in facts} == facts, c.number
         assert c.closed == (c.status == "closed") == (c.closed_at is not None)
         assert (c.due_at is None) == c.closed
         if c.handling_method is not None:  # the approved plan of the latest approved round
