@@ -107,6 +107,7 @@ class _Prepared:
     tables: list[tuple[str, list[tuple]]] = field(default_factory=list)
     trigrams: list[tuple] = field(default_factory=list)
     bigrams: list[tuple] = field(default_factory=list)
+    open_search: list[int] = field(default_factory=list)  # positions of those not closed
     numbers: list[str] = field(default_factory=list)
 
 
@@ -216,6 +217,8 @@ def _prepare(config: DeskConfig, index: int, rows: list[_Row], state: _State, no
     for c in complaints:
         tri, bi = search.index_values(c["id"], c["number"], c["customer_name"], c["contact"],
                                       c["event"], c["demand"], c["product"])
+        if not c["closed"]:
+            out.open_search.append(len(out.trigrams))
         out.trigrams.append(tri)
         out.bigrams.append(bi)
     return out, assigned

@@ -55,6 +55,8 @@ def _insert(raw, batch: _Prepared) -> None:  # type: ignore[no-untyped-def]
     if batch.trigrams:
         raw.executemany(search.INSERT_TRIGRAM, batch.trigrams)
         raw.executemany(search.INSERT_BIGRAM, batch.bigrams)
+        raw.executemany(search.INSERT_OPEN_TRIGRAM, [batch.trigrams[i] for i in batch.open_search])
+        raw.executemany(search.INSERT_OPEN_BIGRAM, [batch.bigrams[i] for i in batch.open_search])
 
 
 @contextmanager

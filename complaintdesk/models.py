@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Optional
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlmodel import Field, SQLModel
+
+from . import search
 
 
 class Staff(SQLModel, table=True):
@@ -257,3 +259,16 @@ def fill_timing_facts(values: Any) -> None:
 def _keep_timing_facts(_mapper: Any, _connection: Any, target: Complaint) -> None:
     """Every ORM write of a complaint keeps its derived timing columns true."""
     fill_timing_facts(target)
+
+
+@event.listens_for(Complaint, "before_update")
+def _keep_open_search(_mapper: Any, connection: Any, target: Complaint) -> None:
+    """A complaint closed (or ever reopened) leaves (or rejoins) the open-only search
+    indexes in the same transaction, whichever use-case changed it."""
+    history = inspect(target).attrs.closed.history
+    if not history.deleted or bool(history.deleted[0]) == bool(target.closed):
+        return
+    row = (target.id, target.number, target.customer_name, target.contact, target.event,
+           target.demand, target.product)
+    for sql, params in search.open_index_change(row, now_open=not target.closed):
+        connection.exec_driver_sql(sql, params)

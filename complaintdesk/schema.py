@@ -113,15 +113,7 @@ def v2(conn: sqlite3.Connection) -> None:
     """
     for statement in split_sql(V2_DDL):
         conn.execute(statement)
-    last = 0
-    while True:
-        rows = conn.execute(
-            "SELECT id, number, customer_name, contact, event, demand, product FROM complaint "
-            "WHERE id > ? ORDER BY id LIMIT 5000", (last,)).fetchall()
-        if not rows:
-            break
-        search.index_complaints(conn, rows)
-        last = rows[-1][0]
+    _index_all(conn, "WHERE id > ?")
 
 
 V3_DDL = """
@@ -309,6 +301,33 @@ def v5(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def v6(conn: sqlite3.Connection) -> None:
+    """Open-only twins of the search indexes (search.py), filled with the complaints
+    not closed yet: the queue's default search reads only those."""
+    for statement in split_sql(search.CREATE_OPEN_INDEXES):
+        conn.execute(statement)
+    _index_all(conn, "WHERE closed = 0 AND id > ?", open_only=True)
+
+
+def _index_all(conn: sqlite3.Connection, where: str, open_only: bool = False) -> None:
+    """Index the complaints ``where`` selects (``id > ?`` last), 5,000 at a time:
+    into every search index, or with ``open_only`` into the open-only twins alone."""
+    last = 0
+    while True:
+        rows = conn.execute(
+            "SELECT id, number, customer_name, contact, event, demand, product FROM complaint "
+            f"{where} ORDER BY id LIMIT 5000", (last,)).fetchall()
+        if not rows:
+            break
+        if open_only:
+            values = [search.index_values(*row) for row in rows]
+            conn.executemany(search.INSERT_OPEN_TRIGRAM, [tri for tri, _bi in values])
+            conn.executemany(search.INSERT_OPEN_BIGRAM, [bi for _tri, bi in values])
+        else:
+            search.index_complaints(conn, rows, open_=False)
+        last = rows[-1][0]
+
+
 def split_sql(script: str) -> list[str]:
     """Split a DDL script into statements, keeping trigger bodies whole."""
     statements, buf = [], ""
@@ -330,5 +349,5 @@ def v1(conn: sqlite3.Connection) -> None:
 
 # MIGRATIONS[n] takes a file from version n-1 to version n, inside the caller's
 # IMMEDIATE transaction. Never edit a released step: add a new one.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: v1, 2: v2, 3: v3, 4: v4, 5: v5}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6}
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -221,5 +221,7 @@ def test_many_version_one_complaints_are_indexed(tmp_path, frozen_now):
         assert common.count() == Queue.SEARCH_CAP and common.capped  # a search counts to the cap
         assert query(path, "SELECT count(*) FROM complaint_fts3 "
                            "WHERE complaint_fts3 MATCH '\"普通投诉\"'") == [(12000 - 12,)]
+        assert query(path, "SELECT count(*) FROM complaint_fts2_open "  # all open: all there
+                           "WHERE complaint_fts2_open MATCH '退款'") == [(12 + 1,)]
     finally:
         desk.close()

@@ -129,6 +129,9 @@ def test_satisfied_or_basically_satisfied_closes(people, clock, attitude, result
     assert revisits.due_revisits(people) == ([], 0)
     assert Queue(people).position(number) is None  # not in the open queue any more
     assert Queue(people, QueueFilter(include_closed=True)).position(number) is not None
+    # ... nor in the open-only search index; "closed too" still finds it.
+    assert Queue(people, QueueFilter(search=c.customer_name)).count() == 0
+    assert Queue(people, QueueFilter(search=c.customer_name, include_closed=True)).count() == 1
 
 
 def test_a_closed_case_takes_no_more_revisits(people) -> None:

@@ -229,16 +229,7 @@ def test_demo_handling_is_deterministic_for_a_seed(tmp_path, frozen_now, admin, 
     try:
         staffing.sign_in(other, "admin1")
         fill_demo(other, 150, seed=3, actor="admin1")
-
-        def dump(d):  # type: ignore[no-untyped-def]
-            return ([c.model_dump() for c in _all(d, Complaint)],
-                    sorted(tuple(s.model_dump().values()) for s in _all(d, HandlingSheet)),
-                    sorted(tuple(i.model_dump().values()) for i in _all(d, Investigation)),
-                    [(e.at, e.actor, e.complaint_id, e.action, e.before, e.after, e.detail)
-                     for e in sorted(_all(d, AuditEvent), key=lambda e: e.id)
-                     if e.action.startswith(("workflow.", "complaint."))])
-
-        assert dump(desk) == dump(other)
+        assert _dump(desk) == _dump(other)
     finally:
         other.close()
 
@@ -746,11 +737,16 @@ def test_the_desks_revisit_settings_are_played(tmp_path, frozen_now):
 
 # ------------------------------------------------------------------ building in a second process
 
-def _dump(d):
+def _rows(d, model) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every row of ``model`` as text, in a stable order: model_dump's field order
+    follows load order, and None and times do not sort together."""
+    return sorted(repr(sorted(row.model_dump().items())) for row in _all(d, model))
+
+
+def _dump(d):  # type: ignore[no-untyped-def]
+    """Everything the demo writes that a seed and clock must reproduce."""
     return ([c.model_dump() for c in _all(d, Complaint)],
-            sorted(tuple(s.model_dump().values()) for s in _all(d, HandlingSheet)),
-            sorted(tuple(i.model_dump().values()) for i in _all(d, Investigation)),
-            sorted((v.id, repr(v.model_dump())) for v in _all(d, Revisit)),
+            _rows(d, HandlingSheet), _rows(d, Investigation), _rows(d, Revisit),
             [(e.at, e.actor, e.complaint_id, e.action, e.before, e.after, e.detail)
              for e in sorted(_all(d, AuditEvent), key=lambda e: e.id)
              if e.action.startswith(("workflow.", "complaint."))],
@@ -774,6 +770,24 @@ def test_building_in_a_second_process_gives_the_same_data(tmp_path, frozen_now, 
                 == found and found[0] > 0
     finally:
         other.close()
+
+
+def test_the_open_search_index_holds_exactly_the_open_complaints(desk, admin):
+    fill_demo(desk, 400, actor=admin.login)
+    with desk.store.read() as session:
+        def ids(statement: str) -> set[int]:
+            return {row[0] for row in session.exec(sql_text(statement))}
+
+        open_ids = ids("SELECT id FROM complaint WHERE closed = 0")
+        for term in ("退款", "快递", "客户"):
+            every = ids(f"SELECT rowid FROM complaint_fts2 WHERE complaint_fts2 MATCH '{term}'")
+            assert every - open_ids  # closed complaints match too ...
+            assert ids(f"SELECT rowid FROM complaint_fts2_open WHERE complaint_fts2_open "
+                       f"MATCH '{term}'") == every & open_ids  # ... but not in the open twin
+        every = ids("SELECT rowid FROM complaint_fts3 WHERE complaint_fts3 MATCH '\"有限公司\"'")
+        assert every & open_ids and every - open_ids
+        assert ids("SELECT rowid FROM complaint_fts3_open WHERE complaint_fts3_open "
+                   "MATCH '\"有限公司\"'") == every & open_ids
 
 
 @pytest.mark.parametrize("parallel", [True, False])
