@@ -180,8 +180,9 @@ class Queue:
             return None
         others = _where(self.filter, rest, self.desk.now())
         match = driver.c[driver.name].op("MATCH")(expression)
-        if len(others) == 1 and not self.filter.include_closed:
-            # Only "not closed", which every match of the open-only index is.
+        if not others or (len(others) == 1 and not self.filter.include_closed):
+            # No other condition, or only "not closed", which every match of the
+            # open-only index is: the matches are the count (no look at the table).
             return select(driver.c.rowid).where(match).limit(self.SEARCH_CAP + 1)
         return select(driver.c.rowid).where(
             match, select(Complaint.id).where(Complaint.id == driver.c.rowid, *others).exists(),

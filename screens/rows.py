@@ -105,7 +105,9 @@ class QueueSource:
         if before is not None:
             return self.queue.page_before(before, limit)
         total = getattr(self, "_count", 0)
-        if offset > total // 2:
+        # Counting from the end only when the count is the whole view: a search
+        # shows its first SEARCH_CAP rows, and its true end lies beyond them.
+        if offset > total // 2 and not self.queue.capped:
             end = min(offset + limit, total)
             return self.queue.page_from_end(total - end, end - offset)
         return self.queue.page(offset, limit)

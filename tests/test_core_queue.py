@@ -498,6 +498,19 @@ def test_search_count_stops_at_the_cap(desk, counter, monkeypatch):
     assert unfiltered.count() == 5 and not unfiltered.capped
 
 
+def test_a_capped_search_ends_at_its_cap_not_at_the_true_end(desk, many, monkeypatch):
+    """The console shows a search's first SEARCH_CAP rows. Its last page must be rows
+    cap-n .. cap of the search order, not the last rows of every match (which the
+    count-from-the-end shortcut would give)."""
+    from screens.rows import QueueSource
+
+    monkeypatch.setattr(Queue, "SEARCH_CAP", 20)
+    source = QueueSource(desk, QueueFilter(search="1390000"))  # all 57 contacts match
+    assert source.count() == 20 and source.queue.capped
+    every = [r.number for r in Queue(desk, QueueFilter(search="1390000")).page(0, 57)]
+    assert [r.key for r in source.fetch(15, 5)] == every[15:20]
+
+
 def test_number_prefix_search_uses_the_number(desk, counter):
     from complaintdesk.queue import Queue, QueueFilter
 
