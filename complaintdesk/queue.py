@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import column, false, func, literal_column, or_, select, table, tuple_
+from sqlalchemy import and_, column, false, func, literal_column, or_, select, table, true, tuple_
 from sqlalchemy.sql import Select
 
 from .desk import Desk
@@ -138,8 +138,25 @@ class Queue:
         self.filter = f or QueueFilter()
         self.search = _search(self.filter)  # raises DomainError for a bad search
 
+    #: Only the closed complaints of the view (one half of a split search, see _split).
+    closed_only = False
+
     def _clauses(self) -> list:
-        return _where(self.filter, self.search, self.desk.now())
+        clauses = _where(self.filter, self.search, self.desk.now())
+        return [*clauses, Complaint.closed == true()] if self.closed_only else clauses
+
+    def _split(self) -> tuple[Queue, Queue] | None:
+        """A text search with closed complaints too reads its two halves apart: the
+        open complaints (first in the queue order) from the open-only index, then
+        the closed ones. Read together, every page first built the set of all
+        matches, 167,000 for 退款 on the 1M demo: 340 ms for the first page."""
+        if self.search is None or not self.filter.include_closed or self.closed_only:
+            return None
+        open_part = Queue(self.desk, self.filter.with_(include_closed=False))
+        closed_part = Queue(self.desk, self.filter)
+        closed_part.closed_only = True
+        open_part._count = closed_part._count = self._count  # at most that many: see _order
+        return open_part, closed_part
 
     #: A search counts at most this many matches: beyond it nobody scrolls, they add
     #: a word, and counting 160,000 matches of 退款 exactly costs 100 ms at 1M rows.
@@ -191,18 +208,52 @@ class Queue:
     def page(self, offset: int, limit: int, after: tuple | None = None) -> list[QueueRow]:
         """Rows ``offset`` .. ``offset+limit``; ``after`` is the sort key of row ``offset-1``
         when known, which turns the OFFSET walk into an index seek."""
-        query = _rows_select(self._clauses())
-        if after is not None:
-            query = query.where(self._key_after(after))
-        else:
-            query = query.offset(offset)
-        query = query.order_by(*self._order()).limit(limit)
+        split = self._split()
+        if split is not None:
+            return self._split_page(*split, offset, limit, after)
+        base = _rows_select(self._clauses())
+        if after is None:
+            return self._rows(base.offset(offset).order_by(*self._order()).limit(limit))
+        rows: list[QueueRow] = []
+        for arm in self._seek_arms(after, forward=True):  # nearest rows first
+            rows += self._rows(base.where(arm).order_by(*self._order()).limit(limit - len(rows)))
+            if len(rows) == limit:
+                break
+        return rows
+
+    def _rows(self, query: Select) -> list[QueueRow]:
         with self.desk.store.read() as session:
             return [QueueRow(*row) for row in session.exec(query)]  # type: ignore[call-overload]
 
+    def _split_page(self, open_part: Queue, closed_part: Queue, offset: int, limit: int,
+                    after: tuple | None) -> list[QueueRow]:
+        if after is not None and after[0]:  # already among the closed
+            return closed_part.page(offset, limit, after)
+        rows = open_part.page(offset, limit, after)
+        if len(rows) < limit:  # the open ones end on this page: the closed follow
+            skip = 0
+            if after is None and not rows:
+                skip = offset - open_part.count()
+            rows += closed_part.page(skip, limit - len(rows))
+        return rows
+
     def page_before(self, before: tuple, limit: int) -> list[QueueRow]:
         """The ``limit`` rows just before the row whose sort key is ``before``."""
-        return self._reversed(_rows_select(self._clauses()).where(self._key_before(before)), limit)
+        split = self._split()
+        if split is not None:
+            open_part, closed_part = split
+            if not before[0]:
+                return open_part.page_before(before, limit)
+            rows = closed_part.page_before(before, limit)
+            if len(rows) < limit:  # the first closed one: the last open ones before it
+                rows = open_part.page_from_end(0, limit - len(rows)) + rows
+            return rows
+        rows: list[QueueRow] = []
+        for arm in self._seek_arms(before, forward=False):  # nearest rows first
+            rows = self._reversed(_rows_select(self._clauses()).where(arm), limit - len(rows)) + rows
+            if len(rows) == limit:
+                break
+        return rows
 
     def page_from_end(self, offset_from_end: int, limit: int) -> list[QueueRow]:
         """Rows counted from the end: cheap near the end, where OFFSET from the start is not."""
@@ -231,13 +282,31 @@ class Queue:
             return SORT_COLUMNS[1:], key[1:]
         return SORT_COLUMNS, key
 
-    def _key_after(self, key: tuple):  # type: ignore[no-untyped-def]
+    def _seek_arms(self, key: tuple, forward: bool) -> list:
+        """Conditions for the rows after (``forward``) or before the row whose sort key
+        is ``key``, nearest first, each a seek in the queue index.
+
+        A closed complaint has no deadline (due_at NULL), and a row value holding NULL
+        compares as unknown: every row of the same priority would drop out of the page.
+        NULL sorts first, so such a key reads its own group (same priority, no
+        deadline) by id, then the rows beyond the group: after it, from the row value
+        (..., '', 0), which every deadline follows and NULL does not; before it, from
+        the groups before."""
         columns, values = self._key_columns(key)
-        return tuple_(*columns) > tuple_(*values)
+        if key[2] is not None:
+            row, at = tuple_(*columns), tuple_(*values)
+            return [row > at if forward else row < at]
+        *head, due, ident = columns
+        *head_values, _null, ident_value = values
+        group = [*(c == v for c, v in zip(head, head_values)), due.is_(None)]
+        if forward:
+            return [and_(*group, ident > ident_value),
+                    tuple_(*head, due, ident) > tuple_(*head_values, literal_column("''"), 0)]
+        return [and_(*group, ident < ident_value), tuple_(*head) < tuple_(*head_values)]
 
     def _key_before(self, key: tuple):  # type: ignore[no-untyped-def]
-        columns, values = self._key_columns(key)
-        return tuple_(*columns) < tuple_(*values)
+        """Every row before ``key`` as one condition (for counting a position)."""
+        return or_(*self._seek_arms(key, forward=False))
 
     def position(self, number: str) -> int | None:
         """Index of complaint ``number`` in this view, or None if the filter hides it."""

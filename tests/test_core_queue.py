@@ -37,11 +37,12 @@ def execute(desk, statement: str, *params: object) -> None:
 
 
 def close_complaint(desk, number: str) -> None:
-    """Only the flag, through the ORM (whose flush hook keeps the open-only search
-    index): the workflow's way to closed is a long one (test_core_revisits)."""
+    """What closing does to the queue's columns (revisits._close: closed, and no
+    deadline any more), through the ORM, whose flush hook keeps the open-only search
+    index. The workflow's way to closed is a long one (test_core_revisits)."""
     with desk.store.write() as session:
         c = session.exec(select(Complaint).where(Complaint.number == number)).one()
-        c.closed = True
+        c.closed, c.due_at = True, None
         session.add(c)
 
 
@@ -85,6 +86,12 @@ def many(desk, admin, frozen_now):
 
 def expected_order(complaints) -> list[str]:
     return [c.number for c in sorted(complaints, key=lambda c: (RANK[c.priority], c.due_at, c.id))]
+
+
+def closed_order(complaints, closed: list[str]) -> list[str]:
+    """Closed complaints have no deadline: they follow the open ones by priority, then id."""
+    return [c.number for c in sorted((c for c in complaints if c.number in closed),
+                                     key=lambda c: (RANK[c.priority], c.id))]
 
 
 def test_queue_orders_by_priority_then_deadline_then_id(desk, many):
@@ -142,7 +149,7 @@ def test_closed_complaints_only_with_include_closed_and_after_open(desk, many):
 
     everything = Queue(desk, QueueFilter(include_closed=True))
     rows = everything.page(0, 100)
-    assert numbers(rows) == [n for n in expected if n not in closed] + closed
+    assert numbers(rows) == [n for n in expected if n not in closed] + closed_order(many, closed)
     assert [r.closed for r in rows[-3:]] == [True, True, True]
     assert everything.count() == 57
 
@@ -176,16 +183,29 @@ def test_page_sizes(desk, many, size):
     assert numbers(all_rows(queue, size, keyset=True)) == expected_order(many)
 
 
-def test_keyset_paging_across_the_closed_boundary(desk, many):
+@pytest.mark.parametrize(("search", "few"), [("", 3000), ("1390000", 3000), ("1390000", 0)])
+def test_keyset_paging_across_the_closed_boundary(desk, many, monkeypatch, search, few):
+    """Closed complaints have no deadline (NULL), of every priority here: paging by
+    key must neither drop the rest of a priority nor stop at its end. A search with
+    closed complaints too reads its open and closed halves apart (every contact
+    matches 1390000), whether it sorts its few matches or walks the queue index."""
+    monkeypatch.setattr("complaintdesk.queue.FEW_MATCHES", few)
     expected = expected_order(many)
-    closed = expected[3:9]
+    closed = expected[3:9] + expected[30:33] + expected[-2:]
     for number in closed:
         close_complaint(desk, number)
-    queue = Queue(desk, QueueFilter(include_closed=True))
-    want = [n for n in expected if n not in closed] + closed
+    queue = Queue(desk, QueueFilter(include_closed=True, search=search))
+    assert queue.count() == 57
+    want = [n for n in expected if n not in closed] + closed_order(many, closed)
     assert numbers(all_rows(queue, 10)) == want
     assert numbers(all_rows(queue, 10, keyset=True)) == want
     assert numbers(all_rows(queue, 4, keyset=True)) == want
+    for size in (4, 10):  # backwards from the end, a page at a time, by key
+        back = queue.page_from_end(0, size)
+        while earlier := queue.page_before(back[0].sort_key, size):
+            back = earlier + back
+        assert numbers(back) == want
+    assert [queue.position(number) for number in want] == list(range(len(want)))
 
 
 def test_position_is_the_index_in_the_full_list(desk, many):
@@ -294,7 +314,8 @@ def test_filter_mine(desk, office, counter):
 
 def test_filter_overdue_only(desk, office):
     assert shown(desk, office, overdue_only=True) == ["c2", "c3"]
-    assert shown(desk, office, overdue_only=True, include_closed=True) == ["c2", "c3", "c5"]
+    # c5 was overdue when it was closed; closed, it has no deadline to miss.
+    assert shown(desk, office, overdue_only=True, include_closed=True) == ["c2", "c3"]
 
 
 def test_overdue_is_strictly_past_the_deadline(desk, admin, frozen_now):
