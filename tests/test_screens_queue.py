@@ -208,3 +208,65 @@ async def test_another_process_registering_shows_up_and_urgent_is_announced(desk
         assert await wait_until(pilot, lambda: shown_numbers(app) == [other, general.number])
         assert app.screen.query_one(VirtualTable).cursor_key == general.number
         assert any(other in str(n.message) for n in app._notifications)
+
+
+# ----------------------------------------------------------------- reading ahead
+
+class _CountingSource:
+    """1,000 numbered rows; records which pages were fetched."""
+
+    def __init__(self) -> None:
+        self.fetched: list[int] = []
+
+    def count(self) -> int:
+        return 1000
+
+    def fetch(self, offset: int, limit: int):  # type: ignore[no-untyped-def]
+        from screens.virtual_table import TableRow
+
+        self.fetched.append(offset)
+        return [TableRow(str(i), (str(i),)) for i in range(offset, min(offset + limit, 1000))]
+
+    def index_of(self, key: str) -> int | None:
+        return int(key)
+
+
+async def test_the_table_reads_the_next_screen_ahead() -> None:
+    """A page-down or page-up should find its rows already read: the table asks for
+    the page one screen beyond what it shows, in each direction."""
+    from textual.app import App, ComposeResult
+
+    from screens.virtual_table import PAGE_SIZE, Column
+
+    source = _CountingSource()
+
+    class One(App):
+        def compose(self) -> ComposeResult:
+            yield VirtualTable([Column("号", 0)], source)
+
+    app = One()
+    async with app.run_test(size=(40, 20)) as pilot:
+        table = app.query_one(VirtualTable)
+        await settle(pilot)
+        height = table.size.height
+        assert source.fetched == [0]  # the first screen and the next are in page 0
+        table.scroll_to(y=PAGE_SIZE - height, animate=False, immediate=True)
+        await settle(pilot)  # rows 80-99 on screen, all in page 0 ...
+        assert source.fetched == [0, PAGE_SIZE]  # ... and page 1 read for a page-down
+        table.action_jump(5 * PAGE_SIZE + height)  # a jump: nothing read for it yet
+        await settle(pilot)
+        top = round(table.scroll_offset.y)
+        assert top // PAGE_SIZE == 5 and (top - height) // PAGE_SIZE == 4
+        assert {4 * PAGE_SIZE, 5 * PAGE_SIZE} <= set(source.fetched)  # page-up ready too
+
+
+async def test_start_up_objects_are_frozen_while_the_console_runs(desk, counter) -> None:
+    """Left out of Python's full collections (which stalled a page-down to 130 ms on
+    the 1M demo) while the console runs; collectable again once it has quit."""
+    import gc
+
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert gc.get_freeze_count() > 10_000
+    assert gc.get_freeze_count() == 0
