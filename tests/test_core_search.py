@@ -361,6 +361,34 @@ def test_parse_search_splits_terms_by_length():
     assert search.parse_search('a"b').trigram == '"a""b"'
 
 
+def _pairs_one_by_one(texts: list[str]) -> str:
+    """The definition, written plainly: every adjacent pair of letters/digits."""
+    grams = set()
+    for text in texts:
+        text = text.lower()
+        for first, second in zip(text, text[1:]):
+            if first.isalnum() and second.isalnum():
+                grams.add(first + second)
+    return " ".join(sorted(grams))
+
+
+def test_bigrams_match_the_plain_definition_on_random_text():
+    """The fast cut (regex runs, texts joined by a space) equals the definition on
+    text mixing CJK, ASCII, full-width and other digits, combining marks, emoji,
+    underscores, punctuation, and letters whose lower case is longer (İ) or depends
+    on context (the Greek final sigma)."""
+    import random
+
+    rnd = random.Random(5)
+    pool = [chr(c) for c in [*range(0x20, 0x17F), *range(0x4E00, 0x4E40), 0x130, 0x3000,
+                             0x2163, 0xFF10, 0xFF21, 0x1D7CE, 0x1F600, 0x0660, 0x0300, 0x00BD,
+                             0x00B2, 0x3A3, 0x3A3, 0x391, 0x3C3, 0x2019, 0x200D]]
+    for _ in range(5000):
+        texts = ["".join(rnd.choice(pool) for _ in range(rnd.randint(0, 25)))
+                 for _ in range(rnd.randint(1, 6))]
+        assert search.bigrams(texts) == _pairs_one_by_one(texts), texts
+
+
 def test_bigrams_pair_only_adjacent_letters_and_digits():
     assert search.bigrams(["退款，快递"]) == "快递 退款"
     assert search.bigrams(["iPhone"]) == "ho ip ne on ph"
