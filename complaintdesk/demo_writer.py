@@ -52,11 +52,9 @@ def _insert(raw, batch: _Prepared) -> None:  # type: ignore[no-untyped-def]
     for table, rows in batch.tables:
         if rows:
             raw.executemany(COLUMNS[table].insert, rows)
-    if batch.trigrams:
-        raw.executemany(search.INSERT_TRIGRAM, batch.trigrams)
-        raw.executemany(search.INSERT_BIGRAM, batch.bigrams)
-        raw.executemany(search.INSERT_OPEN_TRIGRAM, [batch.trigrams[i] for i in batch.open_search])
-        raw.executemany(search.INSERT_OPEN_BIGRAM, [batch.bigrams[i] for i in batch.open_search])
+    search.insert_rows(raw, batch.trigrams, batch.bigrams, (search.EVERY,))
+    search.insert_rows(raw, [batch.trigrams[i] for i in batch.open_search],
+                       [batch.bigrams[i] for i in batch.open_search], (search.OPEN,))
 
 
 @contextmanager

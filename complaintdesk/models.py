@@ -224,8 +224,9 @@ def timing_facts(received_at: datetime, first_response_at: datetime | None,
     - ``first_response_late``: judged after ``first_response_due`` (None: not judged yet);
     - ``resolution_late``: the outcome accepted after the deadline told to the customer
       (``handling_due``, else ``resolution_due``) (None: not resolved);
-    - ``handling_minutes``: received → resolved in whole minutes, the seconds of each
-      time dropped first (None: not resolved).
+    - ``handling_minutes``: received → resolved in whole minutes, counted from each
+      time's whole seconds (the fraction dropped), never below 0 (a complaint may be
+      received a few minutes ahead of the clock) (None: not resolved).
 
     ``schema.V5_BACKFILL`` computes the same in SQL for files made before v5.
     """
@@ -234,7 +235,7 @@ def timing_facts(received_at: datetime, first_response_at: datetime | None,
     if resolved is not None:
         start = _utc(received_at)
         assert start is not None
-        minutes = (int(resolved.timestamp()) - int(start.timestamp())) // 60
+        minutes = max(0, (int(resolved.timestamp()) - int(start.timestamp())) // 60)
     return {
         "first_response_late": None if judged is None
         else int(judged > _utc(first_response_due)),  # type: ignore[operator]
@@ -266,8 +267,17 @@ def _keep_open_search(_mapper: Any, connection: Any, target: Complaint) -> None:
     """A complaint closed (or ever reopened) leaves (or rejoins) the open-only search
     indexes in the same transaction, whichever use-case changed it."""
     history = inspect(target).attrs.closed.history
-    if not history.deleted or bool(history.deleted[0]) == bool(target.closed):
+    if not history.added:
         return
+    if history.deleted:
+        was = bool(history.deleted[0])
+    else:  # set without having been loaded: ask the file what it was
+        was = bool(connection.exec_driver_sql(
+            "SELECT closed FROM complaint WHERE id = ?", (target.id,)).scalar())
+    if was == bool(target.closed):
+        return
+    # The indexed values are the complaint's current ones: no use-case edits the
+    # searchable fields after registration (see search.open_index_change).
     row = (target.id, target.number, target.customer_name, target.contact, target.event,
            target.demand, target.product)
     for sql, params in search.open_index_change(row, now_open=not target.closed):

@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from datetime import UTC, datetime, tzinfo
 
 from dateutil.relativedelta import relativedelta
@@ -247,6 +248,28 @@ FROM complaint c INDEXED BY ix_complaint_report WHERE {_RANGE}
 GROUP BY 1, 2, 3, 4, 5, 6, 7
 """
 
+class _Group(NamedTuple):
+    """One row of _MAIN, in its column order."""
+
+    category: str
+    channel: str
+    priority: str
+    department: str | None
+    method: str | None
+    received_by: str
+    handler: str | None
+    count: int
+    loss: int
+    first_response_ok: int
+    first_response_late: int
+    resolution_ok: int
+    resolution_late: int
+    resolved: int
+    minutes: int
+    closed: int
+    reopened: int
+
+
 # The not-yet-judged or not-yet-resolved: late once their deadline has passed.
 _PENDING = f"""
 SELECT c.handler,
@@ -301,30 +324,30 @@ def build_report(desk: Desk, period: Period) -> Report:
                     result=_zeros(["satisfied", "basic", "dissatisfied"]))
     with desk.store.read() as session:
         run = session.connection().exec_driver_sql
-        groups = run(_MAIN, params).all()
+        groups = [_Group(*row) for row in run(_MAIN, params)]
         pending = run(_PENDING, params).all()
         fr = [0, sum(row[1] for row in pending)]
         res = [0, sum(row[2] for row in pending)]
         minutes = 0
-        for (category, channel, priority, dept, method, _by, _handler, count, loss, fr_ok,
-             fr_late, res_ok, res_late, resolved, resolved_minutes, closed, reopened) in groups:
-            dept, method = dept or NONE, method or NONE
+        for g in groups:
+            count, loss = g.count, g.loss
+            dept, method = g.department or NONE, g.method or NONE
             report.total += count
-            for target, key in ((report.by_category, category), (report.by_channel, channel),
-                                (report.by_priority, priority), (report.by_department, dept),
+            for target, key in ((report.by_category, g.category), (report.by_channel, g.channel),
+                                (report.by_priority, g.priority), (report.by_department, dept),
                                 (report.by_method, method)):
                 target[key] = target.get(key, 0) + count
             report.loss_total_cents += loss
             report.loss_by_department[dept] = report.loss_by_department.get(dept, 0) + loss
             report.loss_by_method[method] = report.loss_by_method.get(method, 0) + loss
-            fr[0] += fr_ok
-            fr[1] += fr_late
-            res[0] += res_ok
-            res[1] += res_late
-            report.resolved += resolved
-            minutes += resolved_minutes
-            report.closed += closed
-            report.reopened += reopened
+            fr[0] += g.first_response_ok
+            fr[1] += g.first_response_late
+            res[0] += g.resolution_ok
+            res[1] += g.resolution_late
+            report.resolved += g.resolved
+            minutes += g.minutes
+            report.closed += g.closed
+            report.reopened += g.reopened
         report.first_response, report.resolution = Rate(*fr), Rate(*res)
         if report.resolved:
             report.handling_hours_avg = minutes / report.resolved / 60
@@ -367,7 +390,7 @@ def _days(run, period: Period) -> list[tuple[str, int]]:  # type: ignore[no-unty
     return out
 
 
-def _staff(run, groups: list, pending: list, revisit_groups: list  # type: ignore[no-untyped-def]
+def _staff(run, groups: list[_Group], pending: list, revisit_groups: list  # type: ignore[no-untyped-def]
            ) -> list[StaffFigures]:
     """Per person: complaints registered and handled (on time or late), and the revisits
     of those complaints (counted once for a person who did both)."""
@@ -379,14 +402,13 @@ def _staff(run, groups: list, pending: list, revisit_groups: list  # type: ignor
             figures[login] = StaffFigures(login, names.get(login, login))
         return figures[login]
 
-    for *_codes, received_by, handler, count, _loss, _fr_ok, _fr_late, on_time, late, \
-            _resolved, _minutes, _closed, _reopened in groups:
-        get(received_by).registered += count
-        if handler is not None:
-            person = get(handler)
-            person.handled += count
-            person.handled_on_time += on_time
-            person.handled_late += late
+    for g in groups:
+        get(g.received_by).registered += g.count
+        if g.handler is not None:
+            person = get(g.handler)
+            person.handled += g.count
+            person.handled_on_time += g.resolution_ok
+            person.handled_late += g.resolution_late
     for handler, _fr_late, late in pending:
         if handler is not None:
             get(handler).handled_late += late

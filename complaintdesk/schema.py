@@ -113,7 +113,7 @@ def v2(conn: sqlite3.Connection) -> None:
     """
     for statement in split_sql(V2_DDL):
         conn.execute(statement)
-    _index_all(conn, "WHERE id > ?")
+    _index_all(conn, "WHERE id > ?", (search.EVERY,))
 
 
 V3_DDL = """
@@ -281,8 +281,8 @@ UPDATE complaint SET
   resolution_late = CASE WHEN resolved_at IS NULL THEN NULL
                          ELSE resolved_at > coalesce(handling_due, resolution_due) END,
   handling_minutes = CASE WHEN resolved_at IS NULL THEN NULL ELSE
-      (CAST(strftime('%s', resolved_at) AS INTEGER)
-       - CAST(strftime('%s', received_at) AS INTEGER)) / 60 END
+      max(0, (CAST(strftime('%s', substr(resolved_at, 1, 19)) AS INTEGER)
+              - CAST(strftime('%s', substr(received_at, 1, 19)) AS INTEGER)) / 60) END
 WHERE first_response_at IS NOT NULL OR resolved_at IS NOT NULL
 """
 
@@ -306,12 +306,13 @@ def v6(conn: sqlite3.Connection) -> None:
     not closed yet: the queue's default search reads only those."""
     for statement in split_sql(search.CREATE_OPEN_INDEXES):
         conn.execute(statement)
-    _index_all(conn, "WHERE closed = 0 AND id > ?", open_only=True)
+    _index_all(conn, "WHERE closed = 0 AND id > ?", (search.OPEN,))
 
 
-def _index_all(conn: sqlite3.Connection, where: str, open_only: bool = False) -> None:
-    """Index the complaints ``where`` selects (``id > ?`` last), 5,000 at a time:
-    into every search index, or with ``open_only`` into the open-only twins alone."""
+def _index_all(conn: sqlite3.Connection, where: str,
+               into: tuple[tuple[str, str], ...]) -> None:
+    """Index the complaints ``where`` selects (``id > ?`` last), 5,000 at a time,
+    into the search index pairs ``into``."""
     last = 0
     while True:
         rows = conn.execute(
@@ -319,12 +320,7 @@ def _index_all(conn: sqlite3.Connection, where: str, open_only: bool = False) ->
             f"{where} ORDER BY id LIMIT 5000", (last,)).fetchall()
         if not rows:
             break
-        if open_only:
-            values = [search.index_values(*row) for row in rows]
-            conn.executemany(search.INSERT_OPEN_TRIGRAM, [tri for tri, _bi in values])
-            conn.executemany(search.INSERT_OPEN_BIGRAM, [bi for _tri, bi in values])
-        else:
-            search.index_complaints(conn, rows, open_=False)
+        search.index_complaints(conn, rows, into)
         last = rows[-1][0]
 
 

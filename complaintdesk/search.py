@@ -105,20 +105,26 @@ def index_values(complaint_id: int, number: str, customer_name: str, contact: st
     return (complaint_id, *columns), (complaint_id, bigrams(columns))
 
 
-def index_complaints(dbapi_conn, rows: Iterable[tuple], open_: bool = True) -> None:  # type: ignore[no-untyped-def]
-    """Index complaints given as ``index_values`` argument tuples, in the caller's
-    transaction; ``open_`` (new complaints are) also into the open-only twins."""
-    tri, bi = [], []
-    for row in rows:
-        t, b = index_values(*row)
-        tri.append(t)
-        bi.append(b)
+EVERY = (INSERT_TRIGRAM, INSERT_BIGRAM)   # the indexes of every complaint
+OPEN = (INSERT_OPEN_TRIGRAM, INSERT_OPEN_BIGRAM)  # their open-only twins
+
+
+def insert_rows(dbapi_conn, tri: list[tuple], bi: list[tuple],  # type: ignore[no-untyped-def]
+                into: tuple[tuple[str, str], ...] = (EVERY, OPEN)) -> None:
+    """Write ``index_values`` rows into the index pairs ``into``, in the caller's
+    transaction."""
     if tri:
-        dbapi_conn.executemany(INSERT_TRIGRAM, tri)
-        dbapi_conn.executemany(INSERT_BIGRAM, bi)
-        if open_:
-            dbapi_conn.executemany(INSERT_OPEN_TRIGRAM, tri)
-            dbapi_conn.executemany(INSERT_OPEN_BIGRAM, bi)
+        for insert_trigram, insert_bigram in into:
+            dbapi_conn.executemany(insert_trigram, tri)
+            dbapi_conn.executemany(insert_bigram, bi)
+
+
+def index_complaints(dbapi_conn, rows: Iterable[tuple],  # type: ignore[no-untyped-def]
+                     into: tuple[tuple[str, str], ...] = (EVERY, OPEN)) -> None:
+    """Index complaints given as ``index_values`` argument tuples, in the caller's
+    transaction: by default (a new complaint is open) into both pairs."""
+    values = [index_values(*row) for row in rows]
+    insert_rows(dbapi_conn, [tri for tri, _bi in values], [bi for _tri, bi in values], into)
 
 
 def open_index_change(row: tuple, now_open: bool) -> list[tuple[str, tuple]]:

@@ -61,8 +61,9 @@ class ComplaintDeskApp(App[None]):
         long as the console: measured on the 1M demo, each such collection stalled a
         page-down to 120-135 ms. Frozen, they are left out of collections (after one
         collection of the start-up's garbage, once the queue has been painted)."""
-        gc.collect()
-        gc.freeze()
+        if not self._closing:  # else on_unmount has unfrozen already, for good
+            gc.collect()
+            gc.freeze()
 
     # ------------------------------------------------------------ live updates
     @work(thread=True, exit_on_error=False)

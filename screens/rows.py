@@ -48,6 +48,7 @@ class QueueSource:
         self.desk = desk
         self.queue = Queue(desk, queue_filter)  # raises DomainError on a bad search
         self._keys: dict[int, tuple] = {}  # row index -> sort key of that row
+        self._load = 0  # counts reloads: row positions are only good for their load
         self._lock = threading.Lock()
 
     def prefetch(self) -> None:
@@ -77,6 +78,7 @@ class QueueSource:
         self._first_page = None  # only good for the load it was read for
         with self._lock:
             self._keys.clear()
+            self._load += 1
         self._count = self.queue.count()
         return self._count
 
@@ -85,11 +87,13 @@ class QueueSource:
         if first_page is not None and offset == 0 and limit == PAGE_SIZE:
             self._first_page = None
             return first_page
+        load = self._load
         rows = self._fetch_rows(offset, limit)
         if rows:
             with self._lock:
-                self._keys[offset] = rows[0].sort_key
-                self._keys[offset + len(rows) - 1] = rows[-1].sort_key
+                if load == self._load:  # not a read begun before a reload
+                    self._keys[offset] = rows[0].sort_key
+                    self._keys[offset + len(rows) - 1] = rows[-1].sort_key
         now = self.desk.now()
         fraction = self.desk.config.at_risk_fraction
         return [self.row(r, now, fraction) for r in rows]

@@ -282,6 +282,31 @@ def test_kept_timing_facts_match_the_rule_and_the_upgrade(built, tmp_path) -> No
         conn.close()
 
 
+@pytest.mark.parametrize(("received", "resolved"), [
+    ("2026-11-02 08:00:00.999600", "2026-11-02 09:00:00.500000"),  # fractions: 60, not 59
+    ("2026-11-02 08:00:59.000000", "2026-11-02 08:01:58.999999"),  # 59 s: 0 minutes
+    ("2026-11-02 08:00:00.000000", "2026-11-02 07:58:30.000000"),  # ahead of the clock: 0
+    ("2026-11-02 23:59:59.999999", "2026-11-05 00:00:00.000001"),
+])
+def test_the_upgrade_counts_minutes_as_the_rule_does(received, resolved) -> None:
+    """V5_BACKFILL (SQL) and timing_facts (Python) on the awkward cases: fractions of
+    a second (SQLite reads times to the millisecond and rounds), and a complaint
+    resolved before its receiving time (received up to minutes ahead of the clock)."""
+    conn = sqlite3.connect(":memory:")
+    columns = ", ".join(TIMING_INPUTS)
+    conn.execute(f"CREATE TABLE complaint ({columns}, first_response_late, resolution_late, "
+                 "handling_minutes)")
+    due = "2026-11-03 08:00:00.000000"
+    conn.execute(f"INSERT INTO complaint ({columns}) VALUES (?, ?, ?, ?, NULL, ?)",
+                 (received, resolved, due, resolved, due))
+    conn.execute(schema.V5_BACKFILL)
+    [row] = conn.execute("SELECT first_response_late, resolution_late, handling_minutes "
+                         "FROM complaint").fetchall()
+    times = [datetime.fromisoformat(t) for t in (received, resolved, due, resolved)]
+    assert list(timing_facts(times[0], times[1], times[2], times[3], None, times[2]).values()) \
+        == list(row)
+
+
 def test_timing_facts_compare_to_the_microsecond_and_drop_seconds() -> None:
     due = datetime(2026, 11, 2, 8, 0)
     facts = timing_facts(received_at=due - timedelta(hours=2, seconds=30),
