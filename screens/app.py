@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from textual import work
+from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
@@ -20,6 +20,7 @@ from .complaint_record import ComplaintRecordScreen
 from .dialogs import ConfirmDialog
 from .queue import QueueScreen
 from .rows import QueueSource
+from .virtual_table import VirtualTable
 
 POLL_SECONDS = 1.0
 
@@ -40,6 +41,7 @@ class ComplaintDeskApp(App[None]):
         self._watch = watch
         self._watcher: ChangeWatcher | None = None
         self._closing = False
+        self._frozen = False
         self._last_seen_id = 0
         self._initial_queue: QueueSource | None = QueueSource(desk, QueueFilter())
         self._initial_queue.prefetch()
@@ -53,7 +55,14 @@ class ComplaintDeskApp(App[None]):
         self.push_screen(QueueScreen())
         if self._watch:
             self._start_watching()
-        self.call_after_refresh(self._freeze_startup_objects)
+
+    @on(VirtualTable.Loaded)
+    def _first_table_loaded(self, _event: VirtualTable.Loaded) -> None:
+        # Once the queue's first page is painted: a collection before that would
+        # hold up the first paint by 50-100 ms.
+        if not self._frozen:
+            self._frozen = True
+            self.call_after_refresh(self._freeze_startup_objects)
 
     def _freeze_startup_objects(self) -> None:
         """Python's oldest-generation collection walks every object there is, and the
