@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label
+from textual.widgets import Header, Label
 
 from complaintdesk.desk import Desk
 from complaintdesk.enums import HandlingMethod
@@ -20,6 +20,7 @@ from complaintdesk.workflow import pending_approvals
 
 from .rows import compact_left
 from .virtual_table import Column, TableHeader, TableRow, VirtualTable
+from .footer import Footer
 
 if TYPE_CHECKING:
     from .app import ComplaintDeskApp

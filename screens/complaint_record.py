@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 
 from complaintdesk.audit import action_label
 from complaintdesk.complaints import ComplaintRecord, add_note, get_complaint, link_complaints
@@ -28,6 +28,7 @@ from complaintdesk.validation import FIELD_LABELS
 
 from .dialogs import LinkDialog, NoteDialog
 from .handling import STEP_BY_NAME, STEPS, StepRunner, relevant, step_refusal
+from .footer import Footer
 
 if TYPE_CHECKING:
     from .app import ComplaintDeskApp

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label
+from textual.widgets import Header, Input, Label
 
 from complaintdesk.enums import Priority, Status
 from complaintdesk.errors import DomainError
@@ -19,6 +19,7 @@ from complaintdesk.queue import QueueFilter
 from .record_form import RecordFormScreen
 from .rows import QUEUE_COLUMNS, QueueSource
 from .virtual_table import TableHeader, VirtualTable
+from .footer import Footer
 
 if TYPE_CHECKING:
     from .app import ComplaintDeskApp

@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.events import DescendantBlur
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, Label, Static, TextArea
+from textual.widgets import Header, Input, Label, Static, TextArea
 
 from complaintdesk.complaints import customer_history, last_channel, register_complaint
 from complaintdesk.enums import Category, Channel, Priority, Status
@@ -21,6 +21,7 @@ from complaintdesk.validation import FIELD_LABELS, validate_complaint
 
 from .choice_bar import ChoiceBar
 from .dialogs import ConfirmDialog, SavedDialog
+from .footer import Footer
 
 if TYPE_CHECKING:
     from .app import ComplaintDeskApp

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label
+from textual.widgets import Header, Label
 
 from complaintdesk import workflow as wf
 from complaintdesk.desk import Desk
@@ -25,6 +25,7 @@ from complaintdesk.timing import minutes_left
 from .handling import STEP_BY_NAME, StepRunner, refusal_for, step_refusal
 from .rows import compact_left
 from .virtual_table import Column, TableHeader, TableRow, VirtualTable
+from .footer import Footer
 
 if TYPE_CHECKING:
     from .app import ComplaintDeskApp

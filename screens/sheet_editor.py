@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, TextArea
+from textual.widgets import Header, Input, Label, TextArea
 
 from complaintdesk import workflow as wf
 from complaintdesk.enums import HandlingMethod
@@ -20,6 +20,7 @@ from complaintdesk.timing import TIME_FORMAT
 
 from .choice_bar import ChoiceBar
 from .dialogs import ConfirmDialog
+from .footer import Footer
 
 if TYPE_CHECKING:
     from .app import ComplaintDeskApp

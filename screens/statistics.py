@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static, TabbedContent, TabPane
+from textual.widgets import Header, Label, Static, TabbedContent, TabPane
 
 from complaintdesk.desk import Desk
 from complaintdesk.errors import DomainError
@@ -24,6 +24,7 @@ from complaintdesk.reporting import (Period, Report, build_report, check_reader,
 from complaintdesk.text import display_width, pad
 
 from .virtual_table import Column, TableHeader, TableRow, VirtualTable
+from .footer import Footer
 
 if TYPE_CHECKING:
     from .app import ComplaintDeskApp

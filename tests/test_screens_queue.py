@@ -270,3 +270,31 @@ async def test_start_up_objects_are_frozen_while_the_console_runs(desk, counter)
         await settle(pilot)
         assert gc.get_freeze_count() > 10_000
     assert gc.get_freeze_count() == 0
+
+
+async def test_the_footer_is_rebuilt_once_per_burst_of_binding_changes(desk, counter,
+                                                                      monkeypatch) -> None:
+    """Textual's Footer rebuilt itself after every bindings signal (five times before
+    the first paint); ours rebuilds once after a burst, showing the same keys."""
+    from screens.footer import Footer
+
+    rebuilds = []
+    original = Footer.recompose
+
+    async def counting(self):  # type: ignore[no-untyped-def]
+        rebuilds.append(self)
+        await original(self)
+
+    monkeypatch.setattr(Footer, "recompose", counting)
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(Footer)
+        keys = [str(k.render()) for k in footer.children]
+        rebuilds.clear()
+        for _ in range(5):
+            app.screen.refresh_bindings()
+        await settle(pilot)
+        assert len(rebuilds) == 1
+        assert [str(k.render()) for k in footer.children] == keys
+        assert any("搜索" in k for k in keys)
