@@ -108,9 +108,7 @@ def register_draft(desk: Desk, actor: str, draft: ComplaintDraft) -> Complaint:
         )
         session.add(complaint)
         session.flush()
-        search.index_complaints(raw_connection(session), [(
-            complaint.id, complaint.number, complaint.customer_name, complaint.contact,
-            complaint.event, complaint.demand, complaint.product)])
+        search.index_complaints(raw_connection(session), [search.indexed_fields(complaint)])
         audit.record(session, at=now_utc, actor=actor, action="complaint.registered",
                      complaint_id=complaint.id, after=complaint.number,
                      detail={"priority": complaint.priority, "channel": complaint.channel,

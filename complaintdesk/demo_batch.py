@@ -215,8 +215,7 @@ def _prepare(config: DeskConfig, index: int, rows: list[_Row], state: _State, no
                   ("audit_event", events),
                   ("revisit", [_row_of(v, COLUMNS["revisit"]) for v in revisits])]
     for c in complaints:
-        tri, bi = search.index_values(c["id"], c["number"], c["customer_name"], c["contact"],
-                                      c["event"], c["demand"], c["product"])
+        tri, bi = search.index_values(*search.indexed_fields(c))
         if not c["closed"]:
             out.open_search.append(len(out.trigrams))
         out.trigrams.append(tri)

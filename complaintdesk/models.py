@@ -278,7 +278,6 @@ def _keep_open_search(_mapper: Any, connection: Any, target: Complaint) -> None:
         return
     # The indexed values are the complaint's current ones: no use-case edits the
     # searchable fields after registration (see search.open_index_change).
-    row = (target.id, target.number, target.customer_name, target.contact, target.event,
-           target.demand, target.product)
-    for sql, params in search.open_index_change(row, now_open=not target.closed):
+    for sql, params in search.open_index_change(search.indexed_fields(target),
+                                                now_open=not target.closed):
         connection.exec_driver_sql(sql, params)

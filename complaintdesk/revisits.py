@@ -201,5 +201,5 @@ def revisits_of(desk: Desk, complaint_id: int) -> list[Revisit]:
                                  .order_by(col(Revisit.id))))
 
 
-__all__ = ["DueRevisit", "close_unreached", "due_revisits", "overdue_revisits", "record_revisit", "revisits_of",
-           "satisfied"]
+__all__ = ["DueRevisit", "close_unreached", "due_revisits", "overdue_revisits", "record_revisit",
+           "revisits_of", "satisfied"]

@@ -93,6 +93,19 @@ def bigrams(texts: Iterable[str]) -> str:
     return " ".join(sorted(grams))
 
 
+# What index_values takes, in its order: the id, then the searchable columns.
+INDEXED_FIELDS = ("id", *SEARCH_COLUMNS)
+
+
+def indexed_fields(complaint: object) -> tuple:
+    """``index_values`` arguments of a complaint (a model object or a dict of its
+    columns): the one place that says which fields are indexed, so a delete from
+    the open-only index is always given what the insert was."""
+    if isinstance(complaint, dict):
+        return tuple(complaint[name] for name in INDEXED_FIELDS)
+    return tuple(getattr(complaint, name) for name in INDEXED_FIELDS)
+
+
 def index_values(complaint_id: int, number: str, customer_name: str, contact: str, event: str,
                  demand: str, product: str) -> tuple[tuple, tuple]:
     """The rows to insert into the trigram and bigram tables for one complaint.
