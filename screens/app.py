@@ -8,6 +8,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.events import Load
 from textual.worker import Worker, WorkerState
 
 from complaintdesk.desk import Desk
@@ -23,6 +24,7 @@ from .rows import QueueSource
 from .virtual_table import VirtualTable
 
 POLL_SECONDS = 1.0
+FREEZE_AFTER_SECONDS = 0.25  # after the first paint has reached the terminal
 
 
 class ComplaintDeskApp(App[None]):
@@ -36,6 +38,7 @@ class ComplaintDeskApp(App[None]):
 
     def __init__(self, desk: Desk, actor: Actor, *, watch: bool = True) -> None:
         super().__init__()
+        self._collecting = False  # collections were on, and are off until the first paint
         self.desk = desk
         self.actor = actor
         self._watch = watch
@@ -51,6 +54,15 @@ class ComplaintDeskApp(App[None]):
         source, self._initial_queue = self._initial_queue, None
         return source or QueueSource(self.desk, QueueFilter())
 
+    @on(Load)
+    def _pause_collection(self) -> None:
+        """Until the queue is painted, no collections: start-up makes a great many
+        objects that live as long as the console, and each full collection walking
+        them took 60-70 ms. They are collected once, and frozen, after the first
+        paint (_freeze_startup_objects)."""
+        self._collecting = gc.isenabled()
+        gc.disable()
+
     def on_mount(self) -> None:
         self.push_screen(QueueScreen())
         if self._watch:
@@ -58,11 +70,11 @@ class ComplaintDeskApp(App[None]):
 
     @on(VirtualTable.Loaded)
     def _first_table_loaded(self, _event: VirtualTable.Loaded) -> None:
-        # Once the queue's first page is painted: a collection before that would
-        # hold up the first paint by 50-100 ms.
+        # Once the queue's first page is on the terminal: a collection before that
+        # would hold up the first paint by 50-100 ms.
         if not self._frozen:
             self._frozen = True
-            self.call_after_refresh(self._freeze_startup_objects)
+            self.set_timer(FREEZE_AFTER_SECONDS, self._freeze_startup_objects)
 
     def _freeze_startup_objects(self) -> None:
         """Python's oldest-generation collection walks every object there is, and the
@@ -73,6 +85,12 @@ class ComplaintDeskApp(App[None]):
         if not self._closing:  # else on_unmount has unfrozen already, for good
             gc.collect()
             gc.freeze()
+            self._restore_collection()
+
+    def _restore_collection(self) -> None:
+        if self._collecting:
+            self._collecting = False
+            gc.enable()
 
     # ------------------------------------------------------------ live updates
     @work(thread=True, exit_on_error=False)
@@ -115,6 +133,7 @@ class ComplaintDeskApp(App[None]):
     def on_unmount(self) -> None:
         self._closing = True
         gc.unfreeze()  # collectable again (tests run many consoles in one process)
+        self._restore_collection()  # a console that quit before its first paint
         if self._watcher is not None:
             self._watcher.close()
 
