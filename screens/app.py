@@ -25,6 +25,7 @@ from .virtual_table import VirtualTable
 
 POLL_SECONDS = 1.0
 FREEZE_AFTER_SECONDS = 0.25  # after the first paint has reached the terminal
+COLLECTION_PAUSE_LIMIT_SECONDS = 10.0
 
 
 class ComplaintDeskApp(App[None]):
@@ -34,7 +35,14 @@ class ComplaintDeskApp(App[None]):
     TITLE = "客户投诉处理台"
     COMMANDS = {GoToComplaint}
     COMMAND_PALETTE_BINDING = "ctrl+p"
-    BINDINGS = [Binding("ctrl+q", "quit", "退出", priority=True, show=False)]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "退出", priority=True, show=False),
+        # Priority, so the focus moves when the key is read rather than after it has
+        # travelled through the focused field: keys typed ahead of the screen (a burst
+        # over a slow SSH link, a scanner) then land in the next field, not this one.
+        Binding("tab", "focus_next", "下一项", priority=True, show=False),
+        Binding("shift+tab", "focus_previous", "上一项", priority=True, show=False),
+    ]
 
     def __init__(self, desk: Desk, actor: Actor, *, watch: bool = True) -> None:
         super().__init__()
@@ -64,6 +72,8 @@ class ComplaintDeskApp(App[None]):
         gc.disable()
 
     def on_mount(self) -> None:
+        # Should the queue never load (an unreadable file), collect again anyway.
+        self.set_timer(COLLECTION_PAUSE_LIMIT_SECONDS, self._restore_collection)
         self.push_screen(QueueScreen())
         if self._watch:
             self._start_watching()

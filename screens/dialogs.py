@@ -12,6 +12,7 @@ from textual.widgets import Input, Label, TextArea
 from complaintdesk.enums import LinkKind
 
 from .choice_bar import ChoiceBar
+from .typeahead import after_typed_keys
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -92,7 +93,7 @@ class NoteDialog(ModalScreen[tuple[bool, str]]):
         return self.query_one(TextArea).text
 
     def action_submit(self) -> None:
-        self.dismiss((True, self.text))
+        after_typed_keys(self, lambda: self.dismiss((True, self.text)))
 
     def action_cancel(self) -> None:
         self.dismiss((False, self.text))
@@ -128,6 +129,9 @@ class LinkDialog(ModalScreen[tuple[str, str] | None]):
         self.action_submit()
 
     def action_submit(self) -> None:
+        after_typed_keys(self, self._submit)
+
+    def _submit(self) -> None:
         number = self.query_one(Input).value.strip()
         if not number:
             self.notify("请输入另一件投诉的受理编号", severity="warning", markup=False)

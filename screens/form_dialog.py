@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, TextArea
 
 from .choice_bar import ChoiceBar
+from .typeahead import after_typed_keys
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class FormDialog(ModalScreen[FormResult]):
         return values
 
     def action_submit(self) -> None:
-        self.dismiss((True, self.collect()))
+        after_typed_keys(self, lambda: self.dismiss((True, self.collect())))
 
     def action_cancel(self) -> None:
         self.dismiss((False, self.collect()))

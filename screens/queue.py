@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -37,8 +38,10 @@ class QueueScreen(Screen[None]):
     """Open complaints, most urgent and nearest deadline first."""
 
     BINDINGS = [
-        Binding("n", "register", "登记"),
-        Binding("slash", "search", "搜索"),
+        # Priority: the form opens as the key is read, so a name typed straight
+        # after it (a burst over a slow SSH link) lands in the form's first field.
+        Binding("n", "register", "登记", priority=True),
+        Binding("slash", "search", "搜索", priority=True),  # as "n": words typed after it
         # The other lists first: at 80 columns the footer ends after about eight keys.
         Binding("r", "revisits", "回访"),
         Binding("A", "approvals", "待审批"),
@@ -153,9 +156,11 @@ class QueueScreen(Screen[None]):
 
     # ------------------------------------------------------------ search
     def action_search(self) -> None:
+        if isinstance(self.focused, Input):
+            raise SkipAction()  # a "/" typed into the search box
         search = self.query_one("#search", Input)
         search.display = True
-        search.focus()
+        self.set_focus(search)  # at once: the words typed after "/" go into the box
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
@@ -176,13 +181,17 @@ class QueueScreen(Screen[None]):
     def _selected(self, event: VirtualTable.Selected) -> None:
         self.app.open_complaint(event.key)
 
-    def action_register(self) -> None:
+    async def action_register(self) -> None:
+        if isinstance(self.focused, Input):
+            raise SkipAction()  # an "n" typed into the search box
+
         def after(number: str | None) -> None:
             if number:
                 self.table.reload(keep_key=number)
             self.table.focus()
 
-        self.app.push_screen(RecordFormScreen(), after)
+        # Awaited: no key is read until the form is mounted with its first field focused.
+        await self.app.push_screen(RecordFormScreen(), after)
 
     def action_approvals(self) -> None:
         from .approvals import ApprovalsScreen

@@ -22,6 +22,7 @@ from complaintdesk.validation import FIELD_LABELS, validate_complaint
 from .choice_bar import ChoiceBar
 from .dialogs import ConfirmDialog, SavedDialog
 from .footer import Footer
+from .typeahead import after_typed_keys
 
 if TYPE_CHECKING:
     from .app import ComplaintDeskApp
@@ -127,7 +128,8 @@ class RecordFormScreen(Screen[str | None]):
         self._touched.clear()
         self._show_errors({})
         self._initial = self.values()
-        self.query_one("#customer_name", Input).focus()
+        # At once, not after the keys already waiting (focus() would queue it behind them).
+        self.set_focus(self.query_one("#customer_name", Input))
         self.query_one("#record-form").scroll_home(animate=False)
 
     @work(thread=True, exit_on_error=False)
@@ -226,6 +228,9 @@ class RecordFormScreen(Screen[str | None]):
 
     # ------------------------------------------------------------ actions
     def action_save(self) -> None:
+        after_typed_keys(self, self._save)
+
+    def _save(self) -> None:
         if self._saving:
             return
         data = self.values()

@@ -21,6 +21,7 @@ from complaintdesk.timing import TIME_FORMAT
 from .choice_bar import ChoiceBar
 from .dialogs import ConfirmDialog
 from .footer import Footer
+from .typeahead import after_typed_keys
 
 if TYPE_CHECKING:
     from .app import ComplaintDeskApp
@@ -131,10 +132,10 @@ class SheetEditorScreen(Screen[None]):
 
     # ------------------------------------------------------------ actions
     def action_save(self) -> None:
-        self._write(submit=False)
+        after_typed_keys(self, lambda: self._write(submit=False))
 
     def action_submit(self) -> None:
-        self._write(submit=True)
+        after_typed_keys(self, lambda: self._write(submit=True))
 
     def _write(self, submit: bool) -> None:
         if self._busy:

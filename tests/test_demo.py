@@ -772,6 +772,52 @@ def test_building_in_a_second_process_gives_the_same_data(tmp_path, frozen_now, 
         other.close()
 
 
+def test_a_built_batch_crosses_the_pipe_unchanged(desk, admin, frozen_now):
+    """Batches go from the builder process to the writer as marshal bytes: every
+    row must come back equal, types included (an int read back as a float, or a
+    tuple as a list, would change what is written)."""
+    from complaintdesk.demo import _ensure_staff
+    from complaintdesk.demo_batch import _Builder, _Plan, _Prepared
+
+    _added, receivers, cast = _ensure_staff(desk, admin.login)
+    plan = _Plan(desk.store.path, desk.config, desk.now_utc(), 3, 6, 300, 300, receivers, cast)
+    builder = _Builder(plan)
+    try:
+        batch = builder.build(0, None)
+    finally:
+        builder.close()
+    assert batch is not None and batch.tables and batch.trigrams
+    again = _Prepared.from_wire(batch.to_wire())
+    assert again == batch
+    assert type(again.state) is type(batch.state) and again.state.counters == batch.state.counters
+
+    def types(value):  # type: ignore[no-untyped-def]
+        if isinstance(value, (list, tuple)):
+            return (type(value), [types(v) for v in value])
+        return type(value)
+
+    assert types(again.tables) == types(batch.tables)
+
+
+def test_a_large_load_checkpoints_rarely_and_puts_the_connection_back(desk):
+    """During a large load the WAL is folded into the file every CHECKPOINT_PAGES
+    pages, not after every batch; the pooled connection gets its settings back."""
+    from complaintdesk.demo_writer import CHECKPOINT_PAGES, bulk_connection
+
+    def pragmas(raw):  # type: ignore[no-untyped-def]
+        return {name: raw.execute(f"PRAGMA {name}").fetchone()[0]
+                for name in ("wal_autocheckpoint", "synchronous", "cache_size")}
+
+    with desk.store.engine.connect() as conn:
+        before = pragmas(conn.connection.driver_connection)
+    with bulk_connection(desk, 1_000_000) as conn:
+        raw = conn.connection.driver_connection  # back in the pool afterwards, still open
+        during = pragmas(raw)
+    assert during["wal_autocheckpoint"] == CHECKPOINT_PAGES and during["synchronous"] == 1
+    assert pragmas(raw) == before
+    assert before["synchronous"] == 2  # FULL again for the counter's saves
+
+
 def test_the_open_search_index_holds_exactly_the_open_complaints(desk, admin):
     fill_demo(desk, 400, actor=admin.login)
     with desk.store.read() as session:

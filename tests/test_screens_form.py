@@ -202,3 +202,50 @@ async def test_refused_save_keeps_the_input(desk, admin):
         messages = [str(n.message) for n in app._notifications]
         assert any("只有" in m and "登记投诉" in m for m in messages), messages
     assert count_complaints(desk) == 0
+
+
+def burst(app, *keys: str) -> None:  # type: ignore[no-untyped-def]
+    """Queue key presses all at once, as keys typed ahead arrive in one read over a
+    slow SSH link: none is handled before the next is queued (pilot.press waits
+    after every key, so it never shows this)."""
+    from textual import events
+
+    names = {"\t": "tab", "/": "slash", " ": "space"}
+    for key in keys:
+        if key in ("tab", "enter", "ctrl+s"):
+            app.post_message(events.Key(key, {"tab": "\t", "enter": "\r"}.get(key)))
+        else:
+            for char in key:
+                app.post_message(events.Key(names.get(char, char), char))
+
+
+async def test_keys_typed_ahead_land_in_the_fields_they_were_typed_for(desk, counter):
+    """A whole complaint typed before the console has caught up (n, then every field,
+    then Ctrl+S): each field gets its own text; nothing lands in the queue or the
+    wrong field (Tab and n are read at once, not after the focused field)."""
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, "n", "王五/刘", "tab", "tab", "tab", "3", "tab", "13900002222", "tab",
+              "快递破损 n/s", "tab", "退款", "tab", "2", "tab", "1", "tab", "保温杯", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, SavedDialog), app.screen
+        number = app.screen.number
+    c = get_complaint(desk, number).complaint
+    assert (c.customer_name, c.contact, c.channel) == ("王五/刘", "13900002222", "onsite")
+    assert (c.event, c.demand, c.category, c.priority, c.product) == (
+        "快递破损 n/s", "退款", "product", "urgent", "保温杯")
+
+
+async def test_keys_typed_ahead_after_slash_go_into_the_search(desk, counter):
+    """"/" then words at once: the words (n and / included) are the search, not
+    keys of the queue (n would open the form)."""
+    register(desk, counter, customer_name="上海n/商行")
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, "/", "n/商行", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert app.screen.queue_filter.search == "n/商行"
+        assert app.screen.query_one(VirtualTable).row_count == 1
