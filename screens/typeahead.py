@@ -14,6 +14,15 @@ from textual.screen import Screen
 
 
 def after_typed_keys(screen: Screen, callback: Callable[[], object]) -> None:
-    """Run ``callback`` once the focused widget has handled every key queued for it:
-    queued behind them, in that widget's own queue."""
-    (screen.focused or screen).call_later(callback)
+    """Run ``callback`` on ``screen`` once the focused widget has handled every key
+    queued for it: a note queued behind them in that widget's own queue hands the
+    callback back to the screen (run in the widget itself, a dialog dismissing
+    its screen would wait for the widget's own message loop)."""
+    def run() -> None:
+        callback()  # not awaited: a dismiss() must not be awaited from its own screen
+
+    focused = screen.focused
+    if focused is None:
+        screen.call_later(run)
+    else:
+        focused.call_later(screen.call_later, run)
