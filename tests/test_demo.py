@@ -806,7 +806,7 @@ def test_a_large_load_checkpoints_rarely_and_puts_the_connection_back(desk):
 
     def pragmas(raw):  # type: ignore[no-untyped-def]
         return {name: raw.execute(f"PRAGMA {name}").fetchone()[0]
-                for name in ("wal_autocheckpoint", "synchronous", "cache_size")}
+                for name in ("wal_autocheckpoint", "synchronous", "cache_size", "foreign_keys")}
 
     with desk.store.engine.connect() as conn:
         before = pragmas(conn.connection.driver_connection)
@@ -814,8 +814,42 @@ def test_a_large_load_checkpoints_rarely_and_puts_the_connection_back(desk):
         raw = conn.connection.driver_connection  # back in the pool afterwards, still open
         during = pragmas(raw)
     assert during["wal_autocheckpoint"] == CHECKPOINT_PAGES and during["synchronous"] == 1
+    assert during["foreign_keys"] == 0  # checked per batch instead (next test)
     assert pragmas(raw) == before
-    assert before["synchronous"] == 2  # FULL again for the counter's saves
+    assert before["synchronous"] == 2 and before["foreign_keys"] == 1  # as the counter saves
+
+
+@pytest.mark.parametrize("table, column, bad", [
+    ("complaint", "customer_id", 987_654), ("complaint", "received_by", "nobody"),
+    ("complaint", "handler", "nobody"), ("audit_event", "complaint_id", 987_654),
+    ("handling_sheet", "decided_by", "nobody"), ("revisit", "complaint_id", 987_654)])
+def test_a_batch_naming_a_row_that_does_not_exist_is_refused_whole(desk, admin, frozen_now,
+                                                                   table, column, bad):
+    """Foreign keys are off on the load's connection; a batch that references a
+    customer, staff member or complaint that is neither in it nor in the file is
+    refused before anything of it is written."""
+    from complaintdesk.demo import _ensure_staff
+    from complaintdesk.demo_batch import COLUMNS, _Builder, _Plan
+    from complaintdesk.demo_writer import _commit_predicted, bulk_connection
+    from complaintdesk.errors import StoreError
+
+    _added, receivers, cast = _ensure_staff(desk, admin.login)
+    plan = _Plan(desk.store.path, desk.config, desk.now_utc(), 5, 6, 400, 400, receivers, cast)
+    builder = _Builder(plan)
+    try:
+        batch = builder.build(0, None)
+    finally:
+        builder.close()
+    assert batch is not None
+    tables = dict(batch.tables)
+    position = COLUMNS[table].names.index(column)
+    rows = tables[table]
+    at = next(i for i, row in enumerate(rows) if row[position] is not None)
+    rows[at] = (*rows[at][:position], bad, *rows[at][position + 1:])
+    with bulk_connection(desk, 400) as conn:
+        with pytest.raises(StoreError, match=str(bad)):
+            _commit_predicted(conn, batch)
+    assert not _all(desk, Complaint) and not _all(desk, Revisit)
 
 
 def test_the_open_search_index_holds_exactly_the_open_complaints(desk, admin):
