@@ -815,6 +815,8 @@ def test_a_large_load_checkpoints_rarely_and_puts_the_connection_back(desk):
         during = pragmas(raw)
     assert during["wal_autocheckpoint"] == CHECKPOINT_PAGES and during["synchronous"] == 1
     assert during["foreign_keys"] == 0  # checked per batch instead (next test)
+    wal = desk.store.path.with_name(desk.store.path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0  # the load's WAL is not left behind
     assert pragmas(raw) == before
     assert before["synchronous"] == 2 and before["foreign_keys"] == 1  # as the counter saves
 
