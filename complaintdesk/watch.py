@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 
-from sqlmodel import select
+from sqlmodel import func, select
 
 from .desk import Desk
 from .enums import Priority
@@ -62,12 +62,27 @@ def last_complaint_id(desk: Desk) -> int:
             or 0  # type: ignore[call-overload]
 
 
-def new_urgent_since(desk: Desk, after_id: int) -> tuple[list[tuple[str, str]], int]:
-    """Urgent complaints registered after ``after_id``: (number, customer) pairs, and
-    the newest id seen, to pass next time."""
+URGENT_SHOWN = 3  # new urgent complaints announced one by one; beyond that, counted
+
+
+def new_urgent_since(desk: Desk, after_id: int, limit: int = URGENT_SHOWN
+                     ) -> tuple[list[tuple[str, str]], int, int]:
+    """Urgent complaints registered after ``after_id``: the first ``limit`` as
+    (number, customer) pairs, how many there are in all, and the newest id seen, to
+    pass next time.
+
+    A console announces each new urgent complaint; after a bulk load (demo, intake
+    of a day's web forms) there may be thousands, which would be one notice each
+    and one row each read here. So only the first few are read, and the rest counted.
+    """
     with desk.store.read() as session:
+        newest = session.exec(  # type: ignore[call-overload]
+            select(func.max(Complaint.id)).where(Complaint.id > after_id)).one() or after_id
+        urgent = (Complaint.id > after_id) & (Complaint.id <= newest) & (
+            Complaint.priority == Priority.URGENT.value)
         rows = session.exec(  # type: ignore[call-overload]
-            select(Complaint.id, Complaint.number, Complaint.customer_name, Complaint.priority)
-            .where(Complaint.id > after_id).order_by(Complaint.id)).all()
-    newest = rows[-1][0] if rows else after_id
-    return [(r[1], r[2]) for r in rows if r[3] == Priority.URGENT.value], newest
+            select(Complaint.number, Complaint.customer_name).where(urgent)
+            .order_by(Complaint.id).limit(limit)).all()
+        count = len(rows) if len(rows) < limit else session.exec(  # type: ignore[call-overload]
+            select(func.count()).select_from(Complaint).where(urgent)).one()
+    return [(r[0], r[1]) for r in rows], count, newest

@@ -120,16 +120,23 @@ class ComplaintDeskApp(App[None]):
     def _check_changes(self) -> None:
         if self._watcher is None or not self._watcher.changed():
             return
-        urgent, self._last_seen_id = new_urgent_since(self.desk, self._last_seen_id)
-        self.call_from_thread(self.data_changed, urgent)
+        urgent, count, self._last_seen_id = new_urgent_since(self.desk, self._last_seen_id)
+        self.call_from_thread(self.data_changed, urgent, count)
 
-    def data_changed(self, urgent: list[tuple[str, str]] | None = None) -> None:
-        """Refresh every open screen that shows data; announce new 紧急 complaints."""
+    def data_changed(self, urgent: list[tuple[str, str]] | None = None,
+                     urgent_count: int = 0) -> None:
+        """Refresh every open screen that shows data; announce new 紧急 complaints,
+        one notice each, or one for them all when there are more than a few."""
         for screen in self.screen_stack:
             refresh = getattr(screen, "refresh_data", None)
             if refresh is not None:
                 refresh()
-        for number, customer in urgent or []:
+        urgent = urgent or []
+        if urgent_count > len(urgent):
+            self.notify(f"新的紧急投诉 {urgent_count:,} 件（{urgent[0][0]} 等），请在列表中查看",
+                        title="紧急", severity="warning", timeout=10, markup=False)
+            return
+        for number, customer in urgent:
             self.notify(f"新的紧急投诉 {number}：{customer}", title="紧急",
                         severity="warning", timeout=10, markup=False)
 

@@ -457,7 +457,7 @@ def test_watcher_notices_a_commit_in_this_process_too(desk, admin):
 
 def test_new_urgent_since(desk, admin):
     assert watch.last_complaint_id(desk) == 0
-    assert watch.new_urgent_since(desk, 0) == ([], 0)
+    assert watch.new_urgent_since(desk, 0) == ([], 0, 0)
     old = register(desk, admin.login, priority="urgent")
     mark = watch.last_complaint_id(desk)
     assert mark == old.id
@@ -468,13 +468,19 @@ def test_new_urgent_since(desk, admin):
     elsewhere = register_elsewhere(desk, admin.login, "urgent")
     last = register(desk, admin.login, priority="general")
 
-    found, newest = watch.new_urgent_since(desk, mark)
-    assert found == [(urgent.number, "急客户"), (elsewhere, "远方客户")]
+    found, count, newest = watch.new_urgent_since(desk, mark)
+    assert found == [(urgent.number, "急客户"), (elsewhere, "远方客户")] and count == 2
     assert old.number not in [n for n, _ in found]
     assert general.number not in [n for n, _ in found] and major.number not in [n for n, _ in found]
     assert newest == last.id == watch.last_complaint_id(desk)
     # Nothing new since: nothing reported, the mark stays.
-    assert watch.new_urgent_since(desk, newest) == ([], newest)
+    assert watch.new_urgent_since(desk, newest) == ([], 0, newest)
+    # Many at once (a bulk load): the first few, and how many in all.
+    more = [register(desk, admin.login, priority="urgent", customer_name=f"客户{i}").number
+            for i in range(5)]
+    found, count, newest = watch.new_urgent_since(desk, newest, limit=3)
+    assert [n for n, _ in found] == more[:3] and count == 5
+    assert newest == watch.last_complaint_id(desk)
 
 
 def test_a_closed_complaint_leaves_the_open_search_index(desk, counter):

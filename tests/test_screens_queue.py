@@ -9,7 +9,7 @@ import textwrap
 from textual.widgets import Input, Label, Static
 
 from complaintdesk import staffing
-from complaintdesk.complaints import get_complaint
+from complaintdesk.complaints import get_complaint, iter_complaints
 from screens.complaint_record import ComplaintRecordScreen
 from screens.dialogs import LinkDialog, NoteDialog
 from screens.queue import QueueScreen
@@ -208,6 +208,25 @@ async def test_another_process_registering_shows_up_and_urgent_is_announced(desk
         assert await wait_until(pilot, lambda: shown_numbers(app) == [other, general.number])
         assert app.screen.query_one(VirtualTable).cursor_key == general.number
         assert any(other in str(n.message) for n in app._notifications)
+
+
+async def test_many_new_urgent_complaints_at_once_are_one_notice(desk, counter, admin):
+    """A bulk load (demo, a day's web forms) registering thousands of 紧急 complaints
+    must not bury the console in one notice each: a few are announced one by one,
+    more as one notice with their number."""
+    from complaintdesk.demo import fill_demo
+
+    app = make_app(desk, counter)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        before = len(app._notifications)
+        fill_demo(desk, 300, actor=admin.login)
+        urgent = sum(1 for c in iter_complaints(desk) if c.priority == "urgent")
+        assert urgent > 3
+        assert await wait_until(pilot, lambda: len(app._notifications) > before)
+        await settle(pilot)
+        notices = [str(n.message) for n in list(app._notifications)[before:]]
+        assert len(notices) == 1 and f"新的紧急投诉 {urgent:,} 件" in notices[0]
 
 
 # ----------------------------------------------------------------- reading ahead
