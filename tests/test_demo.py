@@ -772,21 +772,30 @@ def test_building_in_a_second_process_gives_the_same_data(tmp_path, frozen_now, 
         other.close()
 
 
-def test_a_built_batch_crosses_the_pipe_unchanged(desk, admin, frozen_now):
-    """Batches go from the builder process to the writer as marshal bytes: every
-    row must come back equal, types included (an int read back as a float, or a
-    tuple as a list, would change what is written)."""
+def _first_batch(desk, admin, seed: int, count: int):  # type: ignore[no-untyped-def]
+    """The first batch a demo load of ``count`` complaints would write, built, not written."""
     from complaintdesk.demo import _ensure_staff
-    from complaintdesk.demo_batch import _Builder, _Plan, _Prepared
+    from complaintdesk.demo_batch import _Builder, _Plan
 
     _added, receivers, cast = _ensure_staff(desk, admin.login)
-    plan = _Plan(desk.store.path, desk.config, desk.now_utc(), 3, 6, 300, 300, receivers, cast)
-    builder = _Builder(plan)
+    builder = _Builder(_Plan(desk.store.path, desk.config, desk.now_utc(), seed, 6, count, count,
+                             receivers, cast))
     try:
         batch = builder.build(0, None)
     finally:
         builder.close()
-    assert batch is not None and batch.tables and batch.trigrams
+    assert batch is not None
+    return batch
+
+
+def test_a_built_batch_crosses_the_pipe_unchanged(desk, admin, frozen_now):
+    """Batches go from the builder process to the writer as marshal bytes: every
+    row must come back equal, types included (an int read back as a float, or a
+    tuple as a list, would change what is written)."""
+    from complaintdesk.demo_batch import _Prepared
+
+    batch = _first_batch(desk, admin, seed=3, count=300)
+    assert batch.tables and batch.trigrams
     again = _Prepared.from_wire(batch.to_wire())
     assert again == batch
     assert type(again.state) is type(batch.state) and again.state.counters == batch.state.counters
@@ -830,19 +839,11 @@ def test_a_batch_naming_a_row_that_does_not_exist_is_refused_whole(desk, admin, 
     """Foreign keys are off on the load's connection; a batch that references a
     customer, staff member or complaint that is neither in it nor in the file is
     refused before anything of it is written."""
-    from complaintdesk.demo import _ensure_staff
-    from complaintdesk.demo_batch import COLUMNS, _Builder, _Plan
+    from complaintdesk.demo_batch import COLUMNS
     from complaintdesk.demo_writer import _commit_predicted, bulk_connection
     from complaintdesk.errors import StoreError
 
-    _added, receivers, cast = _ensure_staff(desk, admin.login)
-    plan = _Plan(desk.store.path, desk.config, desk.now_utc(), 5, 6, 400, 400, receivers, cast)
-    builder = _Builder(plan)
-    try:
-        batch = builder.build(0, None)
-    finally:
-        builder.close()
-    assert batch is not None
+    batch = _first_batch(desk, admin, seed=5, count=400)
     tables = dict(batch.tables)
     position = COLUMNS[table].names.index(column)
     rows = tables[table]
