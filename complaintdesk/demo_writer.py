@@ -21,6 +21,7 @@ import gc
 import os
 import pickle
 import queue
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -59,7 +60,12 @@ def _check_references(raw, batch: _Prepared) -> None:  # type: ignore[no-untyped
         names = COLUMNS[table].names
         for _id, _seq, target, column, to, *_rest in raw.execute(
                 f"PRAGMA foreign_key_list({table})").fetchall():
-            wanted[(target, to or "rowid")].update(map(itemgetter(names.index(column)), rows))
+            if column not in names:
+                raise StoreError(f"演示数据缺少外键列 {table}.{column}（本批未写入）")
+            if to is None:  # "REFERENCES target": its primary key
+                to = next((row[1] for row in raw.execute(f"PRAGMA table_info({target})")
+                           if row[5] == 1), "rowid")
+            wanted[(target, to)].update(map(itemgetter(names.index(column)), rows))
     made = {("customer", "id"): {row[0] for row in batch.customers},
             ("complaint", "id"): {row[0] for table, rows in batch.tables
                                   if table == "complaint" for row in rows}}
@@ -311,14 +317,26 @@ def bulk_connection(desk: Desk, count: int) -> Iterator[Connection]:
             raw.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
         yield conn
     finally:
-        # The WAL folded back into the file (PASSIVE: readers never wait), then cut to
-        # nothing, else the load's ~400 MB WAL file stays on disk; if a reader is still
-        # in it after the busy timeout, the truncation is left for later checkpoints.
-        raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-        for name, value in saved.items():
-            raw.execute(f"PRAGMA {name} = {value}")
-        conn.close()
+        try:
+            _fold_wal(raw)
+            for name, value in saved.items():
+                raw.execute(f"PRAGMA {name} = {value}")
+        except sqlite3.Error:  # the file failed us (disk full?): never back to the pool
+            conn.invalidate()
+        finally:
+            conn.close()
+
+
+def _fold_wal(raw) -> None:  # type: ignore[no-untyped-def]
+    """Fold the load's WAL back into the file (PASSIVE: readers never wait), then cut
+    it to nothing, else its ~400 MB stay on disk. A checkpoint that fails or is held
+    up by a reader is left to later ones: the load itself is committed."""
+    try:
+        busy, log, done = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if not busy and log == done:  # nothing left that a TRUNCATE would wait for
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlite3.Error:
+        pass
 
 
 CACHE_KIB = 128 * 1024  # the page cache of a large load, at most

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual.app import ScreenStackError
 from textual.screen import Screen
 
 
@@ -19,7 +20,14 @@ def after_typed_keys(screen: Screen, callback: Callable[[], object]) -> None:
     callback back to the screen (run in the widget itself, a dialog dismissing
     its screen would wait for the widget's own message loop)."""
     def run() -> None:
-        callback()  # not awaited: a dismiss() must not be awaited from its own screen
+        # A second Ctrl+S (or Esc) typed ahead may have closed the screen already:
+        # its dismiss() would close the screen beneath instead.
+        try:
+            on_top = screen.app.screen is screen
+        except ScreenStackError:  # the console is closing
+            return
+        if on_top:
+            callback()  # not awaited: a dismiss() must not be awaited from its own screen
 
     focused = screen.focused
     if focused is None:

@@ -167,6 +167,31 @@ async def test_link_and_note_from_the_record(desk, counter):
     assert any(e.action == "complaint.note" and e.after == "客户来电催促" for e in record.timeline)
 
 
+async def test_a_second_ctrl_s_typed_ahead_does_not_close_the_record(desk, counter):
+    """Ctrl+S pressed twice on the note dialog before the console caught up: one note,
+    and the record stays open (the second save finds its dialog gone, and must not
+    dismiss the screen beneath it)."""
+    from textual import events
+
+    complaint = register(desk, counter)
+    app = make_app(desk, counter)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_complaint(complaint.number)
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteDialog)
+        await type_text(pilot, "两次保存")
+        app.post_message(events.Key("ctrl+s", None))
+        app.post_message(events.Key("ctrl+s", None))
+        await settle(pilot)
+        assert isinstance(app.screen, ComplaintRecordScreen)
+    notes = [e for e in get_complaint(desk, complaint.number).timeline
+             if e.action == "complaint.note"]
+    assert [e.after for e in notes] == ["两次保存"]
+
+
 async def test_link_to_unknown_number_keeps_input(desk, counter):
     complaint = register(desk, counter)
     app = make_app(desk, counter)
@@ -287,13 +312,29 @@ async def test_start_up_objects_are_frozen_while_the_console_runs(desk, counter)
     app = make_app(desk, counter)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert not gc.isenabled()  # no collection holds up the first paint ...
-        for _attempt in range(100):  # ... frozen a moment after it
+        for _attempt in range(100):  # frozen a moment after the first paint
             if gc.get_freeze_count():
                 break
             await pilot.pause(0.02)
         assert gc.get_freeze_count() > 10_000 and gc.isenabled()
     assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+async def test_no_collection_runs_until_the_queue_is_painted(desk, counter, monkeypatch):
+    """Collections are paused from the start until after the first paint (each full
+    one took 60-70 ms of start-up), and come back with the freeze."""
+    import gc
+
+    import screens.app
+
+    monkeypatch.setattr(screens.app, "FREEZE_AFTER_SECONDS", 60.0)  # not within the test
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert not gc.isenabled()
+        app._freeze_startup_objects()
+        assert gc.isenabled() and gc.get_freeze_count() > 10_000
+    assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
 async def test_the_footer_is_rebuilt_once_per_burst_of_binding_changes(desk, counter,
