@@ -88,8 +88,7 @@ class ApprovalsScreen(Screen[None]):
         self.query_one(VirtualTable).focus()
 
     def refresh_data(self) -> None:
-        table = self.query_one(VirtualTable)
-        table.reload(keep_key=table.cursor_key)
+        self.query_one(VirtualTable).reload_in_place()
 
     @on(VirtualTable.Loaded)
     def _loaded(self, event: VirtualTable.Loaded) -> None:

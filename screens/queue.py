@@ -91,7 +91,7 @@ class QueueScreen(Screen[None]):
 
     def refresh_data(self) -> None:
         """Another console (or this one) changed something: reload, cursor kept."""
-        self.table.reload(keep_key=self.table.cursor_key)
+        self.table.reload_in_place()
 
     @on(VirtualTable.Loaded)
     def _loaded(self, event: VirtualTable.Loaded) -> None:

@@ -137,7 +137,7 @@ class RevisitsScreen(Screen[None]):
 
     def refresh_data(self) -> None:
         """Another console (or this one) changed something: reload, cursor kept."""
-        self.table.reload(keep_key=self.table.cursor_key)
+        self.table.reload_in_place()
 
     def action_reload(self) -> None:
         self.refresh_data()

@@ -151,6 +151,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._pages: dict[int, tuple[int, list[TableRow]]] = {}
         self._pending: set[int] = set()
         self._generation = 0
+        self._landing: str | None = None  # the row a reload under way puts the cursor on
 
     # ------------------------------------------------------------ loading
     def reload(self, source: RowSource | None = None, keep_key: str | None = None) -> None:
@@ -158,7 +159,15 @@ class VirtualTable(ScrollView, can_focus=True):
         if source is not None:
             self.source = source
         self._generation += 1
+        self._landing = keep_key
         self._count(self._generation, keep_key)
+
+    def reload_in_place(self) -> None:
+        """Count and read again (someone changed the data), the cursor kept on its row,
+        or on the row a reload still under way is taking it to: a console's own save
+        is seen by its change watcher too, and that reload must not undo the jump to
+        the complaint just registered."""
+        self.reload(keep_key=self._landing if self._landing is not None else self.cursor_key)
 
     @on(Mount)
     def _load_on_mount(self) -> None:
@@ -181,6 +190,7 @@ class VirtualTable(ScrollView, can_focus=True):
                  rows: list[TableRow]) -> None:
         if generation != self._generation:
             return
+        self._landing = None
         self._pending.clear()
         self._pages[page] = (generation, rows)
         self.row_count = count

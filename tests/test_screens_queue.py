@@ -363,3 +363,37 @@ async def test_the_footer_is_rebuilt_once_per_burst_of_binding_changes(desk, cou
         assert len(rebuilds) == 1
         assert [str(k.render()) for k in footer.children] == keys
         assert any("搜索" in k for k in keys)
+
+
+async def test_the_cursor_row_is_never_hidden_at_the_bottom(desk, counter):
+    """Reaching a row below the screen (End, or the complaint just registered) scrolls
+    it onto the last visible line; a horizontal scrollbar used to cover that line."""
+    for i in range(40):
+        register(desk, counter, customer_name=f"客户{i}", contact=f"1390000{i:04d}")
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(VirtualTable)
+        await pilot.press("end")
+        await settle(pilot)
+        assert table.cursor_row == 39
+        visible = table.scrollable_content_region.height
+        assert visible == table.size.height
+        assert 0 <= table.cursor_row - round(table.scroll_offset.y) < visible
+
+
+async def test_a_reload_in_place_keeps_the_row_a_reload_under_way_goes_to(desk, counter):
+    """The console's own save is seen by its change watcher too: that reload comes
+    while the jump to the complaint just registered is under way, and must land
+    on that complaint, not on the row the cursor was on before."""
+    numbers = [register(desk, counter, customer_name=f"客户{i}", contact=f"1390000{i:04d}").number
+               for i in range(30)]
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(VirtualTable)
+        assert table.cursor_key == numbers[0]
+        table.reload(keep_key=numbers[25])
+        table.reload_in_place()  # before the first reload has landed
+        await settle(pilot)
+        assert table.cursor_key == numbers[25]
