@@ -1,7 +1,9 @@
 """The ``complaintdesk`` command: the console, and scriptable subcommands.
 
 Every subcommand calls the same core use-cases as the console. The acting user
-is the OS account of the real uid; there is no option to act as somebody else.
+is the OS account of the real uid, or in service mode the person sudo ran the
+program for (``locations.detect_mode``); there is no option to act as somebody
+else.
 Any refusal or unusable database ends with a short ``complaintdesk: ...``
 message on stderr and a non-zero exit status, never a traceback.
 """
@@ -19,13 +21,16 @@ from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import __version__, staffing
+from . import __version__, adminlog, staffing
+from .cli_admin import add_admin_commands
+from .config import load_config
 from .demo import DEFAULT_SEED
 from .desk import Desk, open_desk
 from .enums import Role
-from .errors import DomainError
+from .errors import DomainError, StoreError
+from .locations import (detect_mode, ensure_personal_dir, locate_config, locate_database,
+                        refuse_path_in_service_mode)
 from .staffing import Actor
-from .store import resolve_db_path
 
 PROG = "complaintdesk"
 EXIT_FAILED = 1
@@ -59,6 +64,15 @@ def _console():
 
 # ------------------------------------------------------------------ subcommands
 
+def _require_terminal() -> None:
+    """The console draws on a terminal and reads keys from it. Without one (``ssh
+    host complaintdesk`` without ``-t``, a pipe) it could neither show anything nor
+    notice the caller leaving."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise CliError("控制台需要一个终端：通过 SSH 请用 ssh -t 主机 complaintdesk；"
+                       "在脚本中请使用子命令（如 complaintdesk export）")
+
+
 def cmd_console(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     try:
         from screens.app import run_console
@@ -79,6 +93,7 @@ def _input_lines(source: str):
     """The input's lines as bytes; ``-`` is stdin."""
     if source == "-":
         return sys.stdin.buffer
+    refuse_path_in_service_mode(detect_mode(), "输入文件")
     try:
         return open(source, "rb")
     except FileNotFoundError:
@@ -113,6 +128,7 @@ def cmd_intake(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
 
 def _write_file(target: Path, write: Callable[[TextIO], int]) -> int:
     """Write aside and rename, so a failed or interrupted write never leaves half a file."""
+    refuse_path_in_service_mode(detect_mode(), "输出文件（-o）")
     partial = target.with_name(target.name + ".part")
     try:
         with open(partial, "w", encoding="utf-8", newline="") as stream:
@@ -221,7 +237,20 @@ def cmd_staff_list(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
 
 def cmd_staff_disable(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     staff = staffing.disable_staff(desk, actor.login, args.login)
-    print(f"已停用员工 {staff.login}（{staff.name}）")
+    print(f"已停用员工 {staff.login}（{staff.name}）：其打开的控制台将在几秒内关闭")
+    return 0
+
+
+def cmd_staff_enable(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
+    staff = staffing.enable_staff(desk, actor.login, args.login)
+    print(f"已启用员工 {staff.login}（{staff.name}）")
+    return 0
+
+
+def cmd_staff_set_role(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
+    staff = staffing.set_role(desk, actor.login, args.login, args.role, args.dept)
+    dept = f"，{desk.config.department_name(staff.department)}" if staff.department else ""
+    print(f"员工 {staff.login}（{staff.name}）现为{Role(staff.role).label}{dept}")
     return 0
 
 
@@ -252,8 +281,9 @@ def _print_width(value: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG, description="客户投诉受理台：不带子命令时打开控制台。",
-        epilog="数据库路径：--db，否则 $COMPLAINTDESK_DB，否则 data/complaintdesk.db。"
-               "操作人是运行本命令的系统账号。")
+        epilog="数据库路径：--db，否则 $COMPLAINTDESK_DB，否则服务模式的数据目录或个人数据目录"
+               "（~/.local/share/complaintdesk/）；complaintdesk config 显示生效的设置。"
+               "操作人是运行本命令的系统账号（服务模式下是通过启动器调用的人）。")
     parser.add_argument("--db", metavar="PATH", help="数据库文件路径")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.set_defaults(func=cmd_console)
@@ -309,24 +339,79 @@ def build_parser() -> argparse.ArgumentParser:
     disable = staff_sub.add_parser("disable", help="停用员工")
     disable.add_argument("login", metavar="LOGIN")
     disable.set_defaults(func=cmd_staff_disable)
+    enable = staff_sub.add_parser("enable", help="重新启用已停用的员工")
+    enable.add_argument("login", metavar="LOGIN")
+    enable.set_defaults(func=cmd_staff_enable)
+    set_role = staff_sub.add_parser("set-role", help="更改员工角色（及部门）")
+    set_role.add_argument("login", metavar="LOGIN")
+    set_role.add_argument("role", metavar="ROLE", choices=[r.value for r in Role],
+                          help="counter|handler|supervisor|admin")
+    set_role.add_argument("--dept", default=None, help="部门代码或名称（投诉处理专员必填）")
+    set_role.set_defaults(func=cmd_staff_set_role)
+
+    add_admin_commands(sub)
     return parser
 
 
 # ------------------------------------------------------------------ entry point
 
+ROOT = Actor("root", "系统管理员 root", Role.ADMIN, None)
+
+
 def _run(args: argparse.Namespace) -> int:
     func: Callable[[Desk, Actor, argparse.Namespace], int] = args.func
-    desk = open_desk(resolve_db_path(args.db))
+    mode = args.mode = detect_mode()
+    if func is cmd_console:
+        _require_terminal()
+    if mode.service:
+        from .admin import refuse_writable_installation
+
+        refuse_writable_installation(mode)
+    if not getattr(args, "needs_desk", True):
+        return func(None, None, args)  # type: ignore[arg-type]
+    located = locate_database(mode, args.db)
+    config = load_config(locate_config(mode).path) if locate_config(mode).path else None
+    ensure_personal_dir(located)
+    assert located.path is not None
     try:
-        actor = staffing.sign_in(desk, staffing.os_login())
+        desk = open_desk(located.path, config)
+    except StoreError as exc:
+        if not mode.service and located.source.startswith("系统配置"):
+            raise CliError(f"{exc.message}。本机为服务模式：请运行启动器 complaintdesk"
+                           "（/usr/local/bin/complaintdesk），不要直接运行安装目录中的程序") from None
+        raise
+    try:
+        if getattr(args, "root_ok", False) and mode.uid == 0:
+            actor = ROOT
+        else:
+            actor = staffing.sign_in(desk, mode.login, bootstrap=not mode.service)
         return func(desk, actor, args)
     finally:
         desk.close()
 
 
+def _command_name(argv: list[str] | None) -> str:
+    words = [w for w in (sys.argv[1:] if argv is None else argv) if not w.startswith("-")]
+    return words[0] if words else "console"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     args = build_parser().parse_args(argv)
+    command = _command_name(argv) if args.func is not cmd_console else "console"
+    login = staffing.os_login()
+    try:
+        mode = detect_mode()
+        login = mode.login
+        adminlog.started(command, login, "service" if mode.service else "local")
+    except DomainError:
+        pass
+    status = _main(args, command, login)
+    adminlog.stopped(command, login, status)
+    return status
+
+
+def _main(args: argparse.Namespace, command: str, login: str) -> int:
     try:
         return _run(args)
     except KeyboardInterrupt:
@@ -339,9 +424,14 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except (DomainError, CliError) as exc:
+        if isinstance(exc, StoreError):
+            adminlog.store_error(command, login, type(exc).__name__)
+        else:
+            adminlog.refused(command, login, type(exc).__name__)
         _fail(exc.message if isinstance(exc, DomainError) else str(exc))
         return EXIT_FAILED
     except (SQLAlchemyError, sqlite3.Error) as exc:
+        adminlog.store_error(command, login, type(getattr(exc, "orig", None) or exc).__name__)
         _fail(f"数据库错误：{getattr(exc, 'orig', None) or exc}")
         return EXIT_FAILED
     except OSError as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -14,9 +13,9 @@ from dateutil.relativedelta import relativedelta
 from .enums import Priority
 from .errors import DomainError
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-DEFAULT_CONFIG_PATH = DATA_DIR / "config.toml"
-DEFAULT_DB_PATH = DATA_DIR / "complaintdesk.db"
+# The reference configuration ships inside the package (setup-box copies it to
+# /etc/complaintdesk/); nothing else is ever looked for inside the installation.
+REFERENCE_CONFIG_PATH = Path(__file__).resolve().with_name("config.toml")
 
 
 @dataclass(frozen=True)
@@ -106,14 +105,16 @@ def _delta(section: dict, prefix: str, where: str) -> relativedelta:
 def load_config(path: Path | None = None) -> DeskConfig:
     """Read the desk configuration.
 
-    The path is ``path``, else ``$COMPLAINTDESK_CONFIG``, else ``data/config.toml``.
-    A missing default file gives the built-in defaults; a broken file raises
-    DomainError naming the problem, so the admin can fix it.
+    The path is ``path``, else the first of ``$COMPLAINTDESK_CONFIG``,
+    /etc/complaintdesk/config.toml and the user's XDG config
+    (``locations.locate_config``); none of them gives the built-in defaults. A
+    broken file raises DomainError naming the problem, so the admin can fix it.
     """
     if path is None:
-        env = os.environ.get("COMPLAINTDESK_CONFIG")
-        path = Path(env) if env else DEFAULT_CONFIG_PATH
-        if not env and not path.exists():
+        from .locations import detect_mode, locate_config
+
+        path = locate_config(detect_mode()).path
+        if path is None:
             return DeskConfig()
     try:
         raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -172,9 +173,7 @@ def deadlines_for(priority: Priority, received_at: datetime, config: DeskConfig)
 
 
 __all__ = [
-    "DATA_DIR",
-    "DEFAULT_CONFIG_PATH",
-    "DEFAULT_DB_PATH",
+    "REFERENCE_CONFIG_PATH",
     "DeskConfig",
     "Department",
     "TimeLimit",

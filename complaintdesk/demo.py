@@ -77,7 +77,8 @@ def _ensure_staff(desk: Desk, actor: str) -> tuple[list[str], list[str], "_Cast"
     added = []
     for login, name, role, dept in roster:
         if login not in existing:
-            staffing.add_staff(desk, actor, login, name, role, dept)
+            staffing.add_staff(desk, actor, login, name, role, dept,
+                                account_exists=lambda _login: True)  # fictional staff
             added.append(login)
     with desk.store.read() as session:
         active = list(session.exec(select(Staff).where(

@@ -21,21 +21,10 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
-from .config import DEFAULT_DB_PATH
 from .errors import StoreError
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 10_000
-
-
-def resolve_db_path(cli_value: str | None) -> Path:
-    """``--db PATH``, else ``$COMPLAINTDESK_DB``, else ``data/complaintdesk.db``."""
-    if cli_value:
-        return Path(cli_value).expanduser()
-    env = os.environ.get("COMPLAINTDESK_DB")
-    if env:
-        return Path(env).expanduser()
-    return DEFAULT_DB_PATH
 
 
 def _check_path(path: Path) -> None:
@@ -54,19 +43,59 @@ def _check_path(path: Path) -> None:
 
 
 def _create_for_group(path: Path) -> None:
-    """Create a new database file with mode 0666 less the umask.
+    """Create a new database file owned by its directory's group.
 
-    SQLite creates files 0644 whatever the umask allows, so on a shared box (umask
-    0007, a setgid group directory) colleagues could read but never write the
-    database. Its -wal and -shm files copy the database file's mode.
+    In a shared directory (group-writable, usually setgid) the file is made
+    group read/write (0660) whatever the creator's umask: SQLite alone would make
+    it 0644 and lock every colleague out, and every ``ssh host command`` runs with
+    umask 022. Elsewhere (a personal or service directory) it is 0600. SQLite gives
+    the -wal and -shm files the database's mode; their group is fixed on each
+    connection (``_share_sidecars``).
     """
+    parent = path.parent if str(path.parent) else Path(".")
+    info = parent.stat()
+    shared = bool(info.st_mode & 0o020)
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
         return
     except OSError as exc:
         raise StoreError(f"无法创建数据库文件 {path}：{exc.strerror}") from None
+    try:
+        if shared:
+            if os.fstat(fd).st_gid != info.st_gid:
+                os.fchown(fd, -1, info.st_gid)
+            os.fchmod(fd, 0o660)
+    except OSError as exc:
+        os.close(fd)
+        path.unlink(missing_ok=True)
+        raise StoreError(f"无法把新数据库 {path} 设为目录的组可读写：{exc.strerror}"
+                         "（请确认你属于该目录的组）") from None
     os.close(fd)
+
+
+def _share_sidecars(path: Path) -> None:
+    """Give the -wal and -shm files this process created the database's group.
+
+    SQLite copies the database's mode to them but not its group (outside a setgid
+    directory they get the creator's primary group), which would lock colleagues
+    out of a group-shared database until the last connection closes.
+    """
+    try:
+        db = path.stat()
+    except OSError:
+        return
+    if not db.st_mode & 0o060:
+        return
+    me = os.geteuid()
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        try:
+            info = side.stat()
+            if info.st_uid == me and info.st_gid != db.st_gid:
+                os.chown(side, -1, db.st_gid)
+        except OSError:
+            pass
 
 
 def make_engine(path: Path) -> Engine:
@@ -88,7 +117,9 @@ def make_engine(path: Path) -> Engine:
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = FULL")
         cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("SELECT 1 FROM sqlite_master LIMIT 1")  # opens the -wal and -shm
         cur.close()
+        _share_sidecars(path)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
@@ -131,6 +162,8 @@ class Store:
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
                                isolation_level=None)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+        _share_sidecars(self.path)
         return conn
 
     def dispose(self) -> None:

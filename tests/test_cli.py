@@ -228,25 +228,54 @@ needs_valid_login = pytest.mark.skipif(not staffing.LOGIN_RE.match(ME),
                                        reason=f"OS login {ME!r} is not a valid staff login")
 
 
+# Staff must be OS accounts of the box: these exist on every Debian system.
+OS_ACCOUNT, OTHER_OS_ACCOUNT = "daemon", "games"
+
+
 def test_first_user_of_a_new_database_becomes_admin_and_adds_staff(env, db):
-    done = run(env, db, "staff", "add", "wanghong", "--name", "王红", "--role", "handler",
+    done = run(env, db, "staff", "add", OS_ACCOUNT, "--name", "王红", "--role", "handler",
                "--dept", "质量管理部")
     assert done.returncode == 0, done.err
     listed = json.loads(run(env, db, "staff", "list", "--json").out)
     assert {(s["login"], s["role"], s["department"]) for s in listed} == {
-        (ME, "admin", None), ("wanghong", "handler", "quality")}
-    done = run(env, db, "staff", "disable", "wanghong")
+        (ME, "admin", None), (OS_ACCOUNT, "handler", "quality")}
+    done = run(env, db, "staff", "disable", OS_ACCOUNT)
     assert done.returncode == 0, done.err
     listed = json.loads(run(env, db, "staff", "list", "--json").out)
-    assert [s["active"] for s in listed if s["login"] == "wanghong"] == [False]
+    assert [s["active"] for s in listed if s["login"] == OS_ACCOUNT] == [False]
+    done = run(env, db, "staff", "enable", OS_ACCOUNT)
+    assert done.returncode == 0, done.err
+    done = run(env, db, "staff", "set-role", OS_ACCOUNT, "supervisor")
+    assert done.returncode == 0, done.err
+    listed = json.loads(run(env, db, "staff", "list", "--json").out)
+    assert [(s["role"], s["department"], s["active"]) for s in listed
+            if s["login"] == OS_ACCOUNT] == [("supervisor", None, True)]
+    timeline = run(env, db, "audit", "verify")
+    assert timeline.returncode == 0, timeline.out + timeline.err
+
+
+def test_staff_add_of_a_login_that_is_no_os_account_is_refused(env, db):
+    done = run(env, db, "staff", "add", "nosuchuser-x1", "--name", "王红", "--role", "counter")
+    assert_one_line_error(done, "本机没有系统账号 nosuchuser-x1")
+
+
+def test_staff_add_of_a_handler_without_department_is_refused(env, db):
+    done = run(env, db, "staff", "add", OS_ACCOUNT, "--name", "王红", "--role", "handler")
+    assert_one_line_error(done, "部门")
+
+
+def test_set_role_keeps_the_last_admin(env, db):
+    run(env, db, "staff", "list")
+    done = run(env, db, "staff", "set-role", ME, "counter")
+    assert_one_line_error(done, "最后一位管理员")
 
 
 @needs_valid_login
 def test_staff_add_by_a_non_admin_is_refused(env, db):
     _database_with_me_as(db, "counter")
-    done = run(env, db, "staff", "add", "zhangsan", "--name", "张三", "--role", "admin")
+    done = run(env, db, "staff", "add", OTHER_OS_ACCOUNT, "--name", "张三", "--role", "admin")
     assert_one_line_error(done, "管理员")
-    assert all(s["login"] != "zhangsan" for s in json.loads(run(env, db, "staff", "list", "--json").out))
+    assert all(s["login"] != OTHER_OS_ACCOUNT for s in json.loads(run(env, db, "staff", "list", "--json").out))
 
 
 def test_an_account_that_is_not_staff_is_told_the_admin_command(env, db):

@@ -14,7 +14,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 
 from complaintdesk import audit, complaints, staffing
-from complaintdesk.config import (DEFAULT_CONFIG_PATH, DeskConfig, deadlines_for,
+from complaintdesk.config import (REFERENCE_CONFIG_PATH, DeskConfig, deadlines_for,
                                   load_config)
 from complaintdesk.desk import open_desk
 from complaintdesk.enums import Category, Channel, Priority
@@ -223,7 +223,7 @@ def test_deadlines_for_uses_config_limits():
 
 
 def test_reference_config_file_matches_builtin_defaults():
-    assert load_config(DEFAULT_CONFIG_PATH).limits == DeskConfig().limits
+    assert load_config(REFERENCE_CONFIG_PATH).limits == DeskConfig().limits
 
 
 def test_changed_config_affects_new_complaints_only(desk, counter, frozen_now, tmp_path):

@@ -11,11 +11,11 @@ from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
 from complaintdesk import complaints, schema, store, staffing
-from complaintdesk.config import DEFAULT_DB_PATH, DeskConfig
+from complaintdesk.config import DeskConfig
 from complaintdesk.desk import open_desk
 from complaintdesk.errors import StoreError
 from complaintdesk.models import Staff
-from complaintdesk.store import open_store, resolve_db_path
+from complaintdesk.store import open_store
 
 
 def _pragma(conn, name: str):
@@ -259,52 +259,38 @@ def test_every_migration_step_exists():
 
 # ----------------------------------------------------------------- database path
 
-def test_resolve_db_path_prefers_cli_option(monkeypatch, tmp_path):
-    monkeypatch.setenv("COMPLAINTDESK_DB", str(tmp_path / "env.db"))
-    assert resolve_db_path(str(tmp_path / "cli.db")) == tmp_path / "cli.db"
-
-
-def test_resolve_db_path_uses_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("COMPLAINTDESK_DB", str(tmp_path / "env.db"))
-    assert resolve_db_path(None) == tmp_path / "env.db"
-
-
-def test_resolve_db_path_default(monkeypatch):
-    monkeypatch.delenv("COMPLAINTDESK_DB", raising=False)
-    assert resolve_db_path(None) == DEFAULT_DB_PATH
-    assert DEFAULT_DB_PATH.parent.name == "data"
-
-
-def test_resolve_db_path_ignores_empty_environment(monkeypatch):
-    monkeypatch.setenv("COMPLAINTDESK_DB", "")
-    assert resolve_db_path(None) == DEFAULT_DB_PATH
-
-
-def test_resolve_db_path_expands_home(monkeypatch, tmp_path):
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.delenv("COMPLAINTDESK_DB", raising=False)
-    assert resolve_db_path("~/desk.db") == tmp_path / "desk.db"
-
-
-def test_new_database_is_group_writable_under_a_group_umask(tmp_path):
-    """SQLite alone creates 0644 files; on a shared box (umask 0007) the group must be
-    able to write the database, and the -wal/-shm files copy its mode."""
-    import os
+@pytest.mark.parametrize("umask", [0o022, 0o007, 0o077])
+def test_new_database_in_a_shared_directory_is_group_writable_whatever_the_umask(tmp_path, umask):
+    """SQLite alone creates 0644 files, and ``ssh host command`` runs with umask 022:
+    in a group-writable (shared) directory the group must be able to write the
+    database whatever the creator's umask, and the -wal/-shm files copy its mode."""
     import stat
 
-    from complaintdesk.store import open_store
-
-    old = os.umask(0o007)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o2770)
+    old = os.umask(umask)
     try:
-        store = open_store(tmp_path / "shared.db")
+        store = open_store(shared / "shared.db")
         with store.write() as session:
             session.exec(text("CREATE TABLE IF NOT EXISTS probe(x)"))
         try:
-            mode = stat.S_IMODE((tmp_path / "shared.db").stat().st_mode)
-            assert mode == 0o660
-            wal = tmp_path / "shared.db-wal"
+            info = (shared / "shared.db").stat()
+            assert stat.S_IMODE(info.st_mode) == 0o660
+            assert info.st_gid == shared.stat().st_gid
+            wal = shared / "shared.db-wal"
             assert wal.exists() and stat.S_IMODE(wal.stat().st_mode) == 0o660
         finally:
             store.dispose()
     finally:
         os.umask(old)
+
+
+def test_new_database_in_a_private_directory_is_private(tmp_path):
+    import stat
+
+    private = tmp_path / "mine"
+    private.mkdir(mode=0o700)
+    store = open_store(private / "me.db")
+    store.dispose()
+    assert stat.S_IMODE((private / "me.db").stat().st_mode) == 0o600

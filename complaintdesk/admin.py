@@ -1,0 +1,273 @@
+"""The admin's tools: an online backup, a health check of the database and the
+installation, and the check that staff cannot change the program they run.
+
+None of these print: they return what they found, and the CLI words it.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import sqlite3
+import stat
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import DomainError
+from .locations import RunMode
+from .store import BUSY_TIMEOUT_MS, Store
+
+# ------------------------------------------------------------------ installation
+
+
+def _package_dirs() -> list[Path]:
+    import screens  # the console package ships beside the core
+
+    import complaintdesk
+
+    return [Path(complaintdesk.__file__).resolve().parent, Path(screens.__file__).resolve().parent]
+
+
+def installation_roots() -> list[Path]:
+    """The files and directories whose change would change what runs: the
+    interpreter, the environment's prefix and bin, site-packages, our packages,
+    the entry script, and every directory above them."""
+    paths: set[Path] = {Path(sys.prefix), Path(sys.prefix) / "bin", Path(sys.executable),
+                        Path(os.path.realpath(sys.executable))}
+    if sys.argv and os.path.isabs(sys.argv[0]) and os.path.exists(sys.argv[0]):
+        paths.add(Path(sys.argv[0]))
+    for package in _package_dirs():
+        paths.add(package)
+        paths.add(package.parent)  # site-packages (or the checkout)
+        paths.update(p for p in package.iterdir() if p.suffix in (".py", ".tcss", ".toml", ""))
+    for path in list(paths):
+        paths.update(path.parents)
+    return sorted(paths)
+
+
+def _writable_by(info: os.stat_result, uid: int, gids: set[int], *, ancestor: bool) -> bool:
+    if info.st_uid == uid:  # an owner can always chmod
+        return True
+    if info.st_gid in gids and info.st_mode & stat.S_IWGRP:
+        return True
+    if info.st_mode & stat.S_IWOTH:
+        # A sticky world-writable directory above (/tmp) lets nobody replace what
+        # another account owns in it.
+        return not (ancestor and stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_ISVTX)
+    return False
+
+
+def _groups_of(login: str) -> set[int]:
+    try:
+        entry = pwd.getpwnam(login)
+    except KeyError:
+        return set()
+    return set(os.getgrouplist(login, entry.pw_gid))
+
+
+def writable_installation(login: str, paths: list[Path] | None = None) -> list[Path]:
+    """The installation's files or directories ``login`` could change (root may
+    change anything: an empty list for root)."""
+    try:
+        uid = pwd.getpwnam(login).pw_uid
+    except KeyError:
+        return []
+    if uid == 0:
+        return []
+    gids = _groups_of(login)
+    found = []
+    leaves = set(paths or installation_roots())
+    for path in sorted(leaves):
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        ancestor = any(other != path and path in other.parents for other in leaves)
+        if _writable_by(info, uid, gids, ancestor=ancestor):
+            found.append(path)
+    return found
+
+
+def refuse_writable_installation(mode: RunMode) -> None:
+    """In service mode the program runs with the service account's rights: if the
+    person invoking it could change its code, she could make it do anything.
+
+    Raises:
+        DomainError: naming the first path she could change.
+    """
+    if not mode.service:
+        return
+    writable = writable_installation(mode.login)
+    if writable:
+        raise DomainError(f"拒绝运行：本程序的安装可被 {mode.login} 修改（{writable[0]}）。"
+                          "请管理员把安装目录改为 root 所有、他人不可写")
+
+
+# ------------------------------------------------------------------ backup
+
+
+def backup(store: Store, target: Path) -> int:
+    """Copy the database, consistently while others keep working, into ``target``
+    (written aside and renamed, mode 0600). Returns its size in bytes.
+
+    SQLite's online backup copies the pages of one read transaction: in WAL mode
+    writers carry on meanwhile and the copy is the database as of its start.
+    """
+    target = Path(target)
+    partial = target.with_name(target.name + ".part")
+    source = sqlite3.connect(store.path, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        os.close(fd)
+        copy = sqlite3.connect(partial)
+        try:
+            source.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        finally:
+            copy.close()
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        source.close()
+    return target.stat().st_size
+
+
+def backup_stream(store: Store, scratch_dir: Path) -> Iterator[bytes]:
+    """The backup's bytes, for stdout: made in ``scratch_dir`` and removed after."""
+    with tempfile.TemporaryDirectory(dir=scratch_dir, prefix=".backup-") as tmp:
+        path = Path(tmp) / "backup.db"
+        backup(store, path)
+        with open(path, "rb") as stream:
+            while chunk := stream.read(1 << 20):
+                yield chunk
+
+
+# ------------------------------------------------------------------ check
+
+
+@dataclass
+class Finding:
+    ok: bool
+    what: str       # 检查项
+    detail: str     # what was found, and what to do when not ok
+
+
+@dataclass
+class CheckReport:
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.findings)
+
+    def add(self, ok: bool, what: str, detail: str) -> None:
+        self.findings.append(Finding(ok, what, detail))
+
+
+def _integrity(store: Store, report: CheckReport, quick: bool) -> None:
+    conn = store.raw_connection()
+    try:
+        pragma = "quick_check" if quick else "integrity_check"
+        rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}(20)")]
+        report.add(rows == ["ok"], "数据库完整性" + ("（快速）" if quick else ""),
+                   "正常" if rows == ["ok"] else "；".join(rows[:5]) +
+                   "。请从最近的备份恢复（complaintdesk backup 生成的文件）")
+        problems = conn.execute("PRAGMA foreign_key_check").fetchmany(5)
+        report.add(not problems, "外键引用",
+                   "正常" if not problems else
+                   f"发现断开的引用，如表 {problems[0][0]} 第 {problems[0][1]} 行")
+    except sqlite3.DatabaseError as exc:
+        report.add(False, "数据库完整性", f"SQLite 报告：{exc}。请从最近的备份恢复")
+    finally:
+        conn.close()
+
+
+def _audit_chain(store: Store, report: CheckReport) -> None:
+    from .audit_chain import verify_chain
+
+    result = verify_chain(store)
+    report.add(result.ok, "审计链",
+               f"{result.checked} 条事件完整，链头 {result.head.text}" if result.ok
+               else "；".join(result.problems[:3]))
+
+
+def _mode_text(info: os.stat_result) -> str:
+    return stat.filemode(info.st_mode)
+
+
+def _owner(info: os.stat_result) -> str:
+    try:
+        return pwd.getpwuid(info.st_uid).pw_name
+    except KeyError:
+        return str(info.st_uid)
+
+
+def _files(store: Store, mode: RunMode, report: CheckReport) -> None:
+    db = store.path
+    files = [db.parent, db] + [db.with_name(db.name + s) for s in ("-wal", "-shm")]
+    if mode.service:
+        owner = mode.settings.user
+        for path in files:
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                continue
+            private = not info.st_mode & 0o077
+            report.add(_owner(info) == owner and private, f"文件权限 {path}",
+                       f"{_owner(info)} {_mode_text(info)}" + (
+                           "" if _owner(info) == owner and private else
+                           f"：应为 {owner} 所有、他人不可访问（chown {owner} 并 chmod go-rwx）"))
+        return
+    try:
+        info = db.stat()
+    except OSError as exc:
+        report.add(False, f"文件权限 {db}", str(exc))
+        return
+    shared = bool(info.st_mode & 0o060)
+    report.add(True, f"文件权限 {db}", f"{_owner(info)} {_mode_text(info)}" + (
+        "（共享组文件模式：组内每个成员都能修改任何数据；建议改用服务模式 setup-box）"
+        if shared else "（仅本人）"))
+
+
+def _installation(report: CheckReport, mode: RunMode) -> None:
+    risky: list[tuple[str, Path]] = []
+    staff = [p.pw_name for p in pwd.getpwall() if p.pw_uid >= 1000 and p.pw_name != "nobody"]
+    if mode.service:
+        staff.append(mode.settings.user)
+    roots = installation_roots()
+    for login in staff:
+        for path in writable_installation(login, roots):
+            risky.append((login, path))
+            break
+    report.add(not risky, "程序安装权限",
+               "只有 root 能修改" if not risky else
+               "；".join(f"{login} 可修改 {path}" for login, path in risky[:3]) +
+               "。请 chown -R root: 并 chmod -R go-w 安装目录")
+
+
+def check(store: Store, mode: RunMode, *, quick: bool = False) -> CheckReport:
+    """Integrity, foreign keys, the audit chain, file and installation permissions."""
+    report = CheckReport()
+    _integrity(store, report, quick)
+    _audit_chain(store, report)
+    _files(store, mode, report)
+    _installation(report, mode)
+    return report
+
+
+def scratch_dir_for(store: Store, mode: RunMode) -> Path:
+    """Where a backup for stdout is made: the service data directory, else the
+    system's temporary directory."""
+    if mode.service:
+        return mode.settings.data_dir
+    return Path(tempfile.gettempdir())
+
+
+__all__ = ["CheckReport", "Finding", "backup", "backup_stream", "check",
+           "installation_roots", "refuse_writable_installation", "scratch_dir_for",
+           "writable_installation"]

@@ -1,0 +1,258 @@
+"""``setup-box``: lock a shared box down for service mode.
+
+Creates, each only when missing (so running it again changes nothing): the
+system account that owns the data, the staff group, the private data directory
+with the database and its first admin, /etc/complaintdesk/config.toml from the
+packaged reference, a sudoers drop-in letting the group run exactly the installed
+program as the service account (checked with ``visudo -c`` before it is put in
+place), and the launcher staff type as ``complaintdesk``.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import DomainError
+from .locations import (DB_NAME, SERVICE_DATA_DIR, SERVICE_USER, STAFF_GROUP, SYSTEM_CONFIG,
+                        reference_config_text)
+
+LAUNCHER = Path("/usr/local/bin/complaintdesk")
+SUDOERS = Path("/etc/sudoers.d/complaintdesk")
+NOLOGIN = "/usr/sbin/nologin"
+
+
+@dataclass(frozen=True)
+class BoxPlan:
+    admin: str
+    user: str = SERVICE_USER
+    group: str = STAFF_GROUP
+    data_dir: Path = SERVICE_DATA_DIR
+    program: Path = Path(sys.prefix) / "bin" / "complaintdesk"
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / DB_NAME
+
+
+@dataclass
+class Step:
+    description: str            # in Chinese, for the admin
+    needed: bool                # False: already in place
+    apply: Callable[[], None]
+
+
+def _run(*argv: str) -> None:
+    done = subprocess.run(argv, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise DomainError(f"{' '.join(argv)} 失败：{(done.stderr or done.stdout).strip()}")
+
+
+def _group_exists(name: str) -> bool:
+    try:
+        grp.getgrnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+def service_config_text(plan: BoxPlan) -> str:
+    return (f"\n# Service mode (written by complaintdesk setup-box): the data belongs to\n"
+            f"# the system account below; staff run complaintdesk through sudo.\n"
+            f"[service]\nuser = \"{plan.user}\"\ngroup = \"{plan.group}\"\n"
+            f"data_dir = \"{plan.data_dir}\"\n")
+
+
+def sudoers_text(plan: BoxPlan) -> str:
+    return (f"# complaintdesk (written by complaintdesk setup-box): members of {plan.group}\n"
+            f"# run exactly the installed program as {plan.user}, without a password.\n"
+            f"Defaults!{plan.program} env_keep += \"COLORTERM NO_COLOR\"\n"
+            f"%{plan.group} ALL=({plan.user}) NOPASSWD: {plan.program}\n")
+
+
+def launcher_text(plan: BoxPlan) -> str:
+    return f"""#!/bin/sh
+# complaintdesk launcher (written by complaintdesk setup-box): runs the installed
+# program as the service account {plan.user}, so staff never touch the data files.
+if [ "$(id -u)" != 0 ] && ! id -Gn | tr ' ' '\\n' | grep -qx '{plan.group}'; then
+    echo "complaintdesk: 你的账号 $(id -un) 不在 {plan.group} 组中：请管理员运行 usermod -aG {plan.group} $(id -un)，然后重新登录" >&2
+    exit 1
+fi
+exec /usr/bin/sudo -n -u {plan.user} -- {plan.program} "$@"
+"""
+
+
+def _write(path: Path, text: str, mode: int) -> None:
+    """Write aside and rename: never half a file in /etc."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".complaintdesk-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _install_sudoers(plan: BoxPlan) -> None:
+    visudo = shutil.which("visudo") or "/usr/sbin/visudo"
+    fd, tmp = tempfile.mkstemp(prefix="complaintdesk-sudoers-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(sudoers_text(plan))
+        os.chmod(tmp, 0o440)
+        _run(visudo, "-c", "-q", "-f", tmp)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    _write(SUDOERS, sudoers_text(plan), 0o440)
+
+
+def _init_database(plan: BoxPlan) -> None:
+    """Create the database as the service account (a child process that drops to
+    it), with ``admin`` as its first admin."""
+    entry = pwd.getpwnam(plan.user)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        code = 1
+        try:
+            os.setgid(entry.pw_gid)
+            os.setgroups([])
+            os.setuid(entry.pw_uid)
+            os.umask(0o077)
+            from .config import load_config
+            from .desk import open_desk
+            from .staffing import ensure_admin
+
+            desk = open_desk(plan.database, load_config(SYSTEM_CONFIG))
+            try:
+                ensure_admin(desk, plan.admin)
+            finally:
+                desk.close()
+            code = 0
+        except BaseException as exc:  # noqa: BLE001 - reported by the parent
+            print(f"complaintdesk: 初始化数据库失败：{exc}", file=sys.stderr)
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise DomainError(f"无法以 {plan.user} 身份创建数据库 {plan.database}")
+
+
+def plan_steps(plan: BoxPlan) -> list[Step]:
+    """What setup-box would do, each step marked needed or already in place."""
+    config_has_service = SYSTEM_CONFIG.exists() and "[service]" in SYSTEM_CONFIG.read_text("utf-8")
+
+    def make_data_dir() -> None:
+        entry = pwd.getpwnam(plan.user)
+        for path in (plan.data_dir, plan.data_dir / "backups"):
+            path.mkdir(mode=0o700, exist_ok=True)
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+            os.chmod(path, 0o700)
+
+    def write_config() -> None:
+        SYSTEM_CONFIG.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+        base = (SYSTEM_CONFIG.read_text("utf-8") if SYSTEM_CONFIG.exists()
+                else reference_config_text())
+        _write(SYSTEM_CONFIG, base.rstrip("\n") + "\n" + service_config_text(plan), 0o644)
+
+    def database_ready() -> bool:
+        return plan.database.exists() and _admin_present(plan)
+
+    return [
+        Step(f"创建员工组 {plan.group}", not _group_exists(plan.group),
+             lambda: _run("groupadd", "--system", plan.group)),
+        Step(f"创建系统账号 {plan.user}（不能登录，家目录 {plan.data_dir}）",
+             not _user_exists(plan.user),
+             lambda: _run("useradd", "--system", "--user-group", "--no-create-home",
+                          "--home-dir", str(plan.data_dir), "--shell", NOLOGIN, plan.user)),
+        Step(f"创建数据目录 {plan.data_dir}（{plan.user} 所有，权限 0700）及 backups/",
+             not (plan.data_dir / "backups").is_dir(), make_data_dir),
+        Step(f"写入配置 {SYSTEM_CONFIG}（参考配置 + [service]；已有的设置保留）",
+             not config_has_service, write_config),
+        Step(f"创建数据库 {plan.database}（0600），首位管理员 {plan.admin}",
+             not database_ready(), lambda: _init_database(plan)),
+        Step(f"写入 sudo 规则 {SUDOERS}（{plan.group} 组成员以 {plan.user} 身份运行 {plan.program}，"
+             "先经 visudo -c 检查）",
+             not (SUDOERS.exists() and SUDOERS.read_text("utf-8") == sudoers_text(plan)),
+             lambda: _install_sudoers(plan)),
+        Step(f"安装启动器 {LAUNCHER}",
+             not (LAUNCHER.exists() and LAUNCHER.read_text("utf-8") == launcher_text(plan)),
+             lambda: _write(LAUNCHER, launcher_text(plan), 0o755)),
+    ]
+
+
+def _admin_present(plan: BoxPlan) -> bool:
+    """Whether the database already has ``admin`` as an active admin (read as root)."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{plan.database}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT role, active FROM staff WHERE login = ?",
+                               (plan.admin,)).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return row is not None and row[0] == "admin" and bool(row[1])
+
+
+def preflight(plan: BoxPlan, *, dry_run: bool) -> None:
+    """Refuse what would make an unsafe or broken box.
+
+    Raises:
+        DomainError: not root; the admin is no OS account; the program is not a
+            separate installation owned by root and unwritable by others.
+    """
+    if not dry_run and os.geteuid() != 0:
+        raise DomainError(f"setup-box 需要 root 权限：sudo {plan.program} setup-box --admin {plan.admin}")
+    if not _user_exists(plan.admin):
+        raise DomainError(f"本机没有系统账号 {plan.admin}：请先创建（sudo adduser {plan.admin}）")
+    if not plan.program.exists():
+        raise DomainError(f"找不到已安装的程序 {plan.program}：请从安装目录运行 setup-box")
+    if plan.program.resolve() == LAUNCHER.resolve() or plan.program == LAUNCHER:
+        raise DomainError(f"程序安装在 {LAUNCHER}，与启动器同名：请把 complaintdesk 安装到独立的"
+                          "虚拟环境（如 /opt/complaintdesk），再从那里运行 setup-box")
+    from .admin import installation_roots
+
+    for path in installation_roots():
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        if info.st_uid != 0 or info.st_mode & 0o022 and not (info.st_mode & 0o1000):
+            raise DomainError(f"安装目录必须为 root 所有且他人不可写，{path} 不是：sudo 会以服务账号"
+                              f"运行这里的程序。请 chown -R root: 并 chmod -R go-w {Path(sys.prefix)}")
+
+
+def setup_box(plan: BoxPlan, *, dry_run: bool) -> list[Step]:
+    """Run (or with ``dry_run`` only list) the steps; returns them."""
+    preflight(plan, dry_run=dry_run)
+    steps = plan_steps(plan)
+    if not dry_run:
+        for step in steps:
+            if step.needed:
+                step.apply()
+    return steps
+
+
+__all__ = ["BoxPlan", "LAUNCHER", "SUDOERS", "Step", "launcher_text", "plan_steps",
+           "setup_box", "sudoers_text"]
