@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import os
+import signal
+import sys
 from pathlib import Path
 
 from textual import on, work
@@ -13,17 +16,21 @@ from textual.worker import Worker, WorkerState
 
 from complaintdesk.desk import Desk
 from complaintdesk.queue import QueueFilter
-from complaintdesk.staffing import Actor
+from complaintdesk.enums import Role
+from complaintdesk.staffing import Actor, standing
 from complaintdesk.watch import ChangeWatcher, last_complaint_id, new_urgent_since
 
 from .commands import GoToComplaint
 from .complaint_record import ComplaintRecordScreen
-from .dialogs import ConfirmDialog
+from .dialogs import ConfirmDialog, NoticeScreen
 from .queue import QueueScreen
 from .rows import QueueSource
 from .virtual_table import VirtualTable
 
 POLL_SECONDS = 1.0
+TERMINAL_CHECK_SECONDS = 1.0
+LEAVE_AFTER_SECONDS = 3.0  # how long the notice of a disabled account stays up
+EXIT_TERMINAL_GONE = 129   # 128 + SIGHUP, as a shell reports a hung-up job
 FREEZE_AFTER_SECONDS = 0.25  # after the first paint has reached the terminal
 COLLECTION_PAUSE_LIMIT_SECONDS = 10.0
 
@@ -44,8 +51,12 @@ class ComplaintDeskApp(App[None]):
         Binding("shift+tab", "focus_previous", "上一项", priority=True, show=False),
     ]
 
-    def __init__(self, desk: Desk, actor: Actor, *, watch: bool = True) -> None:
+    def __init__(self, desk: Desk, actor: Actor, *, watch: bool = True,
+                 guard_terminal: bool = False) -> None:
         super().__init__()
+        self._guard_terminal = guard_terminal
+        self._parent_pid = os.getppid()
+        self._leaving = False
         self._collecting = False  # collections were on, and are off until the first paint
         self.desk = desk
         self.actor = actor
@@ -77,6 +88,10 @@ class ComplaintDeskApp(App[None]):
         self.push_screen(QueueScreen())
         if self._watch:
             self._start_watching()
+        if self._guard_terminal:
+            self._watch_terminal()
+        if self.actor.role is Role.ADMIN:
+            self._check_audit_trail()
 
     @on(VirtualTable.Loaded)
     def _first_table_loaded(self, _event: VirtualTable.Loaded) -> None:
@@ -120,8 +135,73 @@ class ComplaintDeskApp(App[None]):
     def _check_changes(self) -> None:
         if self._watcher is None or not self._watcher.changed():
             return
+        # The account first: a disabled colleague's console must not show one more
+        # record (nor the contacts in it) after the admin's commit.
+        reason = standing(self.desk, self.actor)
+        if reason is not None:
+            self.call_from_thread(self.leave, reason)
+            return
         urgent, count, self._last_seen_id = new_urgent_since(self.desk, self._last_seen_id)
         self.call_from_thread(self.data_changed, urgent, count)
+
+    def leave(self, reason: str) -> None:
+        """Hide every record at once behind a notice saying why, then quit."""
+        if self._leaving:
+            return
+        self._leaving = True
+        if self._watcher is not None:
+            self._watcher.close()
+        while len(self.screen_stack) > 1:  # down to the app's empty default screen
+            self.pop_screen()
+        self.push_screen(NoticeScreen("控制台已关闭", reason))
+        self.set_timer(LEAVE_AFTER_SECONDS,
+                       lambda: self.exit(return_code=1, message=f"complaintdesk: {reason}"))
+
+    # ------------------------------------------------------------ the terminal
+    def _watch_terminal(self) -> None:
+        """Quit within about a second once the terminal is gone.
+
+        A hung-up terminal reads as end-of-file for ever, and Textual's input
+        thread would spin on it; SIGHUP (the kernel's, or sudo's relay of it) is
+        the usual word, but a console whose parent died or that ignores SIGHUP
+        (nohup) learns it here: the terminal stops being a terminal, or the
+        process that started it is gone.
+        """
+        loop = self._loop
+
+        def on_signal(signum: int, _frame: object) -> None:
+            if loop is not None:
+                loop.call_soon_threadsafe(self._terminal_gone, 128 + signum)
+
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            signal.signal(signum, on_signal)
+        self.set_interval(TERMINAL_CHECK_SECONDS, self._check_terminal)
+
+    def _check_terminal(self) -> None:
+        try:
+            alive = os.isatty(sys.__stdin__.fileno()) and os.isatty(sys.__stdout__.fileno())
+        except (AttributeError, ValueError, OSError):
+            alive = False
+        if not alive or os.getppid() != self._parent_pid:
+            self._terminal_gone(EXIT_TERMINAL_GONE)
+
+    def _terminal_gone(self, code: int) -> None:
+        self._closing = True
+        self.exit(return_code=code)
+
+    # ------------------------------------------------------------ audit trail
+    @work(thread=True, exit_on_error=False)
+    def _check_audit_trail(self) -> None:
+        """An admin is told at start when the audit trail's append-only triggers or
+        its last links are broken (the whole chain: complaintdesk audit verify)."""
+        from complaintdesk.audit_chain import quick_check
+
+        report = quick_check(self.desk.store)
+        if not report.ok:
+            problems = "；".join(report.problems[:3])
+            self.call_from_thread(
+                self.notify, f"审计记录可能被篡改：{problems}。请运行 complaintdesk audit verify",
+                title="审计链", severity="error", timeout=60, markup=False)
 
     def data_changed(self, urgent: list[tuple[str, str]] | None = None,
                      urgent_count: int = 0) -> None:
@@ -174,5 +254,6 @@ class ComplaintDeskApp(App[None]):
 
 
 def run_console(desk: Desk, actor: Actor) -> int:
-    ComplaintDeskApp(desk, actor).run()
-    return 0
+    app = ComplaintDeskApp(desk, actor, guard_terminal=True)
+    app.run()
+    return app.return_code or 0

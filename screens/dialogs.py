@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, TextArea
 
 from complaintdesk.enums import LinkKind
@@ -37,6 +37,21 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+class NoticeScreen(Screen[None]):
+    """A whole screen with one notice and nothing else: shown in place of every
+    record when the console must close (the account was disabled)."""
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Content(self.title_text), classes="dialog-title")
+            yield Label(Content(self.message), classes="dialog-body")
 
 
 class SavedDialog(ModalScreen[str]):
