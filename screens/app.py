@@ -6,6 +6,7 @@ import gc
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 from textual import on, work
@@ -186,7 +187,15 @@ class ComplaintDeskApp(App[None]):
             self._terminal_gone(EXIT_TERMINAL_GONE)
 
     def _terminal_gone(self, code: int) -> None:
+        """Quit; and since Textual's orderly shutdown can wait for ever on a terminal
+        that is gone, end the process outright a second later if it is still here.
+        Nothing is lost: every save is one SQLite transaction, committed or not."""
+        if self._closing:
+            return
         self._closing = True
+        if self._watcher is not None:
+            self._watcher.close()
+        threading.Timer(1.0, os._exit, args=(code,)).start()
         self.exit(return_code=code)
 
     # ------------------------------------------------------------ audit trail
