@@ -1,0 +1,119 @@
+"""The admin's tools: installation permissions, online backup, check, setup-box's plan."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from complaintdesk import admin, box, complaints
+from complaintdesk.locations import RunMode, ServiceSettings
+
+from .screen_helpers import sample
+
+
+def test_an_installation_a_staff_account_owns_or_may_write_is_found(tmp_path):
+    tree = tmp_path / "venv"
+    (tree / "lib").mkdir(parents=True)
+    script = tree / "lib" / "code.py"
+    script.write_text("")
+    paths = [tree, tree / "lib", script]
+    os.chown(tree, 0, 0) if os.geteuid() == 0 else None
+    for p in paths:
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    if os.geteuid() != 0:
+        pytest.skip("needs root to give files to other accounts")
+    for p in paths:
+        os.chown(p, 0, 0)
+    assert admin.writable_installation("daemon", paths) == []
+    script.chmod(0o666)
+    assert admin.writable_installation("daemon", paths) == [script]
+    script.chmod(0o644)
+    os.chown(tree / "lib", 1, -1)  # daemon (uid 1) owns a directory: it can chmod it
+    assert admin.writable_installation("daemon", paths) == [tree / "lib"]
+    assert admin.writable_installation("root", paths) == []
+
+
+def test_a_sticky_world_writable_directory_above_is_no_risk(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("needs root to give files to other accounts")
+    top = tmp_path / "tmpish"
+    top.mkdir()
+    top.chmod(0o1777)
+    inner = top / "venv"
+    inner.mkdir()
+    inner.chmod(0o755)
+    assert admin.writable_installation("daemon", [top, inner]) == []
+    top.chmod(0o777)  # without the sticky bit anyone may rename the venv away
+    assert admin.writable_installation("daemon", [top, inner]) == [top]
+
+
+def test_backup_is_a_consistent_self_contained_copy(desk, counter, tmp_path):
+    for i in range(5):
+        complaints.register_complaint(desk, counter, sample(customer_name=f"客户{i}"))
+    target = tmp_path / "copy.db"
+    size = admin.backup(desk.store, target)
+    assert size == target.stat().st_size > 0
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert not Path(str(target) + "-wal").exists()
+    with sqlite3.connect(target) as conn:
+        assert conn.execute("SELECT count(*) FROM complaint").fetchone()[0] == 5
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    streamed = b"".join(admin.backup_stream(desk.store, tmp_path))
+    assert streamed[:16] == b"SQLite format 3\x00"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".backup")] == []
+
+
+def test_check_passes_on_a_healthy_database_and_fails_on_a_damaged_one(desk, counter, tmp_path):
+    complaints.register_complaint(desk, counter, sample())
+    mode = RunMode(False, "root", 0, ServiceSettings(False))
+    report = admin.check(desk.store, mode)
+    names = [f.what for f in report.findings]
+    assert any("完整性" in n for n in names) and any("审计链" in n for n in names)
+    assert all(f.ok for f in report.findings if "程序安装" not in f.what), report.findings
+    conn = sqlite3.connect(desk.store.path)
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute("UPDATE complaint SET customer_id = 999999")
+    conn.commit()
+    conn.close()
+    report = admin.check(desk.store, mode)
+    assert not report.ok
+    assert any(f.what == "外键引用" and not f.ok for f in report.findings)
+
+
+def test_setup_box_texts_name_the_program_group_and_account():
+    plan = box.BoxPlan(admin="root", user="cdsvc", group="cdstaff",
+                       program=Path("/opt/complaintdesk/bin/complaintdesk"))
+    rule = box.sudoers_text(plan)
+    assert "%cdstaff ALL=(cdsvc) NOPASSWD: /opt/complaintdesk/bin/complaintdesk\n" in rule
+    launcher = box.launcher_text(plan)
+    assert "sudo -n -u cdsvc -- /opt/complaintdesk/bin/complaintdesk \"$@\"" in launcher
+    assert "grep -qx 'cdstaff'" in launcher
+
+
+def test_the_sudoers_rule_passes_visudo(tmp_path):
+    visudo = "/usr/sbin/visudo"
+    if not os.path.exists(visudo):
+        pytest.skip("sudo is not installed here (the SSH suite installs it)")
+    plan = box.BoxPlan(admin="root", program=Path(sys.prefix) / "bin" / "complaintdesk")
+    rule = tmp_path / "rule"
+    rule.write_text(box.sudoers_text(plan), encoding="utf-8")
+    rule.chmod(0o440)
+    done = subprocess.run([visudo, "-c", "-f", str(rule)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_setup_box_dry_run_changes_nothing_and_refuses_an_unknown_admin():
+    from complaintdesk.errors import DomainError
+
+    with pytest.raises(DomainError, match="没有系统账号"):
+        box.setup_box(box.BoxPlan(admin="nosuchadmin-x1"), dry_run=True)
+    before = {p: p.exists() for p in (box.LAUNCHER, box.SUDOERS)}
+    steps = box.setup_box(box.BoxPlan(admin="root"), dry_run=True)
+    assert [p.exists() for p in before] == list(before.values())
+    assert len(steps) == 7 and all(s.description for s in steps)

@@ -1,0 +1,147 @@
+"""Where an installed copy finds things, and who is acting (service mode)."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import stat
+from pathlib import Path
+
+import pytest
+
+from complaintdesk import locations
+from complaintdesk.errors import DomainError
+from complaintdesk.locations import (RunMode, ServiceModeRefusal, ServiceSettings, detect_mode,
+                                     locate_config, locate_database, service_settings)
+
+ME = pwd.getpwuid(os.getuid())
+NOT_SET_UP = ServiceSettings(configured=False)
+LOCAL = RunMode(False, ME.pw_name, ME.pw_uid, NOT_SET_UP)
+
+
+def _service_mode(tmp_path) -> RunMode:
+    return RunMode(True, "daemon", 1, ServiceSettings(True, ME.pw_name, "staff", tmp_path))
+
+
+# ------------------------------------------------------------------ identity
+
+def test_outside_service_mode_the_real_uid_counts_and_sudo_variables_are_ignored():
+    settings = ServiceSettings(True, "nosuchservice-x", "g", Path("/var/lib/x"))
+    mode = detect_mode(settings, {"SUDO_UID": "0", "SUDO_USER": "root", "USER": "root"})
+    assert not mode.service and mode.login == ME.pw_name and mode.uid == os.getuid()
+
+
+def test_as_the_service_account_the_sudo_invoker_acts():
+    # This process runs as ME: call ME the service account, as sudo -u would make it.
+    settings = ServiceSettings(True, ME.pw_name, "g", Path("/var/lib/x"))
+    if ME.pw_uid == 0:
+        # root is never a service account: nobody could be told apart from it.
+        assert not detect_mode(settings, {"SUDO_UID": "1", "SUDO_USER": "daemon"}).service
+        return
+    mode = detect_mode(settings, {"SUDO_UID": "1", "SUDO_USER": "daemon"})
+    assert mode.service and mode.login == "daemon"
+
+
+@pytest.mark.parametrize("env", [{}, {"SUDO_UID": "1"}, {"SUDO_UID": "1", "SUDO_USER": "games"},
+                                 {"SUDO_UID": "x", "SUDO_USER": "daemon"},
+                                 {"SUDO_UID": "987654", "SUDO_USER": "ghost"}])
+def test_as_the_service_account_without_a_consistent_sudo_invoker_nobody_acts(env):
+    if ME.pw_uid == 0:
+        pytest.skip("root cannot be a service account (covered above)")
+    settings = ServiceSettings(True, ME.pw_name, "g", Path("/var/lib/x"))
+    with pytest.raises(DomainError, match="启动器"):
+        detect_mode(settings, env)
+
+
+def test_service_settings_from_the_system_config(tmp_path):
+    config = tmp_path / "config.toml"
+    assert service_settings(config) == NOT_SET_UP
+    config.write_text('timezone = ""\n', encoding="utf-8")
+    assert not service_settings(config).configured
+    config.write_text('[service]\nuser = "cd"\ngroup = "cds"\ndata_dir = "/srv/cd"\n',
+                      encoding="utf-8")
+    settings = service_settings(config)
+    assert (settings.configured, settings.user, settings.group) == (True, "cd", "cds")
+    assert settings.database == Path("/srv/cd/complaintdesk.db")
+    config.write_text('[service]\ndata_dir = "relative"\n', encoding="utf-8")
+    with pytest.raises(DomainError, match="绝对路径"):
+        service_settings(config)
+    config.write_text('[service\n', encoding="utf-8")
+    with pytest.raises(DomainError, match="系统配置"):
+        service_settings(config)
+
+
+# ------------------------------------------------------------------ database path
+
+def test_database_prefers_the_option_then_the_environment(tmp_path):
+    env = {"COMPLAINTDESK_DB": str(tmp_path / "env.db")}
+    assert locate_database(LOCAL, str(tmp_path / "cli.db"), env).path == tmp_path / "cli.db"
+    assert locate_database(LOCAL, None, env).path == tmp_path / "env.db"
+
+
+def test_database_default_is_the_personal_data_dir_never_the_package(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    located = locate_database(LOCAL, None, {})
+    assert located.path == tmp_path / "xdg" / "complaintdesk" / "complaintdesk.db"
+    import complaintdesk
+
+    assert Path(complaintdesk.__file__).parent not in located.path.parents
+    locations.ensure_personal_dir(located)
+    assert stat.S_IMODE(located.path.parent.stat().st_mode) == 0o700
+
+
+def test_an_empty_db_option_is_refused():
+    with pytest.raises(DomainError, match="--db"):
+        locate_database(LOCAL, "  ", {})
+
+
+def test_a_box_set_up_for_service_mode_points_direct_runs_at_the_service_database(tmp_path):
+    mode = RunMode(False, ME.pw_name, ME.pw_uid, ServiceSettings(True, "cd", "g", tmp_path))
+    assert locate_database(mode, None, {}).path == tmp_path / "complaintdesk.db"
+
+
+@pytest.mark.parametrize("cli, env", [("/tmp/mine.db", {}), (None, {"COMPLAINTDESK_DB": "/tmp/x"}),
+                                      ("", {})])
+def test_service_mode_refuses_any_database_path(tmp_path, cli, env):
+    with pytest.raises(ServiceModeRefusal, match="服务模式"):
+        locate_database(_service_mode(tmp_path), cli, env)
+    assert locate_database(_service_mode(tmp_path), None, {}).path == tmp_path / "complaintdesk.db"
+
+
+def test_service_mode_refuses_paths_for_input_and_output(tmp_path):
+    with pytest.raises(ServiceModeRefusal, match="标准输入/输出"):
+        locations.refuse_path_in_service_mode(_service_mode(tmp_path), "输出文件")
+    locations.refuse_path_in_service_mode(LOCAL, "输出文件")  # no refusal
+
+
+# ------------------------------------------------------------------ configuration
+
+def test_config_order_environment_system_xdg_defaults(monkeypatch, tmp_path):
+    system = tmp_path / "etc.toml"
+    monkeypatch.setattr(locations, "SYSTEM_CONFIG", system)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert locate_config(LOCAL, {}).path is None
+    personal = tmp_path / "xdg" / "complaintdesk" / "config.toml"
+    personal.parent.mkdir(parents=True)
+    personal.write_text("", encoding="utf-8")
+    assert locate_config(LOCAL, {}).path == personal
+    system.write_text("", encoding="utf-8")
+    assert locate_config(LOCAL, {}).path == system
+    named = tmp_path / "named.toml"
+    assert locate_config(LOCAL, {"COMPLAINTDESK_CONFIG": str(named)}).path == named
+
+
+def test_service_mode_reads_only_the_system_config(monkeypatch, tmp_path):
+    system = tmp_path / "etc.toml"
+    monkeypatch.setattr(locations, "SYSTEM_CONFIG", system)
+    mode = _service_mode(tmp_path)
+    assert locate_config(mode, {"COMPLAINTDESK_CONFIG": "/tmp/evil.toml"}).path is None
+    system.write_text("", encoding="utf-8")
+    assert locate_config(mode, {"COMPLAINTDESK_CONFIG": "/tmp/evil.toml"}).path == system
+
+
+def test_the_reference_config_ships_in_the_package():
+    from complaintdesk.config import REFERENCE_CONFIG_PATH, DeskConfig, load_config
+
+    assert "[deadlines.urgent]" in locations.reference_config_text()
+    assert load_config(REFERENCE_CONFIG_PATH).limits == DeskConfig().limits
