@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DomainError
+from .staffing import os_account_exists
 from .locations import (DB_NAME, SERVICE_DATA_DIR, SERVICE_USER, STAFF_GROUP, SYSTEM_CONFIG,
                         reference_config_text)
 
@@ -59,14 +60,6 @@ def _run(*argv: str) -> None:
 def _group_exists(name: str) -> bool:
     try:
         grp.getgrnam(name)
-    except KeyError:
-        return False
-    return True
-
-
-def _user_exists(name: str) -> bool:
-    try:
-        pwd.getpwnam(name)
     except KeyError:
         return False
     return True
@@ -180,7 +173,7 @@ def plan_steps(plan: BoxPlan) -> list[Step]:
         Step(f"创建员工组 {plan.group}", not _group_exists(plan.group),
              lambda: _run("groupadd", "--system", plan.group)),
         Step(f"创建系统账号 {plan.user}（不能登录，家目录 {plan.data_dir}）",
-             not _user_exists(plan.user),
+             not os_account_exists(plan.user),
              lambda: _run("useradd", "--system", "--user-group", "--no-create-home",
                           "--home-dir", str(plan.data_dir), "--shell", NOLOGIN, plan.user)),
         Step(f"创建数据目录 {plan.data_dir}（{plan.user} 所有，权限 0700）及 backups/",
@@ -224,7 +217,7 @@ def preflight(plan: BoxPlan, *, dry_run: bool) -> None:
     """
     if not dry_run and os.geteuid() != 0:
         raise DomainError(f"setup-box 需要 root 权限：sudo {plan.program} setup-box --admin {plan.admin}")
-    if not _user_exists(plan.admin):
+    if not os_account_exists(plan.admin):
         raise DomainError(f"本机没有系统账号 {plan.admin}：请先创建（sudo adduser {plan.admin}）")
     if not plan.program.exists():
         raise DomainError(f"找不到已安装的程序 {plan.program}：请从安装目录运行 setup-box")

@@ -186,10 +186,7 @@ def add_staff(desk: Desk, actor: str, login: str, name: str, role: str,
 def disable_staff(desk: Desk, actor: str, login: str) -> Staff:
     """Disable an account (admins only). The last active admin cannot be disabled."""
     with desk.store.write() as session:
-        require(session, actor, {Role.ADMIN}, "管理员工账号")
-        staff = session.get(Staff, login)
-        if staff is None:
-            raise NotFound(f"没有员工 {login}")
+        staff = _managed(session, actor, login)
         if not staff.active:
             raise DomainError(f"员工 {login} 已是停用状态")
         _last_admin_guard(session, staff, "停用")
@@ -220,6 +217,15 @@ def _department(desk: Desk, department: str | None) -> str | None:
     return dept.code
 
 
+def _managed(session: Session, actor: str, login: str) -> Staff:
+    """The staff member ``login``, for an admin ``actor`` to change."""
+    require(session, actor, {Role.ADMIN}, "管理员工账号")
+    staff = session.get(Staff, login)
+    if staff is None:
+        raise NotFound(f"没有员工 {login}")
+    return staff
+
+
 def _last_admin_guard(session: Session, staff: Staff, what: str) -> None:
     """Refuse to leave the desk without an active admin."""
     if staff.role == Role.ADMIN.value and staff.active:
@@ -232,10 +238,7 @@ def _last_admin_guard(session: Session, staff: Staff, what: str) -> None:
 def enable_staff(desk: Desk, actor: str, login: str) -> Staff:
     """Enable a disabled account again (admins only, audited)."""
     with desk.store.write() as session:
-        require(session, actor, {Role.ADMIN}, "管理员工账号")
-        staff = session.get(Staff, login)
-        if staff is None:
-            raise NotFound(f"没有员工 {login}")
+        staff = _managed(session, actor, login)
         if staff.active:
             raise DomainError(f"员工 {login} 已是在职状态")
         staff.active = True
@@ -255,10 +258,7 @@ def set_role(desk: Desk, actor: str, login: str, role: str,
     role_value = _role(role)
     department = _department(desk, department)
     with desk.store.write() as session:
-        require(session, actor, {Role.ADMIN}, "管理员工账号")
-        staff = session.get(Staff, login)
-        if staff is None:
-            raise NotFound(f"没有员工 {login}")
+        staff = _managed(session, actor, login)
         new_dept = department if department is not None else (
             staff.department if role_value is Role.HANDLER else None)
         if role_value is Role.HANDLER and new_dept is None:
