@@ -28,8 +28,8 @@ from .demo import DEFAULT_SEED
 from .desk import Desk, open_desk
 from .enums import Role
 from .errors import DomainError, StoreError
-from .locations import (detect_mode, ensure_personal_dir, locate_config, locate_database,
-                        refuse_path_in_service_mode)
+from .locations import (access_warning, detect_mode, ensure_personal_dir, locate_config,
+                        locate_database, refuse_path_in_service_mode)
 from .staffing import Actor
 
 PROG = "complaintdesk"
@@ -219,6 +219,9 @@ def cmd_staff_add(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     staff = staffing.add_staff(desk, actor.login, args.login, args.name, args.role, args.dept)
     dept = f"，{desk.config.department_name(staff.department)}" if staff.department else ""
     print(f"已添加员工 {staff.login}（{staff.name}，{Role(staff.role).label}{dept}）")
+    warning = access_warning(args.mode, desk.store.path, staff.login)
+    if warning:
+        _fail(f"提醒：{warning}")
     return 0
 
 

@@ -233,6 +233,29 @@ def group_members(group: str) -> set[str]:
     return members
 
 
+def access_warning(mode: RunMode, database: Path, login: str) -> str | None:
+    """Why a newly added staff member could not reach the desk yet, if so: not in
+    the staff group (service mode: the launcher refuses her), or not in the
+    database file's group (group-file mode: the file refuses her)."""
+    if mode.service:
+        group = mode.settings.group
+    else:
+        try:
+            info = database.stat()
+        except OSError:
+            return None
+        if not info.st_mode & 0o060:
+            return None  # a personal database: nobody else is meant to reach it
+        try:
+            group = grp.getgrgid(info.st_gid).gr_name
+        except KeyError:
+            return None
+    if login in group_members(group):
+        return None
+    return (f"系统账号 {login} 不在 {group} 组中，还无法使用本系统："
+            f"sudo usermod -aG {group} {login}（之后需重新登录）")
+
+
 def refuse_path_in_service_mode(mode: RunMode, what: str) -> None:
     """In service mode no input or output path is accepted: stdin/stdout only."""
     if mode.service:
@@ -242,7 +265,7 @@ def refuse_path_in_service_mode(mode: RunMode, what: str) -> None:
 
 
 __all__ = [
-    "DB_NAME", "Located", "RunMode", "SERVICE_DATA_DIR", "SERVICE_USER", "STAFF_GROUP",
+    "DB_NAME", "Located", "access_warning", "RunMode", "SERVICE_DATA_DIR", "SERVICE_USER", "STAFF_GROUP",
     "SYSTEM_CONFIG", "ServiceModeRefusal", "ServiceSettings", "detect_mode",
     "ensure_personal_dir", "group_members", "locate_config", "locate_database",
     "reference_config_text", "refuse_path_in_service_mode", "service_settings",

@@ -145,3 +145,21 @@ def test_the_reference_config_ships_in_the_package():
 
     assert "[deadlines.urgent]" in locations.reference_config_text()
     assert load_config(REFERENCE_CONFIG_PATH).limits == DeskConfig().limits
+
+
+def test_adding_someone_outside_the_sharing_group_warns(tmp_path):
+    import grp
+
+    shared = tmp_path / "desk.db"
+    shared.write_bytes(b"")
+    shared.chmod(0o600)
+    assert locations.access_warning(LOCAL, shared, "daemon") is None  # personal file
+    shared.chmod(0o660)
+    group = grp.getgrgid(shared.stat().st_gid).gr_name
+    warning = locations.access_warning(LOCAL, shared, "daemon")
+    if "daemon" in locations.group_members(group):
+        assert warning is None
+    else:
+        assert warning is not None and f"usermod -aG {group} daemon" in warning
+    mode = RunMode(True, "root", 0, ServiceSettings(True, "cd", "nosuchgroup-x", tmp_path))
+    assert "nosuchgroup-x" in locations.access_warning(mode, shared, "daemon")
