@@ -31,26 +31,57 @@ def test_outside_service_mode_the_real_uid_counts_and_sudo_variables_are_ignored
     assert not mode.service and mode.login == ME.pw_name and mode.uid == os.getuid()
 
 
+def _detect_as_service_account(env: dict[str, str]) -> tuple[str, str]:
+    """detect_mode() in a process that runs as the service account, as sudo -u
+    would make it: as root, a forked child that drops to ``nobody``; otherwise
+    this process, with its own account named the service account."""
+    import json
+
+    def detect(service_user: str) -> tuple[str, str]:
+        settings = ServiceSettings(True, service_user, "g", Path("/var/lib/x"))
+        try:
+            mode = detect_mode(settings, env)
+        except DomainError as exc:
+            return "refused", exc.message
+        return ("service" if mode.service else "local"), mode.login
+
+    if os.geteuid() != 0:
+        return detect(ME.pw_name)
+    nobody = pwd.getpwnam("nobody")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.setgid(nobody.pw_gid)
+            os.setuid(nobody.pw_uid)
+            os.write(write, json.dumps(detect("nobody")).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as stream:
+        answer = stream.read()
+    os.waitpid(pid, 0)
+    kind, login = json.loads(answer)
+    return kind, login
+
+
 def test_as_the_service_account_the_sudo_invoker_acts():
-    # This process runs as ME: call ME the service account, as sudo -u would make it.
-    settings = ServiceSettings(True, ME.pw_name, "g", Path("/var/lib/x"))
-    if ME.pw_uid == 0:
-        # root is never a service account: nobody could be told apart from it.
-        assert not detect_mode(settings, {"SUDO_UID": "1", "SUDO_USER": "daemon"}).service
-        return
+    assert _detect_as_service_account({"SUDO_UID": "1", "SUDO_USER": "daemon"}) == (
+        "service", "daemon")
+
+
+def test_root_is_never_a_service_account():
+    settings = ServiceSettings(True, "root", "g", Path("/var/lib/x"))
     mode = detect_mode(settings, {"SUDO_UID": "1", "SUDO_USER": "daemon"})
-    assert mode.service and mode.login == "daemon"
+    assert not mode.service and mode.login == ME.pw_name
 
 
 @pytest.mark.parametrize("env", [{}, {"SUDO_UID": "1"}, {"SUDO_UID": "1", "SUDO_USER": "games"},
                                  {"SUDO_UID": "x", "SUDO_USER": "daemon"},
                                  {"SUDO_UID": "987654", "SUDO_USER": "ghost"}])
 def test_as_the_service_account_without_a_consistent_sudo_invoker_nobody_acts(env):
-    if ME.pw_uid == 0:
-        pytest.skip("root cannot be a service account (covered above)")
-    settings = ServiceSettings(True, ME.pw_name, "g", Path("/var/lib/x"))
-    with pytest.raises(DomainError, match="启动器"):
-        detect_mode(settings, env)
+    kind, message = _detect_as_service_account(env)
+    assert kind == "refused" and "启动器" in message
 
 
 def test_service_settings_from_the_system_config(tmp_path):
