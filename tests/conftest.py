@@ -15,6 +15,15 @@ from complaintdesk.desk import open_desk
 DESK_ZONE = "Asia/Shanghai"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Options must be registered by the root conftest to be known on the command
+    line; the suite itself lives in tests/ssh/ (its conftest reads the option)."""
+    parser.addoption("--run-ssh", action="store_true", default=False,
+                     help="run the real-SSH shared-box suite in tests/ssh (changes the "
+                          "machine: accounts, /etc, sudoers; needs root, openssh-server, "
+                          "sudo, tmux, sqlite3; its tear-down restores the machine)")
+
+
 @pytest.fixture
 def frozen_now() -> datetime:
     """"Now" for every test that uses the desk: a Monday morning at the counter."""
