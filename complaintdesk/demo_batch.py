@@ -16,13 +16,14 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from operator import itemgetter
+from operator import add, itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from . import search
+from . import audit_chain, search
+from .audit_chain import GENESIS
 from .complaints import format_number
 from .config import DeskConfig
 from .enums import Priority, Status
@@ -57,6 +58,11 @@ COLUMNS = {columns.table: columns for columns in (
     _columns(Complaint.__table__, with_id=True), _columns(Investigation.__table__),
     _columns(HandlingSheet.__table__), _columns(AuditEvent.__table__),
     _columns(Revisit.__table__, with_id=True), _columns(Customer.__table__, with_id=True))}
+# Audit events are built as their eight values and their hash, chained after the
+# file's last event as the batch's state has it (_chained): the builder, in a process
+# of its own for a large load, takes the hashing off the writer.
+AUDIT_VALUES = ("at", "actor", "complaint_id", "action", "field", "before", "after", "detail")
+assert COLUMNS["audit_event"].names == (*AUDIT_VALUES, "hash")
 _CUSTOMER_ORDER = ("id", "name", "address", "contact", "contact_key", "created_at")
 assert set(COLUMNS["customer"].names) == set(_CUSTOMER_ORDER)
 CUSTOMER_INSERT = (f"INSERT INTO customer ({', '.join(_CUSTOMER_ORDER)}) "
@@ -87,13 +93,16 @@ def _row_of(values: dict, columns: _Columns) -> tuple:
 
 
 class _State(NamedTuple):
-    """What the file holds when a batch is written: the next ids, and the batch's
-    days' counters (day → last number issued)."""
+    """What the file holds when a batch is written: the next ids, the batch's days'
+    counters (day → last number issued), and the end of the audit chain the batch's
+    events follow (the last event's id and hash, audit_chain.tail)."""
 
     complaint_id: int
     customer_id: int
     revisit_id: int
     counters: dict[str, int]
+    audit_id: int = 0
+    audit_hash: bytes = GENESIS
 
 
 @dataclass
@@ -113,19 +122,21 @@ class _Prepared:
 
     def to_wire(self) -> bytes:
         """The batch as bytes for the pipe from the builder process. ``marshal``, not
-        pickle: the rows are plain tuples of str, int, float and None, which marshal
-        writes 2.5x and reads 1.4x as fast (pickle memoizes every string; measured
-        on 10,000-complaint batches, 3 GB a million complaints)."""
+        pickle: the rows are plain tuples of str, int, float and None (and the audit
+        events' hashes, bytes), which marshal writes 2.5x and reads 1.4x as fast
+        (pickle memoizes every string; measured on 10,000-complaint batches, 3 GB a
+        million complaints)."""
         return marshal.dumps((self.index, tuple(self.state[:3]), self.state.counters,
-                              self.new_keys, self.customers, self.counters, self.tables,
-                              self.trigrams, self.bigrams, self.open_search, self.numbers))
+                              tuple(self.state[4:]), self.new_keys, self.customers,
+                              self.counters, self.tables, self.trigrams, self.bigrams,
+                              self.open_search, self.numbers))
 
     @classmethod
     def from_wire(cls, data: bytes) -> "_Prepared":
-        (index, ids, counters, new_keys, customers, day_counters, tables, trigrams, bigrams,
-         open_search, numbers) = marshal.loads(data)
-        return cls(index, _State(*ids, counters), new_keys, customers, day_counters, tables,
-                   trigrams, bigrams, open_search, numbers)
+        (index, ids, counters, audit, new_keys, customers, day_counters, tables, trigrams,
+         bigrams, open_search, numbers) = marshal.loads(data)
+        return cls(index, _State(*ids, counters, *audit), new_keys, customers, day_counters,
+                   tables, trigrams, bigrams, open_search, numbers)
 
 
 def read_state(raw, days: list[str] | None) -> _State:  # type: ignore[no-untyped-def]
@@ -136,14 +147,16 @@ def read_state(raw, days: list[str] | None) -> _State:  # type: ignore[no-untype
 
     if days is None:
         return _State(next_id("complaint"), next_id("customer"), next_id("revisit"),
-                      dict(raw.execute("SELECT day, last FROM daily_counter").fetchall()))
+                      dict(raw.execute("SELECT day, last FROM daily_counter").fetchall()),
+                      *audit_chain.tail(raw))
     counters = {day: 0 for day in days}
     for start in range(0, len(days), 500):
         chunk = days[start:start + 500]
         counters.update(raw.execute(
             f"SELECT day, last FROM daily_counter WHERE day IN ({','.join('?' * len(chunk))})",
             chunk).fetchall())
-    return _State(next_id("complaint"), next_id("customer"), next_id("revisit"), counters)
+    return _State(next_id("complaint"), next_id("customer"), next_id("revisit"), counters,
+                  *audit_chain.tail(raw))
 
 
 def known_customers(raw, keys: list[str]) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -229,7 +242,7 @@ def _prepare(config: DeskConfig, index: int, rows: list[_Row], state: _State, no
     out.tables = [("complaint", [_row_of(c, complaint_columns) for c in complaints]),
                   ("investigation", investigations),
                   ("handling_sheet", [_row_of(s, sheet_columns) for s in sheets]),
-                  ("audit_event", events),
+                  ("audit_event", _chained(events, state)),
                   ("revisit", [_row_of(v, COLUMNS["revisit"]) for v in revisits])]
     for c in complaints:
         tri, bi = search.index_values(*search.indexed_fields(c))
@@ -238,6 +251,14 @@ def _prepare(config: DeskConfig, index: int, rows: list[_Row], state: _State, no
         out.trigrams.append(tri)
         out.bigrams.append(bi)
     return out, assigned
+
+
+def _chained(events: list[tuple], state: _State) -> list[tuple]:
+    """The batch's audit events with their hashes, chained after ``state``'s last event:
+    each gets the next id when written (demo_writer._insert_events checks)."""
+    tails = audit_chain.content_tails(events)
+    hashes = audit_chain.chain_tails(state.audit_hash, state.audit_id + 1, tails)
+    return list(map(add, events, zip(hashes)))
 
 
 def _assign_customers(out: _Prepared, rows: list[_Row],
@@ -359,8 +380,10 @@ class _Builder:
         new = {key: row[0] for key, row in zip(batch.new_keys, batch.customers)}
         self.history = [*self.history[-(self.KEEP - 1):], (index, rows, snapshot, assigned, new)]
         self.counters.update(batch.counters)
+        events = dict(batch.tables)["audit_event"]
         self.next = _State(state.complaint_id + len(rows), state.customer_id + len(batch.customers),
-                           self.handling.revisits.next_id, {})
+                           self.handling.revisits.next_id, {}, state.audit_id + len(events),
+                           events[-1][-1] if events else state.audit_hash)
         return batch
 
     def _predict(self, raw: sqlite3.Connection, rows: list[_Row]) -> _State:

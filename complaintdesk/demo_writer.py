@@ -34,7 +34,7 @@ from operator import itemgetter
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
-from . import search
+from . import audit_chain, search
 from .desk import Desk
 from .errors import StoreError
 from .demo_batch import (COLUMNS, CUSTOMER_INSERT, _Builder, _Plan, _Prepared, _State,
@@ -92,11 +92,37 @@ def _insert(raw, batch: _Prepared) -> None:  # type: ignore[no-untyped-def]
     raw.executemany("INSERT INTO daily_counter(day, last) VALUES (?, ?) "
                     "ON CONFLICT(day) DO UPDATE SET last = excluded.last", batch.counters)
     for table, rows in batch.tables:
-        if rows:
+        if table == "audit_event" and rows:
+            _insert_events(raw, rows, batch.state)
+        elif rows:
             raw.executemany(COLUMNS[table].insert, rows)
     search.insert_rows(raw, batch.trigrams, batch.bigrams, (search.EVERY,))
     search.insert_rows(raw, [batch.trigrams[i] for i in batch.open_search],
                        [batch.bigrams[i] for i in batch.open_search], (search.OPEN,))
+
+
+def _insert_events(raw, rows: list[tuple],  # type: ignore[no-untyped-def]
+                   state: _State) -> None:
+    """Write the batch's audit events (demo_batch.AUDIT_VALUES and the hash, chained
+    after ``state``'s last event) in the caller's transaction.
+
+    The events take the ids SQLite gives (the last id + 1, + 2…, what their hashes
+    were made for: checked before and after) with the insert trigger lifted for the
+    batch: it and an explicit id cost 1.2 µs an event, 7 % of a load. Inside this
+    IMMEDIATE transaction nobody else can write or see it lifted; it is put back with
+    the SQL the file had, so a change someone made to it still shows in
+    audit_chain.verify_chain."""
+    if audit_chain.tail(raw) != (state.audit_id, state.audit_hash):  # pragma: no cover
+        raise StoreError("演示数据的审计事件没有接在审计链末尾（本批未写入）")
+    guard = raw.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' "
+                        "AND name = 'audit_event_no_replace'").fetchone()
+    if guard is not None:
+        raw.execute("DROP TRIGGER audit_event_no_replace")
+    raw.executemany(COLUMNS["audit_event"].insert, rows)
+    if raw.execute("SELECT max(id) FROM audit_event").fetchone()[0] != state.audit_id + len(rows):
+        raise StoreError("演示数据的审计事件编号与审计链不符（本批未写入）")  # pragma: no cover
+    if guard is not None:
+        raw.execute(guard[0])
 
 
 @contextmanager

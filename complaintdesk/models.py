@@ -179,7 +179,9 @@ class ComplaintLink(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """Append-only: triggers refuse UPDATE and DELETE."""
+    """Append-only: triggers refuse UPDATE and DELETE, and an INSERT but of the next
+    id with its hash (schema v7). ``hash`` links the event to the one before
+    (audit_chain.py); audit.record sets ``id`` and ``hash``."""
 
     __tablename__ = "audit_event"
 
@@ -192,6 +194,7 @@ class AuditEvent(SQLModel, table=True):
     before: Optional[str] = None
     after: Optional[str] = None
     detail: Optional[str] = None
+    hash: Optional[bytes] = None  # 32 bytes: SHA-256(previous hash ‖ content)
 
 
 class DailyCounter(SQLModel, table=True):

@@ -338,6 +338,48 @@ def split_sql(script: str) -> list[str]:
     return statements
 
 
+# The audit chain (audit_chain.py). An event takes the next id and a 32-byte hash,
+# or nothing: REPLACE INTO / INSERT OR REPLACE with an existing id would otherwise
+# delete the event without firing the delete trigger and put another in its place;
+# and with ids that never skip, the number of events is the last id and a gap is a
+# deletion. The message stays English like the other two: SQLite's, not the desk's.
+AUDIT_NO_REPLACE = """
+CREATE TRIGGER audit_event_no_replace BEFORE INSERT ON audit_event
+WHEN NEW.id IS NOT (SELECT coalesce(max(id), 0) + 1 FROM audit_event)
+  OR typeof(NEW.hash) IS NOT 'blob' OR length(NEW.hash) IS NOT 32
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only (the next id, a 32-byte hash)'); END
+""".strip()
+
+# The three triggers that keep audit_event append-only, name → SQL as created
+# (the first two by V1, the update one re-created by v7 with the same text), as
+# sqlite_master keeps them (without the final semicolon): audit_chain checks them.
+AUDIT_TRIGGERS: dict[str, str] = {
+    **{statement.split()[2]: statement.removesuffix(";") for statement in split_sql(V1)
+       if statement.startswith("CREATE TRIGGER audit_event_")},
+    "audit_event_no_replace": AUDIT_NO_REPLACE,
+}
+assert set(AUDIT_TRIGGERS) == {"audit_event_no_update", "audit_event_no_delete",
+                               "audit_event_no_replace"}
+
+
+def v7(conn: sqlite3.Connection) -> None:
+    """The tamper-evident audit trail: each event's hash over its content and the
+    hash before it (audit_chain.py), computed here for the existing events in id
+    order, and the insert trigger that refuses REPLACE and out-of-turn ids.
+
+    The no-update trigger is dropped while the hashes are written and re-created
+    with its V1 text, all in the caller's transaction: a failed upgrade leaves the
+    file as it was.
+    """
+    from . import audit_chain
+
+    conn.execute("ALTER TABLE audit_event ADD COLUMN hash BLOB")
+    conn.execute("DROP TRIGGER audit_event_no_update")
+    audit_chain.fill_chain(conn)
+    conn.execute(AUDIT_TRIGGERS["audit_event_no_update"])
+    conn.execute(AUDIT_NO_REPLACE)
+
+
 def v1(conn: sqlite3.Connection) -> None:
     for statement in split_sql(V1):
         conn.execute(statement)
@@ -345,5 +387,6 @@ def v1(conn: sqlite3.Connection) -> None:
 
 # MIGRATIONS[n] takes a file from version n-1 to version n, inside the caller's
 # IMMEDIATE transaction. Never edit a released step: add a new one.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7}
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -53,9 +53,10 @@ def test_file_is_in_wal_mode_for_other_programs(desk):
 def test_foreign_keys_are_enforced(desk, counter):
     with pytest.raises(Exception) as excinfo:
         with desk.store.write() as session:
-            session.connection().exec_driver_sql(
-                "INSERT INTO audit_event(at, actor, complaint_id, action) "
-                "VALUES ('2026-11-23 02:00:00', 'x', 999, 'test')")
+            session.connection().exec_driver_sql(  # the next id and a hash: as a writer would
+                "INSERT INTO audit_event(id, at, actor, complaint_id, action, hash) "
+                "SELECT max(id) + 1, '2026-11-23 02:00:00', 'x', 999, 'test', zeroblob(32) "
+                "FROM audit_event")
     assert "FOREIGN KEY" in str(excinfo.value)
 
 
