@@ -65,6 +65,8 @@ ACTION_LABELS = {
     "staff.bootstrap": "首位用户成为管理员",
     "staff.added": "添加员工",
     "staff.disabled": "停用员工",
+    "staff.enabled": "启用员工",
+    "staff.role_changed": "更改员工角色",
     "customer.updated": "更新客户资料",
     "complaint.linked": "关联到",
     "complaint.linked_from": "被关联自",
