@@ -411,6 +411,10 @@ def box(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
         if old is None:
             cannot_run(f"{STATE_FILE} is unreadable; remove it by hand after checking "
                        "what it lists")
+        owner = processes().get(int(old.get("pid") or 0))
+        if owner is not None and "pytest" in owner.cmdline and owner.pid != os.getpid():
+            cannot_run(f"another run of the suite (pid {owner.pid}) is using the box "
+                       f"({STATE_FILE}); wait for it to finish")
         print(f"\n[ssh suite] cleaning up after an earlier run ({STATE_FILE})", flush=True)
         clean_up(old, log)
         STATE_FILE.unlink()
