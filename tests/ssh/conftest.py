@@ -394,10 +394,12 @@ def _known_hosts(workdir: Path, port: int) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def box(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     """The shared box: sshd on 127.0.0.1, the accounts, the venv, ``setup-box``,
-    the staff added by the admin. Torn down even when a test failed."""
+    the staff added by the admin. Torn down even when a test failed, and as soon
+    as this package's tests are done: the rest of the project's suite must not
+    run on a machine set up for service mode."""
     problems = environment_problems()
     if problems:
         cannot_run("; ".join(problems))
@@ -504,6 +506,7 @@ def box(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
         STATE_FILE.unlink(missing_ok=True)
         for line in log:
             print("[ssh suite]", line, flush=True)
+        print("[ssh suite] box torn down", flush=True)
         left = [line for line in log if "clean-up: removed" not in line
                 and "left alone" not in line]
         if left:
