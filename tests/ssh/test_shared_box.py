@@ -478,6 +478,61 @@ def test_an_account_outside_the_group_cannot_use_the_desk(box: Box, state, conso
     assert_unchanged(before, state(), "an account outside the group")
 
 
+def _site_packages() -> Path:
+    return next(VENV.glob("lib/python3*/site-packages"))
+
+
+@pytest.mark.parametrize("target", ["complaintdesk/cli.py", "sqlalchemy/__init__.py",
+                                    "site-packages directory"])
+def test_an_installation_staff_could_change_is_refused(box: Box, state, target):
+    """A sloppy install (a file of the venv owned by a staff member, a directory
+    the staff group may write): that member could make the service account run
+    her code. The launcher must refuse to start before any of it runs, and
+    ``check`` must say why. The counter plants one line that creates a file."""
+    site = _site_packages()
+    marker = Path("/tmp/cdt-pwned-install")
+    before = state()
+    path = site if target == "site-packages directory" else site / target
+    info = path.stat()
+    saved = None if path.is_dir() else path.read_bytes()
+    problems = []
+    try:
+        if path.is_dir():
+            os.chown(path, 0, grp_id(STAFF_GROUP))
+            path.chmod(info.st_mode | 0o020)
+            planted = box.ssh.shell(COUNTER, f"printf '%s\\n' \"import os; open('{marker}', 'w')\" "
+                                             f"> {site}/cdt_pwned.pth")
+        else:
+            os.chown(path, box.uid(COUNTER), info.st_gid)
+            planted = box.ssh.shell(COUNTER, f"printf '\\n%s\\n' \"open('{marker}', 'w')\" "
+                                             f">> {path}")
+        assert planted.rc == 0, planted.describe()
+        result = box.cd(COUNTER, "export")
+        if marker.exists():
+            problems.append(f"the counter's line ran as {marker.owner()} (it made {marker})")
+        if result.rc != 1 or result.out:
+            problems.append(f"complaintdesk export was not refused:\n{result.describe()}")
+        check = box.cd(ADMIN, "check")
+        if check.rc != 1:
+            problems.append(f"check found nothing:\n{check.describe()}")
+    finally:
+        if saved is not None:
+            path.write_bytes(saved)
+            os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))  # its .pyc stays valid
+        (site / "cdt_pwned.pth").unlink(missing_ok=True)
+        os.chown(path, info.st_uid, info.st_gid)
+        path.chmod(info.st_mode & 0o7777)
+        marker.unlink(missing_ok=True)
+    assert not problems, f"{target} writable by {COUNTER}:\n" + "\n".join(problems)
+    assert_unchanged(before, state(), f"a writable {target}")
+
+
+def grp_id(name: str) -> int:
+    import grp
+
+    return grp.getgrnam(name).gr_gid
+
+
 def _sqlite_root(sql: str) -> Result:
     return run(["sqlite3", str(DB), sql], timeout=60)
 
