@@ -72,9 +72,13 @@ def hostile_text() -> str:
     return text
 
 
-@pytest.fixture(autouse=True)
-def _fictional_staff_accounts(monkeypatch):
+@pytest.fixture(autouse=True, scope="session")
+def _fictional_staff_accounts():
     """Tests add staff with made-up logins (counter1, 柜台小王…) that are no OS
-    accounts of this machine; the product refuses those, so tests of that rule
-    undo this with ``monkeypatch.undo()`` or pass ``account_exists`` themselves."""
-    monkeypatch.setattr(staffing, "os_account_exists", lambda login: True)
+    accounts of this machine; the product refuses those. Session-scoped so that
+    module-scoped fixtures that build a staffed database see it too; tests of the
+    rule itself run the CLI in a child process or pass ``account_exists``."""
+    patch = pytest.MonkeyPatch()
+    patch.setattr(staffing, "os_account_exists", lambda login: True)
+    yield
+    patch.undo()
