@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import DomainError
-from .locations import RunMode
+from . import guard
+from .locations import GUARD, LAUNCHER, SUDOERS, RunMode
 from .store import BUSY_TIMEOUT_MS, Store
 
 # ------------------------------------------------------------------ installation
@@ -32,78 +32,27 @@ def _package_dirs() -> list[Path]:
 
 
 def installation_roots() -> list[Path]:
-    """The files and directories whose change would change what runs: the
-    interpreter, the environment's prefix and bin, site-packages, our packages,
-    the entry script, and every directory above them."""
-    paths: set[Path] = {Path(sys.prefix), Path(sys.prefix) / "bin", Path(sys.executable),
-                        Path(os.path.realpath(sys.executable))}
-    if sys.argv and os.path.isabs(sys.argv[0]) and os.path.exists(sys.argv[0]):
-        paths.add(Path(sys.argv[0]))
-    for package in _package_dirs():
-        paths.add(package)
-        paths.add(package.parent)  # site-packages (or the checkout)
-        paths.update(p for p in package.iterdir() if p.suffix in (".py", ".tcss", ".toml", ""))
-    for path in list(paths):
-        paths.update(path.parents)
-    return sorted(paths)
+    """What the running program reads (guard.py's survey: the environment, the
+    interpreter and its standard library), our packages when they live outside
+    the environment (an editable install), and what setup-box put in place."""
+    roots = [Path(p) for p in guard.default_roots(sys.prefix, sys.executable)]
+    roots += _package_dirs()
+    roots += [p for p in (GUARD, LAUNCHER, SUDOERS) if p.exists()]
+    return roots
 
 
-def _writable_by(info: os.stat_result, uid: int, gids: set[int], *, ancestor: bool) -> bool:
-    if info.st_uid == uid:  # an owner can always chmod
-        return True
-    if info.st_gid in gids and info.st_mode & stat.S_IWGRP:
-        return True
-    if info.st_mode & stat.S_IWOTH:
-        # A sticky world-writable directory above (/tmp) lets nobody replace what
-        # another account owns in it.
-        return not (ancestor and stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_ISVTX)
-    return False
-
-
-def _groups_of(login: str) -> set[int]:
-    try:
-        entry = pwd.getpwnam(login)
-    except KeyError:
-        return set()
-    return set(os.getgrouplist(login, entry.pw_gid))
-
-
-def writable_installation(login: str, paths: list[Path] | None = None) -> list[Path]:
+def writable_installation(login: str, roots: list[Path] | None = None) -> list[Path]:
     """The installation's files or directories ``login`` could change (root may
     change anything: an empty list for root)."""
     try:
         uid = pwd.getpwnam(login).pw_uid
     except KeyError:
         return []
-    if uid == 0:
+    who = guard.account(uid)
+    if who is None:
         return []
-    gids = _groups_of(login)
-    found = []
-    leaves = set(paths or installation_roots())
-    for path in sorted(leaves):
-        try:
-            info = path.stat()
-        except OSError:
-            continue
-        ancestor = any(other != path and path in other.parents for other in leaves)
-        if _writable_by(info, uid, gids, ancestor=ancestor):
-            found.append(path)
-    return found
-
-
-def refuse_writable_installation(mode: RunMode) -> None:
-    """In service mode the program runs with the service account's rights: if the
-    person invoking it could change its code, she could make it do anything.
-
-    Raises:
-        DomainError: naming the first path she could change.
-    """
-    if not mode.service:
-        return
-    writable = writable_installation(mode.login)
-    if writable:
-        raise DomainError(f"拒绝运行：本程序的安装可被 {mode.login} 修改（{writable[0]}）。"
-                          "请管理员把安装目录改为 root 所有、他人不可写")
+    entries = guard.survey([str(p) for p in (roots or installation_roots())])
+    return [Path(p) for p in guard.writable_by(entries, uid, who[1])]
 
 
 # ------------------------------------------------------------------ backup
@@ -235,15 +184,18 @@ def _files(store: Store, mode: RunMode, report: CheckReport) -> None:
 
 
 def _installation(report: CheckReport, mode: RunMode) -> None:
-    risky: list[tuple[str, Path]] = []
-    staff = [p.pw_name for p in pwd.getpwall() if p.pw_uid >= 1000 and p.pw_name != "nobody"]
+    """Whether any account with a login (uid ≥ 1000) or the service account could
+    change what runs; the guard refuses those at start, this names them all."""
+    risky: list[tuple[str, str]] = []
+    staff = [p.pw_uid for p in pwd.getpwall() if p.pw_uid >= 1000 and p.pw_name != "nobody"]
     if mode.service:
-        staff.append(mode.settings.user)
-    roots = installation_roots()
-    for login in staff:
-        for path in writable_installation(login, roots):
-            risky.append((login, path))
-            break
+        staff.append(pwd.getpwnam(mode.settings.user).pw_uid)
+    entries = guard.survey([str(p) for p in installation_roots()])
+    for uid in staff:
+        who = guard.account(uid)
+        found = guard.writable_by(entries, uid, who[1]) if who else []
+        if found:
+            risky.append((who[0] if who else str(uid), found[0] + (f" 等 {len(found)} 处" if len(found) > 1 else "")))
     report.add(not risky, "程序安装权限",
                "只有 root 能修改" if not risky else
                "；".join(f"{login} 可修改 {path}" for login, path in risky[:3]) +
@@ -269,5 +221,5 @@ def scratch_dir_for(store: Store, mode: RunMode) -> Path:
 
 
 __all__ = ["CheckReport", "Finding", "backup", "backup_stream", "check",
-           "installation_roots", "refuse_writable_installation", "scratch_dir_for",
+           "installation_roots", "scratch_dir_for",
            "writable_installation"]

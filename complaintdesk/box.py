@@ -5,7 +5,9 @@ system account that owns the data, the staff group, the private data directory
 with the database and its first admin, /etc/complaintdesk/config.toml from the
 packaged reference, a sudoers drop-in letting the group run exactly the installed
 program as the service account (checked with ``visudo -c`` before it is put in
-place), and the launcher staff type as ``complaintdesk``.
+place), the guard sudo runs (guard.py: it refuses an installation the invoking
+account could change, before Python reads any of it), and the launcher staff
+type as ``complaintdesk``.
 """
 
 from __future__ import annotations
@@ -21,13 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import guard
 from .errors import DomainError
+from .locations import (DB_NAME, GUARD, LAUNCHER, SERVICE_DATA_DIR, SERVICE_USER, STAFF_GROUP,
+                        SUDOERS, SYSTEM_CONFIG, reference_config_text)
 from .staffing import os_account_exists
-from .locations import (DB_NAME, SERVICE_DATA_DIR, SERVICE_USER, STAFF_GROUP, SYSTEM_CONFIG,
-                        reference_config_text)
 
-LAUNCHER = Path("/usr/local/bin/complaintdesk")
-SUDOERS = Path("/etc/sudoers.d/complaintdesk")
 NOLOGIN = "/usr/sbin/nologin"
 
 
@@ -38,10 +39,16 @@ class BoxPlan:
     group: str = STAFF_GROUP
     data_dir: Path = SERVICE_DATA_DIR
     program: Path = Path(sys.prefix) / "bin" / "complaintdesk"
+    #: The base interpreter the guard runs on (the program's own, resolved).
+    interpreter: Path = Path(os.path.realpath(sys.executable))
 
     @property
     def database(self) -> Path:
         return self.data_dir / DB_NAME
+
+    @property
+    def prefix(self) -> Path:
+        return self.program.parent.parent
 
 
 @dataclass
@@ -74,9 +81,14 @@ def service_config_text(plan: BoxPlan) -> str:
 
 def sudoers_text(plan: BoxPlan) -> str:
     return (f"# complaintdesk (written by complaintdesk setup-box): members of {plan.group}\n"
-            f"# run exactly the installed program as {plan.user}, without a password.\n"
-            f"Defaults!{plan.program} env_keep += \"COLORTERM NO_COLOR\"\n"
-            f"%{plan.group} ALL=({plan.user}) NOPASSWD: {plan.program}\n")
+            f"# run exactly the guard of the installed program as {plan.user}, without a\n"
+            f"# password; the guard checks the installation, then runs {plan.program}.\n"
+            f"Defaults!{GUARD} env_keep += \"COLORTERM NO_COLOR\"\n"
+            f"%{plan.group} ALL=({plan.user}) NOPASSWD: {GUARD}\n")
+
+
+def guard_text(plan: BoxPlan) -> str:
+    return guard.script_text(str(plan.prefix), str(plan.program), str(plan.interpreter))
 
 
 def launcher_text(plan: BoxPlan) -> str:
@@ -87,7 +99,7 @@ if [ "$(id -u)" != 0 ] && ! id -Gn | tr ' ' '\\n' | grep -qx '{plan.group}'; the
     echo "complaintdesk: 你的账号 $(id -un) 不在 {plan.group} 组中：请管理员运行 usermod -aG {plan.group} $(id -un)，然后重新登录" >&2
     exit 1
 fi
-exec /usr/bin/sudo -n -u {plan.user} -- {plan.program} "$@"
+exec /usr/bin/sudo -n -u {plan.user} -- {GUARD} "$@"
 """
 
 
@@ -182,7 +194,10 @@ def plan_steps(plan: BoxPlan) -> list[Step]:
              not config_has_service, write_config),
         Step(f"创建数据库 {plan.database}（0600），首位管理员 {plan.admin}",
              not database_ready(), lambda: _init_database(plan)),
-        Step(f"写入 sudo 规则 {SUDOERS}（{plan.group} 组成员以 {plan.user} 身份运行 {plan.program}，"
+        Step(f"安装守卫 {GUARD}（root 所有；先确认安装无人能改，再运行 {plan.program}）",
+             not (GUARD.exists() and GUARD.read_text("utf-8") == guard_text(plan)),
+             lambda: _write(GUARD, guard_text(plan), 0o755)),
+        Step(f"写入 sudo 规则 {SUDOERS}（{plan.group} 组成员以 {plan.user} 身份运行守卫，"
              "先经 visudo -c 检查）",
              not (SUDOERS.exists() and SUDOERS.read_text("utf-8") == sudoers_text(plan)),
              lambda: _install_sudoers(plan)),
@@ -224,16 +239,22 @@ def preflight(plan: BoxPlan, *, dry_run: bool) -> None:
     if plan.program.resolve() == LAUNCHER.resolve() or plan.program == LAUNCHER:
         raise DomainError(f"程序安装在 {LAUNCHER}，与启动器同名：请把 complaintdesk 安装到独立的"
                           "虚拟环境（如 /opt/complaintdesk），再从那里运行 setup-box")
-    from .admin import installation_roots
+    if not _inside(Path(guard.__file__).resolve(), plan.prefix.resolve()):
+        raise DomainError(f"complaintdesk 不是安装在 {plan.prefix} 中（可编辑安装？）：sudo 运行的"
+                          "代码须全部在一个 root 所有的虚拟环境里。请 pip install（不加 -e）到"
+                          "独立的虚拟环境（如 /opt/complaintdesk），再从那里运行 setup-box")
+    roots = guard.default_roots(str(plan.prefix), str(plan.prefix / "bin" / "python"))
+    roots += [str(GUARD.parent.parent), str(LAUNCHER.parent), str(SUDOERS.parent)]
+    unsafe = [e.path for e in guard.survey(roots)
+              if e.uid != 0 or e.mode & 0o022 and not (e.above and e.mode & 0o1000)]
+    if unsafe:
+        raise DomainError(f"安装目录必须为 root 所有且他人不可写，{unsafe[0]} 不是（共 {len(unsafe)} 处）："
+                          f"sudo 会以服务账号运行这里的程序。请 chown -R root: 并 chmod -R go-w "
+                          f"{plan.prefix}")
 
-    for path in installation_roots():
-        try:
-            info = path.stat()
-        except OSError:
-            continue
-        if info.st_uid != 0 or info.st_mode & 0o022 and not (info.st_mode & 0o1000):
-            raise DomainError(f"安装目录必须为 root 所有且他人不可写，{path} 不是：sudo 会以服务账号"
-                              f"运行这里的程序。请 chown -R root: 并 chmod -R go-w {Path(sys.prefix)}")
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
 
 
 def setup_box(plan: BoxPlan, *, dry_run: bool) -> list[Step]:
@@ -247,5 +268,5 @@ def setup_box(plan: BoxPlan, *, dry_run: bool) -> list[Step]:
     return steps
 
 
-__all__ = ["BoxPlan", "LAUNCHER", "SUDOERS", "Step", "launcher_text", "plan_steps",
-           "setup_box", "sudoers_text"]
+__all__ = ["BoxPlan", "GUARD", "LAUNCHER", "SUDOERS", "Step", "guard_text", "launcher_text",
+           "plan_steps", "setup_box", "sudoers_text"]

@@ -366,10 +366,6 @@ def _run(args: argparse.Namespace) -> int:
     mode = args.mode = detect_mode()
     if func is cmd_console:
         _require_terminal()
-    if mode.service:
-        from .admin import refuse_writable_installation
-
-        refuse_writable_installation(mode)
     if not getattr(args, "needs_desk", True):
         return func(None, None, args)  # type: ignore[arg-type]
     located = locate_database(mode, args.db)

@@ -35,6 +35,11 @@ SERVICE_USER = "complaintdesk"
 STAFF_GROUP = "complaintdesk-staff"
 SERVICE_DATA_DIR = Path("/var/lib/complaintdesk")
 DB_NAME = "complaintdesk.db"
+#: What setup-box installs outside the data: the command staff type, the
+#: root-owned guard sudo runs (see guard.py), and the sudo rule.
+LAUNCHER = Path("/usr/local/bin/complaintdesk")
+GUARD = Path("/usr/local/lib/complaintdesk/guard")
+SUDOERS = Path("/etc/sudoers.d/complaintdesk")
 
 
 class ServiceModeRefusal(DomainError):

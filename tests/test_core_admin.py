@@ -39,7 +39,7 @@ def test_an_installation_a_staff_account_owns_or_may_write_is_found(tmp_path):
     assert admin.writable_installation("root", paths) == []
 
 
-def test_a_sticky_world_writable_directory_above_is_no_risk(tmp_path):
+def test_a_sticky_world_writable_directory_above_is_no_risk_but_one_inside_is(tmp_path):
     if os.geteuid() != 0:
         pytest.skip("needs root to give files to other accounts")
     top = tmp_path / "tmpish"
@@ -48,9 +48,13 @@ def test_a_sticky_world_writable_directory_above_is_no_risk(tmp_path):
     inner = top / "venv"
     inner.mkdir()
     inner.chmod(0o755)
-    assert admin.writable_installation("daemon", [top, inner]) == []
+    assert admin.writable_installation("daemon", [inner]) == []
     top.chmod(0o777)  # without the sticky bit anyone may rename the venv away
-    assert admin.writable_installation("daemon", [top, inner]) == [top]
+    assert admin.writable_installation("daemon", [inner]) == [top]
+    top.chmod(0o1777)
+    # Inside the installation a sticky world-writable directory still lets anyone
+    # add a file (a .pth, a module) to it.
+    assert admin.writable_installation("daemon", [top]) == [top]
 
 
 def test_backup_is_a_consistent_self_contained_copy(desk, counter, tmp_path):
@@ -90,10 +94,13 @@ def test_setup_box_texts_name_the_program_group_and_account():
     plan = box.BoxPlan(admin="root", user="cdsvc", group="cdstaff",
                        program=Path("/opt/complaintdesk/bin/complaintdesk"))
     rule = box.sudoers_text(plan)
-    assert "%cdstaff ALL=(cdsvc) NOPASSWD: /opt/complaintdesk/bin/complaintdesk\n" in rule
+    assert f"%cdstaff ALL=(cdsvc) NOPASSWD: {box.GUARD}\n" in rule
     launcher = box.launcher_text(plan)
-    assert "sudo -n -u cdsvc -- /opt/complaintdesk/bin/complaintdesk \"$@\"" in launcher
+    assert f"sudo -n -u cdsvc -- {box.GUARD} \"$@\"" in launcher
     assert "grep -qx 'cdstaff'" in launcher
+    script = box.guard_text(plan)
+    assert script.startswith(f"#!{plan.interpreter} -IS\n")
+    assert "main('/opt/complaintdesk', '/opt/complaintdesk/bin/complaintdesk', sys.argv[1:])" in script
 
 
 def test_the_sudoers_rule_passes_visudo(tmp_path):
@@ -108,12 +115,24 @@ def test_the_sudoers_rule_passes_visudo(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_setup_box_dry_run_changes_nothing_and_refuses_an_unknown_admin():
+def test_setup_box_refuses_an_unknown_admin_and_an_editable_install(tmp_path):
     from complaintdesk.errors import DomainError
 
     with pytest.raises(DomainError, match="没有系统账号"):
         box.setup_box(box.BoxPlan(admin="nosuchadmin-x1"), dry_run=True)
-    before = {p: p.exists() for p in (box.LAUNCHER, box.SUDOERS)}
-    steps = box.setup_box(box.BoxPlan(admin="root"), dry_run=True)
-    assert [p.exists() for p in before] == list(before.values())
-    assert len(steps) == 7 and all(s.description for s in steps)
+    program = tmp_path / "venv" / "bin" / "complaintdesk"
+    program.parent.mkdir(parents=True)
+    program.write_text("")
+    # The package this test imports is not inside that environment: sudo would
+    # run code from a tree the admin did not lock down.
+    with pytest.raises(DomainError, match="可编辑安装"):
+        box.setup_box(box.BoxPlan(admin="root", program=program), dry_run=True)
+
+
+def test_the_plan_lists_every_step_and_changes_nothing():
+    watched = (box.LAUNCHER, box.GUARD, box.SUDOERS, box.SYSTEM_CONFIG)
+    before = {p: p.exists() for p in watched}
+    steps = box.plan_steps(box.BoxPlan(admin="root"))
+    assert {p: p.exists() for p in watched} == before
+    assert len(steps) == 8 and all(s.description for s in steps)
+    assert any(str(box.GUARD) in s.description for s in steps)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import (DATA_DIR, INSTALLED, LAUNCHER, PANE_DIR, SERVICE_USER, STAFF_GROUP,
+from .helpers import (DATA_DIR, GUARD, INSTALLED, LAUNCHER, PANE_DIR, SERVICE_USER, STAFF_GROUP,
                       SUDOERS, SYSTEM_CONFIG_DIR, VENV, Account, Pane, Result, Ssh, Tmux,
                       db_digest, descendants, kill_pids, living, of_users, processes, run,
                       wait_until)
@@ -51,15 +51,15 @@ STAFF = {
 ADMIN = "cdt_admin"
 #: What the suite creates and removes again; it refuses to start if any exists
 #: and was not left by an earlier run of the suite.
-PATHS = [SYSTEM_CONFIG_DIR, DATA_DIR, LAUNCHER, SUDOERS, VENV]
+PATHS = [SYSTEM_CONFIG_DIR, DATA_DIR, LAUNCHER, GUARD.parent, SUDOERS, VENV]
 GROUPS = [STAFF_GROUP, SERVICE_USER]
 #: Where setup-box or sudo might leave something else behind: entries that
 #: appear here during the run and name complaintdesk or an account of the suite
 #: are removed, anything else new is reported.
 WATCHED_DIRS = [Path("/etc"), Path("/etc/sudoers.d"), Path("/etc/profile.d"), Path("/var/lib"),
                 Path("/var/log"), Path("/var/backups"), Path("/usr/local/bin"),
-                Path("/usr/local/sbin"), Path("/opt"), Path("/run"), Path("/run/sudo/ts"),
-                Path("/var/lib/sudo/lectured"), Path("/home")]
+                Path("/usr/local/lib"), Path("/usr/local/sbin"), Path("/opt"), Path("/run"),
+                Path("/run/sudo/ts"), Path("/var/lib/sudo/lectured"), Path("/home")]
 
 
 # ------------------------------------------------------------------ asking for the suite

@@ -20,6 +20,7 @@ from pathlib import Path
 VENV = Path("/opt/complaintdesk-ssh-test")
 INSTALLED = VENV / "bin" / "complaintdesk"
 LAUNCHER = Path("/usr/local/bin/complaintdesk")
+GUARD = Path("/usr/local/lib/complaintdesk/guard")
 SYSTEM_CONFIG_DIR = Path("/etc/complaintdesk")
 DATA_DIR = Path("/var/lib/complaintdesk")
 DB = DATA_DIR / "complaintdesk.db"

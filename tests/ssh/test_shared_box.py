@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 
 from .conftest import ADMIN, Box
-from .helpers import (DATA_DIR, DB, INSTALLED, LAUNCHER, NUMBER, QUEUE_READY, SERVICE_USER,
+from .helpers import (DATA_DIR, DB, GUARD, INSTALLED, LAUNCHER, NUMBER, QUEUE_READY,
+                      SERVICE_USER,
                       STAFF_GROUP, SUDOERS, SYSTEM_CONFIG_DIR, VENV, Pane, Result, cpu_seconds,
                       kill_pids, living, refused, run, sha, wait_until)
 
@@ -79,7 +80,9 @@ def test_setup_box_made_a_locked_down_box(box: Box):
     assert (sudoers.st_uid, sudoers.st_mode & 0o777) == (0, 0o440)
     check = run(["visudo", "-c", "-f", str(SUDOERS)])
     assert check.rc == 0, check.describe()
-    for path in (LAUNCHER, SYSTEM_CONFIG_DIR, SYSTEM_CONFIG_DIR / "config.toml"):
+    assert f"NOPASSWD: {GUARD}\n" in SUDOERS.read_text(), "sudo must run the guard, nothing else"
+    for path in (LAUNCHER, GUARD, GUARD.parent, SYSTEM_CONFIG_DIR,
+                 SYSTEM_CONFIG_DIR / "config.toml"):
         info = path.stat()
         assert info.st_uid == 0 and not info.st_mode & 0o022, f"{path}: {oct(info.st_mode)}"
     writable = []
@@ -94,7 +97,7 @@ def test_setup_box_made_a_locked_down_box(box: Box):
 
 def _files_set_up() -> dict[str, tuple[str, int, int]]:
     return {str(path): (sha(path.read_bytes()), path.stat().st_mode, path.stat().st_uid)
-            for path in (LAUNCHER, SUDOERS, SYSTEM_CONFIG_DIR / "config.toml")}
+            for path in (LAUNCHER, GUARD, SUDOERS, SYSTEM_CONFIG_DIR / "config.toml")}
 
 
 def test_setup_box_again_changes_nothing(box: Box, state):
