@@ -50,7 +50,7 @@ def _utf8(stream: TextIO) -> TextIO:
     """Machine-readable output is UTF-8 whatever the locale says."""
     if (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8":
         try:
-            stream.reconfigure(encoding="utf-8")  # type: ignore[attr-defined]
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")  # type: ignore[attr-defined]
         except (AttributeError, ValueError, OSError):
             pass
     return stream
@@ -394,8 +394,20 @@ def _command_name(argv: list[str] | None) -> str:
     return words[0] if words else "console"
 
 
+def _printable_output() -> None:
+    """Whatever a result echoes (a lone surrogate from an input line or an
+    argument, a character the locale cannot encode) is printed escaped
+    (``\\ud800``), never a UnicodeEncodeError that ends the run."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
+    _printable_output()
     args = build_parser().parse_args(argv)
     command = _command_name(argv) if args.func is not cmd_console else "console"
     login = staffing.os_login()

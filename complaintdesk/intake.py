@@ -11,14 +11,24 @@ and why.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Iterator
 
 from .complaints import register_complaint
 from .desk import Desk
 from .errors import DomainError, ValidationFailed
-from .validation import FIELD_LABELS, INTAKE_FIELDS
+from .text import storable
+from .validation import FIELD_LABELS, INTAKE_FIELDS, HugeNumber
 
 BOM = "\ufeff"
+#: A line longer than this is refused unread: the longest form (every field at
+#: its limit, every character escaped as \uXXXX) is far below it.
+MAX_LINE = 1_000_000
+#: Integer literals longer than this are not converted (Python refuses more than
+#: 4,300 digits and converting is quadratic); the field says what is wrong.
+MAX_INT_DIGITS = 30
+
+log = logging.getLogger(__name__)
 
 
 def field_name(name: str) -> str:
@@ -48,17 +58,41 @@ def _json_type(value: object) -> str:
     return type(value).__name__
 
 
+def _int(literal: str) -> int | HugeNumber:
+    return HugeNumber(literal) if len(literal) > MAX_INT_DIGITS else int(literal)
+
+
+#: json's own messages, in Chinese.
+_JSON_MESSAGES = {
+    "Expecting value": "此处应为一个值",
+    "Extra data": "对象结束后还有多余内容",
+    "Unterminated string starting at": "字符串没有结束引号",
+    "Expecting property name enclosed in double quotes": "字段名必须用双引号括起",
+    "Expecting ':' delimiter": "字段名后应为冒号 :",
+    "Expecting ',' delimiter": "此处应为逗号 ,",
+    "Invalid control character": "字符串中有未转义的控制字符",
+    "Invalid \\escape": "无效的转义序列",
+    "Invalid \\uXXXX escape": "无效的 \\uXXXX 转义",
+}
+
+
 def parse_line(raw: str) -> tuple[dict | None, str | None]:
     """Decode one line into a record form, or say why it cannot be one."""
+    if len(raw) > MAX_LINE:
+        return None, f"此行过长（{len(raw):,} 个字符，最多 {MAX_LINE:,}）：未读取"
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_int=_int)
     except json.JSONDecodeError as exc:
-        return None, f"不是有效的 JSON：{exc.msg}（第 {exc.colno} 列）"
+        message = next((zh for en, zh in _JSON_MESSAGES.items() if exc.msg.startswith(en)),
+                       exc.msg)
+        return None, f"不是有效的 JSON：{message}（第 {exc.colno} 列）"
     except RecursionError:
         return None, "不是有效的 JSON：嵌套过深"
+    except ValueError as exc:  # e.g. a number json cannot represent
+        return None, f"不是有效的 JSON：{exc}"
     if not isinstance(data, dict):
         return None, f"每行必须是一个 JSON 对象 {{...}}，此行是{_json_type(data)}"
-    unknown = [key for key in data if key not in FIELD_LABELS]
+    unknown = [storable(key) for key in data if key not in FIELD_LABELS]
     if unknown:
         names = "、".join(unknown)
         return None, (f"未知字段 {names}（可用字段：{', '.join(INTAKE_FIELDS)}）；"
@@ -83,22 +117,34 @@ def intake_lines(desk: Desk, actor: str, lines: Iterable[str | bytes]) -> Iterat
             except UnicodeDecodeError as exc:
                 yield {"line": number, "error": f"不是 UTF-8 编码的文本（第 {exc.start + 1} 字节）"}
                 continue
-        if number == 1 and raw.startswith(BOM):
-            raw = raw[len(BOM):]
-        if not raw.strip():
-            continue
+        yield from _one_line(desk, actor, number, raw)
+
+
+def _one_line(desk: Desk, actor: str, number: int, raw: str) -> Iterator[dict]:
+    """The result of one decoded line (none for a blank one). Whatever goes wrong
+    is this line's result: the run goes on with the next."""
+    # A byte-order mark begins the first line of a file, or a line where files
+    # were joined with cat.
+    raw = raw.removeprefix(BOM)
+    if not raw.strip():
+        return
+    try:
         data, problem = parse_line(raw)
         if problem is not None:
             yield {"line": number, "error": problem}
-            continue
-        try:
-            complaint = register_complaint(desk, actor, data)
-        except ValidationFailed as exc:
-            yield {"line": number, "error": describe_errors(exc.errors), "fields": dict(exc.errors)}
-        except DomainError as exc:
-            yield {"line": number, "error": exc.message}
-        else:
-            yield {"line": number, "number": complaint.number}
+            return
+        complaint = register_complaint(desk, actor, data)
+    except ValidationFailed as exc:
+        errors = {storable(k): storable(v) for k, v in exc.errors.items()}
+        yield {"line": number, "error": describe_errors(errors), "fields": errors}
+    except DomainError as exc:
+        yield {"line": number, "error": storable(exc.message)}
+    except Exception as exc:  # noqa: BLE001 - one line's failure must not end the run
+        log.exception("intake line %d failed", number)
+        yield {"line": number, "error": f"内部错误（{type(exc).__name__}），此行未登记；"
+                                        "其他行不受影响，请把此行交给管理员"}
+    else:
+        yield {"line": number, "number": complaint.number}
 
 
 __all__ = ["describe_errors", "field_name", "intake_lines", "parse_line"]

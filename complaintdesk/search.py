@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .errors import DomainError
-from .text import normalize_contact
+from .text import clean_line, normalize_contact
 
 TRIGRAM_TABLE = "complaint_fts3"
 BIGRAM_TABLE = "complaint_fts2"
@@ -188,7 +188,8 @@ def parse_search(text: str) -> SearchQuery:
         DomainError: a term of one character (neither index can answer it), with
             a message saying how to search instead.
     """
-    terms = [t for t in _SPACE.split(text.strip()) if t]
+    text = clean_line(text)
+    terms = [t for t in _SPACE.split(text) if t]
     long_terms: list[str] = []
     short_terms: list[str] = []
     numbers: list[str] = []

@@ -21,6 +21,7 @@ from .desk import Desk
 from .enums import Role
 from .errors import DomainError, NotFound, PermissionDenied
 from .models import Staff
+from .text import clean_line
 
 LOGIN_RE = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
 
@@ -162,7 +163,7 @@ def add_staff(desk: Desk, actor: str, login: str, name: str, role: str,
     if not (account_exists or os_account_exists)(login):
         raise DomainError(f"本机没有系统账号 {login}：请先创建该账号（如 sudo adduser {login}），"
                           "再添加为员工")
-    name = name.strip()
+    name = clean_line(name)
     if not name or len(name) > 50:
         raise DomainError("姓名必填，最多 50 字")
     role_value = _role(role)

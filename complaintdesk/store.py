@@ -17,11 +17,11 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
-from .errors import StoreError
+from .errors import DomainError, StoreError
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 10_000
@@ -156,6 +156,12 @@ class Store:
                     yield session
         except OperationalError as exc:
             raise StoreError(f"写入数据库失败：{exc.orig}（数据未保存，可重试）") from exc
+        except (UnicodeEncodeError, StatementError) as exc:
+            # The boundary cleans texts (text.storable); this is the net under it.
+            if isinstance(exc, StatementError) and not isinstance(exc.orig, UnicodeEncodeError):
+                raise
+            raise DomainError("文本中有无法保存的字符（孤立的代理项 U+D800–U+DFFF）："
+                              "数据未保存，请删除该字符后重试") from exc
 
     def raw_connection(self) -> sqlite3.Connection:
         """A plain sqlite3 connection in autocommit mode, for change detection."""

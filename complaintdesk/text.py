@@ -2,7 +2,10 @@
 
 Customer texts may carry terminal escapes (ESC, OSC 52 clipboard writes), C1
 controls or bidi overrides that reorder what staff read. They are removed
-before anything is stored; everything else is kept exactly.
+before anything is stored. A lone surrogate (U+D800–U+DFFF on its own: JSON's
+``"\ud800"``, a file decoded with ``surrogateescape``) is no character and cannot
+be stored as UTF-8; each becomes U+FFFD (�), as a decoder does with bytes it
+cannot read. Everything else is kept exactly.
 """
 
 from __future__ import annotations
@@ -17,14 +20,26 @@ _UNSAFE = re.compile(
 )
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def storable(value: str) -> str:
+    """``value`` with every lone surrogate replaced by U+FFFD: what remains can be
+    encoded as UTF-8 (stored, printed, indexed). A valid pair cannot occur in a
+    Python ``str`` (it holds code points), so every surrogate here is lone."""
+    return _SURROGATE.sub(REPLACEMENT, value)
+
+
 def clean_text(value: str) -> str:
-    """Remove control characters (but newline and tab) and bidi overrides.
+    """Remove control characters (but newline and tab) and bidi overrides;
+    replace lone surrogates with U+FFFD.
 
     CR LF and lone CR become LF so that a text pasted from Windows keeps its
     line breaks.
     """
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return _UNSAFE.sub("", value)
+    return storable(_UNSAFE.sub("", value))
 
 
 def clean_line(value: str) -> str:

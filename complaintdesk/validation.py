@@ -64,6 +64,12 @@ class ComplaintDraft:
     quantity: int | None
 
 
+class HugeNumber(str):
+    """A JSON integer literal too long to be worth converting (Python refuses
+    more than 4,300 digits; no field takes more than ten): its digits as text,
+    so that the field it was given for can say what is wrong."""
+
+
 def parse_quantity(value: object) -> int | None:
     """A non-negative whole number, or None when empty.
 
@@ -74,12 +80,16 @@ def parse_quantity(value: object) -> int | None:
         return None
     if isinstance(value, bool):
         raise ValueError("必须是不小于 0 的整数")
+    digits = value.strip() if isinstance(value, str) else ""
+    if re.fullmatch(r"[+-]?[0-9]{20,}", digits, re.ASCII):
+        # Too long to convert cheaply (and Python refuses over 4,300 digits).
+        raise ValueError("不能是负数" if digits.startswith("-") else f"不能超过 {MAX_QUANTITY}")
     if isinstance(value, int):
         number = value
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
-    elif isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", value.strip()):
-        number = int(value.strip())
+    elif isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", digits, re.ASCII):
+        number = int(digits)
     else:
         raise ValueError("必须是不小于 0 的整数，例如 3")
     if number < 0:
@@ -131,7 +141,7 @@ def validate_complaint(data: Mapping[str, object], *, now: datetime,
         raw = data.get(name)
         if raw is None:
             raw = ""
-        if not isinstance(raw, str):
+        if not isinstance(raw, str) or isinstance(raw, HugeNumber):
             errors[name] = "必须是文本"
             continue
         text = clean_text(raw).strip() if name in MULTILINE else clean_line(raw)
