@@ -8,7 +8,6 @@ English codes, as intake accepts them.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable, Iterator
 from typing import TextIO
@@ -16,6 +15,7 @@ from typing import TextIO
 from .complaints import iter_complaints
 from .desk import Desk
 from .models import Complaint
+from .spreadsheet import write_table
 from .validation import INTAKE_FIELDS
 
 EXPORT_FIELDS: tuple[str, ...] = (
@@ -70,29 +70,11 @@ def write_jsonl(rows: Iterable[dict], stream: TextIO) -> int:
     return count
 
 
-def _csv_value(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
-
-
 def write_csv(rows: Iterable[dict], stream: TextIO) -> int:
-    """Write CSV with a UTF-8 byte-order mark first, so Excel reads the Chinese.
-
-    The stream should be a text stream encoding UTF-8 (not ``utf-8-sig``: the
-    BOM is written here) opened with ``newline=""``. Texts with line breaks,
-    quotes or commas are quoted by the csv module. Returns the row count.
-    """
-    stream.write("\ufeff")
-    writer = csv.DictWriter(stream, fieldnames=list(EXPORT_FIELDS), extrasaction="ignore")
-    writer.writeheader()
-    count = 0
-    for row in rows:
-        writer.writerow({key: _csv_value(value) for key, value in row.items()})
-        count += 1
-    return count
+    """The export as CSV, safe to open in a spreadsheet (see spreadsheet.py).
+    Returns the row count."""
+    fields = list(EXPORT_FIELDS)
+    return write_table(stream, fields, ([row.get(f) for f in fields] for row in rows))
 
 
 __all__ = ["EXPORT_FIELDS", "complaint_row", "export_rows", "jsonl_line", "write_csv", "write_jsonl"]

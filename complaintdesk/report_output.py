@@ -6,7 +6,6 @@ them all in memory.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable, Iterator
 from typing import TextIO
@@ -16,6 +15,7 @@ from .enums import Category, Channel, HandlingMethod, Priority, Satisfaction
 from .exporting import jsonl_line
 from .money import format_amount
 from .reporting import NONE, Report, ReportRow
+from .spreadsheet import write_table
 from .text import display_width, pad
 
 ROW_LABELS = ("日期", "编号", "投诉客户", "投诉内容", "责任单位", "处理方式", "损失金额", "品名", "数量")
@@ -134,16 +134,9 @@ def csv_cells(row: ReportRow, desk: Desk) -> list[object]:
 
 
 def write_csv(rows: Iterable[ReportRow], desk: Desk, stream: TextIO) -> int:
-    """The per-complaint table under the form's own column labels; UTF-8 with a BOM.
-    The stream should be opened with ``newline=""``. Returns the row count."""
-    stream.write("\ufeff")
-    writer = csv.writer(stream)
-    writer.writerow(ROW_LABELS)
-    count = 0
-    for row in rows:
-        writer.writerow(csv_cells(row, desk))
-        count += 1
-    return count
+    """The per-complaint table under the form's own column labels, safe to open
+    in a spreadsheet (see spreadsheet.py). Returns the row count."""
+    return write_table(stream, ROW_LABELS, (csv_cells(row, desk) for row in rows))
 
 
 # ----------------------------------------------------------------- text table

@@ -200,3 +200,26 @@ def test_received_by_and_audit_are_the_intake_actor(desk, counter):
     assert [(e.action, e.actor) for e in record.timeline] == [("complaint.registered", counter)]
     with desk.store.read() as session:
         assert session.exec(select(Complaint.contact)).all() == ["138-1234-5678"]
+
+
+# ------------------------------------------------------------------ spreadsheet safety
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x\",\"点我\")", "+86 138", "-2+3",
+                                  "@SUM(A1)", "\t=1+1", "\r=1+1"])
+def test_csv_export_neutralises_formula_cells_and_jsonl_keeps_the_text(desk, counter, name):
+    complaints.register_complaint(desk, counter, good(customer_name=name + "公司",
+                                                      event=name + " 经过"))
+    stream = io.StringIO(newline="")
+    write_csv(export_rows(desk), stream)
+    rows = list(csv.DictReader(io.StringIO(stream.getvalue().lstrip("\ufeff"))))
+    stored = exported(desk)[0]["customer_name"]
+    assert rows[0]["customer_name"] == "'" + stored
+    assert rows[0]["event"].startswith("'")
+
+
+def test_safe_cell_rule():
+    from complaintdesk.spreadsheet import safe_cell
+
+    assert [safe_cell(v) for v in ["=1", "+1", "-1", "@a", "\t1", "\r1", "a=1", "", None,
+                                   -5, 3, True]] == \
+        ["'=1", "'+1", "'-1", "'@a", "'\t1", "'\r1", "a=1", "", "", -5, 3, "true"]
