@@ -378,7 +378,7 @@ class _Handling:
                  "quantity": c["quantity"], "state": "draft", "drafted_by": actor,
                  "submitted_at": None, "submitted_by": None, "decided_by": None,
                  "decided_at": None, "implementation_opinion": None, "return_reason": None,
-                 "updated_by": actor, "updated_at": at, "version": 1}
+                 "updated_by": actor, "updated_at": at, "version": 1, "authors": actor}
         self.sheets.append(sheet)
         k.sheet = sheet
         k.plan = self._plan(k, c["round"])
@@ -450,6 +450,8 @@ class _Handling:
                 detail = (f'{{"sheet": "{sheet["sheet_number"]}", "method": "{sheet["method"]}", '
                           f'"loss_cents": {sheet["loss_cents"]}}}')
             sheet["updated_by"], sheet["updated_at"] = actor, at
+            if actor not in sheet["authors"].split():
+                sheet["authors"] = " ".join(sorted(sheet["authors"].split() + [actor]))
         elif action is A.JUDGE_OURS:
             actor = k.service
             dept = self.pick(self.departments[k.category] or self.all_departments)
@@ -475,7 +477,7 @@ class _Handling:
             detail = f'{{"round": {c["round"]}, "evidence": {self._investigation(k, at)}}}'
         elif action is A.APPROVE:
             sheet = k.sheet
-            actor = self._supervisor(sheet["drafted_by"], sheet["submitted_by"])
+            actor = self._supervisor(*sheet["authors"].split())
             text = self.pick(IMPLEMENTATION_OPINIONS).format_map(k.values)
             sheet["state"], sheet["decided_by"], sheet["decided_at"] = "approved", actor, at
             sheet["implementation_opinion"] = text
@@ -513,7 +515,7 @@ class _Handling:
                       f'"explanation": {_q(text)}}}')
         elif action is A.RETURN:
             sheet = k.sheet
-            actor = self._supervisor(sheet["drafted_by"], sheet["submitted_by"])
+            actor = self._supervisor(*sheet["authors"].split())
             text = self.pick(RETURN_REASONS)
             sheet["state"], sheet["decided_by"], sheet["decided_at"] = "returned", actor, at
             sheet["return_reason"] = text

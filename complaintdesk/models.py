@@ -141,6 +141,13 @@ class HandlingSheet(SQLModel, table=True):
     updated_by: str = Field(foreign_key="staff.login")
     updated_at: datetime
     version: int = 1
+    #: Logins of everyone who saved a version, space-separated (schema v8).
+    authors: str = ""
+
+    def author_logins(self) -> set[str]:
+        """Who wrote any version of this sheet (none of them may decide on it)."""
+        return set(self.authors.split()) | {login for login in (
+            self.drafted_by, self.updated_by, self.submitted_by) if login}
 
 
 class Revisit(SQLModel, table=True):

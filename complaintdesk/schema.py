@@ -385,8 +385,28 @@ def v1(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def v8(conn: sqlite3.Connection) -> None:
+    """Everyone who saved any version of a 处理单 is on it (``authors``, logins
+    separated by spaces): none of them may approve or return it. Filled for
+    existing sheets from the sheet's own columns and the audit trail's saves and
+    submits of it."""
+    conn.execute("ALTER TABLE handling_sheet ADD COLUMN authors TEXT NOT NULL DEFAULT ''")
+    authors: dict[str, set[str]] = {}
+    for number, *logins in conn.execute(
+            "SELECT sheet_number, drafted_by, updated_by, submitted_by FROM handling_sheet"):
+        authors[number] = {login for login in logins if login}
+    for actor, number in conn.execute(
+            "SELECT actor, json_extract(detail, '$.sheet') FROM audit_event "
+            "WHERE action IN ('workflow.save_sheet', 'workflow.submit_sheet') "
+            "AND json_valid(detail)"):
+        if number in authors:
+            authors[number].add(actor)
+    conn.executemany("UPDATE handling_sheet SET authors = ? WHERE sheet_number = ?",
+                     [(" ".join(sorted(logins)), number) for number, logins in authors.items()])
+
+
 # MIGRATIONS[n] takes a file from version n-1 to version n, inside the caller's
 # IMMEDIATE transaction. Never edit a released step: add a new one.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7}
+    1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8}
 SCHEMA_VERSION = max(MIGRATIONS)

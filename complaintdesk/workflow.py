@@ -27,6 +27,7 @@ from .models import Complaint, HandlingSheet, Investigation, Staff
 from .money import parse_amount
 from .staffing import require
 from .text import clean_line, clean_text
+from .timing import TIME_FORMAT
 from .validation import parse_quantity, parse_received_at
 
 S, A = Status, Action
@@ -66,6 +67,15 @@ class StaleEdit(DomainError):
     """Someone else changed the complaint since it was loaded; nothing was saved."""
 
 
+class StaleSheet(StaleEdit):
+    """The 处理单 changed (or was created) since the editor loaded it; ``version``
+    is the one now stored, to save over once the user has compared."""
+
+    def __init__(self, message: str, *, version: int):
+        super().__init__(message)
+        self.version = version
+
+
 def refusal(status: Status, action: Action, role: Role, login: str,
             complaint: Complaint | None = None, sheet: HandlingSheet | None = None,
             max_attempts: int = 3) -> str | None:
@@ -85,9 +95,8 @@ def refusal(status: Status, action: Action, role: Role, login: str,
             return "只有主管可以审批处理方案"
         allowed = "、".join(r.label for r in Role if r in roles)
         return f"只有{allowed}可以{action.label}"
-    if action is A.APPROVE and sheet is not None and login in (sheet.drafted_by,
-                                                               sheet.submitted_by):
-        return "不能审批自己拟定的处理单"
+    if action in (A.APPROVE, A.RETURN) and sheet is not None and login in sheet.author_logins():
+        return "不能审批自己拟定或修改过的处理单"
     if action is A.ESCALATE and complaint is not None and complaint.escalated:
         return "该投诉已上报管理层"
     if action is A.CLOSE_UNREACHED and complaint is not None \
@@ -112,7 +121,8 @@ def _current_sheet(session: Session, complaint: Complaint) -> HandlingSheet | No
         HandlingSheet.round == complaint.round)).first()
 
 
-def _stale_message(session: Session, complaint: Complaint, names: dict[str, str]) -> str:
+def _stale_message(desk: Desk, session: Session, complaint: Complaint,
+                   names: dict[str, str]) -> str:
     last = session.exec(select(audit.AuditEvent).where(
         audit.AuditEvent.complaint_id == complaint.id).order_by(audit.AuditEvent.id.desc())).first()
     if last is None:
@@ -122,7 +132,7 @@ def _stale_message(session: Session, complaint: Complaint, names: dict[str, str]
     change = f"（{_shown(last.field, last.before)} → {_shown(last.field, last.after)}）" \
         if last.field else ""
     return (f"{complaint.number} 刚被{who}修改：{what}{change}，时间 "
-            f"{last.at.strftime('%Y-%m-%d %H:%M')} UTC。你的输入已保留，请核对后重试。")
+            f"{desk.local(last.at).strftime(TIME_FORMAT)}。你的输入已保留，请核对后重试。")
 
 
 def _shown(field: str | None, value: str | None) -> str:
@@ -153,7 +163,7 @@ def _act(desk: Desk, actor: str, number: str, action: Action | None,
         assert action is not None
         if expected_version is not None and complaint.version != expected_version:
             names = {s.login: s.name for s in session.exec(select(Staff))}
-            raise StaleEdit(_stale_message(session, complaint, names))
+            raise StaleEdit(_stale_message(desk, session, complaint, names))
         status = Status(complaint.status)
         reason = refusal(status, action, Role(staff.role), actor, complaint,
                          _current_sheet(session, complaint), desk.config.revisit_max_attempts)
@@ -410,12 +420,16 @@ def _write_sheet(desk: Desk, session: Session, c: Complaint, staff: Staff, field
                               department=c.department or "", handling_date=desk.now(),
                               state="draft", drafted_by=staff.login, updated_by=staff.login,
                               updated_at=now)
-    elif (sheet.version != sheet_version if sheet_version is not None
-          else sheet.updated_by != staff.login):  # None: the editor saw no sheet
+    elif sheet.version != sheet_version:  # None: the editor saw no sheet
         who = session.get(Staff, sheet.updated_by)
-        raise StaleEdit(f"处理单 {sheet.sheet_number} 刚被{who.name if who else sheet.updated_by}"
-                        f"于 {sheet.updated_at.strftime('%Y-%m-%d %H:%M')} UTC 修改（第 "
-                        f"{sheet.version} 版）。你的输入已保留：请重新打开查看对方的修改，再决定如何保存。")
+        name = who.name if who else sheet.updated_by
+        if sheet.updated_by == staff.login:
+            name = f"你（{staff.login}）在另一个会话中"
+        raise StaleSheet(
+            f"处理单 {sheet.sheet_number} 刚被{name}于 "
+            f"{desk.local(sheet.updated_at).strftime(TIME_FORMAT)} 修改（第 {sheet.version} 版）"
+            f"，你的保存未生效。你的输入已保留：请对照对方的版本，决定保留哪一份。",
+            version=sheet.version)
     else:
         sheet.version += 1
     for name, value in fields.items():
@@ -423,6 +437,7 @@ def _write_sheet(desk: Desk, session: Session, c: Complaint, staff: Staff, field
     if sheet.state == "returned":
         sheet.state = "draft"
     sheet.updated_by, sheet.updated_at = staff.login, now
+    sheet.authors = " ".join(sorted(set(sheet.authors.split()) | {staff.login}))
     session.add(sheet)
     session.flush()
     return sheet

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from complaintdesk import revisits, staffing
+from complaintdesk import revisits, schema, staffing
 from complaintdesk import workflow as wf
 from complaintdesk.config import DeskConfig
 from complaintdesk.desk import Desk, open_desk
@@ -123,12 +123,24 @@ def test_refusal_nobody_approves_a_sheet_they_drafted_or_submitted(
         drafted_by: str, submitted_by: str | None) -> None:
     sheet = _sheet(drafted_by, submitted_by)
     assert wf.refusal(S.PENDING_APPROVAL, A.APPROVE, R.SUPERVISOR, "sup1",
-                      sheet=sheet) == "不能审批自己拟定的处理单"
+                      sheet=sheet) == "不能审批自己拟定或修改过的处理单"
     assert wf.refusal(S.PENDING_APPROVAL, A.APPROVE, R.SUPERVISOR, "sup2", sheet=sheet) is None
-    # Sending one's own sheet back is allowed; a non-supervisor hears the role rule first.
-    assert wf.refusal(S.PENDING_APPROVAL, A.RETURN, R.SUPERVISOR, "sup1", sheet=sheet) is None
+    # Nor may an author send it back (issue 12: separation of duties by authorship);
+    # a non-supervisor hears the role rule first.
+    assert wf.refusal(S.PENDING_APPROVAL, A.RETURN, R.SUPERVISOR, "sup1",
+                      sheet=sheet) == "不能审批自己拟定或修改过的处理单"
+    assert wf.refusal(S.PENDING_APPROVAL, A.RETURN, R.SUPERVISOR, "sup2", sheet=sheet) is None
     assert wf.refusal(S.PENDING_APPROVAL, A.APPROVE, R.COUNTER, "sup1",
                       sheet=sheet) == "只有主管可以审批处理方案"
+
+
+def test_refusal_counts_every_author_not_only_the_drafter_and_submitter() -> None:
+    sheet = _sheet("handler1", "handler1")
+    sheet.authors = "handler1 sup1"  # sup1 rewrote a version in between
+    for action in (A.APPROVE, A.RETURN):
+        assert wf.refusal(S.PENDING_APPROVAL, action, R.SUPERVISOR, "sup1", sheet=sheet) \
+            == "不能审批自己拟定或修改过的处理单"
+        assert wf.refusal(S.PENDING_APPROVAL, action, R.SUPERVISOR, "sup2", sheet=sheet) is None
 
 
 @pytest.mark.parametrize("status", [s for s in Status if s is not S.CLOSED], ids=_triple_id)
@@ -821,7 +833,7 @@ def test_rejection_resubmission_and_approval_by_another_supervisor(people) -> No
     wf.submit_sheet(people, "sup1", number, {**SHEET, "result": "赔偿 1000 元"}, sheet_version=1)
     # ... and may not approve it.
     before = snapshot(people)
-    with pytest.raises(PermissionDenied, match="不能审批自己拟定的处理单"):
+    with pytest.raises(PermissionDenied, match="不能审批自己拟定或修改过的处理单"):
         wf.approve_plan(people, "sup1", number, opinion="同意")
     assert snapshot(people) == before
     # sup2 sends it back with a reason.
@@ -835,7 +847,7 @@ def test_rejection_resubmission_and_approval_by_another_supervisor(people) -> No
     wf.submit_sheet(people, "sup1", number, {**SHEET, "result": "赔偿 800 元"},
                     sheet_version=sheet.version + 1)
     assert complaint_of(people, number).status == "pending_approval"
-    with pytest.raises(PermissionDenied, match="不能审批自己拟定的处理单"):
+    with pytest.raises(PermissionDenied, match="不能审批自己拟定或修改过的处理单"):
         wf.approve_plan(people, "sup1", number, opinion="同意")
     wf.approve_plan(people, "sup2", number, opinion="本周内赔付")
     handling = wf.get_handling(people, number)
@@ -850,7 +862,7 @@ def test_the_supervisor_who_submitted_a_handlers_sheet_cannot_approve_it(people)
     number = drive_to(people, S.DRAFTING)
     wf.save_sheet(people, "hq", number, SHEET)
     wf.submit_sheet(people, "sup1", number, SHEET, sheet_version=1)
-    with pytest.raises(PermissionDenied, match="不能审批自己拟定的处理单"):
+    with pytest.raises(PermissionDenied, match="不能审批自己拟定或修改过的处理单"):
         wf.approve_plan(people, "sup1", number, opinion="同意")
     wf.approve_plan(people, "sup2", number, opinion="同意")
 
@@ -1031,7 +1043,8 @@ def test_second_save_over_the_same_version_is_refused(people) -> None:
     message = stale.value.message
     assert "质检小李" in message                      # who changed it, by display name
     assert "你的输入已保留" in message                # and that the input is kept
-    assert "CL-20261123-0001-1" in message and "2026-11-23 02:00" in message
+    # When, in the desk's time zone (the frozen clock is 10:00 in Shanghai).
+    assert "CL-20261123-0001-1" in message and "2026-11-23 10:00" in message
     assert snapshot(people) == before                 # nothing of the second save was written
     sheet = wf.get_handling(people, number).sheet
     assert (sheet.result, sheet.updated_by, sheet.version) == ("小李的方案", "hq", loaded + 1)
@@ -1052,8 +1065,14 @@ def test_two_editors_of_a_sheet_not_yet_saved(people) -> None:
         wf.save_sheet(people, "counter1", number, {**SHEET, "result": "小王的方案"})
     assert "质检小李" in stale.value.message and "你的输入已保留" in stale.value.message
     assert snapshot(people) == before
-    # The first editor saving again without a version overwrites only their own work.
-    wf.save_sheet(people, "hq", number, {**SHEET, "result": "小李的第二稿"})
+    # The same login in a second session that also saw no sheet is refused too:
+    # "no sheet yet" is a version like any other.
+    with pytest.raises(wf.StaleSheet) as again:
+        wf.save_sheet(people, "hq", number, {**SHEET, "result": "小李在另一窗口的稿"})
+    assert "另一个会话" in again.value.message and again.value.version == 1
+    assert snapshot(people) == before
+    wf.save_sheet(people, "hq", number, {**SHEET, "result": "小李的第二稿"},
+                  sheet_version=again.value.version)
     assert wf.get_handling(people, number).sheet.result == "小李的第二稿"
 
 
@@ -1127,3 +1146,27 @@ def test_every_expected_version_action_refuses_stale(people, action: Action) -> 
         kwargs_call(loaded)
     assert snapshot(people) == before
     assert kwargs_call(loaded + 1).version == loaded + 2
+
+
+def test_everyone_who_saved_a_version_is_on_the_sheet_and_may_not_decide(people) -> None:
+    """A supervisor who rewrote the handler's sheet, which the handler then
+    submitted, may neither approve nor return it; the v8 migration finds the
+    same authors in the audit trail of a sheet saved before it."""
+    number = drive_to(people, S.DRAFTING)
+    wf.save_sheet(people, "hq", number, {**SHEET, "result": "初稿"})
+    wf.save_sheet(people, "sup1", number, {**SHEET, "result": "主管改写"},
+                  sheet_version=sheet_version(people, number))
+    wf.submit_sheet(people, "hq", number, SHEET, sheet_version=sheet_version(people, number))
+    assert wf.get_handling(people, number).sheet.author_logins() == {"hq", "sup1"}
+    for decide in (lambda: wf.approve_plan(people, "sup1", number, opinion="同意"),
+                   lambda: wf.return_plan(people, "sup1", number, reason="再改")):
+        with pytest.raises(PermissionDenied, match="不能审批自己拟定或修改过的处理单"):
+            decide()
+    conn = sqlite3.connect(people.store.path)
+    try:
+        with conn:
+            conn.execute("ALTER TABLE handling_sheet DROP COLUMN authors")
+            schema.v8(conn)
+        assert conn.execute("SELECT authors FROM handling_sheet").fetchall() == [("hq sup1",)]
+    finally:
+        conn.close()
