@@ -19,6 +19,7 @@ from complaintdesk.money import format_amount
 from complaintdesk.timing import TIME_FORMAT
 
 from .choice_bar import ChoiceBar
+from .conflict import ConflictDialog, Difference
 from .dialogs import ConfirmDialog
 from .footer import Footer
 from .typeahead import after_typed_keys
@@ -28,6 +29,34 @@ if TYPE_CHECKING:
 
 AREAS = list(wf.SHEET_TEXTS.items())  # result, receiver_opinion, manager_opinion, customer_opinion
 LINES = ("handling_date", "loss_amount", "product", "quantity")
+LABELS = {**dict(AREAS), "handling_date": "处理日期", "loss_amount": "损失金额", "product": "品名",
+          "quantity": "数量", "method": "处理方式"}
+
+
+def sheet_values(handling: wf.Handling, desk) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The editor's fields as they show a stored sheet (or a new one)."""
+    c, sheet = handling.complaint, handling.sheet
+    date = desk.local(sheet.handling_date) if sheet else desk.now()
+    loss = sheet.loss_cents if sheet else None
+    quantity = sheet.quantity if sheet else c.quantity
+    values: dict[str, object] = {name: getattr(sheet, name) if sheet else "" for name, _ in AREAS}
+    values.update(handling_date=date.strftime(TIME_FORMAT),
+                  loss_amount="" if loss is None else format_amount(loss).lstrip("¥").replace(",", ""),
+                  product=sheet.product if sheet else c.product,
+                  quantity="" if quantity is None else str(quantity),
+                  method=sheet.method if sheet else None)
+    return values
+
+
+def differences(mine: dict[str, object], theirs: dict[str, object]) -> list[Difference]:
+    """The fields whose text differs, in the form's order, as the user reads them."""
+    def shown(name: str, value: object) -> str:
+        if name == "method":
+            return HandlingMethod(value).label if value else ""
+        return str(value or "")
+
+    return [(LABELS[name], shown(name, mine.get(name)), shown(name, theirs.get(name)))
+            for name in LABELS if shown(name, mine.get(name)) != shown(name, theirs.get(name))]
 
 
 class SheetEditorScreen(Screen[None]):
@@ -95,17 +124,7 @@ class SheetEditorScreen(Screen[None]):
             Content(sheet.sheet_number if sheet else wf.sheet_number(c) + "（保存后生效）"))
         self.query_one("#sheet-department", Label).update(
             Content(desk.config.department_name(c.department) or "—"))
-        date = desk.local(sheet.handling_date) if sheet else desk.now()
-        self.query_one("#handling_date", Input).value = date.strftime(TIME_FORMAT)
-        for name, _label in AREAS:
-            self.query_one(f"#{name}", TextArea).text = getattr(sheet, name) if sheet else ""
-        self.query_one("#method", ChoiceBar).value = sheet.method if sheet else None
-        loss = sheet.loss_cents if sheet else None
-        self.query_one("#loss_amount", Input).value = "" if loss is None else \
-            format_amount(loss).lstrip("¥").replace(",", "")
-        self.query_one("#product", Input).value = sheet.product if sheet else c.product
-        quantity = sheet.quantity if sheet else c.quantity
-        self.query_one("#quantity", Input).value = "" if quantity is None else str(quantity)
+        self._show(sheet_values(handling, desk))
         self.sheet_version = sheet.version if sheet else None
         status = "新处理单" if sheet is None else f"第 {sheet.version} 版"
         if sheet is not None and sheet.return_reason and sheet.state in ("returned", "draft"):
@@ -113,6 +132,13 @@ class SheetEditorScreen(Screen[None]):
         self._status(status)
         self._initial = self.values()
         self.query_one("#result", TextArea).focus()
+
+    def _show(self, values: dict[str, object]) -> None:
+        for name, _label in AREAS:
+            self.query_one(f"#{name}", TextArea).text = str(values[name])
+        for name in LINES:
+            self.query_one(f"#{name}", Input).value = str(values[name])
+        self.query_one("#method", ChoiceBar).value = values["method"]  # type: ignore[assignment]
 
     def _status(self, text: str) -> None:
         label = self.query_one("#sheet-status", Label)
@@ -151,6 +177,13 @@ class SheetEditorScreen(Screen[None]):
             handling = wf.get_handling(self.app.desk, self.number)
         except ValidationFailed as exc:
             self.app.call_from_thread(self._failed, "；".join(exc.errors.values()))
+        except wf.StaleSheet as exc:
+            try:
+                fresh = wf.get_handling(self.app.desk, self.number)
+            except DomainError as again:
+                self.app.call_from_thread(self._failed, again.message)
+            else:
+                self.app.call_from_thread(self._conflict, data, submit, fresh, exc)
         except DomainError as exc:
             self.app.call_from_thread(self._failed, exc.message)
         else:
@@ -160,6 +193,28 @@ class SheetEditorScreen(Screen[None]):
         self._busy = False
         self._status(message + "（输入仍在表单中）")
         self.notify(message, severity="error", markup=False, timeout=10)
+
+    def _conflict(self, mine: dict[str, object], submit: bool, fresh: wf.Handling,
+                  stale: wf.StaleSheet) -> None:
+        """Someone saved a version meanwhile: show both, let the user choose."""
+        self._busy = False
+        self._status(stale.message)
+        theirs = sheet_values(fresh, self.app.desk)
+        sheet = fresh.sheet
+        title = f"对方的版本（第 {sheet.version} 版）" if sheet else "对方的版本"
+
+        def chosen(choice: str | None) -> None:
+            if choice == "mine":
+                self.sheet_version = stale.version
+                self._write(submit)
+            elif choice == "theirs":
+                self._fill(fresh)
+                self._status(f"已载入对方的版本（第 {self.sheet_version} 版），你的输入已放弃")
+            else:
+                self._status(stale.message + "（按 Ctrl+S 会再次对照）")
+
+        self.app.push_screen(ConflictDialog(stale.message, title, differences(mine, theirs)),
+                             chosen)
 
     def _written(self, submit: bool, handling: wf.Handling) -> None:
         self._busy = False

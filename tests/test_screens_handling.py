@@ -12,6 +12,7 @@ from screens.approvals import ApprovalsScreen
 from screens.choice_bar import ChoiceBar
 from screens.complaint_record import ComplaintRecordScreen
 from screens.form_dialog import FormDialog
+from screens.conflict import ConflictDialog
 from screens.sheet_editor import SheetEditorScreen
 from screens.virtual_table import VirtualTable
 
@@ -181,8 +182,52 @@ async def test_two_people_one_sheet_second_save_is_refused(desk, admin):
         editor.query_one("#result", TextArea).text = "我的修改"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert isinstance(app.screen, SheetEditorScreen)
+        # Both versions side by side; Esc goes back to editing with my text.
+        assert isinstance(app.screen, ConflictDialog)
+        shown = {(label, mine, theirs) for label, mine, theirs in app.screen.differences}
+        assert ("投诉处理结果", "我的修改", "主管改过的方案") in shown
+        assert "主管李" in app.screen.message and "保留" in app.screen.message
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is editor
         assert editor.query_one("#result", TextArea).text == "我的修改"
-        messages = " ".join(str(n.message) for n in app._notifications)
-        assert "主管李" in messages and "保留" in messages
-    assert wf.get_handling(desk, number).sheet.result == "主管改过的方案"
+        assert wf.get_handling(desk, number).sheet.result == "主管改过的方案"
+        # Saving again compares again; M saves mine over the newer version.
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictDialog)
+        await pilot.press("m")
+        await settle(pilot)
+        assert app.screen is editor
+    sheet = wf.get_handling(desk, number).sheet
+    assert (sheet.result, sheet.version) == ("我的修改", 3)
+
+
+async def test_a_conflict_can_take_the_other_version(desk, admin):
+    """T loads the colleague's version into the editor; nothing is saved by it."""
+    staff(desk, admin)
+    number = register(desk, "counter1").number
+    wf.judge_ours(desk, "counter1", number, department="quality", customer_told=True)
+    wf.dispatch(desk, "super1", number, handler="handler1")
+    wf.record_investigation(desk, "handler1", number, dict(facts="f", root_cause="r",
+                                                           finding="x", report="y"))
+    app = make_app(desk, "handler1")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await open_record(pilot, number)
+        await pilot.press("e")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, SheetEditorScreen) and editor.sheet_version is None
+        # The same login saves a first version from another session.
+        wf.save_sheet(desk, "handler1", number, dict(result="另一窗口的稿"))
+        editor.query_one("#result", TextArea).text = "这里的稿"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictDialog)
+        assert "另一个会话" in app.screen.message
+        await pilot.press("t")
+        await settle(pilot)
+        assert app.screen is editor
+        assert editor.query_one("#result", TextArea).text == "另一窗口的稿"
+        assert editor.sheet_version == 1
+    assert wf.get_handling(desk, number).sheet.result == "另一窗口的稿"

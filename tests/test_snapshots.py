@@ -207,6 +207,34 @@ class TestHandling:
         assert snap_compare(make_app(desk, "handler1"), terminal_size=size, run_before=run_before)
 
     @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+    def test_save_conflict(self, snap_compare, pending_desk, hostile_text, size):
+        """A refused save, side by side: the handler's input against the version a
+        supervisor saved meanwhile, hostile texts literal on both sides."""
+        desk, number = pending_desk
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            from textual.widgets import TextArea
+
+            from complaintdesk import workflow as wf
+
+            await settle(pilot)
+            wf.return_plan(desk, "super1", number, reason="金额请核实")
+            pilot.app.open_complaint(number)
+            await settle(pilot)
+            await pilot.press("e")
+            await settle(pilot)
+            version = wf.get_handling(desk, number).sheet.version
+            wf.save_sheet(desk, "super1", number, dict(
+                result="主管改写：[b]先退款[/b] " + hostile_text[:120], method="return",
+                loss_amount="99.5"), sheet_version=version)
+            pilot.app.screen.query_one("#result", TextArea).text = "我的修改 [@click=app.quit]x[/]"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await no_blink(pilot)
+
+        assert snap_compare(make_app(desk, "handler1"), terminal_size=size, run_before=run_before)
+
+    @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
     def test_approvals_list(self, snap_compare, pending_desk, size):
         """Oldest submission first; the one past its handling deadline in red."""
         desk, _number = pending_desk
