@@ -16,7 +16,8 @@ from .enums import LinkKind, Priority, Role, Status
 from .errors import DomainError, NotFound, ValidationFailed
 from .models import AuditEvent, Complaint, ComplaintLink, Customer, DailyCounter, Staff
 from .staffing import require
-from .text import clean_text, normalize_contact
+from .contacts import contact_key
+from .text import clean_text
 from .validation import ComplaintDraft, validate_complaint
 
 REGISTER_ROLES = {Role.COUNTER, Role.SUPERVISOR, Role.ADMIN}
@@ -48,7 +49,7 @@ def next_number(session: Session, day: str) -> str:
 
 
 def _find_or_create_customer(session: Session, draft: ComplaintDraft, now: datetime) -> Customer:
-    key = normalize_contact(draft.contact)
+    key = contact_key(draft.contact)
     customer = session.exec(select(Customer).where(Customer.contact_key == key)).first()
     if customer is None:
         customer = Customer(name=draft.customer_name, address=draft.address,
@@ -232,7 +233,7 @@ def list_complaints(desk: Desk, offset: int = 0, limit: int = 100) -> list[Compl
 
 def customer_history(desk: Desk, contact: str, limit: int = 20) -> tuple[int, list[Complaint]]:
     """The customer's earlier complaints (newest first) and how many there are in all."""
-    key = normalize_contact(contact)
+    key = contact_key(contact)
     if not key:
         return 0, []
     with desk.store.read() as session:

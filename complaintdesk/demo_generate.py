@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,8 +16,8 @@ from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
+from .contacts import contact_key
 from .enums import Category, Channel, Priority
-from .text import normalize_contact
 from .demo_text import (AREA_CODES, BRANDS, CATEGORY_WEIGHTS, CHANNEL_WEIGHTS, CITIES,
                         CITY_NAMES, CONTENT, DEFECTS, EXTRA_NOTES, GIVEN, HOUR_WEIGHTS,
                         MAIL_DOMAINS, MAJOR_NOTES, MOBILE_PREFIXES, PINYIN, PRIORITY_WEIGHTS,
@@ -31,7 +32,7 @@ class _Customer:
                  company: bool):
         self.name, self.address, self.contact = name, address, contact
         self.company = company
-        self.key = normalize_contact(contact)
+        self.key = contact_key(contact)
         self.last_channel = last_channel
         self.id: int | None = None
 
@@ -124,8 +125,8 @@ class _Generator:
             if channel is customer.last_channel:
                 channel = self.pick([c for c in self._channels if c is not channel])
             contact = customer.contact
-            digits = normalize_contact(contact)
-            if digits.isdigit() and len(digits) == 11:
+            digits = re.sub(r"\D", "", contact)
+            if len(digits) == 11 and digits.startswith("1"):
                 contact = self.format_mobile(digits)  # same number, typed differently
             customer.last_channel = channel
             return customer, contact, channel

@@ -405,8 +405,36 @@ def v8(conn: sqlite3.Connection) -> None:
                      [(" ".join(sorted(logins)), number) for number, logins in authors.items()])
 
 
+def v9(conn: sqlite3.Connection) -> None:
+    """Contacts recognised as phone numbers, e-mail addresses and WeChat ids
+    (contacts.py): every customer's key is recomputed; customers whose contacts
+    turn out to be the same (``+86 138…`` and ``138…``, full-width digits) become
+    one — the earliest keeps its id, the others' complaints move to it — and the
+    search indexes, which hold the key beside the contact, are rebuilt."""
+    from .contacts import contact_key
+
+    keep: dict[str, int] = {}
+    moves: list[tuple[int, int]] = []
+    rows = conn.execute("SELECT id, contact FROM customer ORDER BY id").fetchall()
+    conn.execute("UPDATE customer SET contact_key = '#' || id")  # free every key first
+    for customer_id, contact in rows:
+        key = contact_key(contact)
+        if key in keep:
+            moves.append((keep[key], customer_id))
+        else:
+            keep[key] = customer_id
+            conn.execute("UPDATE customer SET contact_key = ? WHERE id = ?", (key, customer_id))
+    conn.executemany("UPDATE complaint SET customer_id = ? WHERE customer_id = ?", moves)
+    conn.executemany("DELETE FROM customer WHERE id = ?", [(gone,) for _, gone in moves])
+    for table in (search.TRIGRAM_TABLE, search.BIGRAM_TABLE, search.OPEN_TRIGRAM_TABLE,
+                  search.OPEN_BIGRAM_TABLE):
+        conn.execute(f"INSERT INTO {table}({table}) VALUES ('delete-all')")
+    _index_all(conn, "WHERE id > ?", (search.EVERY,))
+    _index_all(conn, "WHERE closed = 0 AND id > ?", (search.OPEN,))
+
+
 # MIGRATIONS[n] takes a file from version n-1 to version n, inside the caller's
 # IMMEDIATE transaction. Never edit a released step: add a new one.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8}
+    1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8, 9: v9}
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -62,14 +62,6 @@ def pad(value: str, width: int) -> str:
     return value + " " * max(width - display_width(value), 0)
 
 
-def normalize_contact(value: str) -> str:
-    """A contact as it is matched: lower case, no spaces, dashes or brackets.
-
-    ``138-1234-5678`` and ``138 1234 5678`` are the same customer.
-    """
-    return re.sub(r"[\s\-()（）]", "", value).lower()
-
-
 def mask_contact(value: str) -> str:
     """Mask a contact for lists: ``138****5678``, ``l***@example.com``."""
     value = value.strip()

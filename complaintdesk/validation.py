@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from dateutil import parser as date_parser
 
+from .contacts import parse_contact
 from .enums import Category, Channel, Priority
 from .text import clean_line, clean_text
 
@@ -152,6 +153,12 @@ def validate_complaint(data: Mapping[str, object], *, now: datetime,
         if len(text) > limit:
             errors[name] = f"过长：{len(text)} 字，最多 {limit} 字"
             continue
+        if name == "contact":
+            try:
+                parse_contact(text)
+            except ValueError as exc:
+                errors[name] = str(exc)
+                continue
         cleaned[name] = text
 
     for name, enum in (("channel", Channel), ("category", Category), ("priority", Priority)):

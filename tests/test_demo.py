@@ -25,7 +25,7 @@ from complaintdesk.exporting import export_rows, write_jsonl
 from complaintdesk.models import (TIMING_INPUTS, AuditEvent, Complaint, Customer, DailyCounter,
                                   HandlingSheet, Investigation, Revisit, Staff, timing_facts)
 from complaintdesk.queue import Queue, QueueFilter
-from complaintdesk.text import normalize_contact
+from complaintdesk.contacts import contact_key as normalize_contact
 from complaintdesk.workflow import TRANSITIONS
 
 
