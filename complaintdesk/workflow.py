@@ -147,11 +147,14 @@ def _shown(field: str | None, value: str | None) -> str:
 
 def _act(desk: Desk, actor: str, number: str, action: Action | None,
          expected_version: int | None, apply: Callable[[Session, Complaint, Staff], dict | None],
-         choose: Callable[[Complaint], Action] | None = None) -> Outcome:
+         choose: Callable[[Complaint], Action] | None = None,
+         fresh: Callable[[Session, Complaint, Staff], None] | None = None) -> Outcome:
     """Check the table, the role and the version; apply; move the status; audit.
 
     ``choose`` picks the action from the complaint as it is inside the transaction
-    (a revisit's outcome depends on whose responsibility it was).
+    (a revisit's outcome depends on whose responsibility it was). ``fresh`` checks
+    the version of what is edited besides the complaint (the 处理单), right after
+    the complaint's own: a save that lost a race hears "stale", not "not allowed".
     """
     with desk.store.write() as session:
         staff = session.get(Staff, actor)
@@ -164,6 +167,8 @@ def _act(desk: Desk, actor: str, number: str, action: Action | None,
         if expected_version is not None and complaint.version != expected_version:
             names = {s.login: s.name for s in session.exec(select(Staff))}
             raise StaleEdit(_stale_message(desk, session, complaint, names))
+        if fresh is not None:
+            fresh(session, complaint, staff)
         status = Status(complaint.status)
         reason = refusal(status, action, Role(staff.role), actor, complaint,
                          _current_sheet(session, complaint), desk.config.revisit_max_attempts)
@@ -409,18 +414,14 @@ def _sheet_fields(desk: Desk, data: Mapping[str, object], *, complete: bool) -> 
     return fields
 
 
-def _write_sheet(desk: Desk, session: Session, c: Complaint, staff: Staff, fields: dict,
-                 sheet_version: int | None) -> HandlingSheet:
-    if staff.role == Role.HANDLER.value and staff.department != c.department:
-        raise PermissionDenied(f"{c.number}：只有责任部门的处理专员可以拟定处理单")
-    sheet = _current_sheet(session, c)
-    now = desk.now_utc()
-    if sheet is None:
-        sheet = HandlingSheet(complaint_id=c.id, round=c.round, sheet_number=sheet_number(c),
-                              department=c.department or "", handling_date=desk.now(),
-                              state="draft", drafted_by=staff.login, updated_by=staff.login,
-                              updated_at=now)
-    elif sheet.version != sheet_version:  # None: the editor saw no sheet
+def _sheet_unchanged(desk: Desk, sheet_version: int | None
+                     ) -> Callable[[Session, Complaint, Staff], None]:
+    """``_act``'s ``fresh`` check for a sheet save made on ``sheet_version`` (None:
+    the editor saw no sheet yet)."""
+    def check(session: Session, c: Complaint, staff: Staff) -> None:
+        sheet = _current_sheet(session, c)
+        if sheet is None or sheet.version == sheet_version:
+            return
         who = session.get(Staff, sheet.updated_by)
         name = who.name if who else sheet.updated_by
         if sheet.updated_by == staff.login:
@@ -430,6 +431,21 @@ def _write_sheet(desk: Desk, session: Session, c: Complaint, staff: Staff, field
             f"{desk.local(sheet.updated_at).strftime(TIME_FORMAT)} 修改（第 {sheet.version} 版）"
             f"，你的保存未生效。你的输入已保留：请对照对方的版本，决定保留哪一份。",
             version=sheet.version)
+    return check
+
+
+def _write_sheet(desk: Desk, session: Session, c: Complaint, staff: Staff,
+                 fields: dict) -> HandlingSheet:
+    """Write the current round's sheet (its version was checked by ``_act``)."""
+    if staff.role == Role.HANDLER.value and staff.department != c.department:
+        raise PermissionDenied(f"{c.number}：只有责任部门的处理专员可以拟定处理单")
+    sheet = _current_sheet(session, c)
+    now = desk.now_utc()
+    if sheet is None:
+        sheet = HandlingSheet(complaint_id=c.id, round=c.round, sheet_number=sheet_number(c),
+                              department=c.department or "", handling_date=desk.now(),
+                              state="draft", drafted_by=staff.login, updated_by=staff.login,
+                              updated_at=now)
     else:
         sheet.version += 1
     for name, value in fields.items():
@@ -453,10 +469,11 @@ def save_sheet(desk: Desk, actor: str, number: str, data: Mapping[str, object],
     fields = _sheet_fields(desk, data, complete=False)
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
-        sheet = _write_sheet(desk, session, c, staff, fields, sheet_version)
+        sheet = _write_sheet(desk, session, c, staff, fields)
         return {"sheet": sheet.sheet_number, "version": sheet.version}
 
-    return _act(desk, actor, number, A.SAVE_SHEET, None, apply)
+    return _act(desk, actor, number, A.SAVE_SHEET, None, apply,
+                fresh=_sheet_unchanged(desk, sheet_version))
 
 
 def submit_sheet(desk: Desk, actor: str, number: str, data: Mapping[str, object],
@@ -465,14 +482,15 @@ def submit_sheet(desk: Desk, actor: str, number: str, data: Mapping[str, object]
     fields = _sheet_fields(desk, data, complete=True)
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
-        sheet = _write_sheet(desk, session, c, staff, fields, sheet_version)
+        sheet = _write_sheet(desk, session, c, staff, fields)
         sheet.state, sheet.submitted_at = "submitted", desk.now_utc()
         sheet.submitted_by = staff.login
         session.add(sheet)
         return {"sheet": sheet.sheet_number, "method": sheet.method,
                 "loss_cents": sheet.loss_cents}
 
-    return _act(desk, actor, number, A.SUBMIT_SHEET, None, apply)
+    return _act(desk, actor, number, A.SUBMIT_SHEET, None, apply,
+                fresh=_sheet_unchanged(desk, sheet_version))
 
 
 def approve_plan(desk: Desk, actor: str, number: str, *, opinion: str,

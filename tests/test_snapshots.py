@@ -33,7 +33,7 @@ def filled_desk(desk, counter, hostile_text):
     # At risk: a general complaint received 40 hours ago (83% of its 48 h used).
     register(desk, counter, customer_name="快到期的客户", contact="13900000002", priority="general",
              received_at="2026-11-21T18:00:00+08:00", event="发票开错")
-    register(desk, counter, customer_name=hostile_text[:100], contact="[red]138-0000-0000[/red]",
+    register(desk, counter, customer_name=hostile_text[:100], contact="[red]138-0000-0000[/red]@example.com",
              address=hostile_text[:200], event=hostile_text, demand=hostile_text,
              product="[@click=app.quit]杯[/]", priority="urgent")
     return desk
@@ -109,7 +109,7 @@ class TestRecordForm:
             await settle(pilot)
             screen = pilot.app.screen
             screen.query_one("#event", TextArea).text = hostile_text
-            screen.query_one("#contact", Input).value = "[red]138-0000-0000[/red]"
+            screen.query_one("#contact", Input).value = "[red]138-0000-0000[/red]@example.com"
             await settle(pilot)
             screen.query_one("#contact", Input).focus()
             await no_blink(pilot)
@@ -290,7 +290,7 @@ def revisit_desk(desk, admin, hostile_text):
     not_ours_to_revisit(desk, days_ago=9, customer_name="上海申通物流有限公司",
                         contact="021-6543-2100", priority="major")
     hostile = ours_to_revisit(desk, customer_name=hostile_text[:100],
-                              contact="[red]138-0000-0000[/red]", event=hostile_text,
+                              contact="[red]138-0000-0000[/red]@example.com", event=hostile_text,
                               priority="urgent")
     revisits.record_revisit(desk, "counter1", hostile, method="phone", reached=False,
                             comment=hostile_text[:300])
