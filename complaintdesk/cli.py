@@ -13,9 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import select
 import sqlite3
+import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -104,14 +106,52 @@ def _input_lines(source: str):
         raise CliError(f"无法读取输入文件 {source}：{exc.strerror}") from None
 
 
+class _PipeLines:
+    """Lines of a pipe or terminal, and whether the next one is already there:
+    intake registers what has arrived together but never waits for more while
+    it holds the database."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.buffer = b""
+        self.eof = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            cut = self.buffer.find(b"\n")
+            if cut >= 0:
+                line, self.buffer = self.buffer[:cut + 1], self.buffer[cut + 1:]
+                yield line
+                continue
+            if self.eof:
+                if self.buffer:
+                    line, self.buffer = self.buffer, b""
+                    yield line
+                return
+            chunk = os.read(self.fd, 1 << 16)
+            if chunk:
+                self.buffer += chunk
+            else:
+                self.eof = True
+
+    def ready(self) -> bool:
+        if b"\n" in self.buffer or self.eof:
+            return True
+        return bool(select.select([self.fd], [], [], 0)[0])
+
+
 def cmd_intake(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     from .intake import intake_lines
 
     lines = _input_lines(args.file)
+    ready = None
+    if lines is sys.stdin.buffer and not stat.S_ISREG(os.fstat(lines.fileno()).st_mode):
+        pipe = _PipeLines(lines.fileno())
+        lines, ready = pipe, pipe.ready
     out = _utf8(sys.stdout)
     good = bad = 0
     try:
-        for result in intake_lines(desk, actor.login, lines):
+        for result in intake_lines(desk, actor.login, lines, ready=ready):
             if "error" in result:
                 bad += 1
             else:
@@ -119,7 +159,7 @@ def cmd_intake(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
             out.write(json.dumps(result, ensure_ascii=False) + "\n")
             out.flush()
     finally:
-        if lines is not sys.stdin.buffer:
+        if ready is None and lines is not sys.stdin.buffer:
             lines.close()
     if sys.stderr.isatty():
         _fail(f"已登记 {good} 条，失败 {bad} 条")

@@ -223,3 +223,37 @@ def test_safe_cell_rule():
     assert [safe_cell(v) for v in ["=1", "+1", "-1", "@a", "\t1", "\r1", "a=1", "", None,
                                    -5, 3, True]] == \
         ["'=1", "'+1", "'-1", "'@a", "'\t1", "'\r1", "a=1", "", "", -5, 3, "true"]
+
+
+def test_a_batch_rolls_back_only_the_line_that_fails_and_numbers_have_no_gaps(
+        desk, counter, monkeypatch):
+    """Lines at hand are registered in one transaction, a savepoint each: a line
+    that fails inside it is rolled back alone (its number is not used up)."""
+    real = complaints._find_or_create_customer
+
+    def failing(session, draft, now):  # type: ignore[no-untyped-def]
+        if draft.customer_name == "坏行":
+            raise complaints.DomainError("模拟的失败")
+        return real(session, draft, now)
+
+    monkeypatch.setattr(complaints, "_find_or_create_customer", failing)
+    lines = [line(good(customer_name=name)) for name in ("甲", "坏行", "乙", "丙")]
+    results = list(intake_lines(desk, counter, lines, batch=10))
+    assert [r.get("number", r.get("error")) for r in results] == [
+        "TS-20261122-0001", "模拟的失败", "TS-20261122-0002", "TS-20261122-0003"]
+    assert sorted(row["customer_name"] for row in exported(desk)) == ["丙", "乙", "甲"]
+
+
+def test_intake_never_waits_for_more_input_before_answering_what_has_arrived(desk, counter):
+    """With ``ready`` saying nothing more is there, each line is answered (and
+    committed) before the next is read."""
+    seen: list[str] = []
+
+    def slow_source():  # type: ignore[no-untyped-def]
+        for name in ("甲", "乙"):
+            seen.append(f"read {name}")
+            yield line(good(customer_name=name))
+
+    for result in intake_lines(desk, counter, slow_source(), ready=lambda: False):
+        seen.append(f"answered {result['line']}")
+    assert seen == ["read 甲", "answered 1", "read 乙", "answered 2"]
