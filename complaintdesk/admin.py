@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import sqlite3
 import stat
+import struct
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -118,15 +120,64 @@ class CheckReport:
         self.findings.append(Finding(ok, what, detail))
 
 
+def _walked_damage(path: Path) -> list[int]:
+    from .dbfile import damaged_btree_pages
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            roots = [r[0] for r in conn.execute("SELECT rootpage FROM sqlite_master")]
+        finally:
+            conn.close()
+        return damaged_btree_pages(path, roots)
+    except (sqlite3.Error, OSError, struct.error):
+        return []
+
+
+def integrity_rows(conn: sqlite3.Connection, pragma: str = "integrity_check") -> list[str]:
+    """SQLite's integrity-check lines. On badly damaged files SQLite gives some
+    lines and then fails the statement ("malformed"): the lines so far are kept
+    and the failure becomes the last line."""
+    rows: list[str] = []
+    cursor = conn.execute(f"PRAGMA {pragma}(100)")
+    while True:
+        try:
+            row = cursor.fetchone()
+        except sqlite3.DatabaseError as exc:
+            rows.append(f"SQLite：{exc}")
+            return rows
+        if row is None:
+            return rows
+        rows.append(str(row[0]))
+
+
+def damaged_pages(problems: list[str], path: Path | None = None) -> str:
+    """``损坏页 12–15（4 页有问题）：`` from SQLite's integrity-check lines, which
+    name the pages they found wrong, and from a walk of the file's B-trees
+    (``path``) when SQLite stopped before naming any; empty when none is known."""
+    pages = sorted({int(n) for line in problems
+                    for n in re.findall(r"\bpage (\d+)", line, re.IGNORECASE)})
+    if not pages and path is not None:
+        pages = _walked_damage(path)
+    if not pages:
+        return ""
+    span = f"{pages[0]}" if len(pages) == 1 else f"{pages[0]}–{pages[-1]}"
+    return f"损坏页 {span}（{len(pages)} 页有问题）："
+
+
 def _integrity(store: Store, report: CheckReport, quick: bool) -> None:
     conn = store.raw_connection()
     try:
         pragma = "quick_check" if quick else "integrity_check"
-        rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}(20)")]
+        rows = integrity_rows(conn, pragma)
         report.add(rows == ["ok"], "数据库完整性" + ("（快速）" if quick else ""),
-                   "正常" if rows == ["ok"] else "；".join(rows[:5]) +
+                   "正常" if rows == ["ok"] else damaged_pages(rows, store.path) + "；".join(rows[:3]) +
                    "。请从最近的备份恢复（complaintdesk backup 生成的文件）")
-        problems = conn.execute("PRAGMA foreign_key_check").fetchmany(5)
+        try:
+            problems = conn.execute("PRAGMA foreign_key_check").fetchmany(5)
+        except sqlite3.DatabaseError as exc:
+            report.add(False, "外键引用", f"无法检查（SQLite：{exc}）")
+            return
         report.add(not problems, "外键引用",
                    "正常" if not problems else
                    f"发现断开的引用，如表 {problems[0][0]} 第 {problems[0][1]} 行")
@@ -134,6 +185,25 @@ def _integrity(store: Store, report: CheckReport, quick: bool) -> None:
         report.add(False, "数据库完整性", f"SQLite 报告：{exc}。请从最近的备份恢复")
     finally:
         conn.close()
+
+
+def check_damaged_file(path: Path, why: str) -> CheckReport:
+    """For a database the desk refused to open as damaged: what SQLite's integrity
+    check finds, through a read-only connection (nothing is written)."""
+    report = CheckReport()
+    report.add(False, "打开数据库", why)
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            rows = integrity_rows(conn)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        report.add(False, "数据库完整性", f"SQLite 无法检查此文件：{exc}。请从最近的备份恢复")
+        return report
+    report.add(rows == ["ok"], "数据库完整性", "正常" if rows == ["ok"] else
+               damaged_pages(rows, path) + "；".join(rows[:3]) + "。请从最近的备份恢复")
+    return report
 
 
 def _audit_chain(store: Store, report: CheckReport) -> None:

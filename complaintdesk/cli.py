@@ -27,6 +27,7 @@ from . import __version__, adminlog, staffing
 from .cli_admin import add_admin_commands
 from .config import load_config
 from .demo import DEFAULT_SEED
+from .dbfile import DamagedDatabase
 from .desk import Desk, open_desk
 from .enums import Role
 from .errors import DomainError, StoreError
@@ -414,6 +415,13 @@ def _run(args: argparse.Namespace) -> int:
     assert located.path is not None
     try:
         desk = open_desk(located.path, config)
+    except DamagedDatabase as exc:
+        if func.__name__ != "cmd_check":
+            raise
+        from .admin import check_damaged_file
+        from .cli_admin import print_check
+
+        return print_check(check_damaged_file(located.path, exc.message))
     except StoreError as exc:
         if not mode.service and located.source.startswith("系统配置"):
             raise CliError(f"{exc.message}。本机为服务模式：请运行启动器 complaintdesk"

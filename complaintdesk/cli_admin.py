@@ -11,6 +11,7 @@ import argparse
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import load_config
 from .desk import Desk
@@ -19,6 +20,9 @@ from .errors import PermissionDenied
 from .locations import (SERVICE_USER, STAFF_GROUP, locate_config, locate_database,
                         refuse_path_in_service_mode)
 from .staffing import Actor
+
+if TYPE_CHECKING:
+    from .admin import CheckReport
 
 
 def _admin_or_root(actor: Actor, what: str) -> None:
@@ -138,7 +142,10 @@ def cmd_check(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     from .admin import check
 
     _admin_or_root(actor, "检查数据库")
-    report = check(desk.store, args.mode, quick=args.quick)
+    return print_check(check(desk.store, args.mode, quick=args.quick))
+
+
+def print_check(report: "CheckReport") -> int:
     for finding in report.findings:
         print(f"{'✓' if finding.ok else '✗'} {finding.what}：{finding.detail}")
     print("检查通过" if report.ok else "检查发现问题（见上方 ✗ 项）")

@@ -17,10 +17,12 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError, StatementError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
+from . import adminlog
+from .dbfile import ADVICE, DamagedDatabase, inspect, is_corruption
 from .errors import DomainError, StoreError
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -30,8 +32,6 @@ BUSY_TIMEOUT_MS = 10_000
 def _check_path(path: Path) -> None:
     """Refuse paths SQLite would fail on later, with a message that says why."""
     parent = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise StoreError(f"数据库路径是一个目录，不是文件：{path}")
     if not parent.is_dir():
         raise StoreError(f"数据库所在目录不存在：{parent}（请先创建该目录，或用 --db 指定其他路径）")
     if path.exists():
@@ -136,6 +136,16 @@ class Store:
         self.path = Path(path)
         self.engine = make_engine(self.path)
         self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        #: Set when SQLite reported the file damaged: no write is tried after that.
+        self.damaged: str | None = None
+
+    def _damaged(self, exc: DatabaseError) -> DamagedDatabase:
+        """Note the damage (once, in the log too) and say what to do."""
+        if self.damaged is None:
+            self.damaged = f"数据库 {self.path} 已损坏（SQLite：{exc.orig}），已停止写入：{ADVICE}"
+            adminlog.log("store-damaged", adminlog.syslog.LOG_CRIT, file=self.path,
+                         error=type(exc.orig).__name__)
+        return DamagedDatabase(self.damaged)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -144,18 +154,29 @@ class Store:
             with Session(self.engine, expire_on_commit=False) as session:
                 with session.begin():
                     yield session
-        except OperationalError as exc:
-            raise StoreError(f"读取数据库失败：{exc.orig}") from exc
+        except DatabaseError as exc:
+            if is_corruption(exc.orig):
+                raise self._damaged(exc) from exc
+            if isinstance(exc, OperationalError):
+                raise StoreError(f"读取数据库失败：{exc.orig}") from exc
+            raise
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back on error."""
+        """A ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back on
+        error; refused at once once the file was found damaged."""
+        if self.damaged is not None:
+            raise DamagedDatabase(self.damaged)
         try:
             with Session(self._writer, expire_on_commit=False) as session:
                 with session.begin():
                     yield session
-        except OperationalError as exc:
-            raise StoreError(f"写入数据库失败：{exc.orig}（数据未保存，可重试）") from exc
+        except DatabaseError as exc:
+            if is_corruption(exc.orig):
+                raise self._damaged(exc) from exc
+            if isinstance(exc, OperationalError):
+                raise StoreError(f"写入数据库失败：{exc.orig}（数据未保存，可重试）") from exc
+            raise
         except (UnicodeEncodeError, StatementError) as exc:
             # The boundary cleans texts (text.storable); this is the net under it.
             if isinstance(exc, StatementError) and not isinstance(exc.orig, UnicodeEncodeError):
@@ -204,8 +225,10 @@ def open_store(path: Path) -> Store:
             database, or it comes from a newer release.
     """
     path = Path(path)
+    verdict = inspect(path, SCHEMA_VERSION)  # before anything is written to it
     _check_path(path)
-    _create_for_group(path)
+    if verdict.new:
+        _create_for_group(path)
     store = Store(path)
     try:
         _migrate(store)
@@ -215,7 +238,7 @@ def open_store(path: Path) -> Store:
     except (DBAPIError, sqlite3.Error) as exc:
         store.dispose()
         orig = getattr(exc, "orig", exc)
-        if "not a database" in str(orig) or "malformed" in str(orig):
-            raise StoreError(f"{path} 不是 SQLite 数据库文件，或文件已损坏") from None
+        if is_corruption(orig):
+            raise DamagedDatabase(f"数据库 {path} 已损坏（SQLite：{orig}）：{ADVICE}") from None
         raise StoreError(f"无法打开数据库 {path}：{orig}") from None
     return store
