@@ -183,7 +183,8 @@ def _register(desk: Desk, actor: str, chunk: list[tuple[int, object]]) -> Iterat
             elif isinstance(outcome, Exception):
                 done[number] = _internal(number, outcome)
             else:
-                done[number] = {"line": number, "number": outcome.number}  # type: ignore[attr-defined]
+                done[number] = {"line": number, "number": outcome if isinstance(outcome, str)
+                                else outcome.number}  # type: ignore[attr-defined]
     for number, item in chunk:
         if item is None:
             continue
