@@ -129,6 +129,16 @@ def make_engine(path: Path) -> Engine:
     return engine
 
 
+def _unstorable(exc: Exception) -> None:
+    """A text SQLite cannot take (a lone surrogate) reached a query: the boundary
+    cleans texts (text.storable), this is the net under it, for reads (a search
+    or a number typed on the command line) as for writes."""
+    if isinstance(exc, StatementError) and not isinstance(exc.orig, UnicodeEncodeError):
+        raise exc
+    raise DomainError("文本中有无法处理的字符（孤立的代理项 U+D800–U+DFFF，例如终端传来的"
+                      "非 UTF-8 字节）：未执行，请删除该字符后重试") from exc
+
+
 class Store:
     """The database file: short read sessions and short immediate write sessions."""
 
@@ -160,6 +170,8 @@ class Store:
             if isinstance(exc, OperationalError):
                 raise StoreError(f"读取数据库失败：{exc.orig}") from exc
             raise
+        except (UnicodeEncodeError, StatementError) as exc:
+            _unstorable(exc)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -178,11 +190,7 @@ class Store:
                 raise StoreError(f"写入数据库失败：{exc.orig}（数据未保存，可重试）") from exc
             raise
         except (UnicodeEncodeError, StatementError) as exc:
-            # The boundary cleans texts (text.storable); this is the net under it.
-            if isinstance(exc, StatementError) and not isinstance(exc.orig, UnicodeEncodeError):
-                raise
-            raise DomainError("文本中有无法保存的字符（孤立的代理项 U+D800–U+DFFF）："
-                              "数据未保存，请删除该字符后重试") from exc
+            _unstorable(exc)
 
     def raw_connection(self) -> sqlite3.Connection:
         """A plain sqlite3 connection in autocommit mode, for change detection."""

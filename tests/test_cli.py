@@ -9,6 +9,7 @@ import io
 import json
 import os
 import sqlite3
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -351,3 +352,18 @@ def test_the_database_comes_from_the_environment_when_no_db_option(env, tmp_path
                           capture_output=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr.decode()
     assert (tmp_path / "from_env.db").exists()
+
+
+@pytest.mark.parametrize("args", [
+    [b"show", b"TS-2026\xff"], [b"staff", b"add", b"zz\xfe", b"--name", b"\xff", b"--role", b"counter"],
+    [b"report", b"--period", b"2026-\xff"],
+])
+def test_arguments_that_are_not_utf8_get_a_chinese_answer_never_a_traceback(env, db, args):
+    """Python turns undecodable argument bytes into lone surrogates; they must not
+    reach SQLite or the output raw."""
+    run(env, db, "staff", "list")  # the database exists, the caller is its admin
+    done = subprocess.run([sys.executable.encode(), b"-m", b"complaintdesk", b"--db",
+                           str(db).encode(), *args], env=env, capture_output=True, timeout=60)
+    err = done.stderr.decode("utf-8")  # printable: strict UTF-8 decodes
+    assert done.returncode != 0
+    assert "Traceback" not in err and re.search(r"[\u4e00-\u9fff]", err), err
