@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import guard
+from .dbfile import damaged_btree_pages, readonly
 from .locations import GUARD, LAUNCHER, SUDOERS, RunMode
 from .store import BUSY_TIMEOUT_MS, Store
 
@@ -121,10 +122,8 @@ class CheckReport:
 
 
 def _walked_damage(path: Path) -> list[int]:
-    from .dbfile import damaged_btree_pages
-
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = readonly(path)
         try:
             roots = [r[0] for r in conn.execute("SELECT rootpage FROM sqlite_master")]
         finally:
@@ -187,13 +186,28 @@ def _integrity(store: Store, report: CheckReport, quick: bool) -> None:
         conn.close()
 
 
+def admin_of_damaged_file(path: Path, login: str) -> bool:
+    """Whether ``login`` is an active admin of a database the desk refused as
+    damaged, read through a read-only connection; False when that cannot be read
+    (then only root may look)."""
+    try:
+        conn = readonly(path)
+        try:
+            row = conn.execute("SELECT role, active FROM staff WHERE login = ?", (login,)).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return row is not None and row[0] == "admin" and bool(row[1])
+
+
 def check_damaged_file(path: Path, why: str) -> CheckReport:
     """For a database the desk refused to open as damaged: what SQLite's integrity
     check finds, through a read-only connection (nothing is written)."""
     report = CheckReport()
     report.add(False, "打开数据库", why)
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = readonly(path)
         try:
             rows = integrity_rows(conn)
         finally:

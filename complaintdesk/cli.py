@@ -418,9 +418,11 @@ def _run(args: argparse.Namespace) -> int:
     except DamagedDatabase as exc:
         if func.__name__ != "cmd_check":
             raise
-        from .admin import check_damaged_file
+        from .admin import admin_of_damaged_file, check_damaged_file
         from .cli_admin import print_check
 
+        if mode.uid != 0 and not admin_of_damaged_file(located.path, mode.login):
+            raise CliError(f"{exc.message}（检查损坏的数据库需要管理员或 root）") from None
         return print_check(check_damaged_file(located.path, exc.message))
     except StoreError as exc:
         if not mode.service and located.source.startswith("系统配置"):

@@ -24,9 +24,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
-
-import phonenumbers
 
 #: Where a number without a country code is dialled from.
 DEFAULT_REGION = "CN"
@@ -36,7 +33,12 @@ ACCEPTED = ("请填写手机号（如 138 0000 1111、+86 138-0000-1111）、座
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+", re.ASCII)
 _WECHAT_ID = r"[A-Za-z][A-Za-z0-9_-]{5,19}"
-_WECHAT = re.compile(rf"(?:(?:微信号?|wechat|weixin|wx)\s*[:：]?\s*)?({_WECHAT_ID})", re.IGNORECASE)
+# A bare id first (``wxid_abc123`` is an id, not "wx" + "id_abc123"); a prefix
+# counts only when a space or colon follows it, or it is 微信/微信号.
+_WECHAT_BARE = re.compile(_WECHAT_ID)
+_WECHAT_PREFIXED = re.compile(
+    rf"(?:微信号?\s*[:：]?\s*|(?:wechat|weixin|wx)(?:\s*[:：]\s*|\s+))({_WECHAT_ID})",
+    re.IGNORECASE)
 _EXTENSION = re.compile(r"\s*(?:转|分机|ext\.?|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
 _PHONE_CHARS = re.compile(r"[+\d\s\-().（）/]+")
 _SEPARATORS = re.compile(r"[\s\-().（）/]")
@@ -66,7 +68,9 @@ def parse_contact(text: str) -> Contact:
         if _EMAIL.fullmatch(value):
             return Contact("email", value.lower())
         raise ValueError(f"电子邮箱格式不对：{ACCEPTED}")
-    wechat = _WECHAT.fullmatch(value)  # an id begins with a letter: never a number
+    if _WECHAT_BARE.fullmatch(value):  # an id begins with a letter: never a number
+        return Contact("wechat", "wechat:" + value.lower())
+    wechat = _WECHAT_PREFIXED.fullmatch(value)
     if wechat:
         return Contact("wechat", "wechat:" + wechat.group(1).lower())
     number, extension = value, None
@@ -79,6 +83,7 @@ def parse_contact(text: str) -> Contact:
                                               if compact.startswith(("0", "+86")) else None)
         if fast and _valid_national(fast.group(1)):
             return Contact("phone", "+86" + fast.group(1) + (f";ext={extension}" if extension else ""))
+        phonenumbers = _library()
         try:
             parsed = phonenumbers.parse(number, DEFAULT_REGION)
         except phonenumbers.NumberParseException:
@@ -90,15 +95,33 @@ def parse_contact(text: str) -> Contact:
     raise ValueError(f"无法识别的联系方式：{ACCEPTED}")
 
 
-@lru_cache(maxsize=4096)
-def _valid_prefix(prefix: str, length: int, sample: str) -> bool:
-    return phonenumbers.is_valid_number(phonenumbers.parse("+86" + sample, None))
+_VERDICTS: dict[tuple[str, int], bool] = {}
+
+
+def _library():  # type: ignore[no-untyped-def]
+    """libphonenumber, imported when a number first needs it (30 ms: not on
+    every start of every command)."""
+    import phonenumbers
+
+    return phonenumbers
 
 
 def _valid_national(national: str) -> bool:
     """libphonenumber's verdict on a mainland number, asked once per leading five
     digits and length (its rules for China go no deeper than the first five)."""
-    return _valid_prefix(national[:5], len(national), national)
+    key = (national[:5], len(national))
+    if key not in _VERDICTS:
+        phonenumbers = _library()
+        _VERDICTS[key] = phonenumbers.is_valid_number(phonenumbers.parse("+86" + national, None))
+    return _VERDICTS[key]
+
+
+def searchable(text: str) -> str:
+    """A contact as the search index holds it beside the text as written:
+    full-width folded, no spaces, dashes or brackets, lower case. A pure function
+    of the text (no library's rules), so that what a contentless index was given
+    can always be given again to delete it."""
+    return re.sub(r"[\s\-()（）]", "", unicodedata.normalize("NFKC", text)).lower()
 
 
 def contact_key(text: str) -> str:
@@ -107,8 +130,7 @@ def contact_key(text: str) -> str:
     try:
         return parse_contact(text).key
     except ValueError:
-        folded = unicodedata.normalize("NFKC", text)
-        return re.sub(r"[\s\-()（）]", "", folded).lower()
+        return searchable(text)
 
 
-__all__ = ["ACCEPTED", "Contact", "contact_key", "parse_contact"]
+__all__ = ["ACCEPTED", "Contact", "contact_key", "parse_contact", "searchable"]

@@ -127,31 +127,37 @@ def inspect(path: Path, newest: int) -> Verdict:
     if not head.startswith(MAGIC):
         raise StoreError(f"{path} 不是 SQLite 数据库文件：未作任何改动")
     if len(head) < 100:
-        raise StoreError(f"{path} 不完整（只有 {info.st_size} 字节，被截断）：{ADVICE}")
+        raise DamagedDatabase(f"{path} 不完整（只有 {info.st_size} 字节，被截断）：{ADVICE}")
     page_size = struct.unpack(">H", head[16:18])[0]
     page_size = 65536 if page_size == 1 else page_size
     pages = struct.unpack(">I", head[28:32])[0]
     valid_for, changes = struct.unpack(">I", head[92:96])[0], struct.unpack(">I", head[24:28])[0]
     if page_size < 512 or page_size & (page_size - 1):
-        raise StoreError(f"{path} 的文件头已损坏（页大小 {page_size}）：{ADVICE}")
+        raise DamagedDatabase(f"{path} 的文件头已损坏（页大小 {page_size}）：{ADVICE}")
     if info.st_size % page_size or (valid_for == changes and pages and
                                     info.st_size < pages * page_size):
-        raise StoreError(f"{path} 不完整（{info.st_size} 字节，文件头记录 {pages} 页 × {page_size} "
+        raise DamagedDatabase(f"{path} 不完整（{info.st_size} 字节，文件头记录 {pages} 页 × {page_size} "
                          f"字节），文件可能被截断：{ADVICE}")
     problem = _wal_problem(path, page_size)
     if problem is not None:
-        raise StoreError(f"{problem}：未作任何改动。{ADVICE}；或确认没有控制台在运行后把它移走")
+        raise DamagedDatabase(f"{problem}：未作任何改动。{ADVICE}；或确认没有控制台在运行后把它移走")
     return Verdict(new=False, version=_schema(path, newest))
 
 
-def _schema(path: Path, newest: int) -> int:
-    """The schema version, read through a read-only connection. Without a -wal
-    beside it the file alone is the database: read as immutable, so that SQLite
-    does not even create an empty -wal and -shm for a file that may be refused."""
+def readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection to ``path`` that writes nothing beside it either.
+    Without a -wal the file alone is the database: it is read as immutable, so
+    SQLite does not even create an empty -wal and -shm for a file that may be
+    refused (with a -wal, SQLite may create a missing -shm)."""
     wal = path.with_name(path.name + "-wal")
     uri = f"file:{path}?mode=ro" + ("" if wal.exists() else "&immutable=1")
+    return sqlite3.connect(uri, uri=True, timeout=10)
+
+
+def _schema(path: Path, newest: int) -> int:
+    """The schema version, read through a read-only connection."""
     try:
-        conn = sqlite3.connect(uri, uri=True, timeout=10)
+        conn = readonly(path)
     except sqlite3.Error as exc:
         raise StoreError(f"无法以只读方式打开 {path}：{exc}") from None
     try:
@@ -161,6 +167,8 @@ def _schema(path: Path, newest: int) -> int:
         if version > newest:
             raise StoreError(f"数据库 {path} 来自更新的 complaintdesk 版本（结构版本 {version}，"
                              f"本程序支持到 {newest}）：请升级 complaintdesk 后再打开。未作任何改动")
+        if version == 0 and not tables:
+            return 0  # an SQLite file with nothing in it: a first start cut short
         if version == 0 or not OUR_TABLES <= tables:
             what = "其中已有其他表" if tables else "其中没有任何表"
             raise StoreError(f"{path} 不是 complaintdesk 数据库（{what}）：未作任何改动")
@@ -185,7 +193,7 @@ def is_corruption(exc: BaseException) -> bool:
     return "malformed" in text or "not a database" in text
 
 
-__all__ = ["ADVICE", "DamagedDatabase", "Verdict", "inspect", "is_corruption"]
+__all__ = ["ADVICE", "DamagedDatabase", "Verdict", "inspect", "is_corruption", "readonly"]
 
 
 def damaged_btree_pages(path: Path, roots: list[int]) -> list[int]:

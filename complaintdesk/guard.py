@@ -32,6 +32,7 @@ class Entry(NamedTuple):
     gid: int
     mode: int
     above: bool  # a directory above the installation, not part of it
+    acl: bool = False  # a directory with an extended POSIX ACL (may grant anyone write)
 
 
 def default_roots(prefix: str, interpreter: str) -> list[str]:
@@ -121,9 +122,11 @@ def survey(roots: list[str]) -> list[Entry]:
                     except OSError:
                         continue
                     mode = info.st_mode
-                    append(Entry(path, info.st_uid, info.st_gid, mode, False))
                     if is_dir(mode):
+                        append(Entry(path, info.st_uid, info.st_gid, mode, False, _acl(path)))
                         stack.append(path)
+                    else:
+                        append(Entry(path, info.st_uid, info.st_gid, mode, False))
     for root in walked:
         parent = os.path.dirname(root)
         while True:
@@ -138,10 +141,23 @@ def survey(roots: list[str]) -> list[Entry]:
     return entries
 
 
+def _acl(path: str) -> bool:
+    """Whether a directory carries an extended POSIX ACL. Its entries are not
+    judged (they may name any account): the installation must have none. Only
+    directories are asked (one call each, a few ms in all): on files it would
+    double the survey's time."""
+    try:
+        names = os.listxattr(path, follow_symlinks=False)
+    except OSError:
+        return False
+    return any(name in ("system.posix_acl_access", "system.posix_acl_default") for name in names)
+
+
 def writable(entry: Entry, uid: int, gids: set[int]) -> bool:
     """Whether an account (``uid``, in groups ``gids``) could change the entry or,
-    for a directory, what is in it. Its owner always can (chmod)."""
-    if entry.uid == uid:
+    for a directory, what is in it. Its owner always can (chmod); a directory
+    with an extended ACL counts as writable by every account."""
+    if entry.uid == uid or entry.acl:
         return True
     if entry.gid in gids and entry.mode & stat.S_IWGRP:
         return True

@@ -416,7 +416,8 @@ def v9(conn: sqlite3.Connection) -> None:
     keep: dict[str, int] = {}
     moves: list[tuple[int, int]] = []
     rows = conn.execute("SELECT id, contact FROM customer ORDER BY id").fetchall()
-    conn.execute("UPDATE customer SET contact_key = '#' || id")  # free every key first
+    # Free every key first (NUL never occurs in a cleaned contact).
+    conn.execute("UPDATE customer SET contact_key = char(0) || id")
     for customer_id, contact in rows:
         key = contact_key(contact)
         if key in keep:

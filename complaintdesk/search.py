@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .errors import DomainError
-from .contacts import contact_key
+from .contacts import searchable
 from .text import clean_line
 
 TRIGRAM_TABLE = "complaint_fts3"
@@ -111,10 +111,10 @@ def index_values(complaint_id: int, number: str, customer_name: str, contact: st
                  demand: str, product: str) -> tuple[tuple, tuple]:
     """The rows to insert into the trigram and bigram tables for one complaint.
 
-    The contact is indexed as written and by its key (contacts.py), so
-    13812345678 finds 138-1234-5678 and +86 138 1234 5678.
+    The contact is indexed as written and compacted (contacts.searchable), so
+    13812345678 finds 138-1234-5678, +86 138 1234 5678 and full-width digits.
     """
-    contact_text = f"{contact} {contact_key(contact)}"
+    contact_text = f"{contact} {searchable(contact)}"
     columns = (number, customer_name, contact_text, event, demand, product)
     return (complaint_id, *columns), (complaint_id, bigrams(columns))
 
@@ -146,7 +146,7 @@ def open_index_change(row: tuple, now_open: bool) -> list[tuple[str, tuple]]:
     open-only twins, or take it out of them.
 
     A contentless FTS5 row is deleted by giving the values it was indexed with, so
-    ``index_values`` (and ``bigrams``, ``contact_key``) must stay the same
+    ``index_values`` (and ``bigrams``, ``searchable``) must stay the same
     function of a complaint's fields; a change to them needs a schema step that
     rebuilds the indexes."""
     tri, bi = index_values(*row)
@@ -162,7 +162,7 @@ def _quote(term: str) -> str:
 def _trigram_term(term: str) -> str:
     """A 3+ character term; written with dashes or brackets it also matches its
     normalised form, so 139-8765-4321 finds a contact saved as 13987654321."""
-    normal = contact_key(term)
+    normal = searchable(term)
     if len(normal) >= 3 and normal != term.lower():
         return f"({_quote(term)} OR {_quote(normal)})"
     return _quote(term)

@@ -149,12 +149,13 @@ class Store:
         #: Set when SQLite reported the file damaged: no write is tried after that.
         self.damaged: str | None = None
 
-    def _damaged(self, exc: DatabaseError) -> DamagedDatabase:
+    def _damaged(self, exc: Exception) -> DamagedDatabase:
         """Note the damage (once, in the log too) and say what to do."""
+        orig = getattr(exc, "orig", None) or exc
         if self.damaged is None:
-            self.damaged = f"数据库 {self.path} 已损坏（SQLite：{exc.orig}），已停止写入：{ADVICE}"
+            self.damaged = f"数据库 {self.path} 已损坏（SQLite：{orig}），已停止写入：{ADVICE}"
             adminlog.log("store-damaged", adminlog.syslog.LOG_CRIT, file=self.path,
-                         error=type(exc.orig).__name__)
+                         error=type(orig).__name__)
         return DamagedDatabase(self.damaged)
 
     @contextmanager
@@ -172,6 +173,10 @@ class Store:
             raise
         except (UnicodeEncodeError, StatementError) as exc:
             _unstorable(exc)
+        except sqlite3.DatabaseError as exc:  # through the raw driver connection
+            if is_corruption(exc):
+                raise self._damaged(exc) from exc
+            raise
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -191,6 +196,10 @@ class Store:
             raise
         except (UnicodeEncodeError, StatementError) as exc:
             _unstorable(exc)
+        except sqlite3.DatabaseError as exc:  # through the raw driver connection
+            if is_corruption(exc):
+                raise self._damaged(exc) from exc
+            raise
 
     def raw_connection(self) -> sqlite3.Connection:
         """A plain sqlite3 connection in autocommit mode, for change detection."""

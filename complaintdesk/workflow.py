@@ -71,7 +71,7 @@ class StaleSheet(StaleEdit):
     """The 处理单 changed (or was created) since the editor loaded it; ``version``
     is the one now stored, to save over once the user has compared."""
 
-    def __init__(self, message: str, *, version: int):
+    def __init__(self, message: str, *, version: int | None):
         super().__init__(message)
         self.version = version
 
@@ -420,6 +420,10 @@ def _sheet_unchanged(desk: Desk, sheet_version: int | None
     the editor saw no sheet yet)."""
     def check(session: Session, c: Complaint, staff: Staff) -> None:
         sheet = _current_sheet(session, c)
+        if sheet is None and sheet_version is not None:
+            raise StaleSheet(f"{c.number} 已进入第 {c.round} 轮处理，你打开的是上一轮的处理单："
+                             "你的保存未生效。你的输入已保留：请对照后决定是否作为本轮的处理单保存。",
+                             version=None)
         if sheet is None or sheet.version == sheet_version:
             return
         who = session.get(Staff, sheet.updated_by)

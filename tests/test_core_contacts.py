@@ -42,6 +42,15 @@ def test_landlines_extensions_abroad_email_and_wechat(written, key):
     assert parse_contact(written).key == key
 
 
+def test_an_id_that_starts_like_a_prefix_is_not_cut():
+    """``wxid_abc123`` is an id, not the prefix wx + ``id_abc123``: two customers."""
+    assert parse_contact("wxid_abc123").key == "wechat:wxid_abc123"
+    assert parse_contact("id_abc123").key == "wechat:id_abc123"
+    assert parse_contact("wxabcdef").key != parse_contact("abcdef").key
+    assert parse_contact("微信 wxid_abc123").key == parse_contact("wxid_abc123").key
+    assert parse_contact("wx wxid_abc123").key == "wechat:wxid_abc123"
+
+
 @pytest.mark.parametrize("written", ["x", "12345", "138000011", "abc@", "@example.com",
                                      "138 0000 11112222", "请打电话", "w1", "1380000111a"])
 def test_an_unrecognisable_contact_is_refused_with_the_accepted_forms(written):

@@ -117,3 +117,13 @@ def test_the_base_site_packages_is_left_out_unless_the_venv_reads_it(venv):
     cfg.write_text(cfg.read_text().replace("include-system-site-packages = false",
                                            "include-system-site-packages = true"))
     assert len(guard.default_roots(str(venv), str(venv / "bin" / "python"))) > len(roots)
+
+
+def test_a_directory_with_an_extended_acl_counts_as_writable_by_everyone():
+    """The guard does not read ACL entries (they may name anyone): a directory of
+    the installation that has any is refused for every account but root."""
+    entry = guard.Entry("/opt/x/lib", 0, 0, 0o40755, above=False, acl=True)
+    assert guard.writable_by([entry], 1000, {1000}) == ["/opt/x/lib"]
+    assert guard.writable_by([entry], 0, {0}) == []
+    plain = entry._replace(acl=False)
+    assert guard.writable_by([plain], 1000, {1000}) == []

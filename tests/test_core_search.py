@@ -10,7 +10,7 @@ import pytest
 from complaintdesk import search
 from complaintdesk.errors import DomainError
 from complaintdesk.queue import Queue, QueueFilter
-from complaintdesk.contacts import contact_key as normalize_contact
+from complaintdesk.contacts import searchable as normalize_contact
 
 from .screen_helpers import register
 

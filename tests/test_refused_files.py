@@ -231,3 +231,17 @@ def test_a_new_path_is_created_and_an_empty_file_is_not(tmp_path):
         open_desk(empty)
     assert empty.read_bytes() == b""
     shutil.rmtree(tmp_path / "unused", ignore_errors=True)
+
+
+def test_a_first_start_cut_short_is_opened_as_new(tmp_path):
+    """SQLite wrote its first page (WAL mode, no tables) before the first
+    migration committed: nothing in it to lose, so the next start carries on."""
+    path = tmp_path / "cut.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.close()
+    desk = open_desk(path)
+    try:
+        assert desk.store.path == path
+    finally:
+        desk.close()
