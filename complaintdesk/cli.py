@@ -145,6 +145,7 @@ def cmd_intake(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     from .intake import intake_lines
 
     lines = _input_lines(args.file)
+    desk.store.check_before_bulk_write()
     ready = None
     if lines is sys.stdin.buffer and not stat.S_ISREG(os.fstat(lines.fileno()).st_mode):
         pipe = _PipeLines(lines.fileno())

@@ -5,9 +5,12 @@ file, every command on it, the message in Chinese and the file's bytes (and its
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +20,7 @@ from complaintdesk.dbfile import DamagedDatabase
 from complaintdesk.desk import open_desk
 from complaintdesk.errors import StoreError
 
-from .screen_helpers import register
+from .screen_helpers import register, sample
 
 COMMANDS = [
     ["export"], ["export", "--format", "csv"], ["show", "TS-20261123-0001"],
@@ -201,6 +204,12 @@ def test_a_damaged_page_is_found_by_check_and_reads_stop_with_advice(tmp_path, c
     captured = capsys.readouterr()
     assert status != 0 and "已损坏" in captured.err and "complaintdesk check" in captured.err, \
         captured.err
+    assert _digest(path) == before
+    # Intake writes only at the table's end, where no read would meet the damage:
+    # the quick check before a bulk write stops it (a small file: see store.py).
+    done = subprocess.run([sys.executable, "-m", "complaintdesk", "--db", str(path), "intake", "-"],
+                          input=json.dumps(sample()).encode(), capture_output=True, timeout=60)
+    assert done.returncode != 0 and "已损坏" in done.stderr.decode(), done.stderr.decode()
     assert _digest(path) == before
 
 
