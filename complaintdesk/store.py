@@ -161,24 +161,33 @@ class Store:
         return DamagedDatabase(self.damaged)
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
-        """A deferred read transaction, closed on exit."""
+    def _answered(self, failed: str) -> Iterator[None]:
+        """What SQLite says, as the desk says it: damage (the store stops writing),
+        a busy or failed database (``failed`` + SQLite's words), a text SQLite
+        cannot take. One place for reads and writes, through SQLAlchemy or the
+        raw driver connection."""
         try:
-            with Session(self.engine, expire_on_commit=False) as session:
-                with session.begin():
-                    yield session
+            yield
         except DatabaseError as exc:
             if is_corruption(exc.orig):
                 raise self._damaged(exc) from exc
             if isinstance(exc, OperationalError):
-                raise StoreError(f"读取数据库失败：{exc.orig}") from exc
+                raise StoreError(failed.format(exc.orig)) from exc
             raise
         except (UnicodeEncodeError, StatementError) as exc:
             _unstorable(exc)
-        except sqlite3.DatabaseError as exc:  # through the raw driver connection
+        except sqlite3.DatabaseError as exc:
             if is_corruption(exc):
                 raise self._damaged(exc) from exc
             raise
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A deferred read transaction, closed on exit."""
+        with self._answered("读取数据库失败：{}"):
+            with Session(self.engine, expire_on_commit=False) as session:
+                with session.begin():
+                    yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -186,22 +195,10 @@ class Store:
         error; refused at once once the file was found damaged."""
         if self.damaged is not None:
             raise DamagedDatabase(self.damaged)
-        try:
+        with self._answered("写入数据库失败：{}（数据未保存，可重试）"):
             with Session(self._writer, expire_on_commit=False) as session:
                 with session.begin():
                     yield session
-        except DatabaseError as exc:
-            if is_corruption(exc.orig):
-                raise self._damaged(exc) from exc
-            if isinstance(exc, OperationalError):
-                raise StoreError(f"写入数据库失败：{exc.orig}（数据未保存，可重试）") from exc
-            raise
-        except (UnicodeEncodeError, StatementError) as exc:
-            _unstorable(exc)
-        except sqlite3.DatabaseError as exc:  # through the raw driver connection
-            if is_corruption(exc):
-                raise self._damaged(exc) from exc
-            raise
 
     def check_before_bulk_write(self) -> None:
         """Before a bulk write (intake), SQLite's quick check of the whole file
