@@ -26,8 +26,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import __version__, adminlog, staffing
 from .cli_admin import add_admin_commands
 from .config import load_config
-from .demo import DEFAULT_SEED
 from .dbfile import DamagedDatabase
+from .demo_text import DEFAULT_SEED
 from .desk import Desk, open_desk
 from .enums import Role
 from .errors import DomainError, StoreError

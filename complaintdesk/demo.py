@@ -33,11 +33,10 @@ from .enums import Role
 from .errors import DomainError
 from .models import Staff
 from .demo_handling import _Cast
-from .demo_text import COUNTERS, HANDLERS, SUPERVISORS
+from .demo_text import COUNTERS, DEFAULT_SEED, HANDLERS, SUPERVISORS
 from .demo_batch import _Plan, _Prepared
 from .demo_writer import _LocalBuilder, _RemoteBuilder, bulk_connection, write_load
 
-DEFAULT_SEED = 20261123
 MAX_COUNT = 10_000_000
 PARALLEL_FROM = 50_000  # a second process costs about a second to start
 

@@ -346,3 +346,7 @@ UNREACHED_COMMENTS = {RevisitMethod.PHONE: ("电话无人接听。", "电话关�
                                            "客户正忙，挂断电话。", ""),
                       RevisitMethod.WECHAT: ("微信消息未回复。", "微信语音通话无人接听。")}
 CLOSE_UNREACHED_COMMENT = "回访 {n} 次均无法联系到客户，按无法联系结案。"
+
+# The demo's seed when none is given: here, not in demo.py, so that the command
+# line can show it without importing the demo's machinery (50 ms on every start).
+DEFAULT_SEED = 20261123
