@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, TextArea
@@ -37,6 +37,36 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+class KeptInputDialog(ModalScreen[None]):
+    """A step that could not be saved and cannot be retried (a colleague did it
+    meanwhile): the reason, and what the user typed, field by field."""
+
+    BINDINGS = [
+        Binding("escape", "close", "关闭"),
+        Binding("enter", "close", "关闭", show=False),
+    ]
+
+    def __init__(self, title: str, message: str, typed: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.message = message
+        self.typed = typed
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog wide kept-input"):
+            yield Label(Content(self.title_text), classes="dialog-title")
+            # The key first: on a small terminal the texts scroll below it.
+            yield Label(Content("[Esc] 关闭（此步骤已由他人完成，无法重试）"), classes="dialog-keys")
+            yield Label(Content(self.message), classes="dialog-body")
+            yield Label(Content("你输入的内容（未保存，可复制后另行记录）："), classes="form-dialog-label")
+            for label, text in self.typed:
+                yield Label(Content(label), classes="form-dialog-label")
+                yield Label(Content(text), classes="dialog-body kept-text")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
 
 
 class NoticeScreen(Screen[None]):

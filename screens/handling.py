@@ -19,6 +19,7 @@ from complaintdesk.models import Complaint, HandlingSheet
 from complaintdesk.staffing import Actor
 from complaintdesk.timing import TIME_FORMAT
 
+from .dialogs import KeptInputDialog
 from .form_dialog import FormDialog, FormField, FormResult
 
 YES_NO_TOLD = [("yes", "已告知客户处理期限"), ("no", "尚未告知")]
@@ -323,18 +324,35 @@ class StepRunner:
                 fresh: wf.Handling | None = wf.get_handling(app.desk, number)
             except DomainError:
                 fresh = None
-            app.call_from_thread(self._failed, name, fresh, message)
+            app.call_from_thread(self._failed, name, fresh, message, values)
         else:
             app.call_from_thread(self._done, name, number, outcome)
 
-    def _failed(self, name: str, handling: wf.Handling | None, message: str) -> None:
+    def _failed(self, name: str, handling: wf.Handling | None, message: str,
+                values: dict | None = None) -> None:
         gone = handling is None or step_refusal(STEP_BY_NAME[name], handling, self.app.actor,
                                                 self.app.desk.config.revisit_max_attempts)
-        if gone:  # e.g. someone else closed it meanwhile: a form to retry would only fail
+        values = values or {}
+        typed = [(label, values[key]) for key, label in self._labels(name, handling, values)
+                 if isinstance(values.get(key), str) and values[key].strip()]
+        if gone and typed:
+            # A form to retry would only fail (someone else did the step meanwhile),
+            # but what she typed is shown, to copy or compare, not dropped.
+            self.app.push_screen(KeptInputDialog(f"{STEP_BY_NAME[name].label}未保存", message, typed))
+        elif gone:
             self.host.notify(message, severity="error", markup=False, timeout=8)
         elif handling is not None and not isinstance(self.app.screen, FormDialog):
             self.open(name, handling, error=message)
         self.app.data_changed()
+
+    def _labels(self, name: str, handling: wf.Handling | None,
+                values: dict) -> list[tuple[str, str]]:
+        """The step form's field names and labels (the names alone when the
+        complaint could not be read again)."""
+        if handling is None:
+            return [(key, key) for key in values]
+        _title, fields, _submit = form_for(name, self.app.desk, handling)
+        return [(spec.name, spec.label) for spec in fields]
 
     def _done(self, name: str, number: str, outcome: wf.Outcome) -> None:
         self.drafts.pop((number, name), None)

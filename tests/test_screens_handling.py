@@ -13,6 +13,7 @@ from screens.choice_bar import ChoiceBar
 from screens.complaint_record import ComplaintRecordScreen
 from screens.form_dialog import FormDialog
 from screens.conflict import ConflictDialog
+from screens.dialogs import KeptInputDialog
 from screens.sheet_editor import SheetEditorScreen
 from screens.virtual_table import VirtualTable
 
@@ -231,3 +232,33 @@ async def test_a_conflict_can_take_the_other_version(desk, admin):
         assert editor.query_one("#result", TextArea).text == "另一窗口的稿"
         assert editor.sheet_version == 1
     assert wf.get_handling(desk, number).sheet.result == "另一窗口的稿"
+
+
+async def test_a_step_a_colleague_did_meanwhile_shows_what_was_typed(desk, admin):
+    """Two handlers' consoles record the same investigation; the second can no
+    longer do the step, so no form reopens — but her text is shown, not dropped."""
+    staff(desk, admin)
+    number = register(desk, "counter1").number
+    wf.judge_ours(desk, "counter1", number, department="quality", customer_told=True)
+    wf.dispatch(desk, "super1", number, handler="handler1")
+    app = make_app(desk, "handler1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_record(pilot, number)
+        await pilot.press("i")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, FormDialog)
+        for name, text in (("facts", "我核实的事实"), ("root_cause", "我找的原因"),
+                           ("finding", "我方责任"), ("report", "我的报告")):
+            dialog.query_one(f"#f-{name}", TextArea).text = text
+        # Meanwhile the same handler records it from another session.
+        wf.record_investigation(desk, "handler1", number, dict(
+            facts="另一窗口", root_cause="r", finding="我方", report="y"))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, KeptInputDialog)
+        shown = dict(app.screen.typed)
+        assert "我核实的事实" in shown.values() and "我的报告" in shown.values()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, KeptInputDialog)

@@ -235,6 +235,39 @@ class TestHandling:
         assert snap_compare(make_app(desk, "handler1"), terminal_size=size, run_before=run_before)
 
     @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+    def test_kept_input(self, snap_compare, desk, admin, hostile_text, size):
+        """A step a colleague did meanwhile: the reason and what was typed, hostile
+        text literal."""
+        from complaintdesk import staffing
+        from complaintdesk import workflow as wf
+
+        staffing.add_staff(desk, admin.login, "counter1", "柜台小王", "counter")
+        staffing.add_staff(desk, admin.login, "handler1", "质检老刘", "handler", "quality")
+        staffing.add_staff(desk, admin.login, "super1", "主管张", "supervisor")
+        number = register(desk, "counter1").number
+        wf.judge_ours(desk, "counter1", number, department="quality", customer_told=True)
+        wf.dispatch(desk, "super1", number, handler="handler1")
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            from textual.widgets import TextArea
+
+            await settle(pilot)
+            pilot.app.open_complaint(number)
+            await settle(pilot)
+            await pilot.press("i")
+            await settle(pilot)
+            for name, text in (("facts", hostile_text[:300]), ("root_cause", "[b]包装[/b]"),
+                               ("finding", "我方责任"), ("report", "报告 $name")):
+                pilot.app.screen.query_one(f"#f-{name}", TextArea).text = text
+            wf.record_investigation(desk, "handler1", number, dict(
+                facts="另一窗口", root_cause="r", finding="我方", report="y"))
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await no_blink(pilot)
+
+        assert snap_compare(make_app(desk, "handler1"), terminal_size=size, run_before=run_before)
+
+    @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
     def test_approvals_list(self, snap_compare, pending_desk, size):
         """Oldest submission first; the one past its handling deadline in red."""
         desk, _number = pending_desk
