@@ -13,6 +13,7 @@ from complaintdesk.complaints import get_complaint
 from complaintdesk.enums import Status
 from screens.choice_bar import ChoiceBar
 from screens.complaint_record import ComplaintRecordScreen
+from screens.dialogs import KeptInputDialog
 from screens.form_dialog import FormDialog
 from screens.queue import QueueScreen
 from screens.revisits import RevisitsScreen
@@ -290,9 +291,13 @@ async def test_closed_meanwhile_by_another_console_is_said_not_retried(desk, adm
                                 attitude="满意", result="满意")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert isinstance(app.screen, RevisitsScreen)  # no form to retry in vain
-        messages = " ".join(str(n.message) for n in app._notifications)
-        assert "主管张" in messages and "保留" in messages
+        # No form to retry in vain: the reason and what was typed, then the list.
+        assert isinstance(app.screen, KeptInputDialog)
+        assert "主管张" in app.screen.message and "保留" in app.screen.message
+        assert "还是坏的" in dict(app.screen.typed).values()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, RevisitsScreen)
         assert shown(app) == []
     assert status_of(desk, number) is Status.CLOSED
 
