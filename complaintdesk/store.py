@@ -40,7 +40,9 @@ def _check_path(path: Path) -> None:
         if not os.access(path, os.R_OK | os.W_OK):
             raise StoreError(f"没有读写数据库文件的权限：{path}（请管理员检查文件的组和权限）")
     # WAL needs to create the -wal and -shm files next to the database.
-    if not os.access(parent, os.W_OK | os.X_OK):
+    # A directory with no write bit at all was made read-only on purpose:
+    # honoured for root too, who would otherwise write into it anyway.
+    if not os.access(parent, os.W_OK | os.X_OK) or not parent.stat().st_mode & 0o222:
         raise StoreError(f"没有在数据库目录中写文件的权限：{parent}（WAL 模式需要在此目录创建 -wal/-shm 文件）")
 
 
