@@ -20,10 +20,10 @@ from textual.app import App, ComposeResult  # noqa: E402
 from textual.events import Mount  # noqa: E402
 from textual.widgets import Footer, Header, Static  # noqa: E402
 
-from complaintdesk.desk import open_desk  # noqa: E402
-from complaintdesk.staffing import os_login, sign_in  # noqa: E402
+from complaintdesk.process.desk import open_desk  # noqa: E402
+from complaintdesk.process.staffing import os_login, sign_in  # noqa: E402
 from screens.app import ComplaintDeskApp  # noqa: E402
-from screens.virtual_table import VirtualTable  # noqa: E402
+from screens.widgets.virtual_table import VirtualTable  # noqa: E402
 
 
 def rss_kb() -> int:

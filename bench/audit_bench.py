@@ -39,11 +39,11 @@ def _ms(seconds: float) -> str:
 
 def chain_figures(db: Path, runs: int, workers: int | None) -> None:
     try:
-        from complaintdesk import audit_chain
+        from complaintdesk.store.sqlite import audit_chain
     except ImportError:
         print("audit chain: not in this release")
         return
-    from complaintdesk.store import open_store
+    from complaintdesk.store.sqlite.engine import open_store
 
     store = open_store(db)
     try:
@@ -74,8 +74,8 @@ def chain_figures(db: Path, runs: int, workers: int | None) -> None:
 
 
 def registration(db: Path, count: int) -> None:
-    from complaintdesk.complaints import register_complaint
-    from complaintdesk.desk import open_desk
+    from complaintdesk.process.complaints import register_complaint
+    from complaintdesk.process.desk import open_desk
 
     conn = sqlite3.connect(db)
     try:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from complaintdesk import box  # noqa: E402
+from complaintdesk.box import setup as box
 
 
 def _time(ways: dict[str, list[str]], env: dict[str, str], runs: int) -> dict[str, list[float]]:

@@ -77,10 +77,10 @@ async def paging(db: Path, presses: int) -> None:
     fetch in its worker when the rows are not cached yet, and rendering every
     visible line. (Pilot.press adds ~60 ms of its own waiting even for a key that
     does nothing, so it is not used as the clock.)"""
-    from complaintdesk.desk import open_desk
-    from complaintdesk.staffing import os_login, sign_in
+    from complaintdesk.process.desk import open_desk
+    from complaintdesk.process.staffing import os_login, sign_in
     from screens.app import ComplaintDeskApp
-    from screens.virtual_table import PAGE_SIZE, VirtualTable
+    from screens.widgets.virtual_table import PAGE_SIZE, VirtualTable
 
     desk = open_desk(db)
     app = ComplaintDeskApp(desk, sign_in(desk, os_login()), watch=False)
@@ -140,8 +140,8 @@ async def paging(db: Path, presses: int) -> None:
 
 
 def search(db: Path, runs: int) -> None:
-    from complaintdesk.desk import open_desk
-    from complaintdesk.queue import Queue, QueueFilter
+    from complaintdesk.process.desk import open_desk
+    from complaintdesk.process.queue import Queue, QueueFilter
 
     desk = open_desk(db)
     with sqlite3.connect(db) as conn:

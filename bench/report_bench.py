@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from complaintdesk.desk import open_desk  # noqa: E402
-from complaintdesk.report_output import write_csv  # noqa: E402
-from complaintdesk.reporting import (build_report, iter_report_rows, period_of,  # noqa: E402
+from complaintdesk.process.desk import open_desk  # noqa: E402
+from complaintdesk.reports.output import write_csv  # noqa: E402
+from complaintdesk.reports.figures import (build_report, iter_report_rows, period_of,  # noqa: E402
                                      report_rows)
 
 

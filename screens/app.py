@@ -15,18 +15,18 @@ from textual.binding import Binding
 from textual.events import Load
 from textual.worker import Worker, WorkerState
 
-from complaintdesk.desk import Desk
-from complaintdesk.queue import QueueFilter
-from complaintdesk.enums import Role
-from complaintdesk.staffing import Actor, standing
-from complaintdesk.watch import ChangeWatcher, last_complaint_id, new_urgent_since
+from complaintdesk.process.desk import Desk
+from complaintdesk.process.queue import QueueFilter
+from complaintdesk.domain.enums import Role
+from complaintdesk.process.staffing import Actor, standing
+from complaintdesk.process.watch import ChangeWatcher, last_complaint_id, new_urgent_since
 
-from .commands import GoToComplaint
-from .complaint_record import ComplaintRecordScreen
-from .dialogs import ConfirmDialog, NoticeScreen
-from .queue import QueueScreen
-from .rows import QueueSource
-from .virtual_table import VirtualTable
+from screens.commands import GoToComplaint
+from screens.case.record_screen import ComplaintRecordScreen
+from screens.widgets.dialogs import ConfirmDialog, NoticeScreen
+from screens.worklist.queue_screen import QueueScreen
+from screens.worklist.rows import QueueSource
+from screens.widgets.virtual_table import VirtualTable
 
 POLL_SECONDS = 1.0
 TERMINAL_CHECK_SECONDS = 1.0
@@ -203,7 +203,7 @@ class ComplaintDeskApp(App[None]):
     def _check_audit_trail(self) -> None:
         """An admin is told at start when the audit trail's append-only triggers or
         its last links are broken (the whole chain: complaintdesk audit verify)."""
-        from complaintdesk.audit_chain import quick_check
+        from complaintdesk.store.sqlite.audit_chain import quick_check
 
         report = quick_check(self.desk.store)
         if not report.ok:

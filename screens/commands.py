@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from textual.command import Hit, Hits, Provider
 from textual.content import Content
 
-from complaintdesk.complaints import find_numbers
+from complaintdesk.process.complaints import find_numbers
 
 if TYPE_CHECKING:
-    from .app import ComplaintDeskApp
+    from screens.app import ComplaintDeskApp
 
 
 class GoToComplaint(Provider):

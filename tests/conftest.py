@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from complaintdesk import staffing
-from complaintdesk.config import DeskConfig
-from complaintdesk.desk import open_desk
+from complaintdesk.process import staffing
+from complaintdesk.domain.config import DeskConfig
+from complaintdesk.process.desk import open_desk
 
 DESK_ZONE = "Asia/Shanghai"
 

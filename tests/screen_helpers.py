@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from complaintdesk import staffing
-from complaintdesk.complaints import register_complaint
+from complaintdesk.process import staffing
+from complaintdesk.process.complaints import register_complaint
 from screens.app import ComplaintDeskApp
 
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from complaintdesk import staffing
-from complaintdesk.config import DeskConfig
-from complaintdesk.desk import open_desk
-from complaintdesk.schema import SCHEMA_VERSION
+from complaintdesk.process import staffing
+from complaintdesk.domain.config import DeskConfig
+from complaintdesk.process.desk import open_desk
+from complaintdesk.store.sqlite.schema import SCHEMA_VERSION
 
 ME = staffing.os_login()
 

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from complaintdesk import admin, box, complaints
-from complaintdesk.locations import RunMode, ServiceSettings
+from complaintdesk.box import check as admin
+from complaintdesk.box import setup as box
+from complaintdesk.process import complaints
+from complaintdesk.box.locations import RunMode, ServiceSettings
 
 from .screen_helpers import sample
 
@@ -116,7 +118,7 @@ def test_the_sudoers_rule_passes_visudo(tmp_path):
 
 
 def test_setup_box_refuses_an_unknown_admin_and_an_editable_install(tmp_path):
-    from complaintdesk.errors import DomainError
+    from complaintdesk.domain.errors import DomainError
 
     with pytest.raises(DomainError, match="没有系统账号"):
         box.setup_box(box.BoxPlan(admin="nosuchadmin-x1"), dry_run=True)

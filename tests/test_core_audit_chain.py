@@ -11,13 +11,15 @@ from datetime import datetime
 
 import pytest
 
-from complaintdesk import audit_chain, schema, staffing
-from complaintdesk.audit_chain import GENESIS, chain_head, quick_check, verify_chain
-from complaintdesk.complaints import add_note, link_complaints, register_complaint
-from complaintdesk.config import DeskConfig
-from complaintdesk.demo import fill_demo
-from complaintdesk.desk import open_desk
-from complaintdesk.errors import DomainError
+from complaintdesk.store.sqlite import audit_chain
+from complaintdesk.store.sqlite import schema
+from complaintdesk.process import staffing
+from complaintdesk.store.sqlite.audit_chain import GENESIS, chain_head, quick_check, verify_chain
+from complaintdesk.process.complaints import add_note, link_complaints, register_complaint
+from complaintdesk.domain.config import DeskConfig
+from complaintdesk.demo.load import fill_demo
+from complaintdesk.process.desk import open_desk
+from complaintdesk.domain.errors import DomainError
 
 from .conftest import DESK_ZONE
 from .test_core_migration import make_v1
@@ -491,9 +493,9 @@ def test_two_processes_registering_at_once_make_one_chain(tmp_path, desk, admin,
 
     script = (
         "import sys\n"
-        "from complaintdesk.complaints import register_complaint\n"
-        "from complaintdesk.config import DeskConfig\n"
-        "from complaintdesk.desk import open_desk\n"
+        "from complaintdesk.process.complaints import register_complaint\n"
+        "from complaintdesk.domain.config import DeskConfig\n"
+        "from complaintdesk.process.desk import open_desk\n"
         "desk = open_desk(sys.argv[1], config=DeskConfig(timezone_name='Asia/Shanghai'))\n"
         "for i in range(20):\n"
         "    register_complaint(desk, 'counter1', {'customer_name': '客户', 'contact': "
@@ -509,7 +511,7 @@ def test_two_processes_registering_at_once_make_one_chain(tmp_path, desk, admin,
 
 
 def test_record_links_several_events_of_one_transaction(desk, admin):
-    from complaintdesk import audit
+    from complaintdesk.process import audit
 
     now = datetime(2026, 11, 23, 2, 0).astimezone()
     with desk.store.write() as session:
@@ -537,7 +539,7 @@ def test_an_event_written_during_a_demo_load_stays_in_the_chain(desk, admin, mon
     """A batch's events are chained on a prediction of the trail's end; an event
     written meanwhile (no complaint: only the chain's end changes) makes it wrong, and
     the batch is built again for the file as it is."""
-    from complaintdesk import demo_writer
+    from complaintdesk.demo import writer as demo_writer
 
     commit, calls = demo_writer._commit_predicted, []
 

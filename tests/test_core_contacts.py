@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from complaintdesk import complaints, schema
-from complaintdesk.contacts import ACCEPTED, contact_key, parse_contact
-from complaintdesk.errors import ValidationFailed
-from complaintdesk.queue import Queue, QueueFilter
+from complaintdesk.process import complaints
+from complaintdesk.store.sqlite import schema
+from complaintdesk.domain.contacts import ACCEPTED, contact_key, parse_contact
+from complaintdesk.domain.errors import ValidationFailed
+from complaintdesk.process.queue import Queue, QueueFilter
 
 from .screen_helpers import sample
 

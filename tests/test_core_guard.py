@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from complaintdesk import box, guard
+from complaintdesk.box import setup as box
+from complaintdesk.box import guard
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0,
                                 reason="needs root to give files to another account")

@@ -8,10 +8,10 @@ import sqlite3
 
 import pytest
 
-from complaintdesk import staffing
-from complaintdesk.complaints import add_note, find_numbers, get_complaint, link_complaints
-from complaintdesk.enums import LinkKind
-from complaintdesk.errors import DomainError, NotFound, PermissionDenied
+from complaintdesk.process import staffing
+from complaintdesk.process.complaints import add_note, find_numbers, get_complaint, link_complaints
+from complaintdesk.domain.enums import LinkKind
+from complaintdesk.domain.errors import DomainError, NotFound, PermissionDenied
 
 from .screen_helpers import register
 

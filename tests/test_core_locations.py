@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from complaintdesk import locations
-from complaintdesk.errors import DomainError
-from complaintdesk.locations import (RunMode, ServiceModeRefusal, ServiceSettings, detect_mode,
+from complaintdesk.box import locations
+from complaintdesk.domain.errors import DomainError
+from complaintdesk.box.locations import (RunMode, ServiceModeRefusal, ServiceSettings, detect_mode,
                                      locate_config, locate_database, service_settings)
 
 ME = pwd.getpwuid(os.getuid())
@@ -172,7 +172,7 @@ def test_service_mode_reads_only_the_system_config(monkeypatch, tmp_path):
 
 
 def test_the_reference_config_ships_in_the_package():
-    from complaintdesk.config import REFERENCE_CONFIG_PATH, DeskConfig, load_config
+    from complaintdesk.domain.config import REFERENCE_CONFIG_PATH, DeskConfig, load_config
 
     assert "[deadlines.urgent]" in locations.reference_config_text()
     assert load_config(REFERENCE_CONFIG_PATH).limits == DeskConfig().limits

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from complaintdesk import schema, staffing
-from complaintdesk.complaints import get_complaint, link_complaints
-from complaintdesk.config import DeskConfig
-from complaintdesk.desk import open_desk
-from complaintdesk.queue import Queue, QueueFilter
+from complaintdesk.store.sqlite import schema
+from complaintdesk.process import staffing
+from complaintdesk.process.complaints import get_complaint, link_complaints
+from complaintdesk.domain.config import DeskConfig
+from complaintdesk.process.desk import open_desk
+from complaintdesk.process.queue import Queue, QueueFilter
 
 from .screen_helpers import register
 

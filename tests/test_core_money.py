@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from complaintdesk.money import MAX_CENTS, format_amount, parse_amount
+from complaintdesk.domain.money import MAX_CENTS, format_amount, parse_amount
 
 
 @pytest.mark.parametrize(("typed", "cents"), [

@@ -14,11 +14,12 @@ import pytest
 
 from sqlmodel import select
 
-from complaintdesk import staffing, watch
-from complaintdesk.enums import Priority
-from complaintdesk.models import Complaint
-from complaintdesk.queue import Queue, QueueFilter
-from complaintdesk.timing import deadline_state
+from complaintdesk.process import staffing
+from complaintdesk.process import watch
+from complaintdesk.domain.enums import Priority
+from complaintdesk.store.models import Complaint
+from complaintdesk.process.queue import Queue, QueueFilter
+from complaintdesk.domain.timing import deadline_state
 from .screen_helpers import register
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -189,7 +190,7 @@ def test_keyset_paging_across_the_closed_boundary(desk, many, monkeypatch, searc
     key must neither drop the rest of a priority nor stop at its end. A search with
     closed complaints too reads its open and closed halves apart (every contact
     matches 1390000), whether it sorts its few matches or walks the queue index."""
-    monkeypatch.setattr("complaintdesk.queue.FEW_MATCHES", few)
+    monkeypatch.setattr("complaintdesk.process.queue.FEW_MATCHES", few)
     expected = expected_order(many)
     closed = expected[3:9] + expected[30:33] + expected[-2:]
     for number in closed:
@@ -404,9 +405,10 @@ def test_zero_length_window(window):
 
 OTHER_PROCESS = textwrap.dedent("""
     import sys
-    from complaintdesk import complaints, staffing
-    from complaintdesk.config import DeskConfig
-    from complaintdesk.desk import open_desk
+    from complaintdesk.process import complaints
+    from complaintdesk.process import staffing
+    from complaintdesk.domain.config import DeskConfig
+    from complaintdesk.process.desk import open_desk
 
     desk = open_desk(sys.argv[1], config=DeskConfig(timezone_name="Asia/Shanghai"))
     actor = staffing.sign_in(desk, sys.argv[2])
@@ -508,7 +510,7 @@ def test_a_closed_complaint_leaves_the_open_search_index(desk, counter):
 
 def test_search_count_stops_at_the_cap(desk, counter, monkeypatch):
     """A search counts at most SEARCH_CAP matches and says it stopped there."""
-    from complaintdesk.queue import Queue, QueueFilter
+    from complaintdesk.process.queue import Queue, QueueFilter
 
     from .screen_helpers import register
 
@@ -529,7 +531,7 @@ def test_a_capped_search_ends_at_its_cap_not_at_the_true_end(desk, many, monkeyp
     """The console shows a search's first SEARCH_CAP rows. Its last page must be rows
     cap-n .. cap of the search order, not the last rows of every match (which the
     count-from-the-end shortcut would give)."""
-    from screens.rows import QueueSource
+    from screens.worklist.rows import QueueSource
 
     monkeypatch.setattr(Queue, "SEARCH_CAP", 20)
     source = QueueSource(desk, QueueFilter(search="1390000"))  # all 57 contacts match
@@ -539,7 +541,7 @@ def test_a_capped_search_ends_at_its_cap_not_at_the_true_end(desk, many, monkeyp
 
 
 def test_number_prefix_search_uses_the_number(desk, counter):
-    from complaintdesk.queue import Queue, QueueFilter
+    from complaintdesk.process.queue import Queue, QueueFilter
 
     from .screen_helpers import register
 
@@ -552,10 +554,10 @@ def test_number_prefix_search_uses_the_number(desk, counter):
 
 CLOSE_WHILE_POLLING = r"""
 import sys, threading
-from complaintdesk.config import load_config
-from complaintdesk.desk import Desk
-from complaintdesk.store import open_store
-from complaintdesk.watch import ChangeWatcher
+from complaintdesk.domain.config import load_config
+from complaintdesk.process.desk import Desk
+from complaintdesk.store.sqlite.engine import open_store
+from complaintdesk.process.watch import ChangeWatcher
 
 desk = Desk(open_store(sys.argv[1]), load_config())
 for _ in range(300):

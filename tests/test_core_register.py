@@ -13,13 +13,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from complaintdesk import audit, complaints, staffing
-from complaintdesk.config import (REFERENCE_CONFIG_PATH, DeskConfig, deadlines_for,
+from complaintdesk.process import audit
+from complaintdesk.process import complaints
+from complaintdesk.process import staffing
+from complaintdesk.domain.config import (REFERENCE_CONFIG_PATH, DeskConfig, deadlines_for,
                                   load_config)
-from complaintdesk.desk import open_desk
-from complaintdesk.enums import Category, Channel, Priority
-from complaintdesk.errors import DomainError, PermissionDenied, ValidationFailed
-from complaintdesk.validation import validate_complaint
+from complaintdesk.process.desk import open_desk
+from complaintdesk.domain.enums import Category, Channel, Priority
+from complaintdesk.domain.errors import DomainError, PermissionDenied, ValidationFailed
+from complaintdesk.domain.validation import validate_complaint
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NUMBER_RE = re.compile(r"^TS-\d{8}-\d{4,}$")

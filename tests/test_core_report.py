@@ -31,14 +31,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from complaintdesk import revisits, schema, staffing
-from complaintdesk import workflow as wf
-from complaintdesk.config import DeskConfig
-from complaintdesk.desk import open_desk
-from complaintdesk.errors import DomainError, PermissionDenied
-from complaintdesk.models import TIMING_INPUTS, timing_facts
-from complaintdesk.report_output import render_table, summary_dict, write_csv, write_json
-from complaintdesk.reporting import (build_report, check_reader, iter_report_rows,
+from complaintdesk.process import revisits
+from complaintdesk.store.sqlite import schema
+from complaintdesk.process import staffing
+from complaintdesk.process import workflow as wf
+from complaintdesk.domain.config import DeskConfig
+from complaintdesk.process.desk import open_desk
+from complaintdesk.domain.errors import DomainError, PermissionDenied
+from complaintdesk.store.models import TIMING_INPUTS, timing_facts
+from complaintdesk.reports.output import render_table, summary_dict, write_csv, write_json
+from complaintdesk.reports.figures import (build_report, check_reader, iter_report_rows,
                                      parse_period, period_of, report_rows)
 
 from .screen_helpers import register

@@ -8,13 +8,14 @@ from datetime import timedelta
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from complaintdesk import revisits, schema
-from complaintdesk import workflow as wf
-from complaintdesk.complaints import get_complaint, link_complaints
-from complaintdesk.config import DeskConfig
-from complaintdesk.desk import open_desk
-from complaintdesk.errors import PermissionDenied, ValidationFailed
-from complaintdesk.queue import Queue, QueueFilter
+from complaintdesk.process import revisits
+from complaintdesk.store.sqlite import schema
+from complaintdesk.process import workflow as wf
+from complaintdesk.process.complaints import get_complaint, link_complaints
+from complaintdesk.domain.config import DeskConfig
+from complaintdesk.process.desk import open_desk
+from complaintdesk.domain.errors import PermissionDenied, ValidationFailed
+from complaintdesk.process.queue import Queue, QueueFilter
 
 from .screen_helpers import register
 from .test_core_workflow import (INVESTIGATION, NOW, SHEET, Clock, add_people, audit_rows,

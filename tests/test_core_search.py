@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from complaintdesk import search
-from complaintdesk.errors import DomainError
-from complaintdesk.queue import Queue, QueueFilter
-from complaintdesk.contacts import searchable as normalize_contact
+from complaintdesk.domain import search
+from complaintdesk.domain.errors import DomainError
+from complaintdesk.process.queue import Queue, QueueFilter
+from complaintdesk.domain.contacts import searchable as normalize_contact
 
 from .screen_helpers import register
 

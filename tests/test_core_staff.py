@@ -9,10 +9,11 @@ import threading
 
 import pytest
 
-from complaintdesk import complaints, staffing
-from complaintdesk.desk import open_desk
-from complaintdesk.enums import Role
-from complaintdesk.errors import DomainError, NotFound, PermissionDenied
+from complaintdesk.process import complaints
+from complaintdesk.process import staffing
+from complaintdesk.process.desk import open_desk
+from complaintdesk.domain.enums import Role
+from complaintdesk.domain.errors import DomainError, NotFound, PermissionDenied
 
 
 def form(**overrides) -> dict[str, object]:

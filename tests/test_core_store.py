@@ -10,12 +10,15 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
-from complaintdesk import complaints, schema, store, staffing
-from complaintdesk.config import DeskConfig
-from complaintdesk.desk import open_desk
-from complaintdesk.errors import StoreError
-from complaintdesk.models import Staff
-from complaintdesk.store import open_store
+from complaintdesk.process import complaints
+from complaintdesk.store.sqlite import schema
+from complaintdesk.store.sqlite import engine as store
+from complaintdesk.process import staffing
+from complaintdesk.domain.config import DeskConfig
+from complaintdesk.process.desk import open_desk
+from complaintdesk.domain.errors import StoreError
+from complaintdesk.store.models import Staff
+from complaintdesk.store.sqlite.engine import open_store
 
 
 def _pragma(conn, name: str):

@@ -6,9 +6,9 @@ import sqlite3
 
 import pytest
 
-from complaintdesk import complaints
-from complaintdesk.contacts import contact_key as normalize_contact
-from complaintdesk.text import clean_line, clean_text, display_width, mask_contact
+from complaintdesk.process import complaints
+from complaintdesk.domain.contacts import contact_key as normalize_contact
+from complaintdesk.domain.text import clean_line, clean_text, display_width, mask_contact
 
 BIDI = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"]
 

@@ -23,13 +23,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from complaintdesk import revisits, schema, staffing
-from complaintdesk import workflow as wf
-from complaintdesk.config import DeskConfig
-from complaintdesk.desk import Desk, open_desk
-from complaintdesk.enums import Action, Role, Status
-from complaintdesk.errors import NotFound, PermissionDenied, ValidationFailed
-from complaintdesk.models import Complaint, HandlingSheet
+from complaintdesk.process import revisits
+from complaintdesk.store.sqlite import schema
+from complaintdesk.process import staffing
+from complaintdesk.process import workflow as wf
+from complaintdesk.domain.config import DeskConfig
+from complaintdesk.process.desk import Desk, open_desk
+from complaintdesk.domain.enums import Action, Role, Status
+from complaintdesk.domain.errors import NotFound, PermissionDenied, ValidationFailed
+from complaintdesk.store.models import Complaint, HandlingSheet
 
 from .screen_helpers import register
 

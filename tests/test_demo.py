@@ -14,19 +14,22 @@ from sqlmodel import func, select
 
 from dateutil.relativedelta import relativedelta
 
-from complaintdesk import complaints, revisits, staffing, workflow
-from complaintdesk.config import DeskConfig, deadlines_for
-from complaintdesk.demo import fill_demo
-from complaintdesk.desk import open_desk
-from complaintdesk.enums import (Action, AgreementMethod, Category, Channel, HandlingMethod,
+from complaintdesk.process import complaints
+from complaintdesk.process import revisits
+from complaintdesk.process import staffing
+from complaintdesk.process import workflow
+from complaintdesk.domain.config import DeskConfig, deadlines_for
+from complaintdesk.demo.load import fill_demo
+from complaintdesk.process.desk import open_desk
+from complaintdesk.domain.enums import (Action, AgreementMethod, Category, Channel, HandlingMethod,
                                  Priority, RevisitMethod, Role, Satisfaction, Status)
-from complaintdesk.errors import PermissionDenied
-from complaintdesk.exporting import export_rows, write_jsonl
-from complaintdesk.models import (TIMING_INPUTS, AuditEvent, Complaint, Customer, DailyCounter,
+from complaintdesk.domain.errors import PermissionDenied
+from complaintdesk.reports.exporting import export_rows, write_jsonl
+from complaintdesk.store.models import (TIMING_INPUTS, AuditEvent, Complaint, Customer, DailyCounter,
                                   HandlingSheet, Investigation, Revisit, Staff, timing_facts)
-from complaintdesk.queue import Queue, QueueFilter
-from complaintdesk.contacts import contact_key as normalize_contact
-from complaintdesk.workflow import TRANSITIONS
+from complaintdesk.process.queue import Queue, QueueFilter
+from complaintdesk.domain.contacts import contact_key as normalize_contact
+from complaintdesk.process.workflow import TRANSITIONS
 
 
 def _all(desk, model):
@@ -519,7 +522,7 @@ def test_handling_times_are_stored_as_the_models_store_them(desk, admin):
     UTCDateTime writes, or comparisons in SQL would go wrong."""
     from sqlalchemy.dialects import sqlite
 
-    from complaintdesk import demo_batch as demo
+    from complaintdesk.demo import batch as demo
 
     stored = sqlite.DATETIME().bind_processor(sqlite.dialect())
     for moment in (datetime(2026, 11, 23, 10, 0, 5, tzinfo=ZoneInfo("Asia/Shanghai")),
@@ -774,8 +777,8 @@ def test_building_in_a_second_process_gives_the_same_data(tmp_path, frozen_now, 
 
 def _first_batch(desk, admin, seed: int, count: int):  # type: ignore[no-untyped-def]
     """The first batch a demo load of ``count`` complaints would write, built, not written."""
-    from complaintdesk.demo import _ensure_staff
-    from complaintdesk.demo_batch import _Builder, _Plan
+    from complaintdesk.demo.load import _ensure_staff
+    from complaintdesk.demo.batch import _Builder, _Plan
 
     _added, receivers, cast = _ensure_staff(desk, admin.login)
     builder = _Builder(_Plan(desk.store.path, desk.config, desk.now_utc(), seed, 6, count, count,
@@ -792,7 +795,7 @@ def test_a_built_batch_crosses_the_pipe_unchanged(desk, admin, frozen_now):
     """Batches go from the builder process to the writer as marshal bytes: every
     row must come back equal, types included (an int read back as a float, or a
     tuple as a list, would change what is written)."""
-    from complaintdesk.demo_batch import _Prepared
+    from complaintdesk.demo.batch import _Prepared
 
     batch = _first_batch(desk, admin, seed=3, count=300)
     assert batch.tables and batch.trigrams
@@ -811,7 +814,7 @@ def test_a_built_batch_crosses_the_pipe_unchanged(desk, admin, frozen_now):
 def test_a_large_load_checkpoints_rarely_and_puts_the_connection_back(desk):
     """During a large load the WAL is folded into the file every CHECKPOINT_PAGES
     pages, not after every batch; the pooled connection gets its settings back."""
-    from complaintdesk.demo_writer import CHECKPOINT_PAGES, bulk_connection
+    from complaintdesk.demo.writer import CHECKPOINT_PAGES, bulk_connection
 
     def pragmas(raw):  # type: ignore[no-untyped-def]
         return {name: raw.execute(f"PRAGMA {name}").fetchone()[0]
@@ -839,9 +842,9 @@ def test_a_batch_naming_a_row_that_does_not_exist_is_refused_whole(desk, admin, 
     """Foreign keys are off on the load's connection; a batch that references a
     customer, staff member or complaint that is neither in it nor in the file is
     refused before anything of it is written."""
-    from complaintdesk.demo_batch import COLUMNS
-    from complaintdesk.demo_writer import _commit_predicted, bulk_connection
-    from complaintdesk.errors import StoreError
+    from complaintdesk.demo.batch import COLUMNS
+    from complaintdesk.demo.writer import _commit_predicted, bulk_connection
+    from complaintdesk.domain.errors import StoreError
 
     batch = _first_batch(desk, admin, seed=5, count=400)
     tables = dict(batch.tables)
@@ -879,7 +882,7 @@ def test_a_colleague_registering_during_the_demo_is_never_overwritten(desk, admi
     """The next batch is built on a prediction of the ids and numbers; a complaint
     registered meanwhile makes the prediction wrong: that batch is built again for
     what the file holds, and the rest of the load goes one batch at a time."""
-    from complaintdesk import demo_writer
+    from complaintdesk.demo import writer as demo_writer
 
     commit, calls, theirs = demo_writer._commit_predicted, [], []
 

@@ -42,8 +42,9 @@ def test_importing_every_core_module_does_not_import_textual(tmp_path):
     assert report["tui"] == []
     # The walk really found the package's modules.
     expected = {"complaintdesk." + m for m in (
-        "audit", "complaints", "config", "desk", "enums", "errors", "models", "schema",
-        "staffing", "store", "text", "validation")}
+        "process.audit", "process.complaints", "domain.config", "process.desk", "domain.enums",
+        "domain.errors", "store.models", "store.sqlite.schema", "process.staffing",
+        "store.sqlite.engine", "domain.text", "domain.validation")}
     assert expected <= set(report["imported"])
 
 

@@ -10,11 +10,12 @@ import json
 import pytest
 from sqlmodel import select
 
-from complaintdesk import complaints, staffing
-from complaintdesk.exporting import EXPORT_FIELDS, export_rows, write_csv, write_jsonl
-from complaintdesk.intake import intake_lines
-from complaintdesk.models import AuditEvent, Complaint
-from complaintdesk.validation import INTAKE_FIELDS
+from complaintdesk.process import complaints
+from complaintdesk.process import staffing
+from complaintdesk.reports.exporting import EXPORT_FIELDS, export_rows, write_csv, write_jsonl
+from complaintdesk.process.intake import intake_lines
+from complaintdesk.store.models import AuditEvent, Complaint
+from complaintdesk.domain.validation import INTAKE_FIELDS
 
 
 def good(**overrides) -> dict:
@@ -218,7 +219,7 @@ def test_csv_export_neutralises_formula_cells_and_jsonl_keeps_the_text(desk, cou
 
 
 def test_safe_cell_rule():
-    from complaintdesk.spreadsheet import safe_cell
+    from complaintdesk.reports.spreadsheet import safe_cell
 
     assert [safe_cell(v) for v in ["=1", "+1", "-1", "@a", "\t1", "\r1", "a=1", "", None,
                                    -5, 3, True]] == \

@@ -14,14 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from complaintdesk import complaints, staffing
-from complaintdesk.config import DeskConfig
-from complaintdesk.desk import open_desk
-from complaintdesk.errors import DomainError
-from complaintdesk.intake import BOM, intake_lines
-from complaintdesk.models import Complaint
-from complaintdesk.search import parse_search
-from complaintdesk.text import clean_line, clean_text
+from complaintdesk.process import complaints
+from complaintdesk.process import staffing
+from complaintdesk.domain.config import DeskConfig
+from complaintdesk.process.desk import open_desk
+from complaintdesk.domain.errors import DomainError
+from complaintdesk.process.intake import BOM, intake_lines
+from complaintdesk.store.models import Complaint
+from complaintdesk.domain.search import parse_search
+from complaintdesk.domain.text import clean_line, clean_text
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 

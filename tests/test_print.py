@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from complaintdesk import staffing, workflow
-from complaintdesk.complaints import get_complaint
-from complaintdesk.config import DeskConfig
-from complaintdesk.desk import open_desk
-from complaintdesk.printing import render_html, render_text, wrap
-from complaintdesk.text import display_width
+from complaintdesk.process import staffing
+from complaintdesk.process import workflow
+from complaintdesk.process.complaints import get_complaint
+from complaintdesk.domain.config import DeskConfig
+from complaintdesk.process.desk import open_desk
+from complaintdesk.reports.printing import render_html, render_text, wrap
+from complaintdesk.domain.text import display_width
 from tests.screen_helpers import register
 
 RECORD_LABELS = ("客户投诉记录单", "投诉客户名称", "营业地址", "受理日期", "受理编号", "投诉方式",

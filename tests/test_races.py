@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from complaintdesk import complaints
-from complaintdesk import workflow as wf
-from complaintdesk.desk import Desk
-from complaintdesk.enums import Status
+from complaintdesk.process import complaints
+from complaintdesk.process import workflow as wf
+from complaintdesk.process.desk import Desk
+from complaintdesk.domain.enums import Status
 
 from .test_core_workflow import SHEET, _open, add_people, drive_to
 

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from complaintdesk import cli, schema
-from complaintdesk.dbfile import DamagedDatabase
-from complaintdesk.desk import open_desk
-from complaintdesk.errors import StoreError
+from complaintdesk.cli import main as cli
+from complaintdesk.store.sqlite import schema
+from complaintdesk.store.sqlite.dbfile import DamagedDatabase
+from complaintdesk.process.desk import open_desk
+from complaintdesk.domain.errors import StoreError
 
 from .screen_helpers import register, sample
 
@@ -51,7 +52,8 @@ def _other_app(path: Path, wal: bool) -> None:
 
 def _ours(path: Path, count: int = 1) -> None:
     """A real complaintdesk database with ``count`` complaints, checkpointed, closed."""
-    from complaintdesk import complaints, staffing
+    from complaintdesk.process import complaints
+    from complaintdesk.process import staffing
 
     from .screen_helpers import sample
 
@@ -219,7 +221,7 @@ def test_once_damage_is_reported_the_store_writes_no_more(tmp_path):
     desk = open_desk(path)
     try:
         _corrupt_a_middle_page(path)
-        from complaintdesk import complaints
+        from complaintdesk.process import complaints
 
         with pytest.raises(DamagedDatabase) as first:
             complaints.list_complaints(desk)

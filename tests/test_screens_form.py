@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from textual.widgets import Input, Label, TextArea
 
-from complaintdesk import staffing
-from complaintdesk.complaints import count_complaints, get_complaint, list_complaints
-from screens.choice_bar import ChoiceBar
-from screens.dialogs import ConfirmDialog, SavedDialog
-from screens.queue import QueueScreen
-from screens.record_form import RecordFormScreen
-from screens.virtual_table import VirtualTable
+from complaintdesk.process import staffing
+from complaintdesk.process.complaints import count_complaints, get_complaint, list_complaints
+from screens.widgets.choice_bar import ChoiceBar
+from screens.widgets.dialogs import ConfirmDialog, SavedDialog
+from screens.worklist.queue_screen import QueueScreen
+from screens.register.record_form import RecordFormScreen
+from screens.widgets.virtual_table import VirtualTable
 
 from .screen_helpers import make_app, register, settle, type_text
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from textual.widgets import Input, Static, TextArea
 
-from complaintdesk import staffing
-from complaintdesk import workflow as wf
-from complaintdesk.complaints import get_complaint
-from complaintdesk.enums import Status
-from screens.approvals import ApprovalsScreen
-from screens.choice_bar import ChoiceBar
-from screens.complaint_record import ComplaintRecordScreen
-from screens.form_dialog import FormDialog
-from screens.conflict import ConflictDialog
-from screens.dialogs import KeptInputDialog
-from screens.sheet_editor import SheetEditorScreen
-from screens.virtual_table import VirtualTable
+from complaintdesk.process import staffing
+from complaintdesk.process import workflow as wf
+from complaintdesk.process.complaints import get_complaint
+from complaintdesk.domain.enums import Status
+from screens.approvals.pending_screen import ApprovalsScreen
+from screens.widgets.choice_bar import ChoiceBar
+from screens.case.record_screen import ComplaintRecordScreen
+from screens.widgets.form_dialog import FormDialog
+from screens.case.conflict import ConflictDialog
+from screens.widgets.dialogs import KeptInputDialog
+from screens.case.sheet_editor import SheetEditorScreen
+from screens.widgets.virtual_table import VirtualTable
 
 from .screen_helpers import make_app, register, settle, type_text
 

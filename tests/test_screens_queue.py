@@ -8,12 +8,12 @@ import textwrap
 
 from textual.widgets import Input, Label, Static
 
-from complaintdesk import staffing
-from complaintdesk.complaints import get_complaint, iter_complaints
-from screens.complaint_record import ComplaintRecordScreen
-from screens.dialogs import LinkDialog, NoteDialog
-from screens.queue import QueueScreen
-from screens.virtual_table import VirtualTable
+from complaintdesk.process import staffing
+from complaintdesk.process.complaints import get_complaint, iter_complaints
+from screens.case.record_screen import ComplaintRecordScreen
+from screens.widgets.dialogs import LinkDialog, NoteDialog
+from screens.worklist.queue_screen import QueueScreen
+from screens.widgets.virtual_table import VirtualTable
 
 from .screen_helpers import make_app, register, settle, type_text
 
@@ -219,8 +219,8 @@ async def test_another_process_registering_shows_up_and_urgent_is_announced(desk
         assert isinstance(app.screen, QueueScreen)
         assert app.screen.query_one(VirtualTable).cursor_key == general.number
         script = textwrap.dedent(f"""
-            from complaintdesk.desk import open_desk
-            from complaintdesk.complaints import register_complaint
+            from complaintdesk.process.desk import open_desk
+            from complaintdesk.process.complaints import register_complaint
             desk = open_desk({str(desk.store.path)!r})
             c = register_complaint(desk, {counter!r}, dict(
                 customer_name="另一终端的客户", contact="13911112222", channel="phone",
@@ -239,7 +239,7 @@ async def test_many_new_urgent_complaints_at_once_are_one_notice(desk, counter, 
     """A bulk load (demo, a day's web forms) registering thousands of 紧急 complaints
     must not bury the console in one notice each: a few are announced one by one,
     more as one notice with their number."""
-    from complaintdesk.demo import fill_demo
+    from complaintdesk.demo.load import fill_demo
 
     app = make_app(desk, counter)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
@@ -266,7 +266,7 @@ class _CountingSource:
         return 1000
 
     def fetch(self, offset: int, limit: int):  # type: ignore[no-untyped-def]
-        from screens.virtual_table import TableRow
+        from screens.widgets.virtual_table import TableRow
 
         self.fetched.append(offset)
         return [TableRow(str(i), (str(i),)) for i in range(offset, min(offset + limit, 1000))]
@@ -280,7 +280,7 @@ async def test_the_table_reads_the_next_screen_ahead() -> None:
     the page one screen beyond what it shows, in each direction."""
     from textual.app import App, ComposeResult
 
-    from screens.virtual_table import PAGE_SIZE, Column
+    from screens.widgets.virtual_table import PAGE_SIZE, Column
 
     source = _CountingSource()
 
@@ -341,7 +341,7 @@ async def test_the_footer_is_rebuilt_once_per_burst_of_binding_changes(desk, cou
                                                                       monkeypatch) -> None:
     """Textual's Footer rebuilt itself after every bindings signal (five times before
     the first paint); ours rebuilds once after a burst, showing the same keys."""
-    from screens.footer import Footer
+    from screens.widgets.footer import Footer
 
     rebuilds = []
     original = Footer.recompose

@@ -7,17 +7,18 @@ from datetime import timedelta
 
 from textual.widgets import Label, Static, TextArea
 
-from complaintdesk import revisits, staffing
-from complaintdesk import workflow as wf
-from complaintdesk.complaints import get_complaint
-from complaintdesk.enums import Status
-from screens.choice_bar import ChoiceBar
-from screens.complaint_record import ComplaintRecordScreen
-from screens.dialogs import KeptInputDialog
-from screens.form_dialog import FormDialog
-from screens.queue import QueueScreen
-from screens.revisits import RevisitsScreen
-from screens.virtual_table import VirtualTable
+from complaintdesk.process import revisits
+from complaintdesk.process import staffing
+from complaintdesk.process import workflow as wf
+from complaintdesk.process.complaints import get_complaint
+from complaintdesk.domain.enums import Status
+from screens.widgets.choice_bar import ChoiceBar
+from screens.case.record_screen import ComplaintRecordScreen
+from screens.widgets.dialogs import KeptInputDialog
+from screens.widgets.form_dialog import FormDialog
+from screens.worklist.queue_screen import QueueScreen
+from screens.callbacks.due_screen import RevisitsScreen
+from screens.widgets.virtual_table import VirtualTable
 
 from .screen_helpers import make_app, register, settle
 

@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from complaintdesk import staffing
-from screens.dialogs import NoticeScreen
+from complaintdesk.process import staffing
+from screens.widgets.dialogs import NoticeScreen
 
 from .screen_helpers import make_app, register, settle
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Static, TabbedContent
 
-from complaintdesk import staffing
-from complaintdesk.config import DeskConfig
-from complaintdesk.desk import open_desk
+from complaintdesk.process import staffing
+from complaintdesk.domain.config import DeskConfig
+from complaintdesk.process.desk import open_desk
 from screens.app import ComplaintDeskApp
-from screens.statistics import StatisticsScreen, bar
-from screens.virtual_table import VirtualTable
+from screens.statistics.statistics_screen import StatisticsScreen, bar
+from screens.widgets.virtual_table import VirtualTable
 
 from .screen_helpers import register, settle
 from .test_core_report import NOW, built  # noqa: F401  (the hand-counted fixture)
@@ -135,7 +135,7 @@ def test_rows_snapshot(snap_compare, hostile_desk, size) -> None:
 
 
 async def test_only_supervisors_and_admins_open_it(stats_desk) -> None:
-    from screens.statistics import open_statistics
+    from screens.statistics.statistics_screen import open_statistics
 
     app = app_for(stats_desk, "counter1")
     async with app.run_test(size=(100, 30)) as pilot:

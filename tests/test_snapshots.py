@@ -160,8 +160,8 @@ class TestSavedDialog:
 def pending_desk(desk, admin, hostile_text):
     """The hostile complaint driven to 待审批 with hostile texts in its sheet, and an
     ordinary one submitted a day earlier whose handling deadline has passed."""
-    from complaintdesk import staffing
-    from complaintdesk import workflow as wf
+    from complaintdesk.process import staffing
+    from complaintdesk.process import workflow as wf
 
     staffing.add_staff(desk, admin.login, "counter1", "柜台小王", "counter")
     staffing.add_staff(desk, admin.login, "handler1", "质检老刘", "handler", "quality")
@@ -194,7 +194,7 @@ class TestHandling:
         desk, number = pending_desk
 
         async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
-            from complaintdesk import workflow as wf
+            from complaintdesk.process import workflow as wf
 
             await settle(pilot)
             wf.return_plan(desk, "super1", number, reason="金额请核实 [b]")
@@ -215,7 +215,7 @@ class TestHandling:
         async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
             from textual.widgets import TextArea
 
-            from complaintdesk import workflow as wf
+            from complaintdesk.process import workflow as wf
 
             await settle(pilot)
             wf.return_plan(desk, "super1", number, reason="金额请核实")
@@ -238,8 +238,8 @@ class TestHandling:
     def test_kept_input(self, snap_compare, desk, admin, hostile_text, size):
         """A step a colleague did meanwhile: the reason and what was typed, hostile
         text literal."""
-        from complaintdesk import staffing
-        from complaintdesk import workflow as wf
+        from complaintdesk.process import staffing
+        from complaintdesk.process import workflow as wf
 
         staffing.add_staff(desk, admin.login, "counter1", "柜台小王", "counter")
         staffing.add_staff(desk, admin.login, "handler1", "质检老刘", "handler", "quality")
@@ -315,7 +315,7 @@ def revisit_desk(desk, admin, hostile_text):
     """Four complaints waiting for the revisit: one 9 days overdue (not ours), the hostile
     one (ours; one failed call with a hostile comment, so due tomorrow), one handled
     today (due in 7 days), one judged not ours 3 days ago."""
-    from complaintdesk import revisits
+    from complaintdesk.process import revisits
 
     from .test_screens_revisit import not_ours_to_revisit, ours_to_revisit, staff
 

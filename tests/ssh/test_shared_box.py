@@ -315,16 +315,16 @@ os.environ.update(SUDO_USER="cdt_admin", SUDO_UID=sys.argv[2], USER="cdt_admin",
 how = sys.argv[3]
 db = "/var/lib/complaintdesk/complaintdesk.db"
 if how == "open_desk":
-    from complaintdesk.desk import open_desk
-    from complaintdesk import staffing
+    from complaintdesk.process.desk import open_desk
+    from complaintdesk.process import staffing
     desk = open_desk(Path(db))
     staffing.add_staff(desk, "cdt_admin", "cdt_outsider", "冒充", "admin")
     print("ADDED")
 elif how == "cli":
-    from complaintdesk import cli
+    from complaintdesk.cli import main as cli
     raise SystemExit(cli.main(["staff", "add", "cdt_outsider", "--name", "冒充", "--role", "admin"]))
 elif how == "cli --db":
-    from complaintdesk import cli
+    from complaintdesk.cli import main as cli
     raise SystemExit(cli.main(["--db", db, "staff", "add", "cdt_outsider", "--name", "冒充",
                                "--role", "admin"]))
 elif how == "sqlite3":
@@ -485,7 +485,7 @@ def _site_packages() -> Path:
     return next(VENV.glob("lib/python3*/site-packages"))
 
 
-@pytest.mark.parametrize("target", ["complaintdesk/cli.py", "sqlalchemy/__init__.py",
+@pytest.mark.parametrize("target", ["complaintdesk/cli/main.py", "sqlalchemy/__init__.py",
                                     "site-packages directory"])
 def test_an_installation_staff_could_change_is_refused(box: Box, state, target):
     """A sloppy install (a file of the venv owned by a staff member, a directory

@@ -1,0 +1,182 @@
+"""Desk configuration read from a TOML file an admin can edit."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+
+from dateutil import tz
+from dateutil.relativedelta import relativedelta
+
+from complaintdesk.domain.enums import Priority
+from complaintdesk.domain.errors import DomainError
+
+# The reference configuration ships inside the package (setup-box copies it to
+# /etc/complaintdesk/); nothing else is ever looked for inside the installation.
+REFERENCE_CONFIG_PATH = Path(__file__).resolve().with_name("config.toml")
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """Time limits of one priority, as relative deltas for dateutil."""
+
+    first_response: relativedelta
+    resolution: relativedelta
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: str
+
+
+_DEFAULT_LIMITS = {
+    Priority.URGENT: TimeLimit(relativedelta(hours=2), relativedelta(hours=24)),
+    Priority.MAJOR: TimeLimit(relativedelta(hours=24), relativedelta(days=3)),
+    Priority.GENERAL: TimeLimit(relativedelta(hours=48), relativedelta(days=7)),
+}
+
+_DEFAULT_DEPARTMENTS = (
+    Department("production", "生产部"),
+    Department("quality", "质量管理部"),
+    Department("rnd", "技术研发部"),
+    Department("marketing", "市场营销部"),
+    Department("service", "客户服务部"),
+)
+
+
+@dataclass(frozen=True)
+class DeskConfig:
+    limits: dict[Priority, TimeLimit] = field(default_factory=lambda: dict(_DEFAULT_LIMITS))
+    departments: tuple[Department, ...] = _DEFAULT_DEPARTMENTS
+    at_risk_fraction: float = 0.75
+    timezone_name: str = ""
+    # Revisits (process.md §7): due this long after the customer accepted the
+    # outcome; a failed call is tried again after ``revisit_retry``; after
+    # ``revisit_max_attempts`` failed calls the case may be closed as unreachable.
+    revisit_within: relativedelta = relativedelta(days=7)
+    revisit_retry: relativedelta = relativedelta(days=1)
+    revisit_max_attempts: int = 3
+
+    @property
+    def timezone(self) -> tzinfo:
+        """The desk's time zone: the configured one, else the system's."""
+        if self.timezone_name:
+            zone = tz.gettz(self.timezone_name)
+            if zone is not None:
+                return zone
+        return tz.tzlocal()
+
+    def local_now(self) -> datetime:
+        return datetime.now(self.timezone)
+
+    def department_name(self, code: str | None) -> str:
+        for dept in self.departments:
+            if dept.code == code:
+                return dept.name
+        return code or ""
+
+
+def _table(raw: dict, key: str, where: str) -> dict:
+    """A TOML table, or DomainError naming it (``deadlines = 2`` is not a table)."""
+    value = raw.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise DomainError(f"配置错误：{where} 应是一个表（如 [{where}]）")
+    return value
+
+
+def _delta(section: dict, prefix: str, where: str) -> relativedelta:
+    hours = section.get(f"{prefix}_hours")
+    days = section.get(f"{prefix}_days")
+    if hours is None and days is None:
+        raise DomainError(f"配置错误：{where} 缺少 {prefix}_hours 或 {prefix}_days")
+    for value in (hours, days):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or value <= 0):
+            raise DomainError(f"配置错误：{where} 的 {prefix} 必须是正数")
+    # days may be fractional (1.5 days): relativedelta takes it as is, int() would truncate.
+    return relativedelta(days=days or 0, hours=float(hours or 0))
+
+
+def load_config(path: Path | None = None) -> DeskConfig:
+    """Read the desk configuration.
+
+    The path is ``path``, else the first of ``$COMPLAINTDESK_CONFIG``,
+    /etc/complaintdesk/config.toml and the user's XDG config
+    (``locations.locate_config``); none of them gives the built-in defaults. A
+    broken file raises DomainError naming the problem, so the admin can fix it.
+    """
+    if path is None:
+        from complaintdesk.box.locations import detect_mode, locate_config
+
+        path = locate_config(detect_mode()).path
+        if path is None:
+            return DeskConfig()
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DomainError(f"找不到配置文件：{path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DomainError(f"无法读取配置文件 {path}：{exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DomainError(f"配置文件 {path} 格式错误：{exc}") from None
+
+    limits = dict(_DEFAULT_LIMITS)
+    for code in _table(raw, "deadlines", "deadlines"):
+        try:
+            priority = Priority.parse(code)
+        except ValueError:
+            raise DomainError(f"配置错误：未知的优先级 deadlines.{code}") from None
+        where = f"deadlines.{code}"
+        section = _table(raw["deadlines"], code, where)
+        limits[priority] = TimeLimit(
+            _delta(section, "first_response", where), _delta(section, "resolution", where)
+        )
+
+    departments = _DEFAULT_DEPARTMENTS
+    if "departments" in raw:
+        try:
+            departments = tuple(Department(str(d["code"]), str(d["name"])) for d in raw["departments"])
+        except (KeyError, TypeError):
+            raise DomainError("配置错误：每个 [[departments]] 需要 code 和 name") from None
+        if not departments:
+            raise DomainError("配置错误：至少需要一个部门")
+
+    fraction = _table(raw, "queue", "queue").get("at_risk_fraction", 0.75)
+    if not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
+        raise DomainError("配置错误：queue.at_risk_fraction 必须在 0 与 1 之间")
+
+    tz_name = str(raw.get("timezone") or "")
+    if tz_name and tz.gettz(tz_name) is None:
+        raise DomainError(f"配置错误：未知的时区 {tz_name}")
+
+    revisit = _table(raw, "revisit", "revisit")
+    within, retry = (
+        _delta(revisit, name, "revisit") if f"{name}_hours" in revisit or f"{name}_days" in revisit
+        else default for name, default in (("within", relativedelta(days=7)),
+                                           ("retry", relativedelta(days=1))))
+    attempts = revisit.get("max_attempts", 3)
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= 20:
+        raise DomainError("配置错误：revisit.max_attempts 必须是 1 到 20 的整数")
+
+    return DeskConfig(limits, departments, float(fraction), tz_name, within, retry, attempts)
+
+
+def deadlines_for(priority: Priority, received_at: datetime, config: DeskConfig) -> tuple[datetime, datetime]:
+    """First-response and resolution deadlines counted from the receiving time."""
+    limit = config.limits[priority]
+    return received_at + limit.first_response, received_at + limit.resolution
+
+
+__all__ = [
+    "REFERENCE_CONFIG_PATH",
+    "DeskConfig",
+    "Department",
+    "TimeLimit",
+    "deadlines_for",
+    "load_config",
+]

@@ -1,0 +1,357 @@
+"""Registering complaints and reading them back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import text as sql
+from sqlmodel import Session, func, select
+
+from complaintdesk.process import audit
+from complaintdesk.domain import search
+from complaintdesk.domain.config import deadlines_for
+from complaintdesk.domain.contacts import contact_key
+from complaintdesk.process.desk import Desk
+from complaintdesk.domain.enums import LinkKind, Priority, Role, Status
+from complaintdesk.domain.errors import DomainError, NotFound, ValidationFailed
+from complaintdesk.store.models import AuditEvent, Complaint, ComplaintLink, Customer, DailyCounter, Staff
+from complaintdesk.process.staffing import require
+from complaintdesk.domain.text import clean_text
+from complaintdesk.domain.validation import ComplaintDraft, validate_complaint
+
+REGISTER_ROLES = {Role.COUNTER, Role.SUPERVISOR, Role.ADMIN}
+NUMBER_PREFIX = "TS"
+
+
+def raw_connection(session: Session):  # type: ignore[no-untyped-def]
+    """The sqlite3 connection under ``session``, inside its transaction."""
+    return session.connection().connection.driver_connection
+
+
+def format_number(day: str, seq: int) -> str:
+    """``TS-20261123-0007``; the sequence widens past 9999 rather than wrapping."""
+    return f"{NUMBER_PREFIX}-{day}-{seq:04d}"
+
+
+def next_number(session: Session, day: str) -> str:
+    """Issue the next 受理编号 of ``day`` inside the caller's IMMEDIATE transaction.
+
+    The counter row is only ever incremented, so a number is never reused, and
+    the write lock taken by BEGIN IMMEDIATE serialises concurrent registrations.
+    """
+    session.exec(sql(
+        "INSERT INTO daily_counter(day, last) VALUES (:day, 1) "
+        "ON CONFLICT(day) DO UPDATE SET last = last + 1"
+    ).bindparams(day=day))
+    seq = session.exec(select(DailyCounter.last).where(DailyCounter.day == day)).one()
+    return format_number(day, seq)
+
+
+_CUSTOMER_ID = sql("SELECT id FROM customer WHERE contact_key = :key")
+_INSERT_CUSTOMER = Customer.__table__.insert()  # type: ignore[attr-defined]
+_INSERT_COMPLAINT = Complaint.__table__.insert()  # type: ignore[attr-defined]
+
+
+def _find_or_create_customer(session: Session, draft: ComplaintDraft, now: datetime) -> int:
+    """The id of the customer with the draft's contact, created if new."""
+    key = contact_key(draft.contact)
+    connection = session.connection()
+    found = connection.execute(_CUSTOMER_ID, {"key": key}).scalar()
+    if found is not None:
+        return found
+    return connection.execute(_INSERT_CUSTOMER, dict(
+        name=draft.customer_name, address=draft.address, contact=draft.contact,
+        contact_key=key, created_at=now)).inserted_primary_key[0]
+
+
+def register_complaint(desk: Desk, actor: str, data: Mapping[str, object]) -> Complaint:
+    """Register a complaint from a 《客户投诉记录单》.
+
+    Validates, issues the 受理编号, sets deadlines from the priority, links the
+    customer by contact, and writes the audit event, all in one transaction.
+
+    Raises:
+        ValidationFailed: with field → message for every bad field.
+        PermissionDenied: the actor may not register complaints.
+    """
+    return register_draft(desk, actor, validate(desk, data))
+
+
+def validate(desk: Desk, data: Mapping[str, object]) -> ComplaintDraft:
+    """The record form checked and cleaned at the desk's present time.
+
+    Raises:
+        ValidationFailed: with field → message for every bad field.
+    """
+    draft, errors = validate_complaint(data, now=desk.now(), zone=desk.config.timezone)
+    if draft is None:
+        raise ValidationFailed(errors)
+    return draft
+
+
+def register_draft(desk: Desk, actor: str, draft: ComplaintDraft) -> Complaint:
+    with desk.store.write() as session:
+        require(session, actor, REGISTER_ROLES, "登记投诉")
+        return Complaint(**_insert(desk, session, actor, draft))
+
+
+def register_drafts(desk: Desk, actor: str,
+                    drafts: Sequence[ComplaintDraft]) -> list[str | DomainError]:
+    """Register several drafts in one transaction, each in its own savepoint: one
+    that fails is rolled back alone and its error is its result; the others are
+    committed together (one durable commit instead of one per complaint: intake's
+    speed). Results — the 受理编号, or the error — are in the drafts' order.
+
+    Raises:
+        PermissionDenied: the actor may not register complaints (nothing written).
+        StoreError: the transaction itself failed (nothing written).
+    """
+    results: list[str | DomainError] = []
+    with desk.store.write() as session:
+        require(session, actor, REGISTER_ROLES, "登记投诉")
+        connection = session.connection()
+        for draft in drafts:
+            # A plain SQLite savepoint: a registration writes through Core, so
+            # the ORM has nothing of it to roll back (cheaper than begin_nested).
+            connection.exec_driver_sql("SAVEPOINT registration")
+            try:
+                results.append(_insert(desk, session, actor, draft)["number"])
+            except DomainError as exc:
+                connection.exec_driver_sql("ROLLBACK TO registration")
+                results.append(exc)
+            connection.exec_driver_sql("RELEASE registration")
+    return results
+
+
+def _insert(desk: Desk, session: Session, actor: str, draft: ComplaintDraft) -> dict:
+    """Write one registration (customer, number, complaint, index, audit) into the
+    caller's transaction; the complaint's column values, its id included."""
+    now_utc = desk.now_utc()
+    first_due, resolution_due = deadlines_for(draft.priority, draft.received_at, desk.config)
+    day = draft.received_at.astimezone(desk.config.timezone).strftime("%Y%m%d")
+    values = dict(
+        number=next_number(session, day),
+        customer_id=_find_or_create_customer(session, draft, now_utc),
+        customer_name=draft.customer_name,
+        address=draft.address,
+        contact=draft.contact,
+        channel=draft.channel.value,
+        received_at=draft.received_at,
+        event=draft.event,
+        demand=draft.demand,
+        category=draft.category.value,
+        priority=draft.priority.value,
+        priority_rank=draft.priority.rank,
+        product=draft.product,
+        quantity=draft.quantity,
+        status=Status.REGISTERED.value,
+        received_by=actor,
+        first_response_due=first_due,
+        resolution_due=resolution_due,
+        escalated=draft.priority is Priority.MAJOR,
+        created_at=now_utc,
+        updated_at=now_utc,
+        due_at=first_due,
+    )
+    # Core inserts, not ORM objects: the unit of work's flushes were most of a
+    # registration's time (intake's speed); the columns not given take their
+    # defaults.
+    values["id"] = session.connection().execute(_INSERT_COMPLAINT, values).inserted_primary_key[0]
+    search.index_complaints(raw_connection(session), [search.indexed_fields(values)])
+    audit.record(session, at=now_utc, actor=actor, action="complaint.registered",
+                 complaint_id=values["id"], after=values["number"],
+                 detail={"priority": values["priority"], "channel": values["channel"],
+                         "escalated": values["escalated"]})
+    return values
+
+
+# ----------------------------------------------------------------- reading
+
+@dataclass(frozen=True)
+class LinkedComplaint:
+    """Another complaint linked to this one; ``outgoing`` when this one points to it."""
+
+    kind: LinkKind
+    outgoing: bool
+    complaint: Complaint
+
+
+@dataclass(frozen=True)
+class ComplaintRecord:
+    """A complaint with its audit timeline, detached from the session."""
+
+    complaint: Complaint
+    timeline: list[AuditEvent]
+    receiver_name: str
+    links: list[LinkedComplaint] = field(default_factory=list)
+    customer_others: list[Complaint] = field(default_factory=list)
+    staff_names: dict[str, str] = field(default_factory=dict)
+
+
+def _find(session: Session, number: str) -> Complaint:
+    complaint = session.exec(select(Complaint).where(Complaint.number == number.strip())).first()
+    if complaint is None:
+        raise NotFound(f"没有受理编号为 {number.strip()} 的投诉：请检查编号")
+    return complaint
+
+
+def get_complaint(desk: Desk, number: str) -> ComplaintRecord:
+    """Everything the record screen and ``show`` need, in one short read."""
+    with desk.store.read() as session:
+        complaint = _find(session, number)
+        names = {s.login: s.name for s in session.exec(select(Staff))}
+        links = [
+            LinkedComplaint(LinkKind(link.kind), link.complaint_id == complaint.id, other)
+            for link, other in session.exec(
+                select(ComplaintLink, Complaint).join(
+                    Complaint,
+                    ((ComplaintLink.complaint_id == complaint.id) & (Complaint.id == ComplaintLink.linked_id))
+                    | ((ComplaintLink.linked_id == complaint.id) & (Complaint.id == ComplaintLink.complaint_id)),
+                ).order_by(ComplaintLink.id))
+        ]
+        others = list(session.exec(
+            select(Complaint).where(Complaint.customer_id == complaint.customer_id,
+                                    Complaint.id != complaint.id)
+            .order_by(Complaint.received_at.desc()).limit(50)))
+        return ComplaintRecord(complaint, audit.timeline(session, complaint.id),
+                               names.get(complaint.received_by, complaint.received_by),
+                               links, others, names)
+
+
+ANY_STAFF = set(Role)
+MAX_NOTE_LENGTH = 2000
+
+
+def link_complaints(desk: Desk, actor: str, number: str, other_number: str,
+                    kind: str = LinkKind.REPEAT.value) -> None:
+    """Mark ``number`` as a repeat or duplicate of ``other_number`` (the same matter).
+
+    Both complaints' timelines get an audit event, in the same transaction.
+    """
+    try:
+        link_kind = LinkKind.parse(kind)
+    except ValueError as exc:
+        raise DomainError(f"关联类型{exc}") from None
+    with desk.store.write() as session:
+        require(session, actor, ANY_STAFF, "关联投诉")
+        this, other = _find(session, number), _find(session, other_number)
+        if this.id == other.id:
+            raise DomainError("不能把投诉关联到它自己")
+        existing = session.exec(select(ComplaintLink).where(
+            ((ComplaintLink.complaint_id == this.id) & (ComplaintLink.linked_id == other.id))
+            | ((ComplaintLink.complaint_id == other.id) & (ComplaintLink.linked_id == this.id)))).first()
+        if existing is not None:
+            raise DomainError(f"{this.number} 与 {other.number} 已经关联")
+        now = desk.now_utc()
+        session.add(ComplaintLink(complaint_id=this.id, linked_id=other.id, kind=link_kind.value,
+                                  created_by=actor, created_at=now))
+        audit.record(session, at=now, actor=actor, action="complaint.linked", complaint_id=this.id,
+                     after=other.number, detail={"kind": link_kind.value})
+        audit.record(session, at=now, actor=actor, action="complaint.linked_from",
+                     complaint_id=other.id, after=this.number, detail={"kind": link_kind.value})
+
+
+def add_note(desk: Desk, actor: str, number: str, text: str) -> None:
+    """Append a note to the complaint's timeline (an append never conflicts)."""
+    note = clean_text(text).strip()
+    if not note:
+        raise DomainError("备注不能为空")
+    if len(note) > MAX_NOTE_LENGTH:
+        raise DomainError(f"备注过长：{len(note)} 字，最多 {MAX_NOTE_LENGTH} 字")
+    with desk.store.write() as session:
+        require(session, actor, ANY_STAFF, "添加备注")
+        complaint = _find(session, number)
+        audit.record(session, at=desk.now_utc(), actor=actor, action="complaint.note",
+                     complaint_id=complaint.id, after=note)
+
+
+def count_complaints(desk: Desk) -> int:
+    with desk.store.read() as session:
+        return session.exec(select(func.count()).select_from(Complaint)).one()
+
+
+def list_complaints(desk: Desk, offset: int = 0, limit: int = 100) -> list[Complaint]:
+    """Newest first."""
+    with desk.store.read() as session:
+        return list(session.exec(
+            select(Complaint).order_by(Complaint.received_at.desc(), Complaint.id.desc())
+            .offset(offset).limit(limit)
+        ))
+
+
+def customer_history(desk: Desk, contact: str, limit: int = 20) -> tuple[int, list[Complaint]]:
+    """The customer's earlier complaints (newest first) and how many there are in all."""
+    key = contact_key(contact)
+    if not key:
+        return 0, []
+    with desk.store.read() as session:
+        customer = session.exec(select(Customer).where(Customer.contact_key == key)).first()
+        if customer is None:
+            return 0, []
+        total = session.exec(select(func.count()).select_from(Complaint)
+                             .where(Complaint.customer_id == customer.id)).one()
+        rows = list(session.exec(
+            select(Complaint).where(Complaint.customer_id == customer.id)
+            .order_by(Complaint.received_at.desc()).limit(limit)
+        ))
+        return total, rows
+
+
+def last_channel(desk: Desk, actor: str) -> str | None:
+    """The channel of the actor's last registered complaint: the form's default."""
+    with desk.store.read() as session:
+        return session.exec(
+            select(Complaint.channel).where(Complaint.received_by == actor)
+            .order_by(Complaint.id.desc()).limit(1)
+        ).first()
+
+
+def iter_complaints(desk: Desk, batch: int = 1000):
+    """Every complaint in number order, fetched in short read sessions by keyset."""
+    last_id = 0
+    while True:
+        with desk.store.read() as session:
+            rows = list(session.exec(
+                select(Complaint).where(Complaint.id > last_id).order_by(Complaint.id).limit(batch)
+            ))
+        if not rows:
+            return
+        yield from rows
+        last_id = rows[-1].id
+
+
+def position_of(desk: Desk, number: str) -> int | None:
+    """Index of a complaint in the newest-first list, or None if unknown."""
+    with desk.store.read() as session:
+        target = session.exec(select(Complaint).where(Complaint.number == number)).first()
+        if target is None:
+            return None
+        newer = session.exec(select(func.count()).select_from(Complaint).where(
+            (Complaint.received_at > target.received_at)
+            | ((Complaint.received_at == target.received_at) & (Complaint.id > target.id))
+        )).one()
+        return newer
+
+
+def find_numbers(desk: Desk, fragment: str, limit: int = 20) -> list[tuple[str, str]]:
+    """Complaints whose 受理编号 contains ``fragment``: (number, customer), newest first.
+
+    A fragment of digits and dashes matches anywhere in the number
+    (``0007``, ``20261123-0007``); ``TS-…`` prefixes use the unique index.
+    """
+    fragment = fragment.strip().upper()
+    if not fragment:
+        return []
+    with desk.store.read() as session:
+        if fragment.startswith(NUMBER_PREFIX):
+            query = select(Complaint.number, Complaint.customer_name).where(
+                Complaint.number >= fragment, Complaint.number < fragment + "\uffff"
+            ).order_by(Complaint.number.desc())
+        else:
+            escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = select(Complaint.number, Complaint.customer_name).where(
+                Complaint.number.like(f"%{escaped}%", escape="\\")
+            ).order_by(Complaint.id.desc())
+        return [tuple(row) for row in session.exec(query.limit(limit))]  # type: ignore[misc]

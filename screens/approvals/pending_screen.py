@@ -1,0 +1,101 @@
+"""The supervisors' approvals list: submitted 处理单, oldest first, overdue marked."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Header, Label
+
+from complaintdesk.process.desk import Desk
+from complaintdesk.domain.enums import HandlingMethod
+from complaintdesk.domain.money import format_amount
+from complaintdesk.process.staffing import list_staff
+from complaintdesk.domain.timing import TIME_FORMAT, deadline_state, minutes_left
+from complaintdesk.process.workflow import pending_approvals
+
+from screens.worklist.rows import compact_left
+from screens.widgets.virtual_table import Column, TableHeader, TableRow, VirtualTable
+from screens.widgets.footer import Footer
+
+if TYPE_CHECKING:
+    from screens.app import ComplaintDeskApp
+
+APPROVAL_COLUMNS = [
+    Column("受理编号", 16),
+    Column("投诉客户", 0),
+    Column("处理部门", 10),
+    Column("拟定人", 8),
+    Column("提交时间", 11),
+    Column("处理方式", 8, hide_below=100),
+    Column("损失金额", 12, hide_below=100),
+    Column("剩余时间", 10),
+]
+
+
+class PendingSource:
+    """All submitted sheets (a short list), read in one go."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self.rows: list[TableRow] = []
+
+    def count(self) -> int:
+        desk, now = self.desk, self.desk.now()
+        names = {s.login: s.name for s in list_staff(desk)}
+        self.rows = []
+        for p in pending_approvals(desk):
+            state = deadline_state(p.submitted_at, p.due_at, now, 1.0) if p.due_at else ""
+            self.rows.append(TableRow(
+                key=p.number,
+                cells=(p.number, p.customer_name, desk.config.department_name(p.department),
+                       names.get(p.drafted_by, p.drafted_by),
+                       desk.local(p.submitted_at).strftime(TIME_FORMAT)[5:],
+                       HandlingMethod(p.method).label if p.method else "-",
+                       format_amount(p.loss_cents),
+                       compact_left(minutes_left(p.due_at, now), state == "overdue")
+                       if p.due_at else "-"),
+                tag="overdue" if state == "overdue" else ""))
+        return len(self.rows)
+
+    def fetch(self, offset: int, limit: int) -> list[TableRow]:
+        return self.rows[offset:offset + limit]
+
+    def index_of(self, key: str) -> int | None:
+        return next((i for i, row in enumerate(self.rows) if row.key == key), None)
+
+
+class ApprovalsScreen(Screen[None]):
+    """Sheets waiting for a supervisor's decision."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "返回")]
+
+    app: "ComplaintDeskApp"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label(Content("正在读取…"), id="approvals-status")
+        yield TableHeader(APPROVAL_COLUMNS, id="approvals-header")
+        yield VirtualTable(APPROVAL_COLUMNS, PendingSource(self.app.desk), id="approvals")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "待审批的处理单"
+        self.query_one(VirtualTable).focus()
+
+    def refresh_data(self) -> None:
+        self.query_one(VirtualTable).reload_in_place()
+
+    @on(VirtualTable.Loaded)
+    def _loaded(self, event: VirtualTable.Loaded) -> None:
+        text = (f"待审批 {event.count} 件（最早提交的在前，红色为已超过处理期限）。Enter 打开，按 V 审批"
+                if event.count else "没有待审批的处理单。")
+        self.query_one("#approvals-status", Label).update(Content(text))
+
+    @on(VirtualTable.Selected)
+    def _selected(self, event: VirtualTable.Selected) -> None:
+        self.app.open_complaint(event.key)

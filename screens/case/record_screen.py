@@ -1,0 +1,345 @@
+"""A complaint's full record: the form's fields, deadlines, related complaints,
+and the timeline. Staff link repeats/duplicates and add notes here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Header, Label, Static
+
+from complaintdesk.process.audit import action_label
+from complaintdesk.process.complaints import ComplaintRecord, add_note, get_complaint, link_complaints
+from complaintdesk.domain.enums import (AgreementMethod, Category, Channel, HandlingMethod, Priority,
+                                 Status)
+from complaintdesk.process import workflow as wf
+from complaintdesk.domain.errors import DomainError
+from complaintdesk.store.models import Revisit
+from complaintdesk.domain.money import format_amount
+from complaintdesk.reports.presenting import revisit_line, revisit_summary
+from complaintdesk.process.revisits import revisits_of
+from complaintdesk.domain.timing import TIME_FORMAT, describe_due
+from complaintdesk.domain.validation import FIELD_LABELS
+
+from screens.widgets.dialogs import LinkDialog, NoteDialog
+from screens.case.steps import STEP_BY_NAME, STEPS, StepRunner, relevant, step_refusal
+from screens.widgets.footer import Footer
+
+if TYPE_CHECKING:
+    from screens.app import ComplaintDeskApp
+
+
+def field_rows(record: ComplaintRecord, desk, now) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """Label/value pairs of the record form, in the paper form's order."""
+    c = record.complaint
+    return [
+        (FIELD_LABELS["customer_name"], c.customer_name),
+        (FIELD_LABELS["address"], c.address or "—"),
+        (FIELD_LABELS["received_at"], desk.local(c.received_at).strftime(TIME_FORMAT)),
+        ("受理编号", c.number),
+        (FIELD_LABELS["channel"], Channel(c.channel).label),
+        (FIELD_LABELS["contact"], c.contact),
+        (FIELD_LABELS["event"], c.event),
+        (FIELD_LABELS["demand"], c.demand),
+        (FIELD_LABELS["category"], Category(c.category).label),
+        (FIELD_LABELS["priority"], Priority(c.priority).label
+         + ("（已上报管理层）" if c.escalated else "")),
+        (FIELD_LABELS["product"], c.product or "—"),
+        (FIELD_LABELS["quantity"], "—" if c.quantity is None else str(c.quantity)),
+        ("部门受理人员", f"{record.receiver_name}（{c.received_by}）"),
+        ("状态", Status(c.status).label),
+        ("首次响应期限", _deadline(desk, c.first_response_due, c.first_response_at, now, "已响应")),
+        ("处理期限", _deadline(desk, c.resolution_due, c.resolved_at or c.closed_at, now, "已处理完毕")),
+    ]
+
+
+def _deadline(desk, due, done, now, done_label: str) -> str:  # type: ignore[no-untyped-def]
+    """Time left while it runs; once met, when it was met (not "超时 177天" forever)."""
+    if done is None:
+        return describe_due(desk.local(due), now)
+    when = desk.local(done).strftime(TIME_FORMAT)
+    return f"{desk.local(due).strftime(TIME_FORMAT)}（{done_label} {when}）"
+
+
+SHEET_STATES = {"draft": "草稿", "submitted": "待审批", "approved": "已批准", "returned": "已退回"}
+
+
+def handling_summary(h: wf.Handling, desk, names: dict[str, str]) -> Content:  # type: ignore[no-untyped-def]
+    """The handling so far, one line per fact."""
+    c = h.complaint
+    lines: list[Content] = []
+    if c.responsibility == "not_ours":
+        how = AgreementMethod(c.agreement_method).label if c.agreement_method else ""
+        lines.append(Content.from_markup("责任判定：非我方责任（客户同意方式：$how）\n向客户的解释：$text",
+                                         how=how, text=c.explanation or ""))
+    elif c.responsibility == "ours":
+        lines.append(Content.from_markup(
+            "责任判定：我方责任 · 责任部门 $dept · 处理人 $handler · 处理期限 $due · 第 $round 轮",
+            dept=desk.config.department_name(c.department), handler=names.get(c.handler or "", "未派单"),
+            due=desk.local(c.handling_due).strftime(TIME_FORMAT) if c.handling_due else "—",
+            round=str(c.round)))
+    for inv in h.investigations:
+        lines.append(Content.from_markup("调查（第 $round 轮，$who）：$facts；原因：$cause；认定：$finding",
+                                         round=str(inv.round), who=names.get(inv.recorded_by, inv.recorded_by),
+                                         facts=inv.facts, cause=inv.root_cause, finding=inv.finding))
+    for sheet in h.sheets:
+        method = HandlingMethod(sheet.method).label if sheet.method else "未定"
+        lines.append(Content.from_markup(
+            "《客户投诉处理单》$no（$state）：$result · 处理方式 $method · 损失金额 $loss",
+            no=sheet.sheet_number, state=SHEET_STATES.get(sheet.state, sheet.state),
+            result=sheet.result or "（未填）", method=method, loss=format_amount(sheet.loss_cents)))
+        if sheet.implementation_opinion:
+            lines.append(Content.from_markup("  实施意见（$who）：$text", who=names.get(
+                sheet.decided_by or "", ""), text=sheet.implementation_opinion))
+        if sheet.return_reason and sheet.state == "returned":
+            lines.append(Content.from_markup("  退回原因（$who）：$text", who=names.get(
+                sheet.decided_by or "", ""), text=sheet.return_reason))
+    return Content("\n").join(lines) if lines else Content("（尚未处理）")
+
+
+def summary_line(complaint, desk, prefix: str = "") -> Content:  # type: ignore[no-untyped-def]
+    return Content.from_markup(
+        "$prefix$number  $date  $priority  $status  $event",
+        prefix=prefix,
+        number=complaint.number,
+        date=desk.local(complaint.received_at).strftime("%Y-%m-%d"),
+        priority=Priority(complaint.priority).label,
+        status=Status(complaint.status).label,
+        event=complaint.event.replace("\n", " ")[:60],
+    )
+
+
+class ComplaintRecordScreen(Screen[None]):
+    """Everything about one complaint; refreshed live when anyone changes it."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "返回"),
+        # Keys shown only in their own status go first: at 80 columns the footer is cut.
+        *[Binding(step.key, f"step('{step.name}')", step.label)
+          for step in sorted(STEPS, key=lambda step: not step.only_when_relevant)],
+        Binding("l", "link", "关联"),
+        Binding("a", "note", "备注"),
+        Binding("ctrl+r", "reload", "刷新", show=False),
+    ]
+
+    app: "ComplaintDeskApp"
+
+    def __init__(self, number: str) -> None:
+        super().__init__()
+        self.number = number
+        self._note_draft = ""
+        self._link_draft = ""
+        self.handling: wf.Handling | None = None
+        self.steps = StepRunner(self)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="record-view"):
+            yield Label(Content("《客户投诉记录单》"), id="record-title")
+            with Vertical(id="record-fields"):
+                yield Static(Content("正在读取…"))
+            yield Label(Content("处理"), classes="section-title")
+            yield Static(id="record-handling", classes="record-list")
+            yield Static(id="record-steps", classes="record-list")
+            yield Label(Content("回访"), id="record-revisits-title", classes="section-title hidden")
+            yield Static(id="record-revisits", classes="record-list hidden")
+            yield Label(Content("关联投诉"), classes="section-title")
+            yield Static(id="record-links", classes="record-list")
+            yield Label(Content("该客户的其他投诉"), classes="section-title")
+            yield Static(id="record-others", classes="record-list")
+            yield Label(Content("处理记录"), classes="section-title")
+            yield Static(id="record-timeline", classes="record-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.number
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        self._load()
+
+    def action_reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="record", exit_on_error=False)
+    def _load(self) -> None:
+        try:
+            record = get_complaint(self.app.desk, self.number)
+            handling = wf.get_handling(self.app.desk, self.number)
+            visits = revisits_of(self.app.desk, handling.complaint.id)
+        except DomainError as exc:
+            self.app.call_from_thread(self._failed, exc.message)
+        else:
+            self.app.call_from_thread(self._show, record, handling, visits)
+
+    def _failed(self, message: str) -> None:
+        fields = self.query_one("#record-fields", Vertical)
+        fields.remove_children()
+        fields.mount(Static(Content(message)))
+
+    def _show(self, record: ComplaintRecord, handling: wf.Handling, visits: list[Revisit]) -> None:
+        desk = self.app.desk
+        now = desk.now()
+        self.handling = handling
+        self.refresh_bindings()
+        self.query_one("#record-handling", Static).update(
+            handling_summary(handling, desk, record.staff_names))
+        self.query_one("#record-steps", Static).update(self._steps_text())
+        self._show_revisits(handling, visits, record.staff_names, now)
+        fields = self.query_one("#record-fields", Vertical)
+        with self.app.batch_update():
+            fields.remove_children()
+            fields.mount_all(
+                Horizontal(Label(Content(label), classes="rv-label"),
+                           Static(Content(value), classes="rv-value"), classes="rv-row")
+                for label, value in field_rows(record, desk, now)
+            )
+            links = [summary_line(link.complaint, desk,
+                                  f"{link.kind.label}{'→' if link.outgoing else '←'} ")
+                     for link in record.links]
+            self.query_one("#record-links", Static).update(
+                Content("\n").join(links) if links else Content("（无）按 L 关联同一事项的投诉"))
+            others = [summary_line(c, desk) for c in record.customer_others]
+            self.query_one("#record-others", Static).update(
+                Content("\n").join(others) if others else Content("（无）"))
+            names = record.staff_names
+            events = [
+                Content.from_markup(
+                    "$at  $actor  $action  $change",
+                    at=desk.local(e.at).strftime(TIME_FORMAT),
+                    actor=names.get(e.actor, e.actor),
+                    action=action_label(e.action),
+                    change=_change(e.action, e.field, e.before, e.after),
+                )
+                for e in record.timeline
+            ]
+            self.query_one("#record-timeline", Static).update(
+                Content("\n").join(events) if events else Content("（无）"))
+
+    def _show_revisits(self, handling: wf.Handling, visits: list[Revisit],
+                       names: dict[str, str], now) -> None:  # type: ignore[no-untyped-def]
+        """The call-backs, oldest first; the section only appears once there is one
+        or the complaint is waiting for it."""
+        desk = self.app.desk
+        summary = revisit_summary(desk, handling.complaint, now)
+        lines = ([summary] if summary else []) + [revisit_line(desk, v, names) for v in visits]
+        for selector in ("#record-revisits-title", "#record-revisits"):
+            self.query_one(selector).set_class(not lines, "hidden")
+        # Plain text into Content: a customer's words are never parsed as markup.
+        self.query_one("#record-revisits", Static).update(Content("\n".join(lines)))
+
+    # ------------------------------------------------------------ handling steps
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Steps the actor may not take now show dimmed (the reason is listed on screen);
+        the revisit keys are hidden outside the revisit."""
+        if action == "step" and parameters:
+            step = STEP_BY_NAME[str(parameters[0])]
+            if step.only_when_relevant and (self.handling is None
+                                            or not relevant(step, self.handling)):
+                return False
+            return True if self._refusal(step) is None else None
+        return True
+
+    def _steps_text(self) -> Content:
+        handling = self.handling
+        if handling is None:
+            return Content("")
+        lines = []
+        for step in STEPS:
+            if not relevant(step, handling):
+                continue
+            reason = self._refusal(step)
+            lines.append(Content.from_markup("$key $label：$state", key=f"[{step.key.upper()}]",
+                                             label=step.label, state=reason or "可以办理"))
+        if not lines:
+            return Content("（当前状态没有待办的处理步骤）")
+        return Content("下一步  ") + Content("    ").join(lines)
+
+    def _refusal(self, step) -> str | None:  # type: ignore[no-untyped-def]
+        return step_refusal(step, self.handling, self.app.actor,
+                            self.app.desk.config.revisit_max_attempts)
+
+    def action_step(self, name: str) -> None:
+        handling = self.handling
+        step = STEP_BY_NAME[name]
+        reason = self._refusal(step)
+        if reason is not None or handling is None:
+            self.notify(reason or "正在读取…", severity="warning", markup=False)
+            return
+        if name == "sheet":
+            from screens.case.sheet_editor import SheetEditorScreen
+
+            self.app.push_screen(SheetEditorScreen(self.number))
+            return
+        self.steps.open(name, handling)
+
+    # ------------------------------------------------------------ actions
+    def action_note(self) -> None:
+        def done(result: tuple[bool, str] | None) -> None:
+            save, text = result or (False, self._note_draft)
+            self._note_draft = text
+            if save:
+                self._save_note(text)
+
+        self.app.push_screen(NoteDialog(self.number, self._note_draft), done)
+
+    @work(thread=True, exit_on_error=False)
+    def _save_note(self, text: str) -> None:
+        try:
+            add_note(self.app.desk, self.app.actor.login, self.number, text)
+        except DomainError as exc:
+            self.app.call_from_thread(self._action_failed, exc.message)
+        else:
+            self.app.call_from_thread(self._note_saved)
+
+    def _note_saved(self) -> None:
+        self._note_draft = ""
+        self.notify("备注已保存", markup=False)
+        self._load()
+
+    def action_link(self) -> None:
+        def done(result: tuple[str, str] | None) -> None:
+            if result is not None:
+                self._link_draft = result[0]
+                self._save_link(*result)
+
+        self.app.push_screen(LinkDialog(self.number, self._link_draft), done)
+
+    @work(thread=True, exit_on_error=False)
+    def _save_link(self, other: str, kind: str) -> None:
+        try:
+            link_complaints(self.app.desk, self.app.actor.login, self.number, other, kind)
+        except DomainError as exc:
+            self.app.call_from_thread(self._action_failed, exc.message)
+        else:
+            self.app.call_from_thread(self._link_saved)
+
+    def _link_saved(self) -> None:
+        self._link_draft = ""
+        self.notify("已关联", markup=False)
+        self._load()
+
+    def _action_failed(self, message: str) -> None:
+        self.notify(message + "（输入已保留，可重试）", severity="error", markup=False, timeout=8)
+
+
+def _change(action: str, field: str | None, before: str | None, after: str | None) -> str:
+    if field == "status":
+        return f"状态：{_status_label(before)} → {_status_label(after)}"
+    if field:
+        return f"{field}: {before or '—'} → {after or '—'}"
+    if action.startswith("workflow."):
+        return ""  # a step that kept the status (e.g. 回访未联系上): its label says it all
+    return after or ""
+
+
+def _status_label(code: str | None) -> str:
+    try:
+        return Status(code).label
+    except ValueError:
+        return code or "—"

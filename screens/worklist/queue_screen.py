@@ -1,0 +1,213 @@
+"""The home screen: the priority queue, its filters and search."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.actions import SkipAction
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Header, Input, Label
+
+from complaintdesk.domain.enums import Priority, Status
+from complaintdesk.domain.errors import DomainError
+from complaintdesk.process.queue import QueueFilter
+
+from screens.register.record_form import RecordFormScreen
+from screens.worklist.rows import QUEUE_COLUMNS, QueueSource
+from screens.widgets.virtual_table import TableHeader, VirtualTable
+from screens.widgets.footer import Footer
+
+if TYPE_CHECKING:
+    from screens.app import ComplaintDeskApp
+
+
+def cycle(options: list[str], current: str | None) -> str | None:
+    """The next option after ``current``; after the last one, None (= all)."""
+    if current is None:
+        return options[0] if options else None
+    index = options.index(current) + 1 if current in options else 0
+    return options[index] if index < len(options) else None
+
+
+class QueueScreen(Screen[None]):
+    """Open complaints, most urgent and nearest deadline first."""
+
+    BINDINGS = [
+        # Priority: the form opens as the key is read, so a name typed straight
+        # after it (a burst over a slow SSH link) lands in the form's first field.
+        Binding("n", "register", "登记", priority=True),
+        Binding("slash", "search", "搜索", priority=True),  # as "n": words typed after it
+        # The other lists first: at 80 columns the footer ends after about eight keys.
+        Binding("r", "revisits", "回访"),
+        Binding("A", "approvals", "待审批"),
+        Binding("t", "statistics", "统计"),
+        Binding("p", "cycle_priority", "紧急度"),
+        Binding("s", "cycle_status", "状态"),
+        Binding("d", "cycle_department", "部门"),
+        Binding("m", "toggle('mine')", "我的"),
+        Binding("o", "toggle('overdue_only')", "超时"),
+        Binding("c", "toggle('include_closed')", "含结案"),
+        Binding("x", "clear_filters", "清除筛选"),
+        Binding("ctrl+r", "reload", "刷新", show=False),
+        Binding("q", "app.quit", "退出"),
+    ]
+
+    app: "ComplaintDeskApp"
+    queue_filter: reactive[QueueFilter] = reactive(QueueFilter, init=False)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(id="search", placeholder="搜索：编号、客户、联系方式或投诉内容，多个词用空格分开；Enter 确定，Esc 取消")
+        yield Label(Content("正在读取…"), id="queue-status")
+        yield TableHeader(QUEUE_COLUMNS, id="queue-header")
+        yield VirtualTable(QUEUE_COLUMNS, self.app.take_initial_queue(), id="queue")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.app.actor.label
+        self.query_one("#search", Input).display = False
+        self.query_one(VirtualTable).focus()
+
+    @property
+    def table(self) -> VirtualTable:
+        return self.query_one(VirtualTable)
+
+    # ------------------------------------------------------------ data
+    def watch_queue_filter(self, queue_filter: QueueFilter) -> None:
+        if queue_filter == self.table.source.queue.filter:
+            return  # already showing it (the initial load happens on mount)
+        try:
+            source = QueueSource(self.app.desk, queue_filter)
+        except DomainError as exc:
+            self.notify(exc.message, severity="warning", markup=False)
+            return
+        self.table.cursor_row = 0
+        self.table.reload(source)
+
+    def refresh_data(self) -> None:
+        """Another console (or this one) changed something: reload, cursor kept."""
+        self.table.reload_in_place()
+
+    @on(VirtualTable.Loaded)
+    def _loaded(self, event: VirtualTable.Loaded) -> None:
+        self.query_one("#queue-status", Label).update(self._status_text(event.count))
+
+    def _status_text(self, count: int) -> Content:
+        f = self.queue_filter
+        parts = []
+        if f.priority:
+            parts.append(Priority(f.priority).label)
+        if f.status:
+            parts.append(Status(f.status).label)
+        if f.department:
+            parts.append(self.app.desk.config.department_name(f.department))
+        if f.mine:
+            parts.append("我的")
+        if f.overdue_only:
+            parts.append("仅超时")
+        if f.include_closed:
+            parts.append("含已结案")
+        if f.search.strip():
+            parts.append(f"搜索“{f.search.strip()}”")
+        scope = "全部投诉" if f.include_closed else "待处理投诉"
+        if self.table.source.queue.capped:
+            text = f"{scope}超过 {count:,} 件，只列出最前面的 {count:,} 件（加词可缩小范围）"
+        else:
+            text = f"{scope} {count:,} 件"
+        if parts:
+            text += "  ·  筛选：" + " · ".join(parts) + "（X 清除）"
+        elif count == 0:
+            text += "。按 N 登记投诉。"
+        return Content(text)
+
+    # ------------------------------------------------------------ filters
+    def action_cycle_priority(self) -> None:
+        options = [p.value for p in Priority]
+        self.queue_filter = self.queue_filter.with_(priority=cycle(options, self.queue_filter.priority))
+
+    def action_cycle_status(self) -> None:
+        options = [s.value for s in Status]
+        self.queue_filter = self.queue_filter.with_(status=cycle(options, self.queue_filter.status))
+
+    def action_cycle_department(self) -> None:
+        options = [d.code for d in self.app.desk.config.departments]
+        self.queue_filter = self.queue_filter.with_(
+            department=cycle(options, self.queue_filter.department))
+
+    def action_toggle(self, name: str) -> None:
+        f = self.queue_filter
+        if name == "mine":
+            actor = self.app.actor
+            self.queue_filter = f.with_(mine=None if f.mine else actor.login,
+                                        mine_department=None if f.mine else actor.department)
+        else:
+            self.queue_filter = f.with_(**{name: not getattr(f, name)})
+
+    def action_clear_filters(self) -> None:
+        search = self.query_one("#search", Input)
+        search.value = ""
+        search.display = False
+        self.queue_filter = QueueFilter()
+
+    # ------------------------------------------------------------ search
+    def action_search(self) -> None:
+        if isinstance(self.focused, Input):
+            raise SkipAction()  # a "/" typed into the search box
+        search = self.query_one("#search", Input)
+        search.display = True
+        self.set_focus(search)  # at once: the words typed after "/" go into the box
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        self.queue_filter = self.queue_filter.with_(search=event.value)
+        if not event.value.strip():
+            event.input.display = False
+        self.table.focus()
+
+    def key_escape(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_focus:
+            search.value = self.queue_filter.search
+            search.display = bool(search.value)
+            self.table.focus()
+
+    # ------------------------------------------------------------ actions
+    @on(VirtualTable.Selected)
+    def _selected(self, event: VirtualTable.Selected) -> None:
+        self.app.open_complaint(event.key)
+
+    async def action_register(self) -> None:
+        if isinstance(self.focused, Input):
+            raise SkipAction()  # an "n" typed into the search box
+
+        def after(number: str | None) -> None:
+            if number:
+                self.table.reload(keep_key=number)
+            self.table.focus()
+
+        # Awaited: no key is read until the form is mounted with its first field focused.
+        await self.app.push_screen(RecordFormScreen(), after)
+
+    def action_approvals(self) -> None:
+        from screens.approvals.pending_screen import ApprovalsScreen
+
+        self.app.push_screen(ApprovalsScreen())
+
+    def action_statistics(self) -> None:
+        from screens.statistics.statistics_screen import open_statistics
+
+        open_statistics(self.app)
+
+    def action_revisits(self) -> None:
+        from screens.callbacks.due_screen import RevisitsScreen
+
+        self.app.push_screen(RevisitsScreen())
+
+    def action_reload(self) -> None:
+        self.refresh_data()
+

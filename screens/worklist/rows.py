@@ -1,0 +1,144 @@
+"""Row sources: how the core's queue becomes table rows."""
+
+from __future__ import annotations
+
+import threading
+
+from complaintdesk.process.desk import Desk
+from complaintdesk.domain.enums import Category, Priority, Status
+from complaintdesk.process.queue import Queue, QueueFilter, QueueRow
+from complaintdesk.domain.text import mask_contact
+from complaintdesk.domain.timing import deadline_state, minutes_left
+
+from screens.widgets.virtual_table import PAGE_SIZE, Column, TableRow
+
+QUEUE_COLUMNS = [
+    Column("受理编号", 16),
+    Column("紧急", 8),
+    Column("状态", 8),  # 二次处理, 拟定方案: four characters
+    Column("投诉客户", 0),
+    Column("联系方式", 13, hide_below=110),
+    Column("类型", 4),
+    Column("责任部门", 10),
+    Column("处理人", 6),
+    Column("剩余时间", 10),
+]
+
+
+def compact_left(minutes: int, overdue: bool) -> str:
+    """Time left as the list shows it: ``剩5时10分``, ``超2天3时``."""
+    prefix = "超" if overdue else "剩"
+    minutes = abs(minutes)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days >= 10:
+        return f"{prefix}{days}天"
+    if days:
+        return f"{prefix}{days}天{hours}时"
+    if hours:
+        return f"{prefix}{hours}时{mins}分"
+    return f"{prefix}{mins}分"
+
+
+class QueueSource:
+    """The queue under one filter. Remembers the sort key at each page's end, so the
+    next page is an index seek rather than an OFFSET walk."""
+
+    def __init__(self, desk: Desk, queue_filter: QueueFilter) -> None:
+        self.desk = desk
+        self.queue = Queue(desk, queue_filter)  # raises DomainError on a bad search
+        self._keys: dict[int, tuple] = {}  # row index -> sort key of that row
+        self._load = 0  # counts reloads: row positions are only good for their load
+        self._lock = threading.Lock()
+
+    def prefetch(self) -> None:
+        """Count and read the first page in a plain thread now, while the console is
+        still starting: the first paint then waits for neither."""
+        def work() -> None:
+            count = self.queue.count()
+            self._prefetched = (count, self.fetch(0, PAGE_SIZE) if count else [])
+
+        self._prefetched: tuple[int, list[TableRow]] | None = None
+        self._prefetch_thread = threading.Thread(target=work, daemon=True)
+        self._prefetch_thread.start()
+
+    def _take_prefetched(self) -> tuple[int, list[TableRow]] | None:
+        thread = getattr(self, "_prefetch_thread", None)
+        if thread is None:
+            return None
+        thread.join()
+        self._prefetch_thread = None
+        return self._prefetched
+
+    def count(self) -> int:
+        prefetched = self._take_prefetched()
+        if prefetched is not None:
+            self._count, self._first_page = prefetched
+            return self._count
+        self._first_page = None  # only good for the load it was read for
+        with self._lock:
+            self._keys.clear()
+            self._load += 1
+        self._count = self.queue.count()
+        return self._count
+
+    def fetch(self, offset: int, limit: int) -> list[TableRow]:
+        first_page = getattr(self, "_first_page", None)
+        if first_page is not None and offset == 0 and limit == PAGE_SIZE:
+            self._first_page = None
+            return first_page
+        load = self._load
+        rows = self._fetch_rows(offset, limit)
+        if rows:
+            with self._lock:
+                if load == self._load:  # not a read begun before a reload
+                    self._keys[offset] = rows[0].sort_key
+                    self._keys[offset + len(rows) - 1] = rows[-1].sort_key
+        now = self.desk.now()
+        fraction = self.desk.config.at_risk_fraction
+        return [self.row(r, now, fraction) for r in rows]
+
+    def _fetch_rows(self, offset: int, limit: int) -> list[QueueRow]:
+        """Seek from a neighbouring page's known row when possible; else count from
+        whichever end is nearer. Never walks an OFFSET across half a million rows."""
+        with self._lock:
+            after = self._keys.get(offset - 1) if offset else None
+            before = self._keys.get(offset + limit)
+        if after is not None:
+            return self.queue.page(offset, limit, after=after)
+        if before is not None:
+            return self.queue.page_before(before, limit)
+        total = getattr(self, "_count", 0)
+        # Counting from the end only when the count is the whole view: a search
+        # shows its first SEARCH_CAP rows, and its true end lies beyond them.
+        if offset > total // 2 and not self.queue.capped:
+            end = min(offset + limit, total)
+            return self.queue.page_from_end(total - end, end - offset)
+        return self.queue.page(offset, limit)
+
+    def index_of(self, key: str) -> int | None:
+        return self.queue.position(key)
+
+    def row(self, r: QueueRow, now, fraction: float) -> TableRow:  # type: ignore[no-untyped-def]
+        priority = Priority(r.priority).label + ("上报" if r.escalated else "")
+        if r.closed:
+            state, left = "", "-"
+        else:
+            state = deadline_state(r.received_at, r.due_at, now, fraction)
+            left = compact_left(minutes_left(r.due_at, now), state == "overdue")
+        tag = state or ("urgent" if r.priority == Priority.URGENT.value and not r.closed else "")
+        return TableRow(
+            key=r.number,
+            cells=(
+                r.number,
+                priority,
+                Status(r.status).label,
+                r.customer_name,
+                mask_contact(r.contact),
+                Category(r.category).label[:2],  # 服务/产品/价格/其他
+                self.desk.config.department_name(r.department) or "-",
+                r.handler_name or "-",
+                left,
+            ),
+            tag=tag,
+        )
