@@ -141,7 +141,7 @@ async def paging(db: Path, presses: int) -> None:
 
 def search(db: Path, runs: int) -> None:
     from complaintdesk.process.desk import open_desk
-    from complaintdesk.process.queue import Queue, QueueFilter
+    from complaintdesk.process.queue import open_queue, QueueFilter
 
     desk = open_desk(db)
     with sqlite3.connect(db) as conn:
@@ -158,7 +158,7 @@ def search(db: Path, runs: int) -> None:
             times = []
             for _ in range(runs):
                 start = time.perf_counter()
-                queue = Queue(desk, QueueFilter(search=term, include_closed=closed_too))
+                queue = open_queue(desk, QueueFilter(search=term, include_closed=closed_too))
                 count = queue.count()
                 queue.page(0, 50)
                 times.append(time.perf_counter() - start)

@@ -19,7 +19,7 @@ from complaintdesk.process.desk import Desk
 from complaintdesk.process.queue import QueueFilter
 from complaintdesk.domain.enums import Role
 from complaintdesk.process.staffing import Actor, standing
-from complaintdesk.process.watch import ChangeWatcher, last_complaint_id, new_urgent_since
+from complaintdesk.process.watch import Watcher, last_complaint_id, new_urgent_since, watch_changes
 
 from screens.commands import GoToComplaint
 from screens.case.record_screen import ComplaintRecordScreen
@@ -62,7 +62,7 @@ class ComplaintDeskApp(App[None]):
         self.desk = desk
         self.actor = actor
         self._watch = watch
-        self._watcher: ChangeWatcher | None = None
+        self._watcher: Watcher | None = None
         self._closing = False
         self._frozen = False
         self._last_seen_id = 0
@@ -121,7 +121,7 @@ class ComplaintDeskApp(App[None]):
     # ------------------------------------------------------------ live updates
     @work(thread=True, exit_on_error=False)
     def _start_watching(self) -> None:
-        watcher = ChangeWatcher(self.desk)
+        watcher = watch_changes(self.desk)
         if self._closing:  # the console quit while the watcher was being opened
             watcher.close()
             return
@@ -203,9 +203,9 @@ class ComplaintDeskApp(App[None]):
     def _check_audit_trail(self) -> None:
         """An admin is told at start when the audit trail's append-only triggers or
         its last links are broken (the whole chain: complaintdesk audit verify)."""
-        from complaintdesk.store.sqlite.audit_chain import quick_check
+        from complaintdesk.process.audit import check_trail
 
-        report = quick_check(self.desk.store)
+        report = check_trail(self.desk)
         if not report.ok:
             problems = "；".join(report.problems[:3])
             self.call_from_thread(

@@ -15,7 +15,7 @@ from complaintdesk.process import complaints
 from complaintdesk.store.sqlite import schema
 from complaintdesk.domain.contacts import ACCEPTED, contact_key, parse_contact
 from complaintdesk.domain.errors import ValidationFailed
-from complaintdesk.process.queue import Queue, QueueFilter
+from complaintdesk.process.queue import open_queue, QueueFilter
 
 from .screen_helpers import sample
 
@@ -108,5 +108,5 @@ def test_the_migration_merges_customers_and_rebuilds_the_search_index(desk, coun
             {a.customer_id}
     finally:
         conn.close()
-    found = {row.number for row in Queue(desk, QueueFilter(search="13800001111")).page(0, 10)}
+    found = {row.number for row in open_queue(desk, QueueFilter(search="13800001111")).page(0, 10)}
     assert found == {a.number, b.number}

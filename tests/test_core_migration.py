@@ -12,7 +12,8 @@ from complaintdesk.process import staffing
 from complaintdesk.process.complaints import get_complaint, link_complaints
 from complaintdesk.domain.config import DeskConfig
 from complaintdesk.process.desk import open_desk
-from complaintdesk.process.queue import Queue, QueueFilter
+from complaintdesk.process.queue import QueueFilter, open_queue
+from complaintdesk.store.sqlite.queue import Queue as SqliteQueue
 
 from .screen_helpers import register
 
@@ -131,12 +132,12 @@ def test_existing_complaints_survive_with_a_queue_deadline(upgraded, v1_path):
 
 
 def test_upgraded_complaints_are_in_the_queue(upgraded):
-    rows = Queue(upgraded).page(0, 10)
+    rows = open_queue(upgraded).page(0, 10)
     assert [r.number for r in rows] == ["TS-20261120-0002", "TS-20261120-0001"]
     assert rows[1].due_at == datetime(2026, 11, 22, 1, 30, tzinfo=UTC)
     # Both deadlines are before the frozen 2026-11-23 10:00.
-    assert Queue(upgraded, QueueFilter(overdue_only=True)).count() == 2
-    assert Queue(upgraded, QueueFilter(department="quality")).count() == 1
+    assert open_queue(upgraded, QueueFilter(overdue_only=True)).count() == 2
+    assert open_queue(upgraded, QueueFilter(department="quality")).count() == 1
 
 
 @pytest.mark.parametrize(("text", "numbers"), [
@@ -153,7 +154,7 @@ def test_upgraded_complaints_are_in_the_queue(upgraded):
     ("催促 退款", []),
 ])
 def test_upgraded_complaints_are_searchable(upgraded, text, numbers):
-    assert [r.number for r in Queue(upgraded, QueueFilter(search=text)).page(0, 10)] == numbers
+    assert [r.number for r in open_queue(upgraded, QueueFilter(search=text)).page(0, 10)] == numbers
 
 
 def test_audit_events_stay_append_only(upgraded, v1_path):
@@ -180,10 +181,10 @@ def test_upgraded_file_keeps_working(upgraded, v1_path):
     link_complaints(upgraded, "counter1", newer.number, "TS-20261120-0001", "repeat")
     assert [l.complaint.number for l in get_complaint(upgraded, "TS-20261120-0001").links] == [
         newer.number]
-    assert [r.number for r in Queue(upgraded, QueueFilter(search="玻璃杯")).page(0, 10)] == [
+    assert [r.number for r in open_queue(upgraded, QueueFilter(search="玻璃杯")).page(0, 10)] == [
         newer.number]
     # The first registration of the new version sits among the old ones by its deadline.
-    assert Queue(upgraded).position(newer.number) == 2
+    assert open_queue(upgraded).position(newer.number) == 2
 
 
 def test_reopening_does_not_migrate_again(upgraded, v1_path, frozen_now):
@@ -192,7 +193,7 @@ def test_reopening_does_not_migrate_again(upgraded, v1_path, frozen_now):
     try:
         assert query(v1_path, "PRAGMA user_version") == [(schema.SCHEMA_VERSION,)]
         # Indexed once: a search finds each complaint once.
-        assert Queue(again, QueueFilter(search="李娜")).count() == 2
+        assert open_queue(again, QueueFilter(search="李娜")).count() == 2
         assert query(v1_path, "SELECT count(*) FROM complaint") == [(2,)]
     finally:
         again.close()
@@ -215,11 +216,11 @@ def test_many_version_one_complaints_are_indexed(tmp_path, frozen_now):
     conn.close()
     desk = open_desk(path, config=DeskConfig(timezone_name=ZONE), clock=lambda: frozen_now)
     try:
-        assert Queue(desk).count() == 12002
-        assert Queue(desk, QueueFilter(search="退款")).count() == 12 + 1
-        assert Queue(desk, QueueFilter(search="12000号")).count() == 1
-        common = Queue(desk, QueueFilter(search="普通投诉"))
-        assert common.count() == Queue.SEARCH_CAP and common.capped  # a search counts to the cap
+        assert open_queue(desk).count() == 12002
+        assert open_queue(desk, QueueFilter(search="退款")).count() == 12 + 1
+        assert open_queue(desk, QueueFilter(search="12000号")).count() == 1
+        common = open_queue(desk, QueueFilter(search="普通投诉"))
+        assert common.count() == SqliteQueue.SEARCH_CAP and common.capped  # a search counts to the cap
         assert query(path, "SELECT count(*) FROM complaint_fts3 "
                            "WHERE complaint_fts3 MATCH '\"普通投诉\"'") == [(12000 - 12,)]
         assert query(path, "SELECT count(*) FROM complaint_fts2_open "  # all open: all there

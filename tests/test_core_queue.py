@@ -18,7 +18,8 @@ from complaintdesk.process import staffing
 from complaintdesk.process import watch
 from complaintdesk.domain.enums import Priority
 from complaintdesk.store.models import Complaint
-from complaintdesk.process.queue import Queue, QueueFilter
+from complaintdesk.process.queue import QueueFilter, QueueReader, open_queue
+from complaintdesk.store.sqlite.queue import Queue as SqliteQueue
 from complaintdesk.domain.timing import deadline_state
 from .screen_helpers import register
 
@@ -47,7 +48,7 @@ def close_complaint(desk, number: str) -> None:
         session.add(c)
 
 
-def all_rows(queue: Queue, size: int = 10, keyset: bool = False) -> list:
+def all_rows(queue: QueueReader, size: int = 10, keyset: bool = False) -> list:
     """Every row of ``queue`` fetched page by page."""
     rows: list = []
     after = None
@@ -96,7 +97,7 @@ def closed_order(complaints, closed: list[str]) -> list[str]:
 
 
 def test_queue_orders_by_priority_then_deadline_then_id(desk, many):
-    rows = Queue(desk).page(0, 100)
+    rows = open_queue(desk).page(0, 100)
     expected = expected_order(many)
     assert numbers(rows) == expected
     # The fixture really exercises every tie-breaker.
@@ -115,7 +116,7 @@ def test_equal_deadlines_are_ordered_by_id(desk, admin, frozen_now):
     same = local(frozen_now, hours=-1)
     made = [register(desk, admin.login, priority="major", received_at=same) for _ in range(4)]
     assert len({c.due_at for c in made}) == 1
-    assert numbers(Queue(desk).page(0, 10)) == [c.number for c in made]
+    assert numbers(open_queue(desk).page(0, 10)) == [c.number for c in made]
 
 
 def test_urgent_registered_last_comes_first(desk, admin, frozen_now):
@@ -124,14 +125,14 @@ def test_urgent_registered_last_comes_first(desk, admin, frozen_now):
     urgent = register(desk, admin.login, priority="urgent")
     # The general one is long overdue, yet urgency comes first.
     assert general.due_at < major.due_at < urgent.due_at
-    assert numbers(Queue(desk).page(0, 10)) == [urgent.number, major.number, general.number]
+    assert numbers(open_queue(desk).page(0, 10)) == [urgent.number, major.number, general.number]
 
 
 @pytest.mark.parametrize(("priority", "hours"), [("urgent", 2), ("major", 24), ("general", 48)])
 def test_due_at_is_the_first_response_deadline(desk, admin, frozen_now, priority, hours):
     received = frozen_now - timedelta(minutes=90)
     complaint = register(desk, admin.login, priority=priority, received_at=received.isoformat())
-    [row] = Queue(desk).page(0, 10)
+    [row] = open_queue(desk).page(0, 10)
     assert row.due_at == received + timedelta(hours=hours)
     assert row.due_at == complaint.first_response_due
     assert row.due_at < complaint.resolution_due
@@ -144,11 +145,11 @@ def test_closed_complaints_only_with_include_closed_and_after_open(desk, many):
     closed = [expected[0], expected[20], expected[-1]]
     for number in closed:
         close_complaint(desk, number)
-    open_rows = Queue(desk).page(0, 100)
+    open_rows = open_queue(desk).page(0, 100)
     assert numbers(open_rows) == [n for n in expected if n not in closed]
-    assert Queue(desk).count() == 54
+    assert open_queue(desk).count() == 54
 
-    everything = Queue(desk, QueueFilter(include_closed=True))
+    everything = open_queue(desk, QueueFilter(include_closed=True))
     rows = everything.page(0, 100)
     assert numbers(rows) == [n for n in expected if n not in closed] + closed_order(many, closed)
     assert [r.closed for r in rows[-3:]] == [True, True, True]
@@ -158,7 +159,7 @@ def test_closed_complaints_only_with_include_closed_and_after_open(desk, many):
 # ----------------------------------------------------------------- paging
 
 def test_offset_and_keyset_pages_agree(desk, many):
-    queue = Queue(desk)
+    queue = open_queue(desk)
     by_offset = [queue.page(offset, 10) for offset in range(0, 60, 10)]
     assert [len(p) for p in by_offset] == [10, 10, 10, 10, 10, 7]
 
@@ -179,7 +180,7 @@ def test_offset_and_keyset_pages_agree(desk, many):
 
 @pytest.mark.parametrize("size", [1, 7, 10, 56, 57, 100])
 def test_page_sizes(desk, many, size):
-    queue = Queue(desk)
+    queue = open_queue(desk)
     assert numbers(all_rows(queue, size)) == expected_order(many)
     assert numbers(all_rows(queue, size, keyset=True)) == expected_order(many)
 
@@ -190,12 +191,12 @@ def test_keyset_paging_across_the_closed_boundary(desk, many, monkeypatch, searc
     key must neither drop the rest of a priority nor stop at its end. A search with
     closed complaints too reads its open and closed halves apart (every contact
     matches 1390000), whether it sorts its few matches or walks the queue index."""
-    monkeypatch.setattr("complaintdesk.process.queue.FEW_MATCHES", few)
+    monkeypatch.setattr("complaintdesk.store.sqlite.queue.FEW_MATCHES", few)
     expected = expected_order(many)
     closed = expected[3:9] + expected[30:33] + expected[-2:]
     for number in closed:
         close_complaint(desk, number)
-    queue = Queue(desk, QueueFilter(include_closed=True, search=search))
+    queue = open_queue(desk, QueueFilter(include_closed=True, search=search))
     assert queue.count() == 57
     want = [n for n in expected if n not in closed] + closed_order(many, closed)
     assert numbers(all_rows(queue, 10)) == want
@@ -210,7 +211,7 @@ def test_keyset_paging_across_the_closed_boundary(desk, many, monkeypatch, searc
 
 
 def test_position_is_the_index_in_the_full_list(desk, many):
-    queue = Queue(desk)
+    queue = open_queue(desk)
     full = numbers(all_rows(queue))
     for index, number in enumerate(full):
         assert queue.position(number) == index
@@ -219,16 +220,16 @@ def test_position_is_the_index_in_the_full_list(desk, many):
 
 def test_position_is_none_when_the_filter_hides_the_complaint(desk, many):
     expected = expected_order(many)
-    urgent = Queue(desk, QueueFilter(priority="urgent"))
+    urgent = open_queue(desk, QueueFilter(priority="urgent"))
     general = [c.number for c in many if c.priority == "general"]
     assert urgent.position(general[0]) is None
     urgent_numbers = numbers(all_rows(urgent))
     assert urgent.position(urgent_numbers[-1]) == len(urgent_numbers) - 1
 
     close_complaint(desk, expected[5])
-    assert Queue(desk).position(expected[5]) is None
-    assert Queue(desk).position(expected[6]) == 5
-    with_closed = Queue(desk, QueueFilter(include_closed=True))
+    assert open_queue(desk).position(expected[5]) is None
+    assert open_queue(desk).position(expected[6]) == 5
+    with_closed = open_queue(desk, QueueFilter(include_closed=True))
     assert with_closed.position(expected[5]) == 56
     assert with_closed.position(expected[6]) == 5
 
@@ -267,7 +268,7 @@ def office(desk, admin, counter, frozen_now):
 def shown(desk, office, **f) -> list[str]:
     """The fixture names the filtered queue shows, in queue order; checks count()
     and keyset paging agree with it."""
-    queue = Queue(desk, QueueFilter(**f))
+    queue = open_queue(desk, QueueFilter(**f))
     rows = all_rows(queue, 2)
     assert queue.count() == len(rows)
     assert numbers(all_rows(queue, 2, keyset=True)) == numbers(rows)
@@ -324,7 +325,7 @@ def test_overdue_is_strictly_past_the_deadline(desk, admin, frozen_now):
     past = register(desk, admin.login, priority="urgent",
                     received_at=local(frozen_now, hours=-2, minutes=-1))
     assert exactly.due_at == frozen_now
-    assert numbers(Queue(desk, QueueFilter(overdue_only=True)).page(0, 10)) == [past.number]
+    assert numbers(open_queue(desk, QueueFilter(overdue_only=True)).page(0, 10)) == [past.number]
 
 
 def test_filter_combinations(desk, office, counter):
@@ -342,7 +343,7 @@ def test_filter_combinations(desk, office, counter):
 
 
 def test_rows_carry_what_the_screen_shows(desk, office):
-    rows = {row.number: row for row in Queue(desk, QueueFilter(include_closed=True)).page(0, 10)}
+    rows = {row.number: row for row in open_queue(desk, QueueFilter(include_closed=True)).page(0, 10)}
     c1 = rows[office["c1"]]
     assert (c1.department, c1.handler_name, c1.customer_name) == ("quality", "处理员小李", "北京华联超市")
     assert c1.contact == "13812345678" and c1.category == "product"
@@ -432,23 +433,23 @@ def register_elsewhere(desk, login: str, priority: str) -> str:
 
 
 def test_watcher_notices_a_commit_from_another_process(desk, admin):
-    watcher = watch.ChangeWatcher(desk)
+    watcher = watch.watch_changes(desk)
     try:
         assert watcher.changed() is False
         number = register_elsewhere(desk, admin.login, "urgent")
         assert number.startswith("TS-")
         assert watcher.changed() is True
         assert watcher.changed() is False
-        assert Queue(desk).position(number) == 0
+        assert open_queue(desk).position(number) == 0
     finally:
         watcher.close()
 
 
 def test_watcher_notices_a_commit_in_this_process_too(desk, admin):
-    watcher = watch.ChangeWatcher(desk)
+    watcher = watch.watch_changes(desk)
     try:
         assert watcher.changed() is False
-        Queue(desk).count()  # reading is not a change
+        open_queue(desk).count()  # reading is not a change
         assert watcher.changed() is False
         register(desk, admin.login)
         assert watcher.changed() is True
@@ -490,12 +491,12 @@ def test_a_closed_complaint_leaves_the_open_search_index(desk, counter):
     complaint out of it in the same transaction, and "closed too" still finds it."""
     number = register(desk, counter, event="包装里有一只独角兽玩偶").number
     for term in ("独角兽", "玩偶"):
-        assert Queue(desk, QueueFilter(search=term)).count() == 1
+        assert open_queue(desk, QueueFilter(search=term)).count() == 1
     close_complaint(desk, number)
     for term in ("独角兽", "玩偶"):
-        queue = Queue(desk, QueueFilter(search=term))
+        queue = open_queue(desk, QueueFilter(search=term))
         assert (queue.count(), queue.page(0, 10)) == (0, [])
-        closed_too = Queue(desk, QueueFilter(search=term, include_closed=True))
+        closed_too = open_queue(desk, QueueFilter(search=term, include_closed=True))
         assert closed_too.count() == 1
         assert [r.number for r in closed_too.page(0, 10)] == [number]
     conn = sqlite3.connect(desk.store.path)
@@ -510,20 +511,20 @@ def test_a_closed_complaint_leaves_the_open_search_index(desk, counter):
 
 def test_search_count_stops_at_the_cap(desk, counter, monkeypatch):
     """A search counts at most SEARCH_CAP matches and says it stopped there."""
-    from complaintdesk.process.queue import Queue, QueueFilter
+    from complaintdesk.process.queue import open_queue, QueueFilter
 
     from .screen_helpers import register
 
-    monkeypatch.setattr(Queue, "SEARCH_CAP", 3)
+    monkeypatch.setattr(SqliteQueue, "SEARCH_CAP", 3)
     for _ in range(4):
         register(desk, counter, event="快递破损")
     register(desk, counter, event="别的事")
-    capped = Queue(desk, QueueFilter(search="破损"))
+    capped = open_queue(desk, QueueFilter(search="破损"))
     assert capped.count() == 3 and capped.capped
     assert len(capped.page(0, 10)) == 4  # paging itself is not capped
-    exact = Queue(desk, QueueFilter(search="别的"))
+    exact = open_queue(desk, QueueFilter(search="别的"))
     assert exact.count() == 1 and not exact.capped
-    unfiltered = Queue(desk)
+    unfiltered = open_queue(desk)
     assert unfiltered.count() == 5 and not unfiltered.capped
 
 
@@ -533,35 +534,35 @@ def test_a_capped_search_ends_at_its_cap_not_at_the_true_end(desk, many, monkeyp
     count-from-the-end shortcut would give)."""
     from screens.worklist.rows import QueueSource
 
-    monkeypatch.setattr(Queue, "SEARCH_CAP", 20)
+    monkeypatch.setattr(SqliteQueue, "SEARCH_CAP", 20)
     source = QueueSource(desk, QueueFilter(search="1390000"))  # all 57 contacts match
     assert source.count() == 20 and source.queue.capped
-    every = [r.number for r in Queue(desk, QueueFilter(search="1390000")).page(0, 57)]
+    every = [r.number for r in open_queue(desk, QueueFilter(search="1390000")).page(0, 57)]
     assert [r.key for r in source.fetch(15, 5)] == every[15:20]
 
 
 def test_number_prefix_search_uses_the_number(desk, counter):
-    from complaintdesk.process.queue import Queue, QueueFilter
+    from complaintdesk.process.queue import open_queue, QueueFilter
 
     from .screen_helpers import register
 
     first = register(desk, counter)
     register(desk, counter, received_at="2026-11-20T09:00:00+08:00")
-    assert [r.number for r in Queue(desk, QueueFilter(search="ts-20261123")).page(0, 10)] == \
+    assert [r.number for r in open_queue(desk, QueueFilter(search="ts-20261123")).page(0, 10)] == \
         [first.number]
-    assert Queue(desk, QueueFilter(search="TS-2026")).count() == 2
+    assert open_queue(desk, QueueFilter(search="TS-2026")).count() == 2
 
 
 CLOSE_WHILE_POLLING = r"""
 import sys, threading
-from complaintdesk.domain.config import load_config
+from complaintdesk.domain.config import DeskConfig
 from complaintdesk.process.desk import Desk
 from complaintdesk.store.sqlite.engine import open_store
-from complaintdesk.process.watch import ChangeWatcher
+from complaintdesk.process.watch import watch_changes
 
-desk = Desk(open_store(sys.argv[1]), load_config())
+desk = Desk(open_store(sys.argv[1]), DeskConfig())
 for _ in range(300):
-    watcher = ChangeWatcher(desk)
+    watcher = watch_changes(desk)
     stop = threading.Event()
     def poll():
         while not stop.is_set():

@@ -292,7 +292,9 @@ def test_config_from_environment(tmp_path, monkeypatch):
     path.write_text("[deadlines.major]\nfirst_response_hours = 4\nresolution_days = 2\n",
                     encoding="utf-8")
     monkeypatch.setenv("COMPLAINTDESK_CONFIG", str(path))
-    assert load_config().limits[Priority.MAJOR].first_response == relativedelta(hours=4)
+    from complaintdesk.box.locations import located_config
+
+    assert located_config().limits[Priority.MAJOR].first_response == relativedelta(hours=4)
 
 
 # ----------------------------------------------------------------- validation

@@ -15,7 +15,7 @@ from complaintdesk.process.complaints import get_complaint, link_complaints
 from complaintdesk.domain.config import DeskConfig
 from complaintdesk.process.desk import open_desk
 from complaintdesk.domain.errors import PermissionDenied, ValidationFailed
-from complaintdesk.process.queue import Queue, QueueFilter
+from complaintdesk.process.queue import open_queue, QueueFilter
 
 from .screen_helpers import register
 from .test_core_workflow import (INVESTIGATION, NOW, SHEET, Clock, add_people, audit_rows,
@@ -128,11 +128,11 @@ def test_satisfied_or_basically_satisfied_closes(people, clock, attitude, result
     assert (event["action"], event["before"], event["after"]) == (
         "workflow.revisit_close", "revisit", "closed")
     assert revisits.due_revisits(people) == ([], 0)
-    assert Queue(people).position(number) is None  # not in the open queue any more
-    assert Queue(people, QueueFilter(include_closed=True)).position(number) is not None
+    assert open_queue(people).position(number) is None  # not in the open queue any more
+    assert open_queue(people, QueueFilter(include_closed=True)).position(number) is not None
     # ... nor in the open-only search index; "closed too" still finds it.
-    assert Queue(people, QueueFilter(search=c.customer_name)).count() == 0
-    assert Queue(people, QueueFilter(search=c.customer_name, include_closed=True)).count() == 1
+    assert open_queue(people, QueueFilter(search=c.customer_name)).count() == 0
+    assert open_queue(people, QueueFilter(search=c.customer_name, include_closed=True)).count() == 1
 
 
 def test_a_closed_case_takes_no_more_revisits(people) -> None:
@@ -166,7 +166,7 @@ def test_dissatisfied_reopens_ours_to_a_new_handling_round(people, clock) -> Non
     [visit] = revisits.revisits_of(people, c.id)
     assert (visit.outcome, visit.result, visit.round) == ("reopened", "dissatisfied", 1)
     # Back in the queue, and handled again to a close; the reopen stays counted once.
-    assert Queue(people).position(number) is not None
+    assert open_queue(people).position(number) is not None
     wf.save_sheet(people, "hq", number, SHEET, sheet_version=None)
     wf.submit_sheet(people, "hq", number, SHEET, sheet_version=sheet_version(people, number))
     wf.approve_plan(people, "sup1", number, opinion="重新补发")

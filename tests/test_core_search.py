@@ -9,7 +9,7 @@ import pytest
 
 from complaintdesk.domain import search
 from complaintdesk.domain.errors import DomainError
-from complaintdesk.process.queue import Queue, QueueFilter
+from complaintdesk.process.queue import open_queue, QueueFilter
 from complaintdesk.domain.contacts import searchable as normalize_contact
 
 from .screen_helpers import register
@@ -60,7 +60,7 @@ def corpus(desk, admin, hostile_text) -> dict[str, dict[str, str]]:
 
 def found(desk, corpus, text: str) -> set[str]:
     """Names of the complaints the search finds; count() agrees with the rows."""
-    queue = Queue(desk, QueueFilter(search=text))
+    queue = open_queue(desk, QueueFilter(search=text))
     rows = queue.page(0, 100)
     assert queue.count() == len(rows)
     names = {fields["number"]: name for name, fields in corpus.items()}
@@ -221,9 +221,9 @@ def test_ascii_is_case_insensitive(desk, corpus, term):
 
 
 def test_search_combines_with_filters(desk, corpus):
-    queue = Queue(desk, QueueFilter(search="退款", priority="general"))
+    queue = open_queue(desk, QueueFilter(search="退款", priority="general"))
     assert queue.count() == 3
-    assert Queue(desk, QueueFilter(search="退款", priority="urgent")).count() == 0
+    assert open_queue(desk, QueueFilter(search="退款", priority="urgent")).count() == 0
 
 
 def test_blank_search_shows_everything(desk, corpus):
@@ -237,7 +237,7 @@ def test_blank_search_shows_everything(desk, corpus):
                                   "event : 退款"])
 def test_one_character_term_is_refused_with_a_helpful_message(desk, corpus, text):
     with pytest.raises(DomainError) as caught:
-        Queue(desk, QueueFilter(search=text))
+        open_queue(desk, QueueFilter(search=text))
     message = caught.value.message
     assert "太短" in message and "两个字" in message and "空格" in message
     short = [t for t in text.split() if len(t) == 1][0]
@@ -247,7 +247,7 @@ def test_one_character_term_is_refused_with_a_helpful_message(desk, corpus, text
 @pytest.mark.parametrize("text", ['""', "😡😡", "\\\\", "**", "()", "--", "退款 ^*"])
 def test_two_symbols_are_refused(desk, corpus, text):
     with pytest.raises(DomainError, match="太短"):
-        Queue(desk, QueueFilter(search=text))
+        open_queue(desk, QueueFilter(search=text))
 
 
 # ----------------------------------------------------------------- hostile input

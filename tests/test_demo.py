@@ -27,7 +27,7 @@ from complaintdesk.domain.errors import PermissionDenied
 from complaintdesk.reports.exporting import export_rows, write_jsonl
 from complaintdesk.store.models import (TIMING_INPUTS, AuditEvent, Complaint, Customer, DailyCounter,
                                   HandlingSheet, Investigation, Revisit, Staff, timing_facts)
-from complaintdesk.process.queue import Queue, QueueFilter
+from complaintdesk.process.queue import open_queue, QueueFilter
 from complaintdesk.domain.contacts import contact_key as normalize_contact
 from complaintdesk.process.workflow import TRANSITIONS
 
@@ -487,8 +487,8 @@ def test_queue_and_search_work_over_demo_data(desk, admin):
     fill_demo(desk, actor=admin.login)
     rows = _all(desk, Complaint)
     open_rows = [r for r in rows if not r.closed]
-    assert Queue(desk, QueueFilter(include_closed=True)).count() == 200
-    queue = Queue(desk)
+    assert open_queue(desk, QueueFilter(include_closed=True)).count() == 200
+    queue = open_queue(desk)
     assert queue.count() == len(open_rows) > 0
     listed, after = [], None
     while page := queue.page(len(listed), 37, after=after):
@@ -499,21 +499,21 @@ def test_queue_and_search_work_over_demo_data(desk, admin):
 
     for status in WORKFLOW_STATUSES:
         expected = {r.number for r in rows if r.status == status.value}
-        found = Queue(desk, QueueFilter(status=status.value, include_closed=True)).page(0, 500)
+        found = open_queue(desk, QueueFilter(status=status.value, include_closed=True)).page(0, 500)
         assert {r.number for r in found} == expected and all(r.status == status.value
                                                              for r in found)
     # A handler's "mine": what was assigned to them and their department's complaints.
     handler = next(s for s in _all(desk, Staff) if s.role == "handler" and any(
         r.handler == s.login for r in open_rows))
-    mine = Queue(desk, QueueFilter(mine=handler.login, mine_department=handler.department))
+    mine = open_queue(desk, QueueFilter(mine=handler.login, mine_department=handler.department))
     assert {r.number for r in mine.page(0, 500)} == {
         r.number for r in open_rows if handler.login in (r.handler, r.received_by)
         or r.department == handler.department}
     # Search by customer name and by number still finds demo complaints.
     target = next(r for r in rows if r.status == "pending_approval")
-    found = Queue(desk, QueueFilter(search=target.customer_name)).page(0, 50)
+    found = open_queue(desk, QueueFilter(search=target.customer_name)).page(0, 50)
     assert target.number in {r.number for r in found}
-    assert [r.number for r in Queue(desk, QueueFilter(search=target.number)).page(0, 5)] == [
+    assert [r.number for r in open_queue(desk, QueueFilter(search=target.number)).page(0, 5)] == [
         target.number]
 
 

@@ -6,6 +6,8 @@ None of these print: they return what they found, and the CLI words it.
 
 from __future__ import annotations
 
+import importlib.util
+
 import os
 import pwd
 import re
@@ -27,11 +29,15 @@ from complaintdesk.store.sqlite.engine import BUSY_TIMEOUT_MS, Store
 
 
 def _package_dirs() -> list[Path]:
-    import screens  # the console package ships beside the core
-
     import complaintdesk
 
-    return [Path(complaintdesk.__file__).resolve().parent, Path(screens.__file__).resolve().parent]
+    # The console package ships beside the core; found, not imported (the
+    # installation check must not load the UI).
+    spec = importlib.util.find_spec("screens")
+    dirs = [Path(complaintdesk.__file__).resolve().parent]
+    if spec is not None and spec.origin:
+        dirs.append(Path(spec.origin).resolve().parent)
+    return dirs
 
 
 def installation_roots() -> list[Path]:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from complaintdesk.domain.config import DeskConfig, load_config
 from complaintdesk.domain.errors import DomainError
 
 SYSTEM_CONFIG = Path("/etc/complaintdesk/config.toml")
@@ -276,3 +277,11 @@ __all__ = [
     "reference_config_text", "refuse_path_in_service_mode", "service_settings",
     "xdg_config_file", "xdg_data_dir",
 ]
+
+
+def located_config(environ: dict[str, str] | None = None) -> DeskConfig:
+    """The configuration this run uses: the first of ``$COMPLAINTDESK_CONFIG``,
+    /etc/complaintdesk/config.toml and the user's XDG config, else the built-in
+    defaults (``locate_config``)."""
+    path = locate_config(detect_mode(), environ).path
+    return load_config(path) if path is not None else DeskConfig()

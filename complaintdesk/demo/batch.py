@@ -25,7 +25,7 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 from complaintdesk.store.sqlite import audit_chain
 from complaintdesk.domain import search
 from complaintdesk.store.sqlite.audit_chain import GENESIS
-from complaintdesk.process.complaints import format_number
+from complaintdesk.domain.numbers import format_number
 from complaintdesk.domain.config import DeskConfig
 from complaintdesk.domain.enums import Priority, Status
 from complaintdesk.store.models import (AuditEvent, Complaint, Customer, HandlingSheet, Investigation, Revisit,

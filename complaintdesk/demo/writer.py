@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from complaintdesk.store.sqlite import audit_chain
-from complaintdesk.domain import search
+from complaintdesk.store.sqlite import search_index
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.errors import StoreError
 from complaintdesk.demo.batch import (COLUMNS, CUSTOMER_INSERT, _Builder, _Plan, _Prepared, _State,
@@ -97,9 +97,9 @@ def _insert(raw, batch: _Prepared) -> None:  # type: ignore[no-untyped-def]
             _insert_events(raw, rows, batch.state)
         elif rows:
             raw.executemany(COLUMNS[table].insert, rows)
-    search.insert_rows(raw, batch.trigrams, batch.bigrams, (search.EVERY,))
-    search.insert_rows(raw, [batch.trigrams[i] for i in batch.open_search],
-                       [batch.bigrams[i] for i in batch.open_search], (search.OPEN,))
+    search_index.insert_rows(raw, batch.trigrams, batch.bigrams, (search_index.EVERY,))
+    search_index.insert_rows(raw, [batch.trigrams[i] for i in batch.open_search],
+                       [batch.bigrams[i] for i in batch.open_search], (search_index.OPEN,))
 
 
 def _insert_events(raw, rows: list[tuple],  # type: ignore[no-untyped-def]

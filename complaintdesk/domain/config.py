@@ -105,17 +105,12 @@ def _delta(section: dict, prefix: str, where: str) -> relativedelta:
 def load_config(path: Path | None = None) -> DeskConfig:
     """Read the desk configuration.
 
-    The path is ``path``, else the first of ``$COMPLAINTDESK_CONFIG``,
-    /etc/complaintdesk/config.toml and the user's XDG config
-    (``locations.locate_config``); none of them gives the built-in defaults. A
-    broken file raises DomainError naming the problem, so the admin can fix it.
+    ``path`` None gives the built-in defaults; which file applies to a run is
+    found by ``box.locations.located_config``. A broken file raises DomainError
+    naming the problem, so the admin can fix it.
     """
     if path is None:
-        from complaintdesk.box.locations import detect_mode, locate_config
-
-        path = locate_config(detect_mode()).path
-        if path is None:
-            return DeskConfig()
+        return DeskConfig()
     try:
         raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:

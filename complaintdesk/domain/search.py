@@ -19,6 +19,10 @@ demo, 5,591 of them open; only counting the former took 24 ms). A complaint
 leaves the twins when it is closed (a flush hook in ``models`` applies
 ``open_index_change``) and would join them again if it were ever reopened.
 
+The index tables and their one writer are ``store/sqlite/search_index.py``;
+this module holds what does not depend on a database: which fields are
+indexed, the pairs cut from them, and the parsing of what a person typed.
+
 Each term becomes one quoted FTS string (``"..."`` with quotes doubled), so
 user input can never inject query syntax; terms are ANDed explicitly.
 """
@@ -34,45 +38,8 @@ from complaintdesk.domain.errors import DomainError
 from complaintdesk.domain.contacts import searchable
 from complaintdesk.domain.text import clean_line
 
-TRIGRAM_TABLE = "complaint_fts3"
-BIGRAM_TABLE = "complaint_fts2"
-OPEN_TRIGRAM_TABLE = "complaint_fts3_open"
-OPEN_BIGRAM_TABLE = "complaint_fts2_open"
-# The searchable columns, in this order, in complaint_fts3.
+# The searchable columns, in this order, in the trigram index.
 SEARCH_COLUMNS = ("number", "customer_name", "contact", "event", "demand", "product")
-
-
-def _create(trigram: str, bigram: str) -> str:
-    return f"""
-CREATE VIRTUAL TABLE {trigram} USING fts5(
-    {", ".join(SEARCH_COLUMNS)}, tokenize='trigram', content='', detail=full
-);
-CREATE VIRTUAL TABLE {bigram} USING fts5(
-    grams, tokenize='unicode61', content='', detail=none
-);
-"""
-
-
-CREATE_INDEXES = _create(TRIGRAM_TABLE, BIGRAM_TABLE)
-CREATE_OPEN_INDEXES = _create(OPEN_TRIGRAM_TABLE, OPEN_BIGRAM_TABLE)
-
-
-def _insert(table: str, columns: tuple[str, ...], delete: bool = False) -> str:
-    """Insert a row; with ``delete``, FTS5's command removing a contentless row,
-    which must be given exactly the values it was indexed with."""
-    if delete:
-        return (f"INSERT INTO {table}({table}, rowid, {', '.join(columns)}) "
-                f"VALUES ('delete', ?, {', '.join('?' for _ in columns)})")
-    return (f"INSERT INTO {table}(rowid, {', '.join(columns)}) "
-            f"VALUES (?, {', '.join('?' for _ in columns)})")
-
-
-INSERT_TRIGRAM = _insert(TRIGRAM_TABLE, SEARCH_COLUMNS)
-INSERT_BIGRAM = _insert(BIGRAM_TABLE, ("grams",))
-INSERT_OPEN_TRIGRAM = _insert(OPEN_TRIGRAM_TABLE, SEARCH_COLUMNS)
-INSERT_OPEN_BIGRAM = _insert(OPEN_BIGRAM_TABLE, ("grams",))
-DELETE_OPEN_TRIGRAM = _insert(OPEN_TRIGRAM_TABLE, SEARCH_COLUMNS, delete=True)
-DELETE_OPEN_BIGRAM = _insert(OPEN_BIGRAM_TABLE, ("grams",), delete=True)
 
 _SPACE = re.compile(r"[\s\u3000]+")
 _NUMBER_PREFIX = re.compile(r"^TS-\d{4}", re.IGNORECASE)
@@ -117,42 +84,6 @@ def index_values(complaint_id: int, number: str, customer_name: str, contact: st
     contact_text = f"{contact} {searchable(contact)}"
     columns = (number, customer_name, contact_text, event, demand, product)
     return (complaint_id, *columns), (complaint_id, bigrams(columns))
-
-
-EVERY = (INSERT_TRIGRAM, INSERT_BIGRAM)   # the indexes of every complaint
-OPEN = (INSERT_OPEN_TRIGRAM, INSERT_OPEN_BIGRAM)  # their open-only twins
-
-
-def insert_rows(dbapi_conn, tri: list[tuple], bi: list[tuple],  # type: ignore[no-untyped-def]
-                into: tuple[tuple[str, str], ...] = (EVERY, OPEN)) -> None:
-    """Write ``index_values`` rows into the index pairs ``into``, in the caller's
-    transaction."""
-    if tri:
-        for insert_trigram, insert_bigram in into:
-            dbapi_conn.executemany(insert_trigram, tri)
-            dbapi_conn.executemany(insert_bigram, bi)
-
-
-def index_complaints(dbapi_conn, rows: Iterable[tuple],  # type: ignore[no-untyped-def]
-                     into: tuple[tuple[str, str], ...] = (EVERY, OPEN)) -> None:
-    """Index complaints given as ``index_values`` argument tuples, in the caller's
-    transaction: by default (a new complaint is open) into both pairs."""
-    values = [index_values(*row) for row in rows]
-    insert_rows(dbapi_conn, [tri for tri, _bi in values], [bi for _tri, bi in values], into)
-
-
-def open_index_change(row: tuple, now_open: bool) -> list[tuple[str, tuple]]:
-    """The statements that add a complaint (``index_values`` arguments) to the
-    open-only twins, or take it out of them.
-
-    A contentless FTS5 row is deleted by giving the values it was indexed with, so
-    ``index_values`` (and ``bigrams``, ``searchable``) must stay the same
-    function of a complaint's fields; a change to them needs a schema step that
-    rebuilds the indexes."""
-    tri, bi = index_values(*row)
-    if now_open:
-        return [(INSERT_OPEN_TRIGRAM, tri), (INSERT_OPEN_BIGRAM, bi)]
-    return [(DELETE_OPEN_TRIGRAM, tri), (DELETE_OPEN_BIGRAM, bi)]
 
 
 def _quote(term: str) -> str:

@@ -10,43 +10,22 @@ from sqlalchemy import text as sql
 from sqlmodel import Session, func, select
 
 from complaintdesk.process import audit
-from complaintdesk.domain import search
+from complaintdesk.domain.numbers import NUMBER_PREFIX, format_number
 from complaintdesk.domain.config import deadlines_for
 from complaintdesk.domain.contacts import contact_key
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import LinkKind, Priority, Role, Status
 from complaintdesk.domain.errors import DomainError, NotFound, ValidationFailed
-from complaintdesk.store.models import AuditEvent, Complaint, ComplaintLink, Customer, DailyCounter, Staff
+from complaintdesk.store.models import AuditEvent, Complaint, ComplaintLink, Customer, Staff
 from complaintdesk.process.staffing import require
 from complaintdesk.domain.text import clean_text
 from complaintdesk.domain.validation import ComplaintDraft, validate_complaint
 
 REGISTER_ROLES = {Role.COUNTER, Role.SUPERVISOR, Role.ADMIN}
-NUMBER_PREFIX = "TS"
-
-
-def raw_connection(session: Session):  # type: ignore[no-untyped-def]
-    """The sqlite3 connection under ``session``, inside its transaction."""
-    return session.connection().connection.driver_connection
-
-
-def format_number(day: str, seq: int) -> str:
-    """``TS-20261123-0007``; the sequence widens past 9999 rather than wrapping."""
-    return f"{NUMBER_PREFIX}-{day}-{seq:04d}"
-
-
-def next_number(session: Session, day: str) -> str:
-    """Issue the next 受理编号 of ``day`` inside the caller's IMMEDIATE transaction.
-
-    The counter row is only ever incremented, so a number is never reused, and
-    the write lock taken by BEGIN IMMEDIATE serialises concurrent registrations.
-    """
-    session.exec(sql(
-        "INSERT INTO daily_counter(day, last) VALUES (:day, 1) "
-        "ON CONFLICT(day) DO UPDATE SET last = last + 1"
-    ).bindparams(day=day))
-    seq = session.exec(select(DailyCounter.last).where(DailyCounter.day == day)).one()
-    return format_number(day, seq)
+def next_number(desk: Desk, session: Session, day: str) -> str:
+    """Issue the next 受理编号 of ``day`` inside the caller's write transaction:
+    the store's counter is only ever incremented, so a number is never reused."""
+    return format_number(day, desk.store.next_sequence(session, day))
 
 
 _CUSTOMER_ID = sql("SELECT id FROM customer WHERE contact_key = :key")
@@ -132,7 +111,7 @@ def _insert(desk: Desk, session: Session, actor: str, draft: ComplaintDraft) -> 
     first_due, resolution_due = deadlines_for(draft.priority, draft.received_at, desk.config)
     day = draft.received_at.astimezone(desk.config.timezone).strftime("%Y%m%d")
     values = dict(
-        number=next_number(session, day),
+        number=next_number(desk, session, day),
         customer_id=_find_or_create_customer(session, draft, now_utc),
         customer_name=draft.customer_name,
         address=draft.address,
@@ -159,7 +138,7 @@ def _insert(desk: Desk, session: Session, actor: str, draft: ComplaintDraft) -> 
     # registration's time (intake's speed); the columns not given take their
     # defaults.
     values["id"] = session.connection().execute(_INSERT_COMPLAINT, values).inserted_primary_key[0]
-    search.index_complaints(raw_connection(session), [search.indexed_fields(values)])
+    desk.store.index_new_complaint(session, values)
     audit.record(session, at=now_utc, actor=actor, action="complaint.registered",
                  complaint_id=values["id"], after=values["number"],
                  detail={"priority": values["priority"], "channel": values["channel"],

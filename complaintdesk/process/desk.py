@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from complaintdesk.domain.config import DeskConfig, load_config
-from complaintdesk.store.sqlite.engine import Store, open_store
+from complaintdesk.domain.config import DeskConfig
+from complaintdesk.store import Store, open_store
 
 
 @dataclass
@@ -39,6 +39,7 @@ class Desk:
 
 def open_desk(db_path: Path, config: DeskConfig | None = None,
               clock: Callable[[], datetime] | None = None) -> Desk:
-    """Open the database (creating or upgrading it) and read the configuration."""
-    config = config if config is not None else load_config()
+    """Open the database (creating or upgrading it); ``config`` defaults to the
+    built-in one (the CLI passes the configuration it located)."""
+    config = config if config is not None else DeskConfig()
     return Desk(open_store(db_path), config, clock)

@@ -1,59 +1,19 @@
-"""Noticing what other consoles changed, without polling tables.
-
-``PRAGMA data_version`` on a connection kept outside any transaction changes
-whenever another connection commits, and costs microseconds. Each console keeps
-one such connection and asks it every second or so.
-"""
+"""What other consoles changed: the store's watcher (``watch_changes``) says
+whether anyone committed; these read what is new."""
 
 from __future__ import annotations
-
-import sqlite3
-import threading
 
 from sqlmodel import func, select
 
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Priority
 from complaintdesk.store.models import Complaint
+from complaintdesk.store.port import Watcher
 
 
-class ChangeWatcher:
-    """Tells whether anyone (another process or this one) committed since last asked.
-
-    Safe to ask from one thread while another closes it: closing a sqlite3
-    connection in the middle of a statement on another thread crashes the
-    interpreter (a segfault seen in CI when a console quit during a poll), so
-    every use of the connection holds one lock, and a closed watcher reports no
-    change.
-    """
-
-    def __init__(self, desk: Desk) -> None:
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = desk.store.raw_connection()
-        self._version = self._read()
-
-    def _read(self) -> int | None:
-        with self._lock:
-            if self._conn is None:
-                return None
-            return self._conn.execute("PRAGMA data_version").fetchone()[0]
-
-    def changed(self) -> bool:
-        version = self._read()
-        if version is None or version == self._version:
-            return False
-        self._version = version
-        return True
-
-    @property
-    def closed(self) -> bool:
-        return self._conn is None
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+def watch_changes(desk: Desk) -> Watcher:
+    """A watcher of commits by anyone; ``changed()`` costs microseconds."""
+    return desk.store.watcher()
 
 
 def last_complaint_id(desk: Desk) -> int:
@@ -86,3 +46,6 @@ def new_urgent_since(desk: Desk, after_id: int, limit: int = URGENT_SHOWN
         count = len(rows) if len(rows) < limit else session.exec(  # type: ignore[call-overload]
             select(func.count()).select_from(Complaint).where(urgent)).one()
     return [(r[0], r[1]) for r in rows], count, newest
+
+
+__all__ = ["Watcher", "last_complaint_id", "new_urgent_since", "watch_changes", "URGENT_SHOWN"]

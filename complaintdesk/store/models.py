@@ -9,10 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Optional
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event
 from sqlmodel import Field, SQLModel
 
-from complaintdesk.domain import search
 
 
 class Staff(SQLModel, table=True):
@@ -270,24 +269,3 @@ def fill_timing_facts(values: Any) -> None:
 def _keep_timing_facts(_mapper: Any, _connection: Any, target: Complaint) -> None:
     """Every ORM write of a complaint keeps its derived timing columns true."""
     fill_timing_facts(target)
-
-
-@event.listens_for(Complaint, "before_update")
-def _keep_open_search(_mapper: Any, connection: Any, target: Complaint) -> None:
-    """A complaint closed (or ever reopened) leaves (or rejoins) the open-only search
-    indexes in the same transaction, whichever use-case changed it."""
-    history = inspect(target).attrs.closed.history
-    if not history.added:
-        return
-    if history.deleted:
-        was = bool(history.deleted[0])
-    else:  # set without having been loaded: ask the file what it was
-        was = bool(connection.exec_driver_sql(
-            "SELECT closed FROM complaint WHERE id = ?", (target.id,)).scalar())
-    if was == bool(target.closed):
-        return
-    # The indexed values are the complaint's current ones: no use-case edits the
-    # searchable fields after registration (see search.open_index_change).
-    for sql, params in search.open_index_change(search.indexed_fields(target),
-                                                now_open=not target.closed):
-        connection.exec_driver_sql(sql, params)

@@ -19,7 +19,7 @@ from complaintdesk.domain.enums import (AgreementMethod, Category, Channel, Hand
                                  Status)
 from complaintdesk.process import workflow as wf
 from complaintdesk.domain.errors import DomainError
-from complaintdesk.store.models import Revisit
+from complaintdesk.process.records import Revisit
 from complaintdesk.domain.money import format_amount
 from complaintdesk.reports.presenting import revisit_line, revisit_summary
 from complaintdesk.process.revisits import revisits_of

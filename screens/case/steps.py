@@ -15,7 +15,7 @@ from complaintdesk.process import workflow as wf
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Action, AgreementMethod, RevisitMethod, Satisfaction, Status
 from complaintdesk.domain.errors import DomainError, ValidationFailed
-from complaintdesk.store.models import Complaint, HandlingSheet
+from complaintdesk.process.records import Complaint, HandlingSheet
 from complaintdesk.process.staffing import Actor
 from complaintdesk.domain.timing import TIME_FORMAT
 

@@ -6,7 +6,7 @@ import threading
 
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Category, Priority, Status
-from complaintdesk.process.queue import Queue, QueueFilter, QueueRow
+from complaintdesk.process.queue import open_queue, QueueFilter, QueueRow
 from complaintdesk.domain.text import mask_contact
 from complaintdesk.domain.timing import deadline_state, minutes_left
 
@@ -46,7 +46,7 @@ class QueueSource:
 
     def __init__(self, desk: Desk, queue_filter: QueueFilter) -> None:
         self.desk = desk
-        self.queue = Queue(desk, queue_filter)  # raises DomainError on a bad search
+        self.queue = open_queue(desk, queue_filter)  # raises DomainError on a bad search
         self._keys: dict[int, tuple] = {}  # row index -> sort key of that row
         self._load = 0  # counts reloads: row positions are only good for their load
         self._lock = threading.Lock()

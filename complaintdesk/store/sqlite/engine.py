@@ -16,15 +16,23 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy import text as sql
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError, StatementError
 from sqlalchemy.pool import QueuePool
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, create_engine, select
 
 from complaintdesk.store import adminlog
 from complaintdesk.store.sqlite.dbfile import ADVICE, DamagedDatabase, inspect, is_corruption
 from complaintdesk.domain.errors import DomainError, StoreError
+from complaintdesk.domain.search import indexed_fields
+from complaintdesk.store.models import DailyCounter
+from complaintdesk.store.sqlite import audit_chain, audit_trail, search_index
 from complaintdesk.store.sqlite.schema import MIGRATIONS, SCHEMA_VERSION
+from complaintdesk.store.sqlite.watcher import ChangeWatcher
+from complaintdesk.store.sqlite.queue import Queue
+from complaintdesk.store.port import STORE_KEY, AuditCheck, Clock
+from complaintdesk.domain.queue import QueueFilter
 
 BUSY_TIMEOUT_MS = 10_000
 #: Files up to this size get a quick check before a bulk write (intake).
@@ -187,7 +195,7 @@ class Store:
     def read(self) -> Iterator[Session]:
         """A deferred read transaction, closed on exit."""
         with self._answered("读取数据库失败：{}"):
-            with Session(self.engine, expire_on_commit=False) as session:
+            with Session(self.engine, expire_on_commit=False, info={STORE_KEY: self}) as session:
                 with session.begin():
                     yield session
 
@@ -198,7 +206,7 @@ class Store:
         if self.damaged is not None:
             raise DamagedDatabase(self.damaged)
         with self._answered("写入数据库失败：{}（数据未保存，可重试）"):
-            with Session(self._writer, expire_on_commit=False) as session:
+            with Session(self._writer, expire_on_commit=False, info={STORE_KEY: self}) as session:
                 with session.begin():
                     yield session
 
@@ -230,6 +238,39 @@ class Store:
             conn.close()
         if first is not None and first[0] != "ok":
             raise self._damaged(sqlite3.DatabaseError(f"quick_check: {first[0]}"))
+
+    def append_audit(self, session: Session, event: dict) -> None:
+        """Append one audit event to the unit of work ``session`` (hash-linked)."""
+        audit_trail.append_event(session, event)
+
+    def check_audit_trail(self) -> AuditCheck:
+        """The quick check: append-only triggers present, the last links sound."""
+        return audit_chain.quick_check(self)
+
+    def next_sequence(self, session: Session, day: str) -> int:
+        """The next number of ``day``'s counter, inside the caller's write
+        transaction: BEGIN IMMEDIATE's write lock serialises registrations, and
+        the counter is only ever incremented."""
+        session.exec(sql(  # type: ignore[call-overload]
+            "INSERT INTO daily_counter(day, last) VALUES (:day, 1) "
+            "ON CONFLICT(day) DO UPDATE SET last = last + 1"
+        ).bindparams(day=day))
+        return session.exec(select(DailyCounter.last)  # type: ignore[call-overload]
+                            .where(DailyCounter.day == day)).one()
+
+    def index_new_complaint(self, session: Session, values: dict) -> None:
+        """Add a complaint just inserted in ``session`` (its column values) to the
+        search indexes, in the same transaction (search_index is their one writer)."""
+        search_index.index_complaints(session.connection().connection.driver_connection,
+                                      [indexed_fields(values)])
+
+    def queue(self, source: Clock, queue_filter: QueueFilter | None = None) -> Queue:
+        """The priority queue of ``queue_filter`` read from this file."""
+        return Queue(source, queue_filter)
+
+    def watcher(self) -> ChangeWatcher:
+        """A watcher of commits by anyone (``PRAGMA data_version``)."""
+        return ChangeWatcher(self.raw_connection())
 
     def raw_connection(self) -> sqlite3.Connection:
         """A plain sqlite3 connection in autocommit mode, for change detection."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from complaintdesk.domain import search
+from complaintdesk.store.sqlite import search_index as search
 
 V1 = """
 CREATE TABLE staff (

@@ -1,0 +1,11 @@
+"""受理编号: how a complaint's number is written. Issuing the next one of a day is
+the store's job (``Store.next_sequence``): it needs the database's own locking."""
+
+from __future__ import annotations
+
+NUMBER_PREFIX = "TS"
+
+
+def format_number(day: str, seq: int) -> str:
+    """``TS-20261123-0007``; the sequence widens past 9999 rather than wrapping."""
+    return f"{NUMBER_PREFIX}-{day}-{seq:04d}"

@@ -1,0 +1,120 @@
+"""The store's port: what the use-cases, reports and screens may ask of a database.
+
+A backend (today ``store/sqlite``; the PostgreSQL issue adds a second) implements
+these protocols. Nothing above the store imports a backend: they are given a
+``Store`` (in the ``Desk``) and use only what is written here. The tables are
+``store/models.py`` (SQLModel), shared by every backend.
+
+Units of work: ``read()`` is one read transaction, ``write()`` one write
+transaction that commits on success and rolls back on error; a use-case does
+all its reads and its writes for one step inside one of them.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from sqlmodel import Session
+
+from complaintdesk.domain.queue import QueueFilter, QueueRow
+
+
+#: ``session.info[STORE_KEY]`` is the store whose unit of work ``session`` is.
+STORE_KEY = "complaintdesk.store"
+
+
+def store_of(session: Session) -> "Store":
+    """The store whose ``read()``/``write()`` made ``session``: use-cases that are
+    given only the session (audit.record) reach the store's services through it."""
+    return session.info[STORE_KEY]
+
+
+class AuditCheck(Protocol):
+    """What a check of the audit trail found."""
+
+    ok: bool
+    problems: list[str]
+
+
+class Watcher(Protocol):
+    """Tells whether anyone committed since last asked (toolong's watcher idea:
+    the screens ask it, the backend decides how it knows)."""
+
+    def changed(self) -> bool: ...
+
+    @property
+    def closed(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+class QueueReader(Protocol):
+    """The priority queue of one filter: counts, pages (keyset), positions.
+
+    A search counts at most ``SEARCH_CAP`` matches; ``capped`` is then set."""
+
+    SEARCH_CAP: int
+    capped: bool
+
+    def count(self, exact: bool = False) -> int: ...
+
+    def page(self, offset: int, limit: int, after: tuple | None = None) -> list[QueueRow]: ...
+
+    def page_before(self, before: tuple, limit: int) -> list[QueueRow]: ...
+
+    def page_from_end(self, offset_from_end: int, limit: int) -> list[QueueRow]: ...
+
+    def position(self, number: str) -> int | None: ...
+
+
+class Clock(Protocol):
+    """What a read model needs of the desk: the store and the current time."""
+
+    @property
+    def store(self) -> "Store": ...
+
+    def now(self) -> datetime: ...
+
+
+class Store(Protocol):
+    """One database: units of work, numbering, the search index, the watcher."""
+
+    path: Path
+    #: Set when the backend found the database damaged; no write is tried after.
+    damaged: str | None
+
+    def read(self) -> AbstractContextManager[Session]: ...
+
+    def write(self) -> AbstractContextManager[Session]: ...
+
+    def append_audit(self, session: Session, event: dict) -> None:
+        """Append one audit event (at, actor, complaint_id, action, field, before,
+        after, detail) to the unit of work, linked by its hash to the one before."""
+        ...
+
+    def check_audit_trail(self) -> AuditCheck:
+        """The quick check of the audit trail (append-only guards, last links)."""
+        ...
+
+    def next_sequence(self, session: Session, day: str) -> int:
+        """The next number of ``day``'s 受理编号 counter, in the write transaction."""
+        ...
+
+    def index_new_complaint(self, session: Session, values: dict) -> None:
+        """Add a complaint just inserted (its column values) to the search index."""
+        ...
+
+    def queue(self, source: Clock, queue_filter: QueueFilter | None = None) -> QueueReader:
+        """The priority queue of ``queue_filter`` (default: the open complaints)."""
+        ...
+
+    def check_before_bulk_write(self) -> None:
+        """Refuse (DamagedDatabase) a bulk write into a database found damaged."""
+        ...
+
+    def watcher(self) -> Watcher: ...
+
+    def dispose(self) -> None: ...
