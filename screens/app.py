@@ -10,7 +10,6 @@ import threading
 from pathlib import Path
 
 from textual import on, work
-from textual.app import App
 from textual.binding import Binding
 from textual.events import Load
 from textual.worker import Worker, WorkerState
@@ -22,6 +21,7 @@ from complaintdesk.process.staffing import Actor, standing
 from complaintdesk.process.watch import Watcher, last_complaint_id, new_urgent_since, watch_changes
 
 from screens.commands import GoToComplaint
+from screens.desk_app import DeskApp
 from screens.case.record_screen import ComplaintRecordScreen
 from screens.widgets.dialogs import ConfirmDialog, NoticeScreen
 from screens.worklist.queue_screen import QueueScreen
@@ -36,7 +36,7 @@ FREEZE_AFTER_SECONDS = 0.25  # after the first paint has reached the terminal
 COLLECTION_PAUSE_LIMIT_SECONDS = 10.0
 
 
-class ComplaintDeskApp(App[None]):
+class ComplaintDeskApp(DeskApp):
     """One staff member's console on the shared database."""
 
     CSS_PATH = Path(__file__).parent / "desk.tcss"  # absolute: subclasses live elsewhere

@@ -12,13 +12,13 @@ from textual.content import Content
 from complaintdesk.process.complaints import find_numbers
 
 if TYPE_CHECKING:
-    from screens.app import ComplaintDeskApp
+    from screens.desk_app import DeskApp
 
 
 class GoToComplaint(Provider):
     """Type part of a number (``0007``, ``20261123-0007``, ``TS-2026…``)."""
 
-    app: "ComplaintDeskApp"
+    app: "DeskApp"
 
     async def search(self, query: str) -> Hits:
         query = query.strip()

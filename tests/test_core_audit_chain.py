@@ -541,7 +541,7 @@ def test_an_event_written_during_a_demo_load_stays_in_the_chain(desk, admin, mon
     the batch is built again for the file as it is."""
     from complaintdesk.demo import writer as demo_writer
 
-    commit, calls = demo_writer._commit_predicted, []
+    commit, calls = demo_writer.commit_predicted, []
 
     def colleague_writes_first(conn, batch):  # type: ignore[no-untyped-def]
         calls.append(batch.index)
@@ -549,7 +549,7 @@ def test_an_event_written_during_a_demo_load_stays_in_the_chain(desk, admin, mon
             staffing.add_staff(desk, admin.login, "counter9", "柜台小赵", "counter")
         return commit(conn, batch)
 
-    monkeypatch.setattr(demo_writer, "_commit_predicted", colleague_writes_first)
+    monkeypatch.setattr(demo_writer, "commit_predicted", colleague_writes_first)
     fill_demo(desk, 400, actor=admin.login, batch_size=100, parallel=parallel)
     assert calls == [0, 1]  # the second batch's prediction failed: then one at a time
     assert query(desk, "SELECT count(*) FROM audit_event WHERE action = 'staff.added' "

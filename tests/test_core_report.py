@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from complaintdesk.process import revisits
-from complaintdesk.store.sqlite import schema
+from complaintdesk.store.sqlite import schema, schema_history
 from complaintdesk.process import staffing
 from complaintdesk.process import workflow as wf
 from complaintdesk.domain.config import DeskConfig
@@ -277,7 +277,7 @@ def test_kept_timing_facts_match_the_rule_and_the_upgrade(built, tmp_path) -> No
             parsed = [None if v is None else datetime.fromisoformat(v) for v in values]
             assert list(timing_facts(*parsed).values()) == by_number[number], number
         conn.execute(f"UPDATE complaint SET {facts.replace(',', ' = NULL,')} = NULL")
-        conn.execute(schema.V5_BACKFILL)
+        conn.execute(schema_history.V5_BACKFILL)
         assert conn.execute(f"SELECT number, {facts} FROM complaint ORDER BY id").fetchall() \
             == kept
     finally:
@@ -301,7 +301,7 @@ def test_the_upgrade_counts_minutes_as_the_rule_does(received, resolved) -> None
     due = "2026-11-03 08:00:00.000000"
     conn.execute(f"INSERT INTO complaint ({columns}) VALUES (?, ?, ?, ?, NULL, ?)",
                  (received, resolved, due, resolved, due))
-    conn.execute(schema.V5_BACKFILL)
+    conn.execute(schema_history.V5_BACKFILL)
     [row] = conn.execute("SELECT first_response_late, resolution_late, handling_minutes "
                          "FROM complaint").fetchall()
     times = [datetime.fromisoformat(t) for t in (received, resolved, due, resolved)]

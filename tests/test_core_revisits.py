@@ -9,7 +9,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 
 from complaintdesk.process import revisits
-from complaintdesk.store.sqlite import schema
+from complaintdesk.store.sqlite import schema, schema_history
 from complaintdesk.process import workflow as wf
 from complaintdesk.process.complaints import get_complaint, link_complaints
 from complaintdesk.domain.config import DeskConfig
@@ -327,7 +327,7 @@ def test_upgrade_backfills_the_statistics_columns_from_history(people) -> None:
         assert expected[3][4] == 123450
         conn.execute("UPDATE complaint SET first_response_at = NULL, resolved_at = NULL, "
                      "handling_method = NULL, loss_cents = NULL")
-        conn.execute(schema.V4_BACKFILL)
+        conn.execute(schema_history.V4_BACKFILL)
         conn.commit()
         assert conn.execute(f"SELECT number, {columns} FROM complaint ORDER BY id").fetchall() \
             == expected

@@ -356,7 +356,7 @@ def last_audit_id(desk: Desk) -> int:
 
 # --------------------------------------------------------------------------- 2. the real use-cases
 
-def _open(path: Path) -> Desk:
+def open_desk_at(path: Path) -> Desk:
     return open_desk(path, config=DeskConfig(timezone_name="Asia/Shanghai"), clock=lambda: NOW)
 
 
@@ -371,7 +371,7 @@ def _checkpointed(path: Path) -> Path:
 def staffed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database with everyone in STAFF and no complaints, built once."""
     path = tmp_path_factory.mktemp("workflow") / "staffed.db"
-    desk = _open(path)
+    desk = open_desk_at(path)
     try:
         add_people(desk)
     finally:
@@ -384,7 +384,7 @@ def template(staffed: Path) -> tuple[Path, dict[Status, str]]:
     """The staffed database with one complaint in each status, built once."""
     path = staffed.with_name("template.db")
     shutil.copyfile(staffed, path)
-    desk = _open(path)
+    desk = open_desk_at(path)
     try:
         numbers = {status: drive_to(desk, status) for status in Status}
     finally:
@@ -401,7 +401,7 @@ def shared_copies(template, tmp_path_factory):  # type: ignore[no-untyped-def]
         if status not in desks:
             target = tmp_path_factory.mktemp("shared") / "t.db"
             shutil.copyfile(template[0], target)
-            desks[status] = _open(target)
+            desks[status] = open_desk_at(target)
         return desks[status]
 
     def discard(status: Status) -> None:
@@ -432,7 +432,7 @@ def test_every_use_case_as_everyone_in_every_status(template, shared_copies, tmp
         return
     target = tmp_path / "t.db"
     shutil.copyfile(template[0], target)
-    desk = _open(target)
+    desk = open_desk_at(target)
     try:
         _check_one(desk, number, status, action, login)
     finally:

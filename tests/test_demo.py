@@ -527,9 +527,9 @@ def test_handling_times_are_stored_as_the_models_store_them(desk, admin):
     stored = sqlite.DATETIME().bind_processor(sqlite.dialect())
     for moment in (datetime(2026, 11, 23, 10, 0, 5, tzinfo=ZoneInfo("Asia/Shanghai")),
                    datetime(2026, 3, 29, 1, 30, 0, 123456, tzinfo=UTC)):
-        assert demo._utc_text(moment) == stored(moment.astimezone(UTC))
+        assert demo.utc_text(moment) == stored(moment.astimezone(UTC))
         naive_utc = moment.astimezone(UTC).replace(tzinfo=None)  # the handling's own times
-        assert demo._utc_text(naive_utc) == stored(moment.astimezone(UTC))
+        assert demo.utc_text(naive_utc) == stored(moment.astimezone(UTC))
     fill_demo(desk, 100, actor=admin.login)
     with desk.store.read() as session:
         texts = session.exec(sql_text(
@@ -777,11 +777,11 @@ def test_building_in_a_second_process_gives_the_same_data(tmp_path, frozen_now, 
 
 def _first_batch(desk, admin, seed: int, count: int):  # type: ignore[no-untyped-def]
     """The first batch a demo load of ``count`` complaints would write, built, not written."""
-    from complaintdesk.demo.load import _ensure_staff
-    from complaintdesk.demo.batch import _Builder, _Plan
+    from complaintdesk.demo.load import ensure_staff
+    from complaintdesk.demo.batch import Builder, Plan
 
-    _added, receivers, cast = _ensure_staff(desk, admin.login)
-    builder = _Builder(_Plan(desk.store.path, desk.config, desk.now_utc(), seed, 6, count, count,
+    _added, receivers, cast = ensure_staff(desk, admin.login)
+    builder = Builder(Plan(desk.store.path, desk.config, desk.now_utc(), seed, 6, count, count,
                              receivers, cast))
     try:
         batch = builder.build(0, None)
@@ -795,11 +795,11 @@ def test_a_built_batch_crosses_the_pipe_unchanged(desk, admin, frozen_now):
     """Batches go from the builder process to the writer as marshal bytes: every
     row must come back equal, types included (an int read back as a float, or a
     tuple as a list, would change what is written)."""
-    from complaintdesk.demo.batch import _Prepared
+    from complaintdesk.demo.batch import Prepared
 
     batch = _first_batch(desk, admin, seed=3, count=300)
     assert batch.tables and batch.trigrams
-    again = _Prepared.from_wire(batch.to_wire())
+    again = Prepared.from_wire(batch.to_wire())
     assert again == batch
     assert type(again.state) is type(batch.state) and again.state.counters == batch.state.counters
 
@@ -843,7 +843,7 @@ def test_a_batch_naming_a_row_that_does_not_exist_is_refused_whole(desk, admin, 
     customer, staff member or complaint that is neither in it nor in the file is
     refused before anything of it is written."""
     from complaintdesk.demo.batch import COLUMNS
-    from complaintdesk.demo.writer import _commit_predicted, bulk_connection
+    from complaintdesk.demo.writer import commit_predicted, bulk_connection
     from complaintdesk.domain.errors import StoreError
 
     batch = _first_batch(desk, admin, seed=5, count=400)
@@ -854,7 +854,7 @@ def test_a_batch_naming_a_row_that_does_not_exist_is_refused_whole(desk, admin, 
     rows[at] = (*rows[at][:position], bad, *rows[at][position + 1:])
     with bulk_connection(desk, 400) as conn:
         with pytest.raises(StoreError, match=str(bad)):
-            _commit_predicted(conn, batch)
+            commit_predicted(conn, batch)
     assert not _all(desk, Complaint) and not _all(desk, Revisit)
 
 
@@ -884,7 +884,7 @@ def test_a_colleague_registering_during_the_demo_is_never_overwritten(desk, admi
     what the file holds, and the rest of the load goes one batch at a time."""
     from complaintdesk.demo import writer as demo_writer
 
-    commit, calls, theirs = demo_writer._commit_predicted, [], []
+    commit, calls, theirs = demo_writer.commit_predicted, [], []
 
     def colleague_registers_first(conn, batch):  # type: ignore[no-untyped-def]
         calls.append(batch.index)
@@ -895,7 +895,7 @@ def test_a_colleague_registering_during_the_demo_is_never_overwritten(desk, admi
                 "priority": "general"}))
         return commit(conn, batch)
 
-    monkeypatch.setattr(demo_writer, "_commit_predicted", colleague_registers_first)
+    monkeypatch.setattr(demo_writer, "commit_predicted", colleague_registers_first)
     summary = fill_demo(desk, 2000, actor=admin.login, batch_size=300, parallel=parallel)
     assert calls[:3] == [0, 1, 2] and len(calls) == 3  # then one batch at a time
     assert summary.complaints == 2000

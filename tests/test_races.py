@@ -15,7 +15,7 @@ from complaintdesk.process import workflow as wf
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Status
 
-from .test_core_workflow import SHEET, _open, add_people, drive_to
+from .test_core_workflow import SHEET, add_people, open_desk_at, drive_to
 
 ROUNDS = 4
 CTX = multiprocessing.get_context("fork")
@@ -23,7 +23,7 @@ CTX = multiprocessing.get_context("fork")
 
 def _contender(path: str, what: str, number: str, loaded: object, text: str,
                barrier, results) -> None:  # type: ignore[no-untyped-def]
-    desk = _open(Path(path))
+    desk = open_desk_at(Path(path))
     try:
         barrier.wait(timeout=30)
         try:
@@ -63,7 +63,7 @@ def _race(desk: Desk, what: str, number: str, loaded: object) -> list[tuple[str,
 
 @pytest.fixture
 def desk(tmp_path):
-    opened = _open(tmp_path / "race.db")
+    opened = open_desk_at(tmp_path / "race.db")
     add_people(opened)
     yield opened
     opened.close()

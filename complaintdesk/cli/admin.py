@@ -130,7 +130,7 @@ def cmd_backup(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         target = mode.settings.backup_dir / f"complaintdesk-{stamp}.db"
     else:
-        from complaintdesk.cli.main import CliError
+        from complaintdesk.cli.errors import CliError
 
         raise CliError("请指定备份去向：complaintdesk backup -o 文件，或 complaintdesk backup > 文件")
     size = backup(desk.store, target)

@@ -27,6 +27,7 @@ from complaintdesk import __version__
 from complaintdesk.store import adminlog
 from complaintdesk.process import staffing
 from complaintdesk.cli.admin import add_admin_commands
+from complaintdesk.cli.errors import CliError
 from complaintdesk.domain.config import load_config
 from complaintdesk.store.sqlite.dbfile import DamagedDatabase
 from complaintdesk.demo.text import DEFAULT_SEED
@@ -41,10 +42,6 @@ PROG = "complaintdesk"
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
-
-
-class CliError(Exception):
-    """A problem with the command's own input (a file), reported like a domain error."""
 
 
 def _fail(message: str) -> None:

@@ -1,9 +1,9 @@
 """Demo data, part three: building a batch of rows for a given state of the file.
 
-A batch is built for a :class:`_State` — the next ids and its days' 受理编号
+A batch is built for a :class:`State` — the next ids and its days' 受理编号
 counters — and comes out as plain tuples ready to insert: customers, counters,
 complaints, investigations, sheets, audit events, revisits and search rows. The
-:class:`_Builder` owns the dice (generator and handling); it runs in the writing
+:class:`Builder` owns the dice (generator and handling); it runs in the writing
 process for a small demo, in a process of its own for a large one (demo_writer.py).
 """
 
@@ -30,8 +30,9 @@ from complaintdesk.domain.config import DeskConfig
 from complaintdesk.domain.enums import Priority, Status
 from complaintdesk.store.models import (AuditEvent, Complaint, Customer, HandlingSheet, Investigation, Revisit,
                      fill_timing_facts)
-from complaintdesk.demo.generate import _Customer, _Generator, _Row, _spread_over_days
-from complaintdesk.demo.handling import _Cast, _Handling
+from complaintdesk.demo.generate import DemoCustomer, Generator, DemoRow, spread_over_days
+from complaintdesk.demo.cases import Cast
+from complaintdesk.demo.handling import CaseHandling
 
 # ------------------------------------------------------------------ rows as tuples
 
@@ -70,7 +71,7 @@ CUSTOMER_INSERT = (f"INSERT INTO customer ({', '.join(_CUSTOMER_ORDER)}) "
                    f"VALUES ({', '.join('?' for _c in _CUSTOMER_ORDER)})")
 
 
-def _utc_text(moment: datetime | None) -> str | None:
+def utc_text(moment: datetime | None) -> str | None:
     """A time as UTCDateTime stores it in SQLite (UTC, ``2026-11-23 02:00:00.000000``).
     A naive time is taken as UTC already (the handling's own times)."""
     if moment is None:
@@ -93,7 +94,7 @@ def _row_of(values: dict, columns: _Columns) -> tuple:
 # ------------------------------------------------------------------ a batch
 
 
-class _State(NamedTuple):
+class State(NamedTuple):
     """What the file holds when a batch is written: the next ids, the batch's days'
     counters (day → last number issued), and the end of the audit chain the batch's
     events follow (the last event's id and hash, audit_chain.tail)."""
@@ -107,11 +108,11 @@ class _State(NamedTuple):
 
 
 @dataclass
-class _Prepared:
+class Prepared:
     """A batch built for ``state``: what the writer inserts, nothing else."""
 
     index: int
-    state: _State
+    state: State
     new_keys: list[str] = field(default_factory=list)  # customers new to the file
     customers: list[tuple] = field(default_factory=list)
     counters: list[tuple[str, int]] = field(default_factory=list)
@@ -133,21 +134,21 @@ class _Prepared:
                               self.open_search, self.numbers))
 
     @classmethod
-    def from_wire(cls, data: bytes) -> "_Prepared":
+    def from_wire(cls, data: bytes) -> "Prepared":
         (index, ids, counters, audit, new_keys, customers, day_counters, tables, trigrams,
          bigrams, open_search, numbers) = marshal.loads(data)
-        return cls(index, _State(*ids, counters, *audit), new_keys, customers, day_counters,
+        return cls(index, State(*ids, counters, *audit), new_keys, customers, day_counters,
                    tables, trigrams, bigrams, open_search, numbers)
 
 
-def read_state(raw, days: list[str] | None) -> _State:  # type: ignore[no-untyped-def]
+def read_state(raw, days: list[str] | None) -> State:  # type: ignore[no-untyped-def]
     """The file's state for a batch of ``days`` (None: every day's counter), read
     with the DB-API connection ``raw``."""
     def next_id(table: str) -> int:
         return raw.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
 
     if days is None:
-        return _State(next_id("complaint"), next_id("customer"), next_id("revisit"),
+        return State(next_id("complaint"), next_id("customer"), next_id("revisit"),
                       dict(raw.execute("SELECT day, last FROM daily_counter").fetchall()),
                       *audit_chain.tail(raw))
     counters = {day: 0 for day in days}
@@ -156,7 +157,7 @@ def read_state(raw, days: list[str] | None) -> _State:  # type: ignore[no-untype
         counters.update(raw.execute(
             f"SELECT day, last FROM daily_counter WHERE day IN ({','.join('?' * len(chunk))})",
             chunk).fetchall())
-    return _State(next_id("complaint"), next_id("customer"), next_id("revisit"), counters,
+    return State(next_id("complaint"), next_id("customer"), next_id("revisit"), counters,
                   *audit_chain.tail(raw))
 
 
@@ -171,14 +172,14 @@ def known_customers(raw, keys: list[str]) -> dict[str, int]:  # type: ignore[no-
     return known
 
 
-def _prepare(config: DeskConfig, index: int, rows: list[_Row], state: _State, now: datetime,
-             handling: _Handling, lookup: Callable[[list[str]], dict[str, int]]
-             ) -> tuple[_Prepared, list[_Customer]]:
+def _prepare(config: DeskConfig, index: int, rows: list[DemoRow], state: State, now: datetime,
+             handling: CaseHandling, lookup: Callable[[list[str]], dict[str, int]]
+             ) -> tuple[Prepared, list[DemoCustomer]]:
     """Build a batch for ``state``: customers (``lookup`` finds those the file has),
     numbers, complaints as far along as their stories have got by now, their
     investigations, sheets, revisits, audit events and search rows. Also returns the
     customers it gave an id."""
-    out = _Prepared(index, state)
+    out = Prepared(index, state)
     now_utc = now.astimezone(UTC).replace(tzinfo=None)
     assigned = _assign_customers(out, rows, lookup, now_utc)
 
@@ -228,7 +229,7 @@ def _prepare(config: DeskConfig, index: int, rows: list[_Row], state: _State, no
             detail = details[key] = json.dumps(
                 {"priority": row.priority.value, "channel": row.channel.value,
                  "escalated": escalated, "source": "demo"}, ensure_ascii=False)
-        events.append((_utc_text(created), row.receiver, next_id + offset,
+        events.append((utc_text(created), row.receiver, next_id + offset,
                        "complaint.registered", None, None, number, detail))
         handling.play(complaint, row, number)
     investigations, sheets, steps, revisits = handling.take()
@@ -254,7 +255,7 @@ def _prepare(config: DeskConfig, index: int, rows: list[_Row], state: _State, no
     return out, assigned
 
 
-def _chained(events: list[tuple], state: _State) -> list[tuple]:
+def _chained(events: list[tuple], state: State) -> list[tuple]:
     """The batch's audit events with their hashes, chained after ``state``'s last event:
     each gets the next id when written (demo_writer._insert_events checks)."""
     tails = audit_chain.content_tails(events)
@@ -262,17 +263,17 @@ def _chained(events: list[tuple], state: _State) -> list[tuple]:
     return list(map(add, events, zip(hashes)))
 
 
-def _assign_customers(out: _Prepared, rows: list[_Row],
+def _assign_customers(out: Prepared, rows: list[DemoRow],
                       lookup: Callable[[list[str]], dict[str, int]],
-                      now_utc: datetime) -> list[_Customer]:
+                      now_utc: datetime) -> list[DemoCustomer]:
     """Give every row's customer an id: the file's for a known contact, else a new one."""
-    pending: dict[str, _Customer] = {}
+    pending: dict[str, DemoCustomer] = {}
     for row in rows:
         if row.customer.id is None and row.customer.key not in pending:
             pending[row.customer.key] = row.customer
     known = lookup(list(pending)) if pending else {}
     next_id = out.state.customer_id
-    created = _utc_text(now_utc)
+    created = utc_text(now_utc)
     assigned = []
     for key, customer in pending.items():
         assigned.append(customer)
@@ -295,7 +296,7 @@ def _assign_customers(out: _Prepared, rows: list[_Row],
 
 
 @dataclass
-class _Plan:
+class Plan:
     """Everything a builder needs, picklable: it may run in a process of its own."""
 
     db_path: Path
@@ -306,10 +307,10 @@ class _Plan:
     count: int
     batch_size: int
     receivers: list[str]
-    cast: _Cast
+    cast: Cast
 
 
-class _Builder:
+class Builder:
     """Builds the load's batches in order, from the same dice as a one-by-one load.
 
     ``build(k, state)`` builds batch ``k``. With ``state`` None it predicts the
@@ -321,24 +322,24 @@ class _Builder:
 
     KEEP = 4  # batches remembered for building again (the writer asks at most 2 ahead)
 
-    def __init__(self, plan: _Plan):
+    def __init__(self, plan: Plan):
         self.plan = plan
         self.now = now = plan.now_utc.astimezone(plan.config.timezone)
         rng = random.Random(plan.seed)
-        days, counts = _spread_over_days(rng, now, plan.months, plan.count)
-        self.rows = self._batches(_Generator(rng, plan.receivers).rows(days, counts, now))
+        days, counts = spread_over_days(rng, now, plan.months, plan.count)
+        self.rows = self._batches(Generator(rng, plan.receivers).rows(days, counts, now))
         # Its own dice, so a seed's complaints read the same as before handling was played.
-        self.handling = _Handling(random.Random(f"{plan.seed}/handling"), plan.cast,
+        self.handling = CaseHandling(random.Random(f"{plan.seed}/handling"), plan.cast,
                                   plan.config, now, plan.count)
         # (index, rows, snapshot, customers given an id, new customers' key → id)
-        self.history: list[tuple[int, list[_Row], tuple, list[_Customer], dict[str, int]]] = []
-        self.again: list[list[_Row]] = []  # rows to build again, next first
-        self.next: _State | None = None
+        self.history: list[tuple[int, list[DemoRow], tuple, list[DemoCustomer], dict[str, int]]] = []
+        self.again: list[list[DemoRow]] = []  # rows to build again, next first
+        self.next: State | None = None
         self.counters: dict[str, int] = {}  # every day's counter as predicted
         self._db: sqlite3.Connection | None = None
 
-    def _batches(self, rows: Iterator[_Row]) -> Iterator[list[_Row]]:
-        batch: list[_Row] = []
+    def _batches(self, rows: Iterator[DemoRow]) -> Iterator[list[DemoRow]]:
+        batch: list[DemoRow] = []
         for row in rows:
             batch.append(row)
             if len(batch) >= self.plan.batch_size:
@@ -354,7 +355,7 @@ class _Builder:
                                        check_same_thread=False)
         return self._db
 
-    def build(self, index: int, state: _State | None) -> _Prepared | None:
+    def build(self, index: int, state: State | None) -> Prepared | None:
         """Batch ``index`` (None when the load is done)."""
         if self.history and index <= self.history[-1][0]:
             self._rewind(index)
@@ -382,12 +383,12 @@ class _Builder:
         self.history = [*self.history[-(self.KEEP - 1):], (index, rows, snapshot, assigned, new)]
         self.counters.update(batch.counters)
         events = dict(batch.tables)["audit_event"]
-        self.next = _State(state.complaint_id + len(rows), state.customer_id + len(batch.customers),
+        self.next = State(state.complaint_id + len(rows), state.customer_id + len(batch.customers),
                            self.handling.revisits.next_id, {}, state.audit_id + len(events),
                            events[-1][-1] if events else state.audit_hash)
         return batch
 
-    def _predict(self, raw: sqlite3.Connection, rows: list[_Row]) -> _State:
+    def _predict(self, raw: sqlite3.Connection, rows: list[DemoRow]) -> State:
         days = list(dict.fromkeys(row.day for row in rows))
         if self.next is None:
             self.next = read_state(raw, [])

@@ -16,18 +16,27 @@ them: the same complaint columns, revisit rows and audit details.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Protocol
 
 from complaintdesk.domain.enums import Action, Priority, Status
-from complaintdesk.demo.generate import _q, _weights
+from complaintdesk.demo.cases import Case
+from complaintdesk.demo.generate import json_text, weight_table
+from complaintdesk.domain.config import DeskConfig
 from complaintdesk.demo.text import (CLOSE_UNREACHED_COMMENT, DISSATISFIED_NOT_OURS, DISSATISFIED_OURS,
                         DISSATISFIED_SHARE, HAPPY_RATINGS, LATE_REVISIT_CALL, LATE_REVISIT_SHARE,
                         MAX_REOPENS, REACHED_METHODS, REJUDGED_OURS_SHARE, REVISIT_CALL,
                         BASIC_COMMENTS, SATISFIED_COMMENTS, UNHAPPY_RATINGS, UNREACHABLE_SHARE,
                         UNREACHED_COMMENTS, UNREACHED_METHODS, UNREACHED_SHARE)
 
-if TYPE_CHECKING:
-    from complaintdesk.demo.handling import _Case, _Handling
+
+
+class Player(Protocol):
+    """What the revisit steps need of the story player (``handling.CaseHandling``)."""
+
+    config: DeskConfig
+    random: Callable[[], float]
+
 
 A = Action
 #: The steps that put a case at the revisit.
@@ -48,20 +57,20 @@ def _seconds(delta) -> float:  # type: ignore[no-untyped-def]
     return ((start + delta) - start).total_seconds()
 
 
-class _Revisits:
-    """Writes the revisit steps of the stories :class:`_Handling` plays."""
+class RevisitPlan:
+    """Writes the revisit steps of the stories :class:`CaseHandling` plays."""
 
-    def __init__(self, handling: "_Handling"):
+    def __init__(self, handling: Player):
         self.h = handling
         config = handling.config
         self.within, self.retry = config.revisit_within, config.revisit_retry
         self.within_s, self.retry_s = _seconds(self.within), _seconds(self.retry)
         self.max_attempts = config.revisit_max_attempts
         self.limits = config.limits
-        self._happy = _weights(HAPPY_RATINGS)
-        self._unhappy = _weights(UNHAPPY_RATINGS)
-        self._reached = _weights(REACHED_METHODS)
-        self._unreached = _weights(UNREACHED_METHODS)
+        self._happy = weight_table(HAPPY_RATINGS)
+        self._unhappy = weight_table(UNHAPPY_RATINGS)
+        self._reached = weight_table(REACHED_METHODS)
+        self._unreached = weight_table(UNREACHED_METHODS)
         self.next_id = 1
         self.rows: list[dict] = []  # revisit rows
 
@@ -106,13 +115,13 @@ class _Revisits:
 
     # ------------------------------------------------------------ playing a step
 
-    def apply(self, k: "_Case", action: Action, at: datetime) -> tuple[str, str]:
+    def apply(self, k: Case, action: Action, at: datetime) -> tuple[str, str]:
         """One revisit step onto the complaint; returns the actor and the audit detail."""
         c, h = k.c, self.h
         if action is A.CLOSE_UNREACHED:
             comment = CLOSE_UNREACHED_COMMENT.format(n=c["revisit_attempts"])
             c["closed"], c["closed_at"], c["due_at"] = True, at, None
-            return k.revisitor, f'{{"attempts": {c["revisit_attempts"]}, "comment": {_q(comment)}}}'
+            return k.revisitor, f'{{"attempts": {c["revisit_attempts"]}, "comment": {json_text(comment)}}}'
         actor = k.revisitor = k.service if h.random() < 0.6 else h.pick(h.cast.service)
         reached = action is not A.REVISIT_UNREACHED
         if reached:
@@ -159,7 +168,7 @@ class _Revisits:
         return actor, (f'{{"revisit": {visit}, "method": "{method}", '
                        f'"reached": {"true" if reached else "false"}, '
                        f'"attitude": {_json(attitude)}, "result": {_json(result)}, '
-                       f'"comment": {_q(comment)}, "attempt": {attempt}, "round": {c["round"]}}}')
+                       f'"comment": {json_text(comment)}, "attempt": {attempt}, "round": {c["round"]}}}')
 
     def take(self) -> list[dict]:
         rows, self.rows = self.rows, []

@@ -6,7 +6,6 @@ import json
 import random
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from complaintdesk.domain.config import DeskConfig
@@ -14,9 +13,10 @@ from complaintdesk.domain.enums import Action, AgreementMethod, HandlingMethod, 
 from complaintdesk.domain.money import format_amount
 from complaintdesk.process.workflow import TRANSITIONS
 from complaintdesk.demo.calendar import Calendar
-from complaintdesk.demo.generate import _q, _Row, _weights
+from complaintdesk.demo.generate import json_text, DemoRow, weight_table
 from complaintdesk.demo.callbacks import ACTIONS as REVISIT_ACTIONS
-from complaintdesk.demo.callbacks import RESOLVING, _Revisits
+from complaintdesk.demo.callbacks import RESOLVING, RevisitPlan
+from complaintdesk.demo.cases import Case, Cast
 from complaintdesk.demo.text import (AGREED_OPINIONS, AGREEMENT_WEIGHTS, CASES, CITY_NAMES, DEFECTS,
                         DEPARTMENTS_FOR, DISAGREED_OPINIONS, DRAFT_FIRST_SHARE,
                         ESCALATE_REASONS, ESCALATE_SHARE, EVIDENCE, EVIDENCE_DIR,
@@ -46,15 +46,6 @@ _EVENT = {a: f"workflow.{a.value}" for a in Action}
 _JSON = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per dumps()
 
 
-@dataclass
-class _Cast:
-    """Who plays which part: the active demo staff by role."""
-
-    service: list[str]        # counter clerks and supervisors: judge, tell the customer
-    supervisors: list[str]    # dispatch, approve, return, escalate
-    handlers: dict[str, list[str]]  # department code → its handlers
-
-
 class _Values(dict):
     """Values for a story's text templates, each made on first use (format_map asks
     ``__missing__``): most stories need only a few of them."""
@@ -75,21 +66,14 @@ _NUMBER_MARK = "@NUMBER@"  # the complaint number in a pooled evidence path
 _NEW_ROUND = (A.CUSTOMER_DISAGREES, A.REOPEN)
 
 
-class _Case:
-    """One complaint while its story is played."""
-
-    __slots__ = ("c", "status", "values", "category", "priority", "service", "handler",
-                 "drafter", "sheet", "plan", "number", "revisitor")
-
-
-class _Handling:
+class CaseHandling:
     """Plays the handling workflow over freshly built complaint rows.
 
     Times are naive UTC datetimes, the complaint row's too (the stored form; an aware
     isoformat costs four times as much, at a dozen times a complaint).
     """
 
-    def __init__(self, rng: random.Random, cast: _Cast, config: DeskConfig, now: datetime,
+    def __init__(self, rng: random.Random, cast: Cast, config: DeskConfig, now: datetime,
                  total: int):
         self.rng = rng
         self.random = rng.random
@@ -106,10 +90,10 @@ class _Handling:
         self.all_departments = [d.code for d in config.departments]
         self.all_handlers = [h for hs in cast.handlers.values() for h in hs]
         self.dept_names = {d.code: d.name for d in config.departments}
-        self._methods = {cat: _weights(w) for cat, w in METHOD_WEIGHTS.items()}
-        self._agreement = _weights(AGREEMENT_WEIGHTS)
-        self._opinion = _weights(OPINION_WEIGHTS)
-        self.revisits = _Revisits(self)
+        self._methods = {cat: weight_table(w) for cat, w in METHOD_WEIGHTS.items()}
+        self._agreement = weight_table(AGREEMENT_WEIGHTS)
+        self._opinion = weight_table(OPINION_WEIGHTS)
+        self.revisits = RevisitPlan(self)
         self._approvers: dict[tuple, list[str]] = {}
         self._findings: dict[tuple, list[tuple]] = {}
         self.investigations: list[tuple] = []  # rows in _INVESTIGATION_COLUMNS order
@@ -133,7 +117,7 @@ class _Handling:
         self.investigations, self.sheets, self.events = [], [], []
         self.revisits.rows = []
 
-    # dice (as in _Generator: random() and index arithmetic, for speed)
+    # dice (as in Generator: random() and index arithmetic, for speed)
     def pick(self, seq):  # type: ignore[no-untyped-def]
         return seq[int(self.random() * len(seq))]
 
@@ -232,7 +216,7 @@ class _Handling:
             done.append((action, at))
         return done
 
-    def play(self, c: dict, row: _Row, number: str) -> None:
+    def play(self, c: dict, row: DemoRow, number: str) -> None:
         """Play this complaint's story up to now onto its row, adding sheets and events."""
         self.index += 1
         if not self.cast.service:
@@ -262,7 +246,7 @@ class _Handling:
                 done = self._showcase(row, first_hours, created, done)
         if not done:
             return
-        k = _Case()
+        k = Case()
         k.c, k.status, k.number, k.category = c, S.REGISTERED, number, row.category
         k.priority = row.priority
         k.service = row.receiver if row.receiver in self.service_set else self.pick(self.cast.service)
@@ -273,10 +257,10 @@ class _Handling:
         for action, at in done:
             apply(k, action, at)
         c["status"] = _CODE[k.status]
-        c["version"] += len(done)  # one per step, as workflow._act counts
+        c["version"] += len(done)  # one per step, as workflow.act counts
         c["updated_at"] = done[-1][1]
 
-    def _showcase(self, row: _Row, first_hours: float, created: datetime,
+    def _showcase(self, row: DemoRow, first_hours: float, created: datetime,
                   done: list[tuple[Action, datetime]]) -> list[tuple[Action, datetime]]:
         age = (self.now_utc - created).total_seconds() / 86400
         last_chance = self.total - self.index < len(self.missing)
@@ -293,7 +277,7 @@ class _Handling:
                 return squeezed
         return done
 
-    def _values(self, row: _Row) -> _Values:
+    def _values(self, row: DemoRow) -> _Values:
         values = _Values(dept="", amount="")
         values.make = self._value
         if row.product:
@@ -343,7 +327,7 @@ class _Handling:
             return yuan * 100 + 50
         return yuan * 100 + self.between(1, 100)
 
-    def _plan(self, k: _Case, rnd: int) -> dict:
+    def _plan(self, k: Case, rnd: int) -> dict:
         """What the sheet of round ``rnd`` will say when it is submitted."""
         first = k.plan
         if rnd == 1 or first is None:
@@ -361,14 +345,14 @@ class _Handling:
                 "manager_opinion": self.pick(MANAGER_OPINIONS).format_map(k.values),
                 "result": self._result(k, method, cents, rnd)}
 
-    def _result(self, k: _Case, method: HandlingMethod, cents: int, rnd: int) -> str:
+    def _result(self, k: Case, method: HandlingMethod, cents: int, rnd: int) -> str:
         k.values["amount"] = format_amount(cents)
         template = OTHER_WITH_COST if method is HandlingMethod.OTHER and cents else \
             self.pick(RESULTS[method])
         text = template.format_map(k.values)
         return SECOND_ROUND_LEAD + text if rnd > 1 else text
 
-    def _new_sheet(self, k: _Case, at: datetime, actor: str) -> dict:
+    def _new_sheet(self, k: Case, at: datetime, actor: str) -> dict:
         c = k.c
         sheet = {"complaint_id": c["id"], "round": c["round"],
                  "sheet_number": f"CL-{k.number.removeprefix('TS-')}-{c['round']}",
@@ -384,7 +368,7 @@ class _Handling:
         k.plan = self._plan(k, c["round"])
         return sheet
 
-    def _investigation(self, k: _Case, at: datetime) -> int:
+    def _investigation(self, k: Case, at: datetime) -> int:
         """Record the department's findings; returns how many pieces of evidence.
 
         A department writes much the same findings for the same kind of case: each
@@ -400,7 +384,7 @@ class _Handling:
             finding, report, k.handler, at.isoformat(" ", "microseconds")))
         return count
 
-    def _findings_text(self, k: _Case) -> tuple[str, str, str, str, str, int]:
+    def _findings_text(self, k: Case) -> tuple[str, str, str, str, str, int]:
         facts, cause, measure = self.pick(CASES[k.category])
         v = k.values
         facts, cause = facts.format_map(v), cause.format_map(v)
@@ -415,7 +399,7 @@ class _Handling:
             evidence.append({"kind": kind, "description": description.format_map(v), "path": path})
         return facts, cause, finding, report, _JSON(evidence), len(evidence)
 
-    def _apply(self, k: _Case, action: Action, at: datetime) -> None:
+    def _apply(self, k: Case, action: Action, at: datetime) -> None:
         """One step, as the workflow function of the same name does it."""
         c = k.c
         before = k.status
@@ -465,13 +449,13 @@ class _Handling:
             c["customer_told_at"] = told = at
             if c["first_response_at"] is None:
                 c["first_response_at"] = told
-            detail = (f'{{"responsibility": "ours", "department": {_q(dept)}, '
+            detail = (f'{{"responsibility": "ours", "department": {json_text(dept)}, '
                       f'"handling_due": "{due.isoformat()}+00:00"}}')
         elif action is A.DISPATCH:
             actor = self.pick(self.cast.supervisors)
             k.handler = self.pick(self.cast.handlers.get(c["department"]) or self.all_handlers)
             c["handler"] = k.handler
-            detail = f'{{"handler": {_q(k.handler)}, "department": {_q(c["department"])}}}'
+            detail = f'{{"handler": {json_text(k.handler)}, "department": {json_text(c["department"])}}}'
         elif action is A.RECORD_INVESTIGATION:
             actor = k.handler
             detail = f'{{"round": {c["round"]}, "evidence": {self._investigation(k, at)}}}'
@@ -484,7 +468,7 @@ class _Handling:
             sheet["version"] += 1
             # The figures of the statistics: the plan carried out.
             c["handling_method"], c["loss_cents"] = sheet["method"], sheet["loss_cents"]
-            detail = f'{{"sheet": "{sheet["sheet_number"]}", "opinion": {_q(text)}}}'
+            detail = f'{{"sheet": "{sheet["sheet_number"]}", "opinion": {json_text(text)}}}'
         elif action is A.INFORM_CUSTOMER:
             actor = k.service if self.random() < 0.7 else self.pick(self.cast.service)
             c["customer_told_at"] = at
@@ -500,7 +484,7 @@ class _Handling:
                 self._start_revisit(c, at)
             else:
                 c["round"] += 1
-            detail = (f'{{"agreed": {"true" if agreed else "false"}, "opinion": {_q(text)}, '
+            detail = (f'{{"agreed": {"true" if agreed else "false"}, "opinion": {json_text(text)}, '
                       f'"how": "{_CODE[self.weighted(self._opinion)]}", "round": {c["round"]}}}')
         elif action is A.JUDGE_NOT_OURS:
             actor = k.service
@@ -512,7 +496,7 @@ class _Handling:
                 c["first_response_at"] = told
             self._start_revisit(c, at)
             detail = (f'{{"responsibility": "not_ours", "agreement_method": "{method}", '
-                      f'"explanation": {_q(text)}}}')
+                      f'"explanation": {json_text(text)}}}')
         elif action is A.RETURN:
             sheet = k.sheet
             actor = self._supervisor(*sheet["authors"].split())
@@ -520,13 +504,13 @@ class _Handling:
             sheet["state"], sheet["decided_by"], sheet["decided_at"] = "returned", actor, at
             sheet["return_reason"] = text
             sheet["version"] += 1
-            detail = f'{{"sheet": "{sheet["sheet_number"]}", "reason": {_q(text)}}}'
+            detail = f'{{"sheet": "{sheet["sheet_number"]}", "reason": {json_text(text)}}}'
         elif action in REVISIT_ACTIONS:
             actor, detail = self.revisits.apply(k, action, at)
         elif action is A.ESCALATE:
             actor = self.pick(self.cast.supervisors)
             c["escalated"] = True
-            detail = f'{{"reason": {_q(self.pick(ESCALATE_REASONS))}}}'
+            detail = f'{{"reason": {json_text(self.pick(ESCALATE_REASONS))}}}'
         else:  # pragma: no cover - every action of the stories is above
             raise AssertionError(action)
         if after is before:

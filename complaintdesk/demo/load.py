@@ -32,10 +32,10 @@ from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Role
 from complaintdesk.domain.errors import DomainError
 from complaintdesk.store.models import Staff
-from complaintdesk.demo.handling import _Cast
+from complaintdesk.demo.cases import Cast
 from complaintdesk.demo.text import COUNTERS, DEFAULT_SEED, HANDLERS, SUPERVISORS
-from complaintdesk.demo.batch import _Plan, _Prepared
-from complaintdesk.demo.writer import _LocalBuilder, _RemoteBuilder, bulk_connection, write_load
+from complaintdesk.demo.batch import Plan, Prepared
+from complaintdesk.demo.writer import LocalBuilder, RemoteBuilder, bulk_connection, write_load
 
 MAX_COUNT = 10_000_000
 PARALLEL_FROM = 50_000  # a second process costs about a second to start
@@ -58,7 +58,7 @@ class DemoSummary:
 
 # ------------------------------------------------------------------ staff
 
-def _ensure_staff(desk: Desk, actor: str) -> tuple[list[str], list[str], "_Cast"]:
+def ensure_staff(desk: Desk, actor: str) -> tuple[list[str], list[str], "Cast"]:
     """Add the demo staff an admin would have added; return (added, receivers, cast)."""
     departments = desk.config.departments
     roster: list[tuple[str, str, str, str | None]] = [
@@ -91,7 +91,7 @@ def _ensure_staff(desk: Desk, actor: str) -> tuple[list[str], list[str], "_Cast"
     for s in active:
         if s.role == Role.HANDLER.value and s.department:
             handlers.setdefault(s.department, []).append(s.login)
-    cast = _Cast(service=[s.login for s in active
+    cast = Cast(service=[s.login for s in active
                           if s.role in (Role.COUNTER.value, Role.SUPERVISOR.value)],
                  supervisors=[s.login for s in active if s.role == Role.SUPERVISOR.value],
                  handlers=handlers)
@@ -124,13 +124,13 @@ def fill_demo(desk: Desk, count: int = 200, seed: int = DEFAULT_SEED, *,
         actor = staffing.sign_in(desk, staffing.os_login()).login
     with desk.store.read() as session:
         staffing.require(session, actor, {Role.ADMIN}, "生成演示数据")
-    added, receivers, cast = _ensure_staff(desk, actor)
+    added, receivers, cast = ensure_staff(desk, actor)
 
-    plan = _Plan(desk.store.path, desk.config, desk.now_utc(), seed, months, count, batch_size,
+    plan = Plan(desk.store.path, desk.config, desk.now_utc(), seed, months, count, batch_size,
                  receivers, cast)
     summary = DemoSummary(0, 0, added, actor=actor)
 
-    def written(batch: _Prepared) -> None:
+    def written(batch: Prepared) -> None:
         summary.complaints += len(batch.numbers)
         summary.new_customers += len(batch.customers)
         summary.first_number = summary.first_number or batch.numbers[0]
@@ -144,7 +144,7 @@ def fill_demo(desk: Desk, count: int = 200, seed: int = DEFAULT_SEED, *,
     gc.disable()
     try:
         with bulk_connection(desk, count) as conn:
-            builder = _RemoteBuilder(plan) if parallel else _LocalBuilder(plan)
+            builder = RemoteBuilder(plan) if parallel else LocalBuilder(plan)
             try:
                 write_load(conn, builder, written)
             finally:

@@ -38,7 +38,7 @@ from complaintdesk.store.sqlite import audit_chain
 from complaintdesk.store.sqlite import search_index
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.errors import StoreError
-from complaintdesk.demo.batch import (COLUMNS, CUSTOMER_INSERT, _Builder, _Plan, _Prepared, _State,
+from complaintdesk.demo.batch import (COLUMNS, CUSTOMER_INSERT, Builder, Plan, Prepared, State,
                          known_customers, read_state)
 
 
@@ -46,7 +46,7 @@ class _Conflict(Exception):
     """Another session wrote between the batch's prediction and its transaction."""
 
 
-def _check_references(raw, batch: _Prepared) -> None:  # type: ignore[no-untyped-def]
+def _check_references(raw, batch: Prepared) -> None:  # type: ignore[no-untyped-def]
     """Every reference the batch's rows make (to staff, customers, complaints) names a
     row of the batch or of the file, or :class:`StoreError`.
 
@@ -85,7 +85,7 @@ def _check_references(raw, batch: _Prepared) -> None:  # type: ignore[no-untyped
                                  f"（本批未写入）")
 
 
-def _insert(raw, batch: _Prepared) -> None:  # type: ignore[no-untyped-def]
+def _insert(raw, batch: Prepared) -> None:  # type: ignore[no-untyped-def]
     """Write a built batch in the caller's transaction, its references checked first."""
     _check_references(raw, batch)
     if batch.customers:
@@ -103,7 +103,7 @@ def _insert(raw, batch: _Prepared) -> None:  # type: ignore[no-untyped-def]
 
 
 def _insert_events(raw, rows: list[tuple],  # type: ignore[no-untyped-def]
-                   state: _State) -> None:
+                   state: State) -> None:
     """Write the batch's audit events (demo_batch.AUDIT_VALUES and the hash, chained
     after ``state``'s last event) in the caller's transaction.
 
@@ -136,7 +136,7 @@ def _transaction(conn: Connection) -> Iterator[None]:
         raise StoreError(f"写入数据库失败：{exc.orig}（数据未保存，可重试）") from exc
 
 
-def _commit_predicted(conn: Connection, batch: _Prepared) -> None:
+def commit_predicted(conn: Connection, batch: Prepared) -> None:
     """Write a batch built on a prediction, if the file is as predicted (else
     :class:`_Conflict`, nothing written)."""
     with _transaction(conn):
@@ -147,8 +147,8 @@ def _commit_predicted(conn: Connection, batch: _Prepared) -> None:
         _insert(raw, batch)
 
 
-def write_load(conn: Connection, builder: "_LocalBuilder | _RemoteBuilder",
-               written: Callable[[_Prepared], None]) -> None:
+def write_load(conn: Connection, builder: "LocalBuilder | RemoteBuilder",
+               written: Callable[[Prepared], None]) -> None:
     """Write every batch ``builder`` builds; ``written`` is told of each, committed."""
     index = asked = 0
     for asked in range(builder.AHEAD):
@@ -157,7 +157,7 @@ def write_load(conn: Connection, builder: "_LocalBuilder | _RemoteBuilder",
         asked += 1
         builder.request(asked, None)  # built while this one is written
         try:
-            _commit_predicted(conn, batch)
+            commit_predicted(conn, batch)
         except _Conflict:
             for _later in range(asked - index):  # built on the same wrong prediction
                 builder.result()
@@ -169,8 +169,8 @@ def write_load(conn: Connection, builder: "_LocalBuilder | _RemoteBuilder",
         builder.result()
 
 
-def _one_by_one(conn: Connection, builder: "_LocalBuilder | _RemoteBuilder", index: int,
-                written: Callable[[_Prepared], None]) -> None:
+def _one_by_one(conn: Connection, builder: "LocalBuilder | RemoteBuilder", index: int,
+                written: Callable[[Prepared], None]) -> None:
     """From batch ``index`` on: read the state, build and write in one transaction."""
     while True:
         with _transaction(conn):
@@ -189,37 +189,37 @@ def _one_by_one(conn: Connection, builder: "_LocalBuilder | _RemoteBuilder", ind
 # ------------------------------------------------------------------ builders
 
 
-class _LocalBuilder:
+class LocalBuilder:
     """Builds in this process, when asked for the result (a small demo)."""
 
     AHEAD = 1
 
-    def __init__(self, plan: _Plan):
-        self.builder = _Builder(plan)
-        self.asked: deque[tuple[int, _State | None]] = deque()
+    def __init__(self, plan: Plan):
+        self.builder = Builder(plan)
+        self.asked: deque[tuple[int, State | None]] = deque()
 
-    def request(self, index: int, state: _State | None) -> None:
+    def request(self, index: int, state: State | None) -> None:
         self.asked.append((index, state))
 
-    def result(self) -> _Prepared | None:
+    def result(self) -> Prepared | None:
         return self.builder.build(*self.asked.popleft())
 
     def close(self) -> None:
         self.builder.close()
 
 
-class _RemoteBuilder:
+class RemoteBuilder:
     """Builds in a process of its own, one request ahead.
 
     A fresh interpreter (``python -c``) reading pickled requests on its stdin and
-    writing batches (``_Prepared.to_wire``) on its stdout:
+    writing batches (``Prepared.to_wire``) on its stdout:
     unlike multiprocessing's ``spawn`` it never re-imports the caller's main
     script, and unlike ``fork`` it shares no SQLite handle with this process.
     """
 
     AHEAD = 2  # two batches asked for, so one is built while the other waits
 
-    def __init__(self, plan: _Plan):
+    def __init__(self, plan: Plan):
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
         self.process = subprocess.Popen(
             [sys.executable, "-c", "from complaintdesk.demo.writer import _serve; _serve()"],
@@ -239,10 +239,10 @@ class _RemoteBuilder:
             self.replies.put(data)
         self.replies.put(None)
 
-    def request(self, index: int, state: _State | None) -> None:
+    def request(self, index: int, state: State | None) -> None:
         _send(self.to, (index, state))
 
-    def result(self) -> _Prepared | None:
+    def result(self) -> Prepared | None:
         data = self.replies.get()
         if data is None:
             self.replies.put(None)
@@ -250,7 +250,7 @@ class _RemoteBuilder:
         kind, value = data[:1], data[1:]
         if kind == b"E":
             raise StoreError(f"生成演示数据失败：{value.decode()}")
-        return _Prepared.from_wire(value) if value else None
+        return Prepared.from_wire(value) if value else None
 
     def close(self) -> None:
         try:
@@ -299,8 +299,8 @@ def _serve() -> None:
     requests, replies = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but replies on the pipe
     plan = _receive(requests)
-    assert isinstance(plan, _Plan)
-    builder = _Builder(plan)
+    assert isinstance(plan, Plan)
+    builder = Builder(plan)
     try:
         while (asked := _receive(requests)) is not None:
             try:

@@ -33,7 +33,7 @@ _INSERT_CUSTOMER = Customer.__table__.insert()  # type: ignore[attr-defined]
 _INSERT_COMPLAINT = Complaint.__table__.insert()  # type: ignore[attr-defined]
 
 
-def _find_or_create_customer(session: Session, draft: ComplaintDraft, now: datetime) -> int:
+def find_or_create_customer(session: Session, draft: ComplaintDraft, now: datetime) -> int:
     """The id of the customer with the draft's contact, created if new."""
     key = contact_key(draft.contact)
     connection = session.connection()
@@ -112,7 +112,7 @@ def _insert(desk: Desk, session: Session, actor: str, draft: ComplaintDraft) -> 
     day = draft.received_at.astimezone(desk.config.timezone).strftime("%Y%m%d")
     values = dict(
         number=next_number(desk, session, day),
-        customer_id=_find_or_create_customer(session, draft, now_utc),
+        customer_id=find_or_create_customer(session, draft, now_utc),
         customer_name=draft.customer_name,
         address=draft.address,
         contact=draft.contact,
@@ -169,7 +169,7 @@ class ComplaintRecord:
     staff_names: dict[str, str] = field(default_factory=dict)
 
 
-def _find(session: Session, number: str) -> Complaint:
+def find_complaint(session: Session, number: str) -> Complaint:
     complaint = session.exec(select(Complaint).where(Complaint.number == number.strip())).first()
     if complaint is None:
         raise NotFound(f"没有受理编号为 {number.strip()} 的投诉：请检查编号")
@@ -179,7 +179,7 @@ def _find(session: Session, number: str) -> Complaint:
 def get_complaint(desk: Desk, number: str) -> ComplaintRecord:
     """Everything the record screen and ``show`` need, in one short read."""
     with desk.store.read() as session:
-        complaint = _find(session, number)
+        complaint = find_complaint(session, number)
         names = {s.login: s.name for s in session.exec(select(Staff))}
         links = [
             LinkedComplaint(LinkKind(link.kind), link.complaint_id == complaint.id, other)
@@ -215,7 +215,7 @@ def link_complaints(desk: Desk, actor: str, number: str, other_number: str,
         raise DomainError(f"关联类型{exc}") from None
     with desk.store.write() as session:
         require(session, actor, ANY_STAFF, "关联投诉")
-        this, other = _find(session, number), _find(session, other_number)
+        this, other = find_complaint(session, number), find_complaint(session, other_number)
         if this.id == other.id:
             raise DomainError("不能把投诉关联到它自己")
         existing = session.exec(select(ComplaintLink).where(
@@ -241,7 +241,7 @@ def add_note(desk: Desk, actor: str, number: str, text: str) -> None:
         raise DomainError(f"备注过长：{len(note)} 字，最多 {MAX_NOTE_LENGTH} 字")
     with desk.store.write() as session:
         require(session, actor, ANY_STAFF, "添加备注")
-        complaint = _find(session, number)
+        complaint = find_complaint(session, number)
         audit.record(session, at=desk.now_utc(), actor=actor, action="complaint.note",
                      complaint_id=complaint.id, after=note)
 

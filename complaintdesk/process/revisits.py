@@ -27,7 +27,7 @@ from complaintdesk.domain.enums import Action, Priority, RevisitMethod, Satisfac
 from complaintdesk.domain.errors import ValidationFailed
 from complaintdesk.store.models import Complaint, Revisit, Staff
 from complaintdesk.domain.text import clean_text
-from complaintdesk.process.workflow import Outcome, _act
+from complaintdesk.process.workflow import Outcome, act
 
 A = Action
 COMMENT_LIMIT = 2000
@@ -117,7 +117,7 @@ def record_revisit(desk: Desk, actor: str, number: str, *, method: object, reach
                 "attitude": visit.attitude, "result": visit.result, "comment": text,
                 "attempt": visit.attempt, "round": c.round}
 
-    return _act(desk, actor, number, None, expected_version, apply, choose=action_for)
+    return act(desk, actor, number, None, expected_version, apply, choose=action_for)
 
 
 def close_unreached(desk: Desk, actor: str, number: str, *, comment: object = "",
@@ -132,7 +132,7 @@ def close_unreached(desk: Desk, actor: str, number: str, *, comment: object = ""
         _close(c, desk.now())
         return {"attempts": c.revisit_attempts, "comment": text}
 
-    return _act(desk, actor, number, A.CLOSE_UNREACHED, expected_version, apply)
+    return act(desk, actor, number, A.CLOSE_UNREACHED, expected_version, apply)
 
 
 def _close(c: Complaint, now: datetime) -> None:

@@ -1,7 +1,7 @@
 """The handling workflow (process.md §3-§6) as an explicit state machine.
 
 ``TRANSITIONS`` is the whole rule: (status, action) → (next status, roles).
-Every use-case here goes through ``_act``, which loads the complaint and the
+Every use-case here goes through ``act``, which loads the complaint and the
 actor inside one IMMEDIATE transaction, refuses what the table does not allow
 (with a message naming who may do it, or what state the complaint is in),
 refuses a stale edit (``expected_version``), applies the change, moves the
@@ -19,7 +19,7 @@ from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
 from complaintdesk.process import audit
-from complaintdesk.process.complaints import _find
+from complaintdesk.process.complaints import find_complaint
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Action, AgreementMethod, HandlingMethod, Role, Status
 from complaintdesk.domain.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -81,7 +81,7 @@ def refusal(status: Status, action: Action, role: Role, login: str,
             max_attempts: int = 3) -> str | None:
     """Why ``login`` (``role``) may not do ``action`` now, or None if allowed.
 
-    The screens use this to dim a key and say why; ``_act`` raises it.
+    The screens use this to dim a key and say why; ``act`` raises it.
     ``max_attempts`` is the desk's revisit.max_attempts.
     """
     rule = TRANSITIONS.get((status, action))
@@ -145,7 +145,7 @@ def _shown(field: str | None, value: str | None) -> str:
     return value or "—"
 
 
-def _act(desk: Desk, actor: str, number: str, action: Action | None,
+def act(desk: Desk, actor: str, number: str, action: Action | None,
          expected_version: int | None, apply: Callable[[Session, Complaint, Staff], dict | None],
          choose: Callable[[Complaint], Action] | None = None,
          fresh: Callable[[Session, Complaint, Staff], None] | None = None) -> Outcome:
@@ -160,7 +160,7 @@ def _act(desk: Desk, actor: str, number: str, action: Action | None,
         staff = session.get(Staff, actor)
         require(session, actor, set(Role), action.label if action else "操作")  # active staff
         assert staff is not None
-        complaint = _find(session, number)
+        complaint = find_complaint(session, number)
         if choose is not None:
             action = choose(complaint)
         assert action is not None
@@ -249,7 +249,7 @@ def judge_not_ours(desk: Desk, actor: str, number: str, *, explanation: str,
         return {"responsibility": "not_ours", "agreement_method": method.value,
                 "explanation": text}
 
-    return _act(desk, actor, number, A.JUDGE_NOT_OURS, expected_version, apply)
+    return act(desk, actor, number, A.JUDGE_NOT_OURS, expected_version, apply)
 
 
 def judge_ours(desk: Desk, actor: str, number: str, *, department: str,
@@ -287,7 +287,7 @@ def judge_ours(desk: Desk, actor: str, number: str, *, department: str,
         return {"responsibility": "ours", "department": dept,
                 "handling_due": c.handling_due.isoformat()}
 
-    return _act(desk, actor, number, A.JUDGE_OURS, expected_version, apply)
+    return act(desk, actor, number, A.JUDGE_OURS, expected_version, apply)
 
 
 # ----------------------------------------------------------------- 4. dispatch, investigation
@@ -306,7 +306,7 @@ def dispatch(desk: Desk, actor: str, number: str, *, handler: str,
         c.handler = handler
         return {"handler": handler, "department": c.department}
 
-    return _act(desk, actor, number, A.DISPATCH, expected_version, apply)
+    return act(desk, actor, number, A.DISPATCH, expected_version, apply)
 
 
 EVIDENCE_KINDS = {"document": "文件", "photo": "照片", "video": "视频", "witness": "证人证言",
@@ -353,7 +353,7 @@ def record_investigation(desk: Desk, actor: str, number: str, data: Mapping[str,
             **texts))
         return {"round": c.round, "evidence": len(evidence)}
 
-    return _act(desk, actor, number, A.RECORD_INVESTIGATION, expected_version, apply)
+    return act(desk, actor, number, A.RECORD_INVESTIGATION, expected_version, apply)
 
 
 # ----------------------------------------------------------------- 5. the handling sheet
@@ -416,7 +416,7 @@ def _sheet_fields(desk: Desk, data: Mapping[str, object], *, complete: bool) -> 
 
 def _sheet_unchanged(desk: Desk, sheet_version: int | None
                      ) -> Callable[[Session, Complaint, Staff], None]:
-    """``_act``'s ``fresh`` check for a sheet save made on ``sheet_version`` (None:
+    """``act``'s ``fresh`` check for a sheet save made on ``sheet_version`` (None:
     the editor saw no sheet yet)."""
     def check(session: Session, c: Complaint, staff: Staff) -> None:
         sheet = _current_sheet(session, c)
@@ -440,7 +440,7 @@ def _sheet_unchanged(desk: Desk, sheet_version: int | None
 
 def _write_sheet(desk: Desk, session: Session, c: Complaint, staff: Staff,
                  fields: dict) -> HandlingSheet:
-    """Write the current round's sheet (its version was checked by ``_act``)."""
+    """Write the current round's sheet (its version was checked by ``act``)."""
     if staff.role == Role.HANDLER.value and staff.department != c.department:
         raise PermissionDenied(f"{c.number}：只有责任部门的处理专员可以拟定处理单")
     sheet = _current_sheet(session, c)
@@ -476,7 +476,7 @@ def save_sheet(desk: Desk, actor: str, number: str, data: Mapping[str, object],
         sheet = _write_sheet(desk, session, c, staff, fields)
         return {"sheet": sheet.sheet_number, "version": sheet.version}
 
-    return _act(desk, actor, number, A.SAVE_SHEET, None, apply,
+    return act(desk, actor, number, A.SAVE_SHEET, None, apply,
                 fresh=_sheet_unchanged(desk, sheet_version))
 
 
@@ -493,7 +493,7 @@ def submit_sheet(desk: Desk, actor: str, number: str, data: Mapping[str, object]
         return {"sheet": sheet.sheet_number, "method": sheet.method,
                 "loss_cents": sheet.loss_cents}
 
-    return _act(desk, actor, number, A.SUBMIT_SHEET, None, apply,
+    return act(desk, actor, number, A.SUBMIT_SHEET, None, apply,
                 fresh=_sheet_unchanged(desk, sheet_version))
 
 
@@ -531,7 +531,7 @@ def _decide(desk: Desk, actor: str, number: str, action: Action, state: str, col
             c.handling_method, c.loss_cents = sheet.method, sheet.loss_cents
         return {"sheet": sheet.sheet_number, name: text}
 
-    return _act(desk, actor, number, action, expected_version, apply)
+    return act(desk, actor, number, action, expected_version, apply)
 
 
 # ----------------------------------------------------------------- 6. implementation
@@ -548,7 +548,7 @@ def inform_customer(desk: Desk, actor: str, number: str, *, how: str,
         c.customer_told_at = desk.now()
         return {"how": method.value}
 
-    return _act(desk, actor, number, A.INFORM_CUSTOMER, expected_version, apply)
+    return act(desk, actor, number, A.INFORM_CUSTOMER, expected_version, apply)
 
 
 def record_customer_opinion(desk: Desk, actor: str, number: str, *, agreed: bool, opinion: str,
@@ -571,7 +571,7 @@ def record_customer_opinion(desk: Desk, actor: str, number: str, *, agreed: bool
             c.round += 1
         return {"agreed": agreed, "opinion": text, "how": method.value, "round": c.round}
 
-    return _act(desk, actor, number, action, expected_version, apply)
+    return act(desk, actor, number, action, expected_version, apply)
 
 
 def escalate(desk: Desk, actor: str, number: str, *, reason: str = "",
@@ -582,7 +582,7 @@ def escalate(desk: Desk, actor: str, number: str, *, reason: str = "",
         c.escalated = True
         return {"reason": clean_line(reason)[:500]}
 
-    return _act(desk, actor, number, A.ESCALATE, expected_version, apply)
+    return act(desk, actor, number, A.ESCALATE, expected_version, apply)
 
 
 # ----------------------------------------------------------------- reading
@@ -599,7 +599,7 @@ class Handling:
 
 def get_handling(desk: Desk, number: str) -> Handling:
     with desk.store.read() as session:
-        c = _find(session, number)
+        c = find_complaint(session, number)
         sheets = list(session.exec(select(HandlingSheet).where(
             HandlingSheet.complaint_id == c.id).order_by(HandlingSheet.round)))
         investigations = list(session.exec(select(Investigation).where(

@@ -23,7 +23,7 @@ from screens.widgets.virtual_table import Column, TableHeader, TableRow, Virtual
 from screens.widgets.footer import Footer
 
 if TYPE_CHECKING:
-    from screens.app import ComplaintDeskApp
+    from screens.desk_app import DeskApp
 
 APPROVAL_COLUMNS = [
     Column("受理编号", 16),
@@ -74,7 +74,7 @@ class ApprovalsScreen(Screen[None]):
 
     BINDINGS = [Binding("escape", "app.pop_screen", "返回")]
 
-    app: "ComplaintDeskApp"
+    app: "DeskApp"
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -28,7 +28,7 @@ from screens.widgets.virtual_table import Column, TableHeader, TableRow, Virtual
 from screens.widgets.footer import Footer
 
 if TYPE_CHECKING:
-    from screens.app import ComplaintDeskApp
+    from screens.desk_app import DeskApp
 
 REVISIT_COLUMNS = [
     Column("受理编号", 16),
@@ -108,7 +108,7 @@ class RevisitsScreen(Screen[None]):
         Binding("ctrl+r", "reload", "刷新", show=False),
     ]
 
-    app: "ComplaintDeskApp"
+    app: "DeskApp"
 
     def __init__(self) -> None:
         super().__init__()

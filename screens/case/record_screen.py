@@ -31,7 +31,7 @@ from screens.case.steps import STEP_BY_NAME, STEPS, StepRunner, relevant, step_r
 from screens.widgets.footer import Footer
 
 if TYPE_CHECKING:
-    from screens.app import ComplaintDeskApp
+    from screens.desk_app import DeskApp
 
 
 def field_rows(record: ComplaintRecord, desk, now) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
@@ -127,7 +127,7 @@ class ComplaintRecordScreen(Screen[None]):
         Binding("ctrl+r", "reload", "刷新", show=False),
     ]
 
-    app: "ComplaintDeskApp"
+    app: "DeskApp"
 
     def __init__(self, number: str) -> None:
         super().__init__()

@@ -25,7 +25,7 @@ from screens.widgets.footer import Footer
 from screens.widgets.typeahead import after_typed_keys
 
 if TYPE_CHECKING:
-    from screens.app import ComplaintDeskApp
+    from screens.desk_app import DeskApp
 
 AREAS = list(wf.SHEET_TEXTS.items())  # result, receiver_opinion, manager_opinion, customer_opinion
 LINES = ("handling_date", "loss_amount", "product", "quantity")
@@ -68,7 +68,7 @@ class SheetEditorScreen(Screen[None]):
         Binding("escape", "leave", "返回"),
     ]
 
-    app: "ComplaintDeskApp"
+    app: "DeskApp"
 
     def __init__(self, number: str) -> None:
         super().__init__()

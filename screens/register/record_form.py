@@ -25,7 +25,7 @@ from screens.widgets.footer import Footer
 from screens.widgets.typeahead import after_typed_keys
 
 if TYPE_CHECKING:
-    from screens.app import ComplaintDeskApp
+    from screens.desk_app import DeskApp
 
 DATE_FORMAT = "%Y-%m-%d %H:%M"
 TEXT_FIELDS = ("customer_name", "address", "received_at", "contact", "product", "quantity")
@@ -51,7 +51,7 @@ class RecordFormScreen(Screen[str | None]):
         Binding("escape", "leave", "返回"),
     ]
 
-    app: "ComplaintDeskApp"
+    app: "DeskApp"
 
     def __init__(self) -> None:
         super().__init__()

@@ -27,10 +27,10 @@ from screens.widgets.virtual_table import Column, TableHeader, TableRow, Virtual
 from screens.widgets.footer import Footer
 
 if TYPE_CHECKING:
-    from screens.app import ComplaintDeskApp
+    from screens.desk_app import DeskApp
 
 
-def open_statistics(app: "ComplaintDeskApp") -> None:
+def open_statistics(app: "DeskApp") -> None:
     """Open the statistics, or say who may (they carry every staff member's figures)."""
     try:
         check_reader(app.desk, app.actor.login)
@@ -156,7 +156,7 @@ class StatisticsScreen(Screen[None]):
         Binding("escape,q", "app.pop_screen", "返回"),
     ]
 
-    app: "ComplaintDeskApp"
+    app: "DeskApp"
 
     def __init__(self, period: Period | None = None) -> None:
         super().__init__()

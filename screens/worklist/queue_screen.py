@@ -23,7 +23,7 @@ from screens.widgets.virtual_table import TableHeader, VirtualTable
 from screens.widgets.footer import Footer
 
 if TYPE_CHECKING:
-    from screens.app import ComplaintDeskApp
+    from screens.desk_app import DeskApp
 
 
 def cycle(options: list[str], current: str | None) -> str | None:
@@ -57,7 +57,7 @@ class QueueScreen(Screen[None]):
         Binding("q", "app.quit", "退出"),
     ]
 
-    app: "ComplaintDeskApp"
+    app: "DeskApp"
     queue_filter: reactive[QueueFilter] = reactive(QueueFilter, init=False)
 
     def compose(self) -> ComposeResult:

@@ -52,13 +52,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import add, itemgetter, methodcaller
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
 from complaintdesk.domain.errors import DomainError
-from complaintdesk.store.sqlite.schema import AUDIT_TRIGGERS
+from complaintdesk.store.sqlite.audit_triggers import AUDIT_TRIGGERS
 
-if TYPE_CHECKING:
-    from complaintdesk.store.sqlite.engine import Store
+
+
+class Store(Protocol):
+    """What the checks need of the SQLite store (``engine.Store``)."""
+
+    path: Path
+
+    def raw_connection(self) -> sqlite3.Connection: ...
 
 GENESIS = hashlib.sha256(b"complaintdesk audit_event chain v1").digest()
 HASH_SIZE = 32
