@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from complaintdesk.process import revisits
-from complaintdesk.store.sqlite import schema, schema_history
+from complaintdesk.store.sqlite import schema_history
 from complaintdesk.process import staffing
 from complaintdesk.process import workflow as wf
 from complaintdesk.domain.config import DeskConfig

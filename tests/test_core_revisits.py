@@ -9,7 +9,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 
 from complaintdesk.process import revisits
-from complaintdesk.store.sqlite import schema, schema_history
+from complaintdesk.store.sqlite import schema_history
 from complaintdesk.process import workflow as wf
 from complaintdesk.process.complaints import get_complaint, link_complaints
 from complaintdesk.domain.config import DeskConfig
