@@ -12,6 +12,7 @@ from pathlib import Path
 from textual import on, work
 from textual.binding import Binding
 from textual.events import Load
+from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
 from complaintdesk.process.desk import Desk
@@ -21,7 +22,8 @@ from complaintdesk.process.staffing import Actor, standing
 from complaintdesk.process.watch import Watcher, last_complaint_id, new_urgent_since, watch_changes
 
 from screens.commands import GoToComplaint
-from screens.desk_app import DeskApp
+from screens.desk_app import DataScreen, DeskApp
+from screens.messages import DataChanged, OpenComplaint
 from screens.case.record_screen import ComplaintRecordScreen
 from screens.widgets.dialogs import ConfirmDialog, NoticeScreen
 from screens.worklist.queue_screen import QueueScreen
@@ -86,7 +88,7 @@ class ComplaintDeskApp(DeskApp):
     def on_mount(self) -> None:
         # Should the queue never load (an unreadable file), collect again anyway.
         self.set_timer(COLLECTION_PAUSE_LIMIT_SECONDS, self._restore_collection)
-        self.push_screen(QueueScreen())
+        self.push_screen(QueueScreen(self.desk, self.actor))
         if self._watch:
             self._start_watching()
         if self._guard_terminal:
@@ -143,7 +145,7 @@ class ComplaintDeskApp(DeskApp):
             self.call_from_thread(self.leave, reason)
             return
         urgent, count, self._last_seen_id = new_urgent_since(self.desk, self._last_seen_id)
-        self.call_from_thread(self.data_changed, urgent, count)
+        self.post_message(DataChanged(urgent, count))
 
     def leave(self, reason: str) -> None:
         """Hide every record at once behind a notice saying why, then quit."""
@@ -212,17 +214,22 @@ class ComplaintDeskApp(DeskApp):
                 self.notify, f"审计记录可能被篡改：{problems}。请运行 complaintdesk audit verify",
                 title="审计链", severity="error", timeout=60, markup=False)
 
-    def data_changed(self, urgent: list[tuple[str, str]] | None = None,
-                     urgent_count: int = 0) -> None:
-        """Refresh every open screen that shows data; announce new 紧急 complaints,
-        one notice each, or one for them all when there are more than a few."""
-        for screen in self.screen_stack:
-            refresh = getattr(screen, "refresh_data", None)
-            if refresh is not None:
-                refresh()
-        urgent = urgent or []
-        if urgent_count > len(urgent):
-            self.notify(f"新的紧急投诉 {urgent_count:,} 件（{urgent[0][0]} 等），请在列表中查看",
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Reload what is on the terminal: the top screen and, under dialogs, the
+        screen they cover; screens further down reload when shown again. Announce
+        new 紧急 complaints, one notice each, or one for them all past a few."""
+        visible = True
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, DataScreen):
+                if visible:
+                    screen.refresh_data()
+                else:
+                    screen.stale = True
+            if not isinstance(screen, ModalScreen):
+                visible = False
+        urgent = message.urgent
+        if message.urgent_count > len(urgent):
+            self.notify(f"新的紧急投诉 {message.urgent_count:,} 件（{urgent[0][0]} 等），请在列表中查看",
                         title="紧急", severity="warning", timeout=10, markup=False)
             return
         for number, customer in urgent:
@@ -244,8 +251,12 @@ class ComplaintDeskApp(DeskApp):
             self._watcher.close()
 
     # ------------------------------------------------------------ navigation
+    def on_open_complaint(self, message: OpenComplaint) -> None:
+        self.open_complaint(message.number)
+
     def open_complaint(self, number: str) -> None:
-        self.push_screen(ComplaintRecordScreen(number))
+        """Show complaint ``number``'s record over the current screen."""
+        self.push_screen(ComplaintRecordScreen(self.desk, self.actor, number))
 
     async def action_quit(self) -> None:
         """Quit, but never throw away a half-filled form without asking."""

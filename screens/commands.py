@@ -11,6 +11,8 @@ from textual.content import Content
 
 from complaintdesk.process.complaints import find_numbers
 
+from screens.messages import OpenComplaint
+
 if TYPE_CHECKING:
     from screens.desk_app import DeskApp
 
@@ -29,7 +31,7 @@ class GoToComplaint(Provider):
             yield Hit(
                 1.0,
                 Content.from_markup("转到投诉 $number  $customer", number=number, customer=customer),
-                partial(self.app.open_complaint, number),
+                partial(self.app.post_message, OpenComplaint(number)),
                 text=number,
                 help="打开这件投诉的完整记录",
             )

@@ -7,10 +7,38 @@ app module, so no screen imports the app and the app can import every screen.
 from __future__ import annotations
 
 from textual.app import App
+from textual.screen import Screen
 
 from complaintdesk.process.desk import Desk
 from complaintdesk.process.staffing import Actor
 from screens.worklist.rows import QueueSource
+
+
+class DeskScreen(Screen):
+    """A screen of the desk: given the desk and the person at it when it is made,
+    never reaching into the app for them."""
+
+    def __init__(self, desk: Desk, actor: Actor) -> None:
+        super().__init__()
+        self.desk = desk
+        self.actor = actor
+
+
+class DataScreen(DeskScreen):
+    """A screen that shows data from the desk. On a change the app reloads it at
+    once when it is visible, else marks it ``stale`` and it reloads when it is
+    shown again."""
+
+    stale = False
+
+    def refresh_data(self) -> None:
+        """Read again what the screen shows."""
+        raise NotImplementedError
+
+    def on_screen_resume(self) -> None:
+        if self.stale:
+            self.stale = False
+            self.refresh_data()
 
 
 class DeskApp(App[None]):
@@ -18,15 +46,6 @@ class DeskApp(App[None]):
 
     desk: Desk
     actor: Actor
-
-    def open_complaint(self, number: str) -> None:
-        """Show one complaint's record over the current screen."""
-        raise NotImplementedError
-
-    def data_changed(self, urgent: list[tuple[str, str]] | None = None,
-                     urgent_count: int = 0) -> None:
-        """Someone committed: refresh what shows data; announce new 紧急 complaints."""
-        raise NotImplementedError
 
     def take_initial_queue(self) -> QueueSource:
         """The home queue, already being read since the app was created."""

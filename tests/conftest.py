@@ -3,7 +3,9 @@ and a complaint text full of things a terminal or a markup parser would misread.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -30,10 +32,32 @@ def frozen_now() -> datetime:
     return datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo(DESK_ZONE))
 
 
+#: The store backends the tests that use ``desk`` run on, from
+#: ``$COMPLAINTDESK_TEST_BACKENDS`` (comma separated; default ``sqlite``). With more
+#: than one, every such test runs once per backend (ids ``[sqlite]``…); with one,
+#: test ids stay as they are (the snapshots are named after them).
+BACKENDS = [b.strip() for b in os.environ.get("COMPLAINTDESK_TEST_BACKENDS", "sqlite").split(",")
+            if b.strip()]
+
+
+def new_store_location(backend: str, tmp_path: Path) -> Path:
+    """A new, empty database of ``backend`` for one test."""
+    if backend == "sqlite":
+        return tmp_path / "t.db"
+    raise pytest.UsageError(f"COMPLAINTDESK_TEST_BACKENDS: unknown backend {backend!r} "
+                            "(known: sqlite)")
+
+
+@pytest.fixture(params=BACKENDS if len(BACKENDS) > 1 else None)
+def store_location(request, tmp_path) -> Path:
+    """Where this test's new database lives, on each backend under test."""
+    return new_store_location(getattr(request, "param", BACKENDS[0]), tmp_path)
+
+
 @pytest.fixture
-def desk(tmp_path, frozen_now):
-    """A new database file in tmp_path, the desk's zone fixed, the clock frozen."""
-    opened = open_desk(tmp_path / "t.db", config=DeskConfig(timezone_name=DESK_ZONE),
+def desk(store_location, frozen_now):
+    """A new database, the desk's zone fixed, the clock frozen."""
+    opened = open_desk(store_location, config=DeskConfig(timezone_name=DESK_ZONE),
                        clock=lambda: frozen_now)
     yield opened
     opened.close()

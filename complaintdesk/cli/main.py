@@ -86,7 +86,18 @@ def cmd_console(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
 def cmd_demo(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     from complaintdesk.demo.load import fill_demo
 
-    summary = fill_demo(desk, args.count, args.seed, actor=actor.login)
+    if not sys.stderr.isatty() or args.count < 10_000:
+        summary = fill_demo(desk, args.count, args.seed, actor=actor.login)
+    else:  # a terminal waits minutes for a large demo: show how far it is
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn
+
+        columns = ("生成演示数据", BarColumn(), TaskProgressColumn(),
+                   "{task.completed:,}/{task.total:,} 条", "已用", TimeElapsedColumn())
+        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("demo", total=args.count)
+            summary = fill_demo(desk, args.count, args.seed, actor=actor.login,
+                                progress=lambda done, _total: bar.update(task, completed=done))
     print(f"{summary.line()}（数据库：{desk.store.path}）")
     return 0
 

@@ -153,3 +153,53 @@ class Satisfaction(LabelledEnum):
     SATISFIED = ("satisfied", "满意")
     BASIC = ("basic", "基本满意")
     DISSATISFIED = ("dissatisfied", "不满意")
+
+
+class Responsibility(LabelledEnum):
+    """Whose responsibility the complaint is, as judged (process.md §3)."""
+
+    OURS = ("ours", "我方责任")
+    NOT_OURS = ("not_ours", "非我方责任")
+
+
+class SheetState(LabelledEnum):
+    """Where a 《客户投诉处理单》 stands."""
+
+    DRAFT = ("draft", "草稿")
+    SUBMITTED = ("submitted", "待审批")
+    APPROVED = ("approved", "已批准")
+    RETURNED = ("returned", "已退回")
+
+
+class RevisitOutcome(LabelledEnum):
+    """What a call-back did to the complaint (process.md §7)."""
+
+    CLOSED = ("closed", "已结案")
+    REOPENED = ("reopened", "不满意，重新处理")
+    RETRY = ("retry", "未联系上，已约下次回访")
+    CLOSED_UNREACHED = ("closed_unreached", "无法联系结案")
+
+
+#: Audit actions outside the workflow's steps (those are ``Action`` labels).
+AUDIT_ACTION_LABELS = {
+    "complaint.registered": "登记投诉",
+    "staff.bootstrap": "首位用户成为管理员",
+    "staff.added": "添加员工",
+    "staff.disabled": "停用员工",
+    "staff.enabled": "启用员工",
+    "staff.role_changed": "更改员工角色",
+    "customer.updated": "更新客户资料",
+    "complaint.linked": "关联到",
+    "complaint.linked_from": "被关联自",
+    "complaint.note": "备注",
+}
+
+
+def audit_action_label(action: str) -> str:
+    """An audit event's action (``workflow.<step>`` or one of the above) in Chinese."""
+    if action.startswith("workflow."):
+        try:
+            return Action(action.removeprefix("workflow.")).label
+        except ValueError:
+            pass
+    return AUDIT_ACTION_LABELS.get(action, action)

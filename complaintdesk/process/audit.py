@@ -35,28 +35,3 @@ def timeline(session: Session, complaint_id: int) -> list[AuditEvent]:
     return list(session.exec(
         select(AuditEvent).where(AuditEvent.complaint_id == complaint_id).order_by(AuditEvent.id)
     ))
-
-
-ACTION_LABELS = {
-    "complaint.registered": "登记投诉",
-    "staff.bootstrap": "首位用户成为管理员",
-    "staff.added": "添加员工",
-    "staff.disabled": "停用员工",
-    "staff.enabled": "启用员工",
-    "staff.role_changed": "更改员工角色",
-    "customer.updated": "更新客户资料",
-    "complaint.linked": "关联到",
-    "complaint.linked_from": "被关联自",
-    "complaint.note": "备注",
-}
-
-
-def action_label(action: str) -> str:
-    if action.startswith("workflow."):
-        from complaintdesk.domain.enums import Action
-
-        try:
-            return Action(action.removeprefix("workflow.")).label
-        except ValueError:
-            pass
-    return ACTION_LABELS.get(action, action)

@@ -179,24 +179,30 @@ def find_complaint(session: Session, number: str) -> Complaint:
 def get_complaint(desk: Desk, number: str) -> ComplaintRecord:
     """Everything the record screen and ``show`` need, in one short read."""
     with desk.store.read() as session:
-        complaint = find_complaint(session, number)
-        names = {s.login: s.name for s in session.exec(select(Staff))}
-        links = [
-            LinkedComplaint(LinkKind(link.kind), link.complaint_id == complaint.id, other)
-            for link, other in session.exec(
-                select(ComplaintLink, Complaint).join(
-                    Complaint,
-                    ((ComplaintLink.complaint_id == complaint.id) & (Complaint.id == ComplaintLink.linked_id))
-                    | ((ComplaintLink.linked_id == complaint.id) & (Complaint.id == ComplaintLink.complaint_id)),
-                ).order_by(ComplaintLink.id))
-        ]
-        others = list(session.exec(
-            select(Complaint).where(Complaint.customer_id == complaint.customer_id,
-                                    Complaint.id != complaint.id)
-            .order_by(Complaint.received_at.desc()).limit(50)))
-        return ComplaintRecord(complaint, audit.timeline(session, complaint.id),
-                               names.get(complaint.received_by, complaint.received_by),
-                               links, others, names)
+        return read_record(session, number)
+
+
+def read_record(session: Session, number: str) -> ComplaintRecord:
+    """The complaint ``number`` with its timeline, links and the customer's other
+    complaints, inside the caller's unit of work."""
+    complaint = find_complaint(session, number)
+    names = {s.login: s.name for s in session.exec(select(Staff))}
+    links = [
+        LinkedComplaint(LinkKind(link.kind), link.complaint_id == complaint.id, other)
+        for link, other in session.exec(
+            select(ComplaintLink, Complaint).join(
+                Complaint,
+                ((ComplaintLink.complaint_id == complaint.id) & (Complaint.id == ComplaintLink.linked_id))
+                | ((ComplaintLink.linked_id == complaint.id) & (Complaint.id == ComplaintLink.complaint_id)),
+            ).order_by(ComplaintLink.id))
+    ]
+    others = list(session.exec(
+        select(Complaint).where(Complaint.customer_id == complaint.customer_id,
+                                Complaint.id != complaint.id)
+        .order_by(Complaint.received_at.desc()).limit(50)))
+    return ComplaintRecord(complaint, audit.timeline(session, complaint.id),
+                           names.get(complaint.received_by, complaint.received_by),
+                           links, others, names)
 
 
 ANY_STAFF = set(Role)

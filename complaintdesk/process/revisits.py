@@ -23,7 +23,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from complaintdesk.process.desk import Desk
-from complaintdesk.domain.enums import Action, Priority, RevisitMethod, Satisfaction, Status
+from complaintdesk.domain.enums import (Action, Priority, Responsibility, RevisitMethod, RevisitOutcome,
+                                        Satisfaction, Status)
 from complaintdesk.domain.errors import ValidationFailed
 from complaintdesk.store.models import Complaint, Revisit, Staff
 from complaintdesk.domain.text import clean_text
@@ -92,12 +93,13 @@ def record_revisit(desk: Desk, actor: str, number: str, *, method: object, reach
             return A.REVISIT_UNREACHED
         if not unhappy:
             return A.REVISIT_CLOSE
-        return A.REOPEN_JUDGEMENT if c.responsibility == "not_ours" else A.REOPEN
+        return A.REOPEN_JUDGEMENT if c.responsibility == Responsibility.NOT_OURS else A.REOPEN
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
         now = desk.now()
         action = action_for(c)
-        outcome = {A.REVISIT_UNREACHED: "retry", A.REVISIT_CLOSE: "closed"}.get(action, "reopened")
+        outcome = {A.REVISIT_UNREACHED: RevisitOutcome.RETRY,
+                   A.REVISIT_CLOSE: RevisitOutcome.CLOSED}.get(action, RevisitOutcome.REOPENED).value
         visit = Revisit(complaint_id=c.id, round=c.round, attempt=c.revisit_attempts + 1,
                         method=how.value, reached=reached,
                         attitude=ratings[0].value if ratings else None,
@@ -197,9 +199,14 @@ def overdue_revisits(desk: Desk) -> int:
 def revisits_of(desk: Desk, complaint_id: int) -> list[Revisit]:
     """Every call-back of a complaint, oldest first."""
     with desk.store.read() as session:
-        return list(session.exec(select(Revisit).where(Revisit.complaint_id == complaint_id)
-                                 .order_by(col(Revisit.id))))
+        return read_revisits(session, complaint_id)
+
+
+def read_revisits(session: Session, complaint_id: int) -> list[Revisit]:
+    """Every call-back of a complaint, oldest first, inside the caller's unit of work."""
+    return list(session.exec(select(Revisit).where(Revisit.complaint_id == complaint_id)
+                             .order_by(col(Revisit.id))))
 
 
 __all__ = ["DueRevisit", "close_unreached", "due_revisits", "overdue_revisits", "record_revisit",
-           "revisits_of", "satisfied"]
+           "read_revisits", "revisits_of", "satisfied"]

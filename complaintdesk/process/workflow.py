@@ -21,7 +21,9 @@ from sqlmodel import Session, select
 from complaintdesk.process import audit
 from complaintdesk.process.complaints import find_complaint
 from complaintdesk.process.desk import Desk
-from complaintdesk.domain.enums import Action, AgreementMethod, HandlingMethod, Role, Status
+from complaintdesk.domain.enums import (Action, AgreementMethod, HandlingMethod, Role, SheetState,
+                                        Status, audit_action_label)
+from complaintdesk.domain.enums import Responsibility as R
 from complaintdesk.domain.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from complaintdesk.store.models import Complaint, HandlingSheet, Investigation, Staff
 from complaintdesk.domain.money import parse_amount
@@ -34,7 +36,8 @@ S, A = Status, Action
 SERVICE = {Role.COUNTER, Role.SUPERVISOR}
 DRAFTERS = {Role.HANDLER, Role.COUNTER, Role.SUPERVISOR}
 OPEN = [s for s in Status if s is not Status.CLOSED]
-SHEET_STATES = (S.DRAFTING, S.RETURNED, S.SECOND_ROUND)
+#: The complaint statuses in which the 处理单 is drafted (saved, submitted).
+DRAFTING_STATUSES = (S.DRAFTING, S.RETURNED, S.SECOND_ROUND)
 
 #: (status, action) → (next status, roles allowed). Anything else is refused.
 TRANSITIONS: dict[tuple[Status, Action], tuple[Status, frozenset[Role]]] = {
@@ -43,8 +46,8 @@ TRANSITIONS: dict[tuple[Status, Action], tuple[Status, frozenset[Role]]] = {
     (S.ACCEPTED, A.DISPATCH): (S.INVESTIGATING, frozenset({Role.SUPERVISOR})),
     (S.INVESTIGATING, A.RECORD_INVESTIGATION): (S.DRAFTING,
                                                 frozenset({Role.HANDLER, Role.SUPERVISOR})),
-    **{(s, A.SAVE_SHEET): (s, frozenset(DRAFTERS)) for s in SHEET_STATES},
-    **{(s, A.SUBMIT_SHEET): (S.PENDING_APPROVAL, frozenset(DRAFTERS)) for s in SHEET_STATES},
+    **{(s, A.SAVE_SHEET): (s, frozenset(DRAFTERS)) for s in DRAFTING_STATUSES},
+    **{(s, A.SUBMIT_SHEET): (S.PENDING_APPROVAL, frozenset(DRAFTERS)) for s in DRAFTING_STATUSES},
     (S.PENDING_APPROVAL, A.APPROVE): (S.APPROVED, frozenset({Role.SUPERVISOR})),
     (S.PENDING_APPROVAL, A.RETURN): (S.RETURNED, frozenset({Role.SUPERVISOR})),
     (S.APPROVED, A.INFORM_CUSTOMER): (S.INFORMED, frozenset(SERVICE)),
@@ -128,7 +131,7 @@ def _stale_message(desk: Desk, session: Session, complaint: Complaint,
     if last is None:
         return f"{complaint.number} 已被他人修改，请重新打开后再操作"
     who = names.get(last.actor, last.actor)
-    what = audit.action_label(last.action)
+    what = audit_action_label(last.action)
     change = f"（{_shown(last.field, last.before)} → {_shown(last.field, last.after)}）" \
         if last.field else ""
     return (f"{complaint.number} 刚被{who}修改：{what}{change}，时间 "
@@ -242,11 +245,11 @@ def judge_not_ours(desk: Desk, actor: str, number: str, *, explanation: str,
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
         now = desk.now()
-        c.responsibility, c.explanation, c.agreement_method = "not_ours", text, method.value
+        c.responsibility, c.explanation, c.agreement_method = R.NOT_OURS.value, text, method.value
         c.customer_told_at = c.resolved_at = now
         c.first_response_at = c.first_response_at or now
         start_revisit(desk, c, now)
-        return {"responsibility": "not_ours", "agreement_method": method.value,
+        return {"responsibility": R.NOT_OURS.value, "agreement_method": method.value,
                 "explanation": text}
 
     return act(desk, actor, number, A.JUDGE_NOT_OURS, expected_version, apply)
@@ -279,12 +282,12 @@ def judge_ours(desk: Desk, actor: str, number: str, *, department: str,
         raise ValidationFailed(errors)
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
-        c.responsibility, c.department = "ours", dept
+        c.responsibility, c.department = R.OURS.value, dept
         c.handling_due = due or c.resolution_due
         c.customer_told_at = desk.now()
         c.first_response_at = c.first_response_at or c.customer_told_at
         c.due_at = c.handling_due
-        return {"responsibility": "ours", "department": dept,
+        return {"responsibility": R.OURS.value, "department": dept,
                 "handling_due": c.handling_due.isoformat()}
 
     return act(desk, actor, number, A.JUDGE_OURS, expected_version, apply)
@@ -448,14 +451,14 @@ def _write_sheet(desk: Desk, session: Session, c: Complaint, staff: Staff,
     if sheet is None:
         sheet = HandlingSheet(complaint_id=c.id, round=c.round, sheet_number=sheet_number(c),
                               department=c.department or "", handling_date=desk.now(),
-                              state="draft", drafted_by=staff.login, updated_by=staff.login,
+                              state=SheetState.DRAFT.value, drafted_by=staff.login, updated_by=staff.login,
                               updated_at=now)
     else:
         sheet.version += 1
     for name, value in fields.items():
         setattr(sheet, name, value)
-    if sheet.state == "returned":
-        sheet.state = "draft"
+    if sheet.state == SheetState.RETURNED:
+        sheet.state = SheetState.DRAFT.value
     sheet.updated_by, sheet.updated_at = staff.login, now
     sheet.authors = " ".join(sorted(set(sheet.authors.split()) | {staff.login}))
     session.add(sheet)
@@ -487,7 +490,7 @@ def submit_sheet(desk: Desk, actor: str, number: str, data: Mapping[str, object]
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
         sheet = _write_sheet(desk, session, c, staff, fields)
-        sheet.state, sheet.submitted_at = "submitted", desk.now_utc()
+        sheet.state, sheet.submitted_at = SheetState.SUBMITTED.value, desk.now_utc()
         sheet.submitted_by = staff.login
         session.add(sheet)
         return {"sheet": sheet.sheet_number, "method": sheet.method,
@@ -500,18 +503,18 @@ def submit_sheet(desk: Desk, actor: str, number: str, data: Mapping[str, object]
 def approve_plan(desk: Desk, actor: str, number: str, *, opinion: str,
                  expected_version: int | None = None) -> Outcome:
     """The supervisor approves with an 实施意见. Nobody approves a sheet they drafted."""
-    return _decide(desk, actor, number, A.APPROVE, "approved", "implementation_opinion",
+    return _decide(desk, actor, number, A.APPROVE, SheetState.APPROVED, "implementation_opinion",
                    "opinion", "实施意见", opinion, expected_version)
 
 
 def return_plan(desk: Desk, actor: str, number: str, *, reason: str,
                 expected_version: int | None = None) -> Outcome:
     """Send the plan back to its drafter with a reason (required)."""
-    return _decide(desk, actor, number, A.RETURN, "returned", "return_reason",
+    return _decide(desk, actor, number, A.RETURN, SheetState.RETURNED, "return_reason",
                    "reason", "退回原因", reason, expected_version)
 
 
-def _decide(desk: Desk, actor: str, number: str, action: Action, state: str, column: str,
+def _decide(desk: Desk, actor: str, number: str, action: Action, state: SheetState, column: str,
             name: str, label: str, value: str, expected_version: int | None) -> Outcome:
     """A supervisor's decision on the submitted sheet, with its required text."""
     errors: dict[str, str] = {}
@@ -523,11 +526,11 @@ def _decide(desk: Desk, actor: str, number: str, action: Action, state: str, col
         sheet = _current_sheet(session, c)
         if sheet is None:
             raise NotFound(f"{c.number} 没有待审批的处理单")
-        sheet.state, sheet.decided_by, sheet.decided_at = state, staff.login, desk.now_utc()
+        sheet.state, sheet.decided_by, sheet.decided_at = state.value, staff.login, desk.now_utc()
         setattr(sheet, column, text)
         sheet.version += 1
         session.add(sheet)
-        if state == "approved":  # the figures of the statistics: the plan carried out
+        if state is SheetState.APPROVED:  # the figures of the statistics: the plan carried out
             c.handling_method, c.loss_cents = sheet.method, sheet.loss_cents
         return {"sheet": sheet.sheet_number, name: text}
 
@@ -599,13 +602,17 @@ class Handling:
 
 def get_handling(desk: Desk, number: str) -> Handling:
     with desk.store.read() as session:
-        c = find_complaint(session, number)
-        sheets = list(session.exec(select(HandlingSheet).where(
-            HandlingSheet.complaint_id == c.id).order_by(HandlingSheet.round)))
-        investigations = list(session.exec(select(Investigation).where(
-            Investigation.complaint_id == c.id).order_by(Investigation.id)))
-        current = next((s for s in sheets if s.round == c.round), None)
-        return Handling(c, current, sheets, investigations)
+        return read_handling(session, find_complaint(session, number))
+
+
+def read_handling(session: Session, c: Complaint) -> Handling:
+    """The sheets and investigations of ``c``, inside the caller's unit of work."""
+    sheets = list(session.exec(select(HandlingSheet).where(
+        HandlingSheet.complaint_id == c.id).order_by(HandlingSheet.round)))
+    investigations = list(session.exec(select(Investigation).where(
+        Investigation.complaint_id == c.id).order_by(Investigation.id)))
+    current = next((s for s in sheets if s.round == c.round), None)
+    return Handling(c, current, sheets, investigations)
 
 
 @dataclass(frozen=True)
@@ -626,7 +633,7 @@ def pending_approvals(desk: Desk, limit: int = 500) -> list[PendingApproval]:
     with desk.store.read() as session:
         rows = session.exec(
             select(HandlingSheet, Complaint).join(Complaint, Complaint.id == HandlingSheet.complaint_id)
-            .where(HandlingSheet.state == "submitted",
+            .where(HandlingSheet.state == SheetState.SUBMITTED.value,
                    Complaint.status == Status.PENDING_APPROVAL.value)
             .order_by(HandlingSheet.submitted_at).limit(limit))
         return [PendingApproval(c.number, s.sheet_number, c.customer_name, s.department,

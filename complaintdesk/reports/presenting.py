@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from complaintdesk.process.audit import action_label
+from complaintdesk.reports.labels import RevisitOutcome, action_label, label, time_text
 from complaintdesk.process.complaints import ComplaintRecord
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Category, Channel, Priority, RevisitMethod, Role, Satisfaction, Status
@@ -28,14 +28,7 @@ ENUM_FIELDS = {"channel": Channel, "category": Category, "priority": Priority}
 
 
 def local_time(desk: Desk, moment: datetime | None) -> str:
-    return desk.local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-def _label(enum, code: str | None) -> str:
-    try:
-        return enum(code).label
-    except ValueError:
-        return code or ""
+    return time_text(desk, moment)
 
 
 def complaint_fields(desk: Desk, record: ComplaintRecord) -> list[tuple[str, str]]:
@@ -48,8 +41,8 @@ def complaint_fields(desk: Desk, record: ComplaintRecord) -> list[tuple[str, str
         "quantity": "" if c.quantity is None else str(c.quantity),
     }
     for name, enum in ENUM_FIELDS.items():
-        values[name] = _label(enum, getattr(c, name))
-    fields = [("受理编号", c.number), ("状态", _label(Status, c.status))]
+        values[name] = label(enum, getattr(c, name))
+    fields = [("受理编号", c.number), ("状态", label(Status, c.status))]
     fields += [(label, values[name]) for name, label in FIELD_LABELS.items()]
     fields += [
         ("部门受理人员", f"{record.receiver_name}（{c.received_by}）"),
@@ -102,8 +95,8 @@ def print_complaint(console: Console, desk: Desk, record: ComplaintRecord) -> No
     form = Table(box=box.SIMPLE, show_header=False, title=Text("客户投诉记录单"), expand=False)
     form.add_column("字段", style="bold", no_wrap=True)
     form.add_column("内容", overflow="fold")
-    for label, value in complaint_fields(desk, record):
-        form.add_row(Text(label), Text(value))
+    for name, value in complaint_fields(desk, record):
+        form.add_row(Text(name), Text(value))
     console.print(form)
 
     history = Table(box=box.SIMPLE, title=Text("处理记录"), expand=False)
@@ -120,30 +113,22 @@ def print_staff(console: Console, desk: Desk, staff: list[Staff]) -> None:
     for heading in ("登录名", "姓名", "角色", "部门", "状态"):
         table.add_column(heading)
     for person in staff:
-        table.add_row(Text(person.login), Text(person.name), Text(_label(Role, person.role)),
+        table.add_row(Text(person.login), Text(person.name), Text(label(Role, person.role)),
                       Text(desk.config.department_name(person.department)),
                       Text("在职" if person.active else "已停用"))
     console.print(table)
-
-
-REVISIT_OUTCOMES = {
-    "closed": "已结案",
-    "reopened": "不满意，重新处理",
-    "retry": "未联系上，已约下次回访",
-    "closed_unreached": "无法联系结案",
-}
 
 
 def revisit_line(desk: Desk, visit: Revisit, names: dict[str, str]) -> str:
     """One call-back as plain text (never markup): when, which call, how, what was
     said, who, and what it did. The comment, if any, follows on its own line."""
     parts = [local_time(desk, visit.recorded_at), f"第{visit.round}轮第{visit.attempt}次",
-             _label(RevisitMethod, visit.method), "联系上" if visit.reached else "无法联系"]
+             label(RevisitMethod, visit.method), "联系上" if visit.reached else "无法联系"]
     if visit.reached:
-        parts.append(f"态度{_label(Satisfaction, visit.attitude)}"
-                     f"·结果{_label(Satisfaction, visit.result)}")
+        parts.append(f"态度{label(Satisfaction, visit.attitude)}"
+                     f"·结果{label(Satisfaction, visit.result)}")
     parts += [names.get(visit.recorded_by, visit.recorded_by),
-              "→ " + REVISIT_OUTCOMES.get(visit.outcome, visit.outcome)]
+              "→ " + label(RevisitOutcome, visit.outcome)]
     line = "  ".join(parts)
     if visit.comment:
         line += "\n    回访意见：" + visit.comment

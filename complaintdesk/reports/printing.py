@@ -29,13 +29,13 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 from complaintdesk.process.complaints import ComplaintRecord
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Category, Channel, HandlingMethod, Priority, Status
 from complaintdesk.store.models import Complaint, HandlingSheet
 from complaintdesk.domain.money import format_amount
+from complaintdesk.reports.labels import SheetState, label, time_text
 from complaintdesk.domain.text import display_width
 from complaintdesk.process.workflow import Handling, sheet_number
 
@@ -48,8 +48,6 @@ RECORD_TITLE = "客户投诉记录单"
 SHEET_TITLE = "客户投诉处理单"
 CHECKED, UNCHECKED = "[√]", "[ ]"
 
-SHEET_STATES = {"draft": "草稿", "submitted": "待审批", "approved": "已批准",
-                "returned": "已退回"}
 SIGNATURES = ("受理人员(签字)", "部门经理(签字)", "主管(签字)", "客户(签字)")
 
 # Characters that would break a line or reorder it; shown, never dropped.
@@ -102,17 +100,6 @@ class Form:
     signatures: bool = False
 
 
-def _label(enum, code: str | None) -> str:  # type: ignore[no-untyped-def]
-    try:
-        return enum(code).label
-    except ValueError:
-        return code or ""
-
-
-def _when(desk: Desk, moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return desk.local(moment).strftime(fmt) if moment else ""
-
-
 def _person(record: ComplaintRecord, login: str | None) -> str:
     if not login:
         return ""
@@ -126,16 +113,16 @@ def record_form(record: ComplaintRecord, desk: Desk) -> Form:
     c = record.complaint
     return Form(RECORD_TITLE, [
         Pair(Field("投诉客户名称", c.customer_name), Field("营业地址", c.address)),
-        Pair(Field("受理日期", _when(desk, c.received_at)), Field("受理编号", c.number)),
-        Pair(Field("投诉方式", _label(Channel, c.channel)), Field("客户联系方式", c.contact)),
-        Pair(Field("投诉类型", _label(Category, c.category)),
-             Field("紧急程度", _label(Priority, c.priority))),
+        Pair(Field("受理日期", time_text(desk, c.received_at)), Field("受理编号", c.number)),
+        Pair(Field("投诉方式", label(Channel, c.channel)), Field("客户联系方式", c.contact)),
+        Pair(Field("投诉类型", label(Category, c.category)),
+             Field("紧急程度", label(Priority, c.priority))),
         Pair(Field("品名", c.product), Field("数量", "" if c.quantity is None else str(c.quantity))),
         Long(Field("投诉理由(事件经过)", c.event), room=3),
         Long(Field("投诉要求", c.demand), room=2),
         Field("部门受理人员(签字)", _person(record, c.received_by)),
-        Pair(Field("当前状态", _label(Status, c.status)),
-             Field("打印时间", _when(desk, desk.now()))),
+        Pair(Field("当前状态", label(Status, c.status)),
+             Field("打印时间", time_text(desk, desk.now()))),
     ])
 
 
@@ -149,7 +136,7 @@ def _decision(record: ComplaintRecord, desk: Desk, sheet: HandlingSheet, text: s
     if not text:
         return ""
     who = _person(record, sheet.decided_by)
-    return f"{text}\n——{who} {_when(desk, sheet.decided_at)}".rstrip()
+    return f"{text}\n——{who} {time_text(desk, sheet.decided_at)}".rstrip()
 
 
 def sheet_form(record: ComplaintRecord, desk: Desk, sheet: HandlingSheet | None,
@@ -175,16 +162,16 @@ def sheet_form(record: ComplaintRecord, desk: Desk, sheet: HandlingSheet | None,
         rows = [
             Pair(Field("客户名称", c.customer_name), Field("处理单编号", sheet.sheet_number)),
             Pair(Field("受理编号", c.number),
-                 Field("处理日期", _when(desk, sheet.handling_date, "%Y-%m-%d"))),
+                 Field("处理日期", time_text(desk, sheet.handling_date, "%Y-%m-%d"))),
             Pair(Field("处理部门", desk.config.department_name(sheet.department)),
-                 Field("处理单状态", SHEET_STATES.get(sheet.state, sheet.state))),
+                 Field("处理单状态", label(SheetState, sheet.state))),
             Pair(Field("品名", sheet.product),
                  Field("数量", "" if sheet.quantity is None else str(sheet.quantity))),
             methods(sheet.method),
             Pair(Field("损失金额", format_amount(sheet.loss_cents)),
                  Field("拟定人", record.staff_names.get(sheet.drafted_by, sheet.drafted_by))),
         ]
-        approved = sheet.state == "approved"
+        approved = sheet.state == SheetState.APPROVED
         texts = {
             "投诉处理结果": sheet.result,
             "受理人员意见": sheet.receiver_opinion,
@@ -193,7 +180,7 @@ def sheet_form(record: ComplaintRecord, desk: Desk, sheet: HandlingSheet | None,
             "实施意见": _decision(record, desk, sheet,
                                   sheet.implementation_opinion if approved else None),
         }
-        if sheet.state == "returned" and sheet.return_reason:
+        if sheet.state == SheetState.RETURNED and sheet.return_reason:
             texts["退回原因"] = _decision(record, desk, sheet, sheet.return_reason)
     rows += [Long(Field(label, value), room=3) for label, value in texts.items()]
     return Form(title, rows, signatures=True)

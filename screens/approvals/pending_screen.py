@@ -8,7 +8,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Label
 
 from complaintdesk.process.desk import Desk
@@ -18,6 +17,8 @@ from complaintdesk.process.staffing import list_staff
 from complaintdesk.domain.timing import TIME_FORMAT, deadline_state, minutes_left
 from complaintdesk.process.workflow import pending_approvals
 
+from screens.desk_app import DataScreen
+from screens.messages import OpenComplaint
 from screens.worklist.rows import compact_left
 from screens.widgets.virtual_table import Column, TableHeader, TableRow, VirtualTable
 from screens.widgets.footer import Footer
@@ -69,7 +70,7 @@ class PendingSource:
         return next((i for i, row in enumerate(self.rows) if row.key == key), None)
 
 
-class ApprovalsScreen(Screen[None]):
+class ApprovalsScreen(DataScreen):
     """Sheets waiting for a supervisor's decision."""
 
     BINDINGS = [Binding("escape", "app.pop_screen", "返回")]
@@ -80,7 +81,7 @@ class ApprovalsScreen(Screen[None]):
         yield Header()
         yield Label(Content("正在读取…"), id="approvals-status")
         yield TableHeader(APPROVAL_COLUMNS, id="approvals-header")
-        yield VirtualTable(APPROVAL_COLUMNS, PendingSource(self.app.desk), id="approvals")
+        yield VirtualTable(APPROVAL_COLUMNS, PendingSource(self.desk), id="approvals")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -98,4 +99,4 @@ class ApprovalsScreen(Screen[None]):
 
     @on(VirtualTable.Selected)
     def _selected(self, event: VirtualTable.Selected) -> None:
-        self.app.open_complaint(event.key)
+        self.post_message(OpenComplaint(event.key))

@@ -11,21 +11,23 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Label
 
 from complaintdesk.process import workflow as wf
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Priority
-from complaintdesk.domain.errors import DomainError
 from complaintdesk.process.revisits import DueRevisit, due_revisits, overdue_revisits
 from complaintdesk.domain.text import mask_contact
 from complaintdesk.domain.timing import minutes_left
 
+from screens.desk_app import DataScreen
+from screens.messages import OpenComplaint
 from screens.case.steps import STEP_BY_NAME, StepRunner, refusal_for, step_refusal
 from screens.worklist.rows import compact_left
 from screens.widgets.virtual_table import Column, TableHeader, TableRow, VirtualTable
 from screens.widgets.footer import Footer
+from screens.workers import deliver
+from complaintdesk.process.staffing import Actor
 
 if TYPE_CHECKING:
     from screens.desk_app import DeskApp
@@ -97,7 +99,7 @@ class RevisitSource:
         return text + "。Enter 打开，H 记录回访"
 
 
-class RevisitsScreen(Screen[None]):
+class RevisitsScreen(DataScreen):
     """Complaints whose customer is to be called back, earliest due first."""
 
     BINDINGS = [
@@ -110,15 +112,15 @@ class RevisitsScreen(Screen[None]):
 
     app: "DeskApp"
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, desk: Desk, actor: Actor) -> None:
+        super().__init__(desk, actor)
         self.steps = StepRunner(self)
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label(Content("正在读取…"), id="revisits-status")
         yield TableHeader(REVISIT_COLUMNS, id="revisits-header")
-        yield VirtualTable(REVISIT_COLUMNS, RevisitSource(self.app.desk), id="revisits")
+        yield VirtualTable(REVISIT_COLUMNS, RevisitSource(self.desk), id="revisits")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -149,7 +151,7 @@ class RevisitsScreen(Screen[None]):
 
     @on(VirtualTable.Selected)
     def _selected(self, event: VirtualTable.Selected) -> None:
-        self.app.open_complaint(event.key)
+        self.post_message(OpenComplaint(event.key))
 
     # ------------------------------------------------------------ recording
     def _row_refusal(self, name: str) -> str | None:
@@ -158,8 +160,8 @@ class RevisitsScreen(Screen[None]):
         row = self.source.due.get(key) if key else None
         if row is None:
             return "没有选中的投诉"
-        return refusal_for(STEP_BY_NAME[name], row.complaint, None, self.app.actor,
-                           self.app.desk.config.revisit_max_attempts)
+        return refusal_for(STEP_BY_NAME[name], row.complaint, None, self.actor,
+                           self.desk.config.revisit_max_attempts)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "step" and parameters:
@@ -177,16 +179,12 @@ class RevisitsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="revisit-open", exit_on_error=False)
     def _open_step(self, name: str, number: str) -> None:
         """Read the complaint fresh (its version guards the save), then show the form."""
-        try:
-            handling = wf.get_handling(self.app.desk, number)
-        except DomainError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show_form, name, handling)
+        deliver(self, lambda: wf.get_handling(self.desk, number),
+                lambda handling: self._show_form(name, handling))
 
     def _show_form(self, name: str, handling: wf.Handling) -> None:
-        reason = step_refusal(STEP_BY_NAME[name], handling, self.app.actor,
-                              self.app.desk.config.revisit_max_attempts)
+        reason = step_refusal(STEP_BY_NAME[name], handling, self.actor,
+                              self.desk.config.revisit_max_attempts)
         if reason is not None:  # changed by someone else since the list was read
             self.notify(reason, severity="warning", markup=False)
             self.refresh_data()

@@ -10,25 +10,27 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Label, Static
 
-from complaintdesk.process.audit import action_label
-from complaintdesk.process.complaints import ComplaintRecord, add_note, get_complaint, link_complaints
+from complaintdesk.reports.labels import Responsibility, SheetState, action_label, label
+from complaintdesk.process.case_file import read_case
+from complaintdesk.process.complaints import ComplaintRecord, add_note, link_complaints
 from complaintdesk.domain.enums import (AgreementMethod, Category, Channel, HandlingMethod, Priority,
                                  Status)
 from complaintdesk.process import workflow as wf
-from complaintdesk.domain.errors import DomainError
 from complaintdesk.process.records import Revisit
 from complaintdesk.domain.money import format_amount
 from complaintdesk.reports.presenting import revisit_line, revisit_summary
-from complaintdesk.process.revisits import revisits_of
 from complaintdesk.domain.timing import TIME_FORMAT, describe_due
 from complaintdesk.domain.validation import FIELD_LABELS
 
+from screens.desk_app import DataScreen
 from screens.widgets.dialogs import LinkDialog, NoteDialog
 from screens.case.steps import STEP_BY_NAME, STEPS, StepRunner, relevant, step_refusal
 from screens.widgets.footer import Footer
+from screens.workers import deliver
+from complaintdesk.process.desk import Desk
+from complaintdesk.process.staffing import Actor
 
 if TYPE_CHECKING:
     from screens.desk_app import DeskApp
@@ -66,18 +68,15 @@ def _deadline(desk, due, done, now, done_label: str) -> str:  # type: ignore[no-
     return f"{desk.local(due).strftime(TIME_FORMAT)}（{done_label} {when}）"
 
 
-SHEET_STATES = {"draft": "草稿", "submitted": "待审批", "approved": "已批准", "returned": "已退回"}
-
-
 def handling_summary(h: wf.Handling, desk, names: dict[str, str]) -> Content:  # type: ignore[no-untyped-def]
     """The handling so far, one line per fact."""
     c = h.complaint
     lines: list[Content] = []
-    if c.responsibility == "not_ours":
+    if c.responsibility == Responsibility.NOT_OURS:
         how = AgreementMethod(c.agreement_method).label if c.agreement_method else ""
         lines.append(Content.from_markup("责任判定：非我方责任（客户同意方式：$how）\n向客户的解释：$text",
                                          how=how, text=c.explanation or ""))
-    elif c.responsibility == "ours":
+    elif c.responsibility == Responsibility.OURS:
         lines.append(Content.from_markup(
             "责任判定：我方责任 · 责任部门 $dept · 处理人 $handler · 处理期限 $due · 第 $round 轮",
             dept=desk.config.department_name(c.department), handler=names.get(c.handler or "", "未派单"),
@@ -91,12 +90,12 @@ def handling_summary(h: wf.Handling, desk, names: dict[str, str]) -> Content:  #
         method = HandlingMethod(sheet.method).label if sheet.method else "未定"
         lines.append(Content.from_markup(
             "《客户投诉处理单》$no（$state）：$result · 处理方式 $method · 损失金额 $loss",
-            no=sheet.sheet_number, state=SHEET_STATES.get(sheet.state, sheet.state),
+            no=sheet.sheet_number, state=label(SheetState, sheet.state),
             result=sheet.result or "（未填）", method=method, loss=format_amount(sheet.loss_cents)))
         if sheet.implementation_opinion:
             lines.append(Content.from_markup("  实施意见（$who）：$text", who=names.get(
                 sheet.decided_by or "", ""), text=sheet.implementation_opinion))
-        if sheet.return_reason and sheet.state == "returned":
+        if sheet.return_reason and sheet.state == SheetState.RETURNED:
             lines.append(Content.from_markup("  退回原因（$who）：$text", who=names.get(
                 sheet.decided_by or "", ""), text=sheet.return_reason))
     return Content("\n").join(lines) if lines else Content("（尚未处理）")
@@ -114,7 +113,7 @@ def summary_line(complaint, desk, prefix: str = "") -> Content:  # type: ignore[
     )
 
 
-class ComplaintRecordScreen(Screen[None]):
+class ComplaintRecordScreen(DataScreen):
     """Everything about one complaint; refreshed live when anyone changes it."""
 
     BINDINGS = [
@@ -129,8 +128,8 @@ class ComplaintRecordScreen(Screen[None]):
 
     app: "DeskApp"
 
-    def __init__(self, number: str) -> None:
-        super().__init__()
+    def __init__(self, desk: Desk, actor: Actor, number: str) -> None:
+        super().__init__(desk, actor)
         self.number = number
         self._note_draft = ""
         self._link_draft = ""
@@ -168,14 +167,8 @@ class ComplaintRecordScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="record", exit_on_error=False)
     def _load(self) -> None:
-        try:
-            record = get_complaint(self.app.desk, self.number)
-            handling = wf.get_handling(self.app.desk, self.number)
-            visits = revisits_of(self.app.desk, handling.complaint.id)
-        except DomainError as exc:
-            self.app.call_from_thread(self._failed, exc.message)
-        else:
-            self.app.call_from_thread(self._show, record, handling, visits)
+        deliver(self, lambda: read_case(self.desk, self.number),
+                lambda case: self._show(case.record, case.handling, case.revisits), self._failed)
 
     def _failed(self, message: str) -> None:
         fields = self.query_one("#record-fields", Vertical)
@@ -183,7 +176,7 @@ class ComplaintRecordScreen(Screen[None]):
         fields.mount(Static(Content(message)))
 
     def _show(self, record: ComplaintRecord, handling: wf.Handling, visits: list[Revisit]) -> None:
-        desk = self.app.desk
+        desk = self.desk
         now = desk.now()
         self.handling = handling
         self.refresh_bindings()
@@ -225,7 +218,7 @@ class ComplaintRecordScreen(Screen[None]):
                        names: dict[str, str], now) -> None:  # type: ignore[no-untyped-def]
         """The call-backs, oldest first; the section only appears once there is one
         or the complaint is waiting for it."""
-        desk = self.app.desk
+        desk = self.desk
         summary = revisit_summary(desk, handling.complaint, now)
         lines = ([summary] if summary else []) + [revisit_line(desk, v, names) for v in visits]
         for selector in ("#record-revisits-title", "#record-revisits"):
@@ -261,8 +254,8 @@ class ComplaintRecordScreen(Screen[None]):
         return Content("下一步  ") + Content("    ").join(lines)
 
     def _refusal(self, step) -> str | None:  # type: ignore[no-untyped-def]
-        return step_refusal(step, self.handling, self.app.actor,
-                            self.app.desk.config.revisit_max_attempts)
+        return step_refusal(step, self.handling, self.actor,
+                            self.desk.config.revisit_max_attempts)
 
     def action_step(self, name: str) -> None:
         handling = self.handling
@@ -274,7 +267,7 @@ class ComplaintRecordScreen(Screen[None]):
         if name == "sheet":
             from screens.case.sheet_editor import SheetEditorScreen
 
-            self.app.push_screen(SheetEditorScreen(self.number))
+            self.app.push_screen(SheetEditorScreen(self.desk, self.actor, self.number))
             return
         self.steps.open(name, handling)
 
@@ -290,12 +283,8 @@ class ComplaintRecordScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False)
     def _save_note(self, text: str) -> None:
-        try:
-            add_note(self.app.desk, self.app.actor.login, self.number, text)
-        except DomainError as exc:
-            self.app.call_from_thread(self._action_failed, exc.message)
-        else:
-            self.app.call_from_thread(self._note_saved)
+        deliver(self, lambda: add_note(self.desk, self.actor.login, self.number, text),
+                lambda _: self._note_saved(), self._action_failed)
 
     def _note_saved(self) -> None:
         self._note_draft = ""
@@ -312,12 +301,9 @@ class ComplaintRecordScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False)
     def _save_link(self, other: str, kind: str) -> None:
-        try:
-            link_complaints(self.app.desk, self.app.actor.login, self.number, other, kind)
-        except DomainError as exc:
-            self.app.call_from_thread(self._action_failed, exc.message)
-        else:
-            self.app.call_from_thread(self._link_saved)
+        deliver(self, lambda: link_complaints(self.desk, self.actor.login, self.number,
+                                              other, kind),
+                lambda _: self._link_saved(), self._action_failed)
 
     def _link_saved(self) -> None:
         self._link_draft = ""

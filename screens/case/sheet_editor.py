@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Input, Label, TextArea
 
 from complaintdesk.process import workflow as wf
@@ -23,6 +22,10 @@ from screens.case.conflict import ConflictDialog, Difference
 from screens.widgets.dialogs import ConfirmDialog
 from screens.widgets.footer import Footer
 from screens.widgets.typeahead import after_typed_keys
+from screens.workers import deliver
+from complaintdesk.process.desk import Desk
+from complaintdesk.process.staffing import Actor
+from screens.desk_app import DeskScreen
 
 if TYPE_CHECKING:
     from screens.desk_app import DeskApp
@@ -59,7 +62,7 @@ def differences(mine: dict[str, object], theirs: dict[str, object]) -> list[Diff
             for name in LABELS if shown(name, mine.get(name)) != shown(name, theirs.get(name))]
 
 
-class SheetEditorScreen(Screen[None]):
+class SheetEditorScreen(DeskScreen):
     """Draft the current round's sheet; save (Ctrl+S) or submit for approval (Ctrl+U)."""
 
     BINDINGS = [
@@ -70,8 +73,8 @@ class SheetEditorScreen(Screen[None]):
 
     app: "DeskApp"
 
-    def __init__(self, number: str) -> None:
-        super().__init__()
+    def __init__(self, desk: Desk, actor: Actor, number: str) -> None:
+        super().__init__(desk, actor)
         self.number = number
         self.sheet_version: int | None = None
         self._initial: dict[str, object] = {}
@@ -109,16 +112,11 @@ class SheetEditorScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="sheet", exit_on_error=False)
     def _load(self) -> None:
-        try:
-            handling = wf.get_handling(self.app.desk, self.number)
-        except DomainError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-        else:
-            self.app.call_from_thread(self._fill, handling)
+        deliver(self, lambda: wf.get_handling(self.desk, self.number), self._fill)
 
     def _fill(self, handling: wf.Handling) -> None:
         c, sheet = handling.complaint, handling.sheet
-        desk = self.app.desk
+        desk = self.desk
         self.query_one("#sheet-customer", Label).update(Content(c.customer_name))
         self.query_one("#sheet-number", Label).update(
             Content(sheet.sheet_number if sheet else wf.sheet_number(c) + "（保存后生效）"))
@@ -173,13 +171,13 @@ class SheetEditorScreen(Screen[None]):
     def _run(self, data: dict[str, object], submit: bool, version: int | None) -> None:
         call = wf.submit_sheet if submit else wf.save_sheet
         try:
-            call(self.app.desk, self.app.actor.login, self.number, data, sheet_version=version)
-            handling = wf.get_handling(self.app.desk, self.number)
+            call(self.desk, self.actor.login, self.number, data, sheet_version=version)
+            handling = wf.get_handling(self.desk, self.number)
         except ValidationFailed as exc:
             self.app.call_from_thread(self._failed, "；".join(exc.errors.values()))
         except wf.StaleSheet as exc:
             try:
-                fresh = wf.get_handling(self.app.desk, self.number)
+                fresh = wf.get_handling(self.desk, self.number)
             except DomainError as again:
                 self.app.call_from_thread(self._failed, again.message)
             else:
@@ -199,7 +197,7 @@ class SheetEditorScreen(Screen[None]):
         """Someone saved a version meanwhile: show both, let the user choose."""
         self._busy = False
         self._status(stale.message)
-        theirs = sheet_values(fresh, self.app.desk)
+        theirs = sheet_values(fresh, self.desk)
         sheet = fresh.sheet
         title = f"对方的版本（第 {sheet.version} 版）" if sheet else "对方的版本"
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from functools import partial
 
 from textual.content import Content
-from textual.screen import Screen
 
 from complaintdesk.process import revisits
 from complaintdesk.process import workflow as wf
@@ -19,8 +18,10 @@ from complaintdesk.process.records import Complaint, HandlingSheet
 from complaintdesk.process.staffing import Actor
 from complaintdesk.domain.timing import TIME_FORMAT
 
+from screens.messages import DataChanged
 from screens.widgets.dialogs import KeptInputDialog
 from screens.widgets.form_dialog import FormDialog, FormField, FormResult
+from screens.desk_app import DeskScreen
 
 YES_NO_TOLD = [("yes", "已告知客户处理期限"), ("no", "尚未告知")]
 FINDINGS = [("ours", "我方责任"), ("not_ours", "非我方责任")]
@@ -288,7 +289,7 @@ class StepRunner:
     not a poll later.
     """
 
-    def __init__(self, host: Screen) -> None:
+    def __init__(self, host: DeskScreen) -> None:
         self.host = host
         self.drafts: dict[tuple[str, str], dict[str, object]] = {}
 
@@ -297,7 +298,7 @@ class StepRunner:
         return self.host.app
 
     def open(self, name: str, handling: wf.Handling, error: str = "") -> None:
-        desk = self.app.desk
+        desk = self.host.desk
         title, fields, submit = form_for(name, desk, handling)
         number, version = handling.complaint.number, handling.complaint.version
         key = (number, name)
@@ -330,8 +331,8 @@ class StepRunner:
 
     def _failed(self, name: str, handling: wf.Handling | None, message: str,
                 values: dict | None = None) -> None:
-        gone = handling is None or step_refusal(STEP_BY_NAME[name], handling, self.app.actor,
-                                                self.app.desk.config.revisit_max_attempts)
+        gone = handling is None or step_refusal(STEP_BY_NAME[name], handling, self.host.actor,
+                                                self.host.desk.config.revisit_max_attempts)
         values = values or {}
         typed = [(label, values[key]) for key, label in self._labels(name, handling, values)
                  if isinstance(values.get(key), str) and values[key].strip()]
@@ -343,7 +344,7 @@ class StepRunner:
             self.host.notify(message, severity="error", markup=False, timeout=8)
         elif handling is not None and not isinstance(self.app.screen, FormDialog):
             self.open(name, handling, error=message)
-        self.app.data_changed()
+        self.app.post_message(DataChanged())
 
     def _labels(self, name: str, handling: wf.Handling | None,
                 values: dict) -> list[tuple[str, str]]:
@@ -351,11 +352,11 @@ class StepRunner:
         complaint could not be read again)."""
         if handling is None:
             return [(key, key) for key in values]
-        _title, fields, _submit = form_for(name, self.app.desk, handling)
+        _title, fields, _submit = form_for(name, self.host.desk, handling)
         return [(spec.name, spec.label) for spec in fields]
 
     def _done(self, name: str, number: str, outcome: wf.Outcome) -> None:
         self.drafts.pop((number, name), None)
         self.host.notify(f"{number} {STEP_BY_NAME[name].label}：已完成，状态为“{outcome.status.label}”",
                          markup=False)
-        self.app.data_changed()
+        self.app.post_message(DataChanged())

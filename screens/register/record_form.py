@@ -10,24 +10,26 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.events import DescendantBlur
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Header, Input, Label, Static, TextArea
 
 from complaintdesk.process.complaints import customer_history, last_channel, register_complaint
 from complaintdesk.domain.enums import Category, Channel, Priority, Status
 from complaintdesk.domain.errors import DomainError, ValidationFailed
-from complaintdesk.domain.validation import FIELD_LABELS, validate_complaint
+from complaintdesk.domain.validation import validate_complaint
+from complaintdesk.reports.labels import FIELD_LABELS, TIME_FORMAT
 
 from screens.widgets.choice_bar import ChoiceBar
 from screens.widgets.dialogs import ConfirmDialog, SavedDialog
 from screens.widgets.footer import Footer
 from screens.widgets.typeahead import after_typed_keys
+from complaintdesk.process.desk import Desk
+from complaintdesk.process.staffing import Actor
+from screens.desk_app import DeskScreen
 
 if TYPE_CHECKING:
     from screens.desk_app import DeskApp
 
-DATE_FORMAT = "%Y-%m-%d %H:%M"
 TEXT_FIELDS = ("customer_name", "address", "received_at", "contact", "product", "quantity")
 AREA_FIELDS = ("event", "demand")
 CHOICE_FIELDS = {"channel": Channel, "category": Category, "priority": Priority}
@@ -43,7 +45,7 @@ def field_row(name: str, *widgets: Widget, label: str | None = None) -> Horizont
     )
 
 
-class RecordFormScreen(Screen[str | None]):
+class RecordFormScreen(DeskScreen):
     """Register one complaint. Dismisses with the new number, or None if left."""
 
     BINDINGS = [
@@ -53,8 +55,8 @@ class RecordFormScreen(Screen[str | None]):
 
     app: "DeskApp"
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, desk: Desk, actor: Actor) -> None:
+        super().__init__(desk, actor)
         self._initial: dict[str, object] = {}
         self._touched: set[str] = set()
         self._saving = False
@@ -100,7 +102,7 @@ class RecordFormScreen(Screen[str | None]):
             yield self._error("quantity")
             yield Horizontal(
                 Label(Content("部门受理人员"), classes="form-label"),
-                Label(Content(self.app.actor.label), id="receiver"),
+                Label(Content(self.actor.label), id="receiver"),
                 classes="form-row",
             )
         yield Footer()
@@ -122,7 +124,7 @@ class RecordFormScreen(Screen[str | None]):
             self.query_one(f"#{name}", TextArea).text = ""
         self.query_one("#category", ChoiceBar).value = None
         self.query_one("#priority", ChoiceBar).value = Priority.GENERAL.value
-        self.query_one("#received_at", Input).value = self.app.desk.now().strftime(DATE_FORMAT)
+        self.query_one("#received_at", Input).value = self.desk.now().strftime(TIME_FORMAT)
         self.query_one("#number-preview", Label).update(Content("保存后由系统生成"))
         self.query_one("#customer-history", Static).display = False
         self._touched.clear()
@@ -134,7 +136,7 @@ class RecordFormScreen(Screen[str | None]):
 
     @work(thread=True, exit_on_error=False)
     def _load_default_channel(self) -> None:
-        channel = last_channel(self.app.desk, self.app.actor.login) or Channel.PHONE.value
+        channel = last_channel(self.desk, self.actor.login) or Channel.PHONE.value
         self.app.call_from_thread(self._set_default_channel, channel)
 
     def _set_default_channel(self, channel: str) -> None:
@@ -173,8 +175,8 @@ class RecordFormScreen(Screen[str | None]):
                 label.display = False
 
     def _validate_touched(self) -> None:
-        _draft, errors = validate_complaint(self.values(), now=self.app.desk.now(),
-                                            zone=self.app.desk.config.timezone)
+        _draft, errors = validate_complaint(self.values(), now=self.desk.now(),
+                                            zone=self.desk.config.timezone)
         self._show_errors(errors, only=self._touched)
 
     # ------------------------------------------------------------ events
@@ -193,7 +195,7 @@ class RecordFormScreen(Screen[str | None]):
 
     @work(thread=True, exclusive=True, group="customer-lookup", exit_on_error=False)
     def _lookup_customer(self, contact: str) -> None:
-        total, rows = customer_history(self.app.desk, contact, limit=3)
+        total, rows = customer_history(self.desk, contact, limit=3)
         self.app.call_from_thread(self._show_history, contact, total, rows)
 
     def _show_history(self, contact: str, total: int, rows: list) -> None:
@@ -204,7 +206,7 @@ class RecordFormScreen(Screen[str | None]):
             panel.update("")
             panel.display = False
             return
-        desk = self.app.desk
+        desk = self.desk
         lines = [Content.from_markup("[b]老客户[/b]：该联系方式已有 $total 件投诉", total=total)]
         for complaint in rows:
             lines.append(Content.from_markup(
@@ -234,8 +236,8 @@ class RecordFormScreen(Screen[str | None]):
         if self._saving:
             return
         data = self.values()
-        _draft, errors = validate_complaint(data, now=self.app.desk.now(),
-                                            zone=self.app.desk.config.timezone)
+        _draft, errors = validate_complaint(data, now=self.desk.now(),
+                                            zone=self.desk.config.timezone)
         self._touched.update(FIELD_LABELS)
         self._show_errors(errors)
         if errors:
@@ -250,7 +252,7 @@ class RecordFormScreen(Screen[str | None]):
     @work(thread=True, exit_on_error=False)
     def _register(self, data: dict[str, object]) -> None:
         try:
-            complaint = register_complaint(self.app.desk, self.app.actor.login, data)
+            complaint = register_complaint(self.desk, self.actor.login, data)
         except ValidationFailed as exc:
             self.app.call_from_thread(self._save_failed, exc.message, exc.errors)
         except DomainError as exc:
@@ -276,8 +278,8 @@ class RecordFormScreen(Screen[str | None]):
             customer=complaint.customer_name,
             priority=Priority(complaint.priority).label,
             category=Category(complaint.category).label,
-            first=self.app.desk.local(complaint.first_response_due).strftime(DATE_FORMAT),
-            due=self.app.desk.local(complaint.resolution_due).strftime(DATE_FORMAT),
+            first=self.desk.local(complaint.first_response_due).strftime(TIME_FORMAT),
+            due=self.desk.local(complaint.resolution_due).strftime(TIME_FORMAT),
         )
 
         self._last_number = complaint.number

@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Label, Static, TabbedContent, TabPane
 
 from complaintdesk.process.desk import Desk
@@ -23,8 +22,12 @@ from complaintdesk.reports.figures import (Period, Report, build_report, check_r
                                      report_rows)
 from complaintdesk.domain.text import display_width, pad
 
+from screens.desk_app import DataScreen
+from screens.messages import OpenComplaint
 from screens.widgets.virtual_table import Column, TableHeader, TableRow, VirtualTable
 from screens.widgets.footer import Footer
+from screens.workers import deliver
+from complaintdesk.process.staffing import Actor
 
 if TYPE_CHECKING:
     from screens.desk_app import DeskApp
@@ -37,7 +40,7 @@ def open_statistics(app: "DeskApp") -> None:
     except DomainError as exc:
         app.notify(exc.message, severity="warning", markup=False)
         return
-    app.push_screen(StatisticsScreen())
+    app.push_screen(StatisticsScreen(app.desk, app.actor))
 
 ROW_COLUMNS = [
     Column("日期", 10),
@@ -128,7 +131,7 @@ class ReportRowSource:
         return None
 
 
-class StatisticsScreen(Screen[None]):
+class StatisticsScreen(DataScreen):
     """The 《客户投诉统计表》 of a month, quarter or year."""
 
     DEFAULT_CSS = """
@@ -158,15 +161,15 @@ class StatisticsScreen(Screen[None]):
 
     app: "DeskApp"
 
-    def __init__(self, period: Period | None = None) -> None:
-        super().__init__()
+    def __init__(self, desk: Desk, actor: Actor, period: Period | None = None) -> None:
+        super().__init__(desk, actor)
         self._period = period
         self._report: Report | None = None
 
     @property
     def period(self) -> Period:
         if self._period is None:
-            self._period = period_of("month", self.app.desk.now())
+            self._period = period_of("month", self.desk.now())
         return self._period
 
     def compose(self) -> ComposeResult:
@@ -178,7 +181,7 @@ class StatisticsScreen(Screen[None]):
                     yield Static(Content("正在统计…"), id="stats-summary")
             with TabPane("2 明细", id="rows"):
                 yield TableHeader(ROW_COLUMNS, id="stats-rows-header")
-                yield VirtualTable(ROW_COLUMNS, ReportRowSource(self.app.desk, self.period, 0),
+                yield VirtualTable(ROW_COLUMNS, ReportRowSource(self.desk, self.period, 0),
                                    id="stats-rows")
             with TabPane("3 员工考核", id="staff"):
                 with VerticalScroll(id="stats-staff-scroll"):
@@ -217,12 +220,7 @@ class StatisticsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="statistics", exit_on_error=False)
     def _build(self, period: Period) -> None:
-        try:
-            report = build_report(self.app.desk, period)
-        except DomainError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show, report)
+        deliver(self, lambda: build_report(self.desk, period), self._show)
 
     def _show(self, report: Report) -> None:
         if report.period != self.period:  # the user moved on meanwhile
@@ -235,18 +233,18 @@ class StatisticsScreen(Screen[None]):
         self._draw_summary()
         self.query_one("#stats-staff", Static).update(staff_content(report))
         table = self.query_one(VirtualTable)
-        table.reload(ReportRowSource(self.app.desk, p, report.total))
+        table.reload(ReportRowSource(self.desk, p, report.total))
 
     def _draw_summary(self) -> None:
         if self._report is None:
             return
         summary = self.query_one("#stats-summary", Static)
         width = max(self.size.width - 6, 40)
-        summary.update(summary_content(self._report, self.app.desk, width))
+        summary.update(summary_content(self._report, self.desk, width))
 
     def on_resize(self) -> None:
         self._draw_summary()
 
     @on(VirtualTable.Selected)
     def _selected(self, event: VirtualTable.Selected) -> None:
-        self.app.open_complaint(event.key)
+        self.post_message(OpenComplaint(event.key))

@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Header, Input, Label
 
 from complaintdesk.domain.enums import Priority, Status
 from complaintdesk.domain.errors import DomainError
 from complaintdesk.process.queue import QueueFilter
 
+from screens.desk_app import DataScreen
+from screens.messages import OpenComplaint
 from screens.register.record_form import RecordFormScreen
 from screens.worklist.rows import QUEUE_COLUMNS, QueueSource
 from screens.widgets.virtual_table import TableHeader, VirtualTable
@@ -34,7 +35,7 @@ def cycle(options: list[str], current: str | None) -> str | None:
     return options[index] if index < len(options) else None
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(DataScreen):
     """Open complaints, most urgent and nearest deadline first."""
 
     BINDINGS = [
@@ -69,7 +70,7 @@ class QueueScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = self.app.actor.label
+        self.sub_title = self.actor.label
         self.query_one("#search", Input).display = False
         self.query_one(VirtualTable).focus()
 
@@ -82,7 +83,7 @@ class QueueScreen(Screen[None]):
         if queue_filter == self.table.source.queue.filter:
             return  # already showing it (the initial load happens on mount)
         try:
-            source = QueueSource(self.app.desk, queue_filter)
+            source = QueueSource(self.desk, queue_filter)
         except DomainError as exc:
             self.notify(exc.message, severity="warning", markup=False)
             return
@@ -105,7 +106,7 @@ class QueueScreen(Screen[None]):
         if f.status:
             parts.append(Status(f.status).label)
         if f.department:
-            parts.append(self.app.desk.config.department_name(f.department))
+            parts.append(self.desk.config.department_name(f.department))
         if f.mine:
             parts.append("我的")
         if f.overdue_only:
@@ -135,14 +136,14 @@ class QueueScreen(Screen[None]):
         self.queue_filter = self.queue_filter.with_(status=cycle(options, self.queue_filter.status))
 
     def action_cycle_department(self) -> None:
-        options = [d.code for d in self.app.desk.config.departments]
+        options = [d.code for d in self.desk.config.departments]
         self.queue_filter = self.queue_filter.with_(
             department=cycle(options, self.queue_filter.department))
 
     def action_toggle(self, name: str) -> None:
         f = self.queue_filter
         if name == "mine":
-            actor = self.app.actor
+            actor = self.actor
             self.queue_filter = f.with_(mine=None if f.mine else actor.login,
                                         mine_department=None if f.mine else actor.department)
         else:
@@ -179,7 +180,7 @@ class QueueScreen(Screen[None]):
     # ------------------------------------------------------------ actions
     @on(VirtualTable.Selected)
     def _selected(self, event: VirtualTable.Selected) -> None:
-        self.app.open_complaint(event.key)
+        self.post_message(OpenComplaint(event.key))
 
     async def action_register(self) -> None:
         if isinstance(self.focused, Input):
@@ -191,12 +192,12 @@ class QueueScreen(Screen[None]):
             self.table.focus()
 
         # Awaited: no key is read until the form is mounted with its first field focused.
-        await self.app.push_screen(RecordFormScreen(), after)
+        await self.app.push_screen(RecordFormScreen(self.desk, self.actor), after)
 
     def action_approvals(self) -> None:
         from screens.approvals.pending_screen import ApprovalsScreen
 
-        self.app.push_screen(ApprovalsScreen())
+        self.app.push_screen(ApprovalsScreen(self.desk, self.actor))
 
     def action_statistics(self) -> None:
         from screens.statistics.statistics_screen import open_statistics
@@ -206,7 +207,7 @@ class QueueScreen(Screen[None]):
     def action_revisits(self) -> None:
         from screens.callbacks.due_screen import RevisitsScreen
 
-        self.app.push_screen(RevisitsScreen())
+        self.app.push_screen(RevisitsScreen(self.desk, self.actor))
 
     def action_reload(self) -> None:
         self.refresh_data()

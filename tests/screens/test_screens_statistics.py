@@ -13,8 +13,8 @@ from screens.app import ComplaintDeskApp
 from screens.statistics.statistics_screen import StatisticsScreen, bar
 from screens.widgets.virtual_table import VirtualTable
 
-from .screen_helpers import register, settle
-from .test_core_report import NOW, built  # noqa: F401  (the hand-counted fixture)
+from tests.screens.screen_helpers import register, settle
+from tests.reports.test_core_report import NOW, built  # noqa: F401  (the hand-counted fixture)
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -47,7 +47,7 @@ async def test_periods_switch_on_keys(stats_desk) -> None:
     app = app_for(stats_desk, "sup1")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await app.push_screen(StatisticsScreen())
+        await app.push_screen(StatisticsScreen(app.desk, app.actor))
         await settle(pilot)
         assert "2026年11月" in title(app) and "共 4 件" in title(app)
         summary = str(app.screen.query_one("#stats-summary", Static).render())
@@ -73,7 +73,7 @@ async def test_rows_tab_lists_the_period_and_opens_a_complaint(stats_desk, built
     app = app_for(stats_desk, "sup1")
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
-        await app.push_screen(StatisticsScreen())
+        await app.push_screen(StatisticsScreen(app.desk, app.actor))
         await settle(pilot)
         await pilot.press("2")
         await settle(pilot)
@@ -114,7 +114,7 @@ def test_summary_snapshot(snap_compare, hostile_desk, size) -> None:
 
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await settle(pilot)
-        await pilot.app.push_screen(StatisticsScreen())
+        await pilot.app.push_screen(StatisticsScreen(pilot.app.desk, pilot.app.actor))
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
@@ -126,7 +126,7 @@ def test_rows_snapshot(snap_compare, hostile_desk, size) -> None:
 
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await settle(pilot)
-        await pilot.app.push_screen(StatisticsScreen())
+        await pilot.app.push_screen(StatisticsScreen(pilot.app.desk, pilot.app.actor))
         await settle(pilot)
         await pilot.press("2")
         await settle(pilot)

@@ -33,7 +33,7 @@ from complaintdesk.domain.enums import Action, Role, Status
 from complaintdesk.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from complaintdesk.store.models import Complaint, HandlingSheet
 
-from .screen_helpers import register
+from tests.helpers import register
 
 S, A, R = Status, Action, Role
 ZONE = ZoneInfo("Asia/Shanghai")

@@ -43,8 +43,8 @@ from complaintdesk.reports.output import render_table, summary_dict, write_csv, 
 from complaintdesk.reports.figures import (build_report, check_reader, iter_report_rows,
                                      parse_period, period_of, report_rows)
 
-from .screen_helpers import register
-from .test_core_workflow import INVESTIGATION, SHEET, Clock, add_people, sheet_version
+from tests.helpers import register
+from tests.process.test_core_workflow import INVESTIGATION, SHEET, Clock, add_people, sheet_version
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SH)

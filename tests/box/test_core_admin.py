@@ -16,7 +16,7 @@ from complaintdesk.box import setup as box
 from complaintdesk.process import complaints
 from complaintdesk.box.locations import RunMode, ServiceSettings
 
-from .screen_helpers import sample
+from tests.helpers import sample
 
 
 def test_an_installation_a_staff_account_owns_or_may_write_is_found(tmp_path):

@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from dateutil.relativedelta import relativedelta
 
 from complaintdesk.process import audit
@@ -19,7 +20,7 @@ from complaintdesk.process import staffing
 from complaintdesk.domain.config import (REFERENCE_CONFIG_PATH, DeskConfig, deadlines_for,
                                   load_config)
 from complaintdesk.process.desk import open_desk
-from complaintdesk.domain.enums import Category, Channel, Priority
+from complaintdesk.domain.enums import Category, Channel, Priority, audit_action_label
 from complaintdesk.domain.errors import DomainError, PermissionDenied, ValidationFailed
 from complaintdesk.domain.validation import validate_complaint
 
@@ -465,7 +466,7 @@ def test_registration_writes_one_audit_event(desk, counter):
     assert '"major"' in event.detail and '"wechat"' in event.detail
     assert record.complaint.received_by == counter
     assert record.receiver_name == "柜台小王"
-    assert audit.action_label(event.action) == "登记投诉"
+    assert audit_action_label(event.action) == "登记投诉"
 
 
 def test_failure_while_auditing_leaves_nothing_behind(desk, counter, monkeypatch):

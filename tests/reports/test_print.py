@@ -23,7 +23,7 @@ from complaintdesk.domain.config import DeskConfig
 from complaintdesk.process.desk import open_desk
 from complaintdesk.reports.printing import render_html, render_text, wrap
 from complaintdesk.domain.text import display_width
-from tests.screen_helpers import register
+from tests.helpers import register
 
 RECORD_LABELS = ("客户投诉记录单", "投诉客户名称", "营业地址", "受理日期", "受理编号", "投诉方式",
                  "客户联系方式", "投诉理由(事件经过)", "投诉要求", "部门受理人员(签字)",

@@ -13,6 +13,7 @@ from complaintdesk.process import workflow as wf
 from complaintdesk.process.complaints import get_complaint
 from complaintdesk.domain.enums import Status
 from screens.widgets.choice_bar import ChoiceBar
+from screens.messages import DataChanged
 from screens.case.record_screen import ComplaintRecordScreen
 from screens.widgets.dialogs import KeptInputDialog
 from screens.widgets.form_dialog import FormDialog
@@ -20,7 +21,7 @@ from screens.worklist.queue_screen import QueueScreen
 from screens.callbacks.due_screen import RevisitsScreen
 from screens.widgets.virtual_table import VirtualTable
 
-from .screen_helpers import make_app, register, settle
+from tests.screens.screen_helpers import make_app, register, settle
 
 
 def staff(desk, admin) -> None:  # type: ignore[no-untyped-def]
@@ -331,7 +332,7 @@ async def test_live_refresh_keeps_the_cursor_on_the_same_complaint(desk, admin):
         # Another console closes the first one.
         revisits.record_revisit(desk, "super1", first, method="phone", reached=True,
                                 attitude="满意", result="满意")
-        app.data_changed()
+        app.post_message(DataChanged())
         await settle(pilot)
         assert shown(app) == [second, third]
         assert screen.query_one(VirtualTable).cursor_key == third

@@ -12,7 +12,7 @@ from complaintdesk.domain.errors import DomainError
 from complaintdesk.process.queue import open_queue, QueueFilter
 from complaintdesk.domain.contacts import searchable as normalize_contact
 
-from .screen_helpers import register
+from tests.helpers import register
 
 NEUTRAL = {
     "customer_name": "王五商行",

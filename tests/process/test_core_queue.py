@@ -21,7 +21,7 @@ from complaintdesk.store.models import Complaint
 from complaintdesk.process.queue import QueueFilter, QueueReader, open_queue
 from complaintdesk.store.sqlite.queue import Queue as SqliteQueue
 from complaintdesk.domain.timing import deadline_state
-from .screen_helpers import register
+from tests.helpers import register
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RANK = {"urgent": 0, "major": 1, "general": 2}
@@ -513,7 +513,7 @@ def test_search_count_stops_at_the_cap(desk, counter, monkeypatch):
     """A search counts at most SEARCH_CAP matches and says it stopped there."""
     from complaintdesk.process.queue import open_queue, QueueFilter
 
-    from .screen_helpers import register
+    from tests.helpers import register
 
     monkeypatch.setattr(SqliteQueue, "SEARCH_CAP", 3)
     for _ in range(4):
@@ -544,7 +544,7 @@ def test_a_capped_search_ends_at_its_cap_not_at_the_true_end(desk, many, monkeyp
 def test_number_prefix_search_uses_the_number(desk, counter):
     from complaintdesk.process.queue import open_queue, QueueFilter
 
-    from .screen_helpers import register
+    from tests.helpers import register
 
     first = register(desk, counter)
     register(desk, counter, received_at="2026-11-20T09:00:00+08:00")

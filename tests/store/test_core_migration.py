@@ -15,7 +15,7 @@ from complaintdesk.process.desk import open_desk
 from complaintdesk.process.queue import QueueFilter, open_queue
 from complaintdesk.store.sqlite.queue import Queue as SqliteQueue
 
-from .screen_helpers import register
+from tests.helpers import register
 
 ZONE = "Asia/Shanghai"
 # How the application stores aware datetimes: UTC, without an offset.

@@ -21,7 +21,7 @@ from complaintdesk.store.sqlite.dbfile import DamagedDatabase
 from complaintdesk.process.desk import open_desk
 from complaintdesk.domain.errors import StoreError
 
-from .screen_helpers import register, sample
+from tests.helpers import register, sample
 
 COMMANDS = [
     ["export"], ["export", "--format", "csv"], ["show", "TS-20261123-0001"],
@@ -55,7 +55,7 @@ def _ours(path: Path, count: int = 1) -> None:
     from complaintdesk.process import complaints
     from complaintdesk.process import staffing
 
-    from .screen_helpers import sample
+    from tests.helpers import sample
 
     desk = open_desk(path)
     me = staffing.os_login()  # the admin, so that every command may run here

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, TextArea
 
-from .screen_helpers import make_app, register, settle
+from tests.screens.screen_helpers import make_app, register, settle
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -317,7 +317,7 @@ def revisit_desk(desk, admin, hostile_text):
     today (due in 7 days), one judged not ours 3 days ago."""
     from complaintdesk.process import revisits
 
-    from .test_screens_revisit import not_ours_to_revisit, ours_to_revisit, staff
+    from tests.screens.test_screens_revisit import not_ours_to_revisit, ours_to_revisit, staff
 
     staff(desk, admin)
     not_ours_to_revisit(desk, days_ago=9, customer_name="上海申通物流有限公司",

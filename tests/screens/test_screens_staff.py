@@ -10,7 +10,7 @@ import pytest
 from complaintdesk.process import staffing
 from screens.widgets.dialogs import NoticeScreen
 
-from .screen_helpers import make_app, register, settle
+from tests.screens.screen_helpers import make_app, register, settle
 
 
 async def _wait_for(pilot, predicate, seconds: float = 5.0) -> bool:  # type: ignore[no-untyped-def]

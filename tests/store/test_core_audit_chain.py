@@ -21,8 +21,8 @@ from complaintdesk.demo.load import fill_demo
 from complaintdesk.process.desk import open_desk
 from complaintdesk.domain.errors import DomainError
 
-from .conftest import DESK_ZONE
-from .test_core_migration import make_v1
+from tests.conftest import DESK_ZONE
+from tests.store.test_core_migration import make_v1
 
 COLUMNS = ", ".join(audit_chain.CONTENT_COLUMNS)
 REFUSED = r"audit events are append-only \(the next id, a 32-byte hash\)"

@@ -17,10 +17,10 @@ from complaintdesk.process.desk import open_desk
 from complaintdesk.domain.errors import PermissionDenied, ValidationFailed
 from complaintdesk.process.queue import open_queue, QueueFilter
 
-from .screen_helpers import register
-from .test_core_workflow import (INVESTIGATION, NOW, SHEET, Clock, add_people, audit_rows,
+from tests.helpers import register
+from tests.process.test_core_workflow import (INVESTIGATION, NOW, SHEET, Clock, add_people, audit_rows,
                                  drive_to, last_audit_id, sheet_version, snapshot)
-from .test_core_workflow import S as Status
+from tests.process.test_core_workflow import S as Status
 
 UTC_DAY = timedelta(days=1)
 

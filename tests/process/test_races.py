@@ -15,7 +15,7 @@ from complaintdesk.process import workflow as wf
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Status
 
-from .test_core_workflow import SHEET, add_people, open_desk_at, drive_to
+from tests.process.test_core_workflow import SHEET, add_people, open_desk_at, drive_to
 
 ROUNDS = 4
 CTX = multiprocessing.get_context("fork")

@@ -12,7 +12,7 @@ from screens.worklist.queue_screen import QueueScreen
 from screens.register.record_form import RecordFormScreen
 from screens.widgets.virtual_table import VirtualTable
 
-from .screen_helpers import make_app, register, settle, type_text
+from tests.screens.screen_helpers import make_app, register, settle, type_text
 
 
 async def fill_phone_complaint(pilot) -> None:  # type: ignore[no-untyped-def]

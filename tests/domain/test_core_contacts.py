@@ -17,7 +17,7 @@ from complaintdesk.domain.contacts import ACCEPTED, contact_key, parse_contact
 from complaintdesk.domain.errors import ValidationFailed
 from complaintdesk.process.queue import open_queue, QueueFilter
 
-from .screen_helpers import sample
+from tests.helpers import sample
 
 
 @pytest.mark.parametrize("written", [

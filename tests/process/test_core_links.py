@@ -13,7 +13,7 @@ from complaintdesk.process.complaints import add_note, find_numbers, get_complai
 from complaintdesk.domain.enums import LinkKind
 from complaintdesk.domain.errors import DomainError, NotFound, PermissionDenied
 
-from .screen_helpers import register
+from tests.helpers import register
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from screens.widgets.dialogs import KeptInputDialog
 from screens.case.sheet_editor import SheetEditorScreen
 from screens.widgets.virtual_table import VirtualTable
 
-from .screen_helpers import make_app, register, settle, type_text
+from tests.screens.screen_helpers import make_app, register, settle, type_text
 
 
 def status_of(desk, number: str) -> Status:  # type: ignore[no-untyped-def]

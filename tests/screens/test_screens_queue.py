@@ -9,13 +9,14 @@ import textwrap
 from textual.widgets import Input, Label, Static
 
 from complaintdesk.process import staffing
-from complaintdesk.process.complaints import get_complaint, iter_complaints
+from complaintdesk.process.complaints import add_note, get_complaint, iter_complaints
 from screens.case.record_screen import ComplaintRecordScreen
+from screens.messages import DataChanged, OpenComplaint
 from screens.widgets.dialogs import LinkDialog, NoteDialog
 from screens.worklist.queue_screen import QueueScreen
 from screens.widgets.virtual_table import VirtualTable
 
-from .screen_helpers import make_app, register, settle, type_text
+from tests.screens.screen_helpers import make_app, register, settle, type_text
 
 
 def shown_numbers(app) -> list[str]:  # type: ignore[no-untyped-def]
@@ -397,3 +398,28 @@ async def test_a_reload_in_place_keeps_the_row_a_reload_under_way_goes_to(desk, 
         table.reload_in_place()  # before the first reload has landed
         await settle(pilot)
         assert table.cursor_key == numbers[25]
+
+
+async def test_a_change_reloads_the_visible_screen_and_the_covered_one_on_return(desk, counter):
+    """DataChanged: the record on top reloads at once; the queue under it is only
+    marked stale and reloads when it is shown again."""
+    first = register(desk, counter, customer_name="第一位客户")
+    app = make_app(desk, counter)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        app.post_message(OpenComplaint(first.number))
+        await settle(pilot)
+        record = app.screen
+        assert isinstance(record, ComplaintRecordScreen)
+        later = register(desk, counter, customer_name="后来的客户")
+        add_note(desk, counter, first.number, "另一台控制台写的备注")
+        app.post_message(DataChanged())
+        await settle(pilot)
+        assert queue.stale and not record.stale
+        assert "另一台控制台写的备注" in str(record.query_one("#record-timeline", Static).render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is queue and not queue.stale
+        assert later.number in shown_numbers(app)

@@ -1,0 +1,32 @@
+"""Messages the console's screens and the app send each other (posting's way:
+small typed messages instead of calling into the app by name)."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class OpenComplaint(Message):
+    """Show complaint ``number``'s record (the app owns navigation)."""
+
+    def __init__(self, number: str) -> None:
+        self.number = number
+        super().__init__()
+
+
+class DataChanged(Message):
+    """Someone committed: screens that show data reload. ``urgent`` lists new 紧急
+    complaints to announce (number, customer) and ``urgent_count`` how many there
+    are in all.
+
+    A change waiting in the queue is replaced by a newer one (one reload, not
+    several) unless it carries announcements, which are never dropped.
+    """
+
+    def __init__(self, urgent: list[tuple[str, str]] | None = None, urgent_count: int = 0) -> None:
+        self.urgent = list(urgent or [])
+        self.urgent_count = urgent_count
+        super().__init__()
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, DataChanged) and not message.urgent_count
