@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import random
 from bisect import bisect_right
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from complaintdesk.domain import effects
 from complaintdesk.domain.config import DeskConfig
-from complaintdesk.domain.enums import Action, AgreementMethod, HandlingMethod, Priority, RevisitMethod, Status
+from complaintdesk.domain.enums import (Action, AgreementMethod, HandlingMethod, Priority, RevisitMethod,
+                                        SheetState, Status)
 from complaintdesk.domain.money import format_amount
 from complaintdesk.process.workflow import TRANSITIONS
 from complaintdesk.demo.calendar import Calendar
-from complaintdesk.demo.generate import json_text, DemoRow, weight_table
+from complaintdesk.demo.generate import DemoRow, weight_table
 from complaintdesk.demo.callbacks import ACTIONS as REVISIT_ACTIONS
 from complaintdesk.demo.callbacks import RESOLVING, RevisitPlan
 from complaintdesk.demo.cases import Case, Cast
@@ -43,7 +44,7 @@ S, A = Status, Action
 _CODE = {m: m.value for enum in (Status, Action, AgreementMethod, HandlingMethod, RevisitMethod)
          for m in enum}
 _EVENT = {a: f"workflow.{a.value}" for a in Action}
-_JSON = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per dumps()
+_JSON = effects.detail_text  # the use-cases' own encoder of audit details
 
 
 class _Values(dict):
@@ -302,11 +303,9 @@ class CaseHandling:
         low, high = VALUE_RANGES[key]
         return between(low, high)
 
-    def _start_revisit(self, c: dict, at: datetime) -> None:
-        """The outcome accepted (workflow.start_revisit): due within the desk's window."""
-        c["resolved_at"] = at
-        c["revisit_due"] = c["due_at"] = self.calendar.plus(at, self.config.revisit_within)
-        c["revisit_attempts"] = 0
+    def _revisit_due(self, at: datetime) -> datetime:
+        """When the revisit of an outcome accepted at ``at`` falls due (the desk's window)."""
+        return self.calendar.plus(at, self.config.revisit_within)
 
     def _supervisor(self, *not_these: str | None) -> str:
         choices = self._approvers.get(not_these)
@@ -444,18 +443,11 @@ class CaseHandling:
             if self.random() < 0.2:  # the counter agreed a later date with the customer
                 due = (max(due, at) + timedelta(days=self.between(1, 8))
                        ).replace(minute=0, second=0, microsecond=0)
-            c["responsibility"], c["department"] = "ours", dept
-            c["handling_due"] = c["due_at"] = due
-            c["customer_told_at"] = told = at
-            if c["first_response_at"] is None:
-                c["first_response_at"] = told
-            detail = (f'{{"responsibility": "ours", "department": {json_text(dept)}, '
-                      f'"handling_due": "{due.isoformat()}+00:00"}}')
+            detail = _JSON(effects.judged_ours(c, department=dept, handling_due=due, at=at))
         elif action is A.DISPATCH:
             actor = self.pick(self.cast.supervisors)
             k.handler = self.pick(self.cast.handlers.get(c["department"]) or self.all_handlers)
-            c["handler"] = k.handler
-            detail = f'{{"handler": {json_text(k.handler)}, "department": {json_text(c["department"])}}}'
+            detail = _JSON(effects.dispatched(c, handler=k.handler))
         elif action is A.RECORD_INVESTIGATION:
             actor = k.handler
             detail = f'{{"round": {c["round"]}, "evidence": {self._investigation(k, at)}}}'
@@ -463,54 +455,36 @@ class CaseHandling:
             sheet = k.sheet
             actor = self._supervisor(*sheet["authors"].split())
             text = self.pick(IMPLEMENTATION_OPINIONS).format_map(k.values)
-            sheet["state"], sheet["decided_by"], sheet["decided_at"] = "approved", actor, at
-            sheet["implementation_opinion"] = text
-            sheet["version"] += 1
-            # The figures of the statistics: the plan carried out.
-            c["handling_method"], c["loss_cents"] = sheet["method"], sheet["loss_cents"]
-            detail = f'{{"sheet": "{sheet["sheet_number"]}", "opinion": {json_text(text)}}}'
+            detail = _JSON(effects.decided(c, sheet, state=SheetState.APPROVED, by=actor, at=at,
+                                           text=text))
         elif action is A.INFORM_CUSTOMER:
             actor = k.service if self.random() < 0.7 else self.pick(self.cast.service)
-            c["customer_told_at"] = at
-            detail = f'{{"how": "{_CODE[self.weighted(self._agreement)]}"}}'
+            detail = _JSON(effects.customer_informed(
+                c, how=_CODE[self.weighted(self._agreement)], at=at))
         elif action is A.CUSTOMER_AGREES or action is A.CUSTOMER_DISAGREES:
             actor = k.service if self.random() < 0.7 else self.pick(self.cast.service)
             agreed = action is A.CUSTOMER_AGREES
             text = self.pick(AGREED_OPINIONS if agreed else DISAGREED_OPINIONS)
-            sheet = k.sheet
-            sheet["customer_opinion"] = text
-            sheet["version"] += 1
-            if agreed:
-                self._start_revisit(c, at)
-            else:
-                c["round"] += 1
-            detail = (f'{{"agreed": {"true" if agreed else "false"}, "opinion": {json_text(text)}, '
-                      f'"how": "{_CODE[self.weighted(self._opinion)]}", "round": {c["round"]}}}')
+            detail = _JSON(effects.customer_answered(
+                c, k.sheet, agreed=agreed, opinion=text, how=_CODE[self.weighted(self._opinion)],
+                at=at, revisit_due=self._revisit_due(at)))
         elif action is A.JUDGE_NOT_OURS:
             actor = k.service
             text = self.pick(NOT_OURS).format_map(k.values)
             method = _CODE[self.weighted(self._agreement)]
-            c["responsibility"], c["explanation"], c["agreement_method"] = "not_ours", text, method
-            c["customer_told_at"] = told = at
-            if c["first_response_at"] is None:
-                c["first_response_at"] = told
-            self._start_revisit(c, at)
-            detail = (f'{{"responsibility": "not_ours", "agreement_method": "{method}", '
-                      f'"explanation": {json_text(text)}}}')
+            detail = _JSON(effects.judged_not_ours(c, explanation=text, agreement_method=method,
+                                                   at=at, revisit_due=self._revisit_due(at)))
         elif action is A.RETURN:
             sheet = k.sheet
             actor = self._supervisor(*sheet["authors"].split())
             text = self.pick(RETURN_REASONS)
-            sheet["state"], sheet["decided_by"], sheet["decided_at"] = "returned", actor, at
-            sheet["return_reason"] = text
-            sheet["version"] += 1
-            detail = f'{{"sheet": "{sheet["sheet_number"]}", "reason": {json_text(text)}}}'
+            detail = _JSON(effects.decided(c, sheet, state=SheetState.RETURNED, by=actor, at=at,
+                                           text=text))
         elif action in REVISIT_ACTIONS:
             actor, detail = self.revisits.apply(k, action, at)
         elif action is A.ESCALATE:
             actor = self.pick(self.cast.supervisors)
-            c["escalated"] = True
-            detail = f'{{"reason": {json_text(self.pick(ESCALATE_REASONS))}}}'
+            detail = _JSON(effects.escalated(c, reason=self.pick(ESCALATE_REASONS)))
         else:  # pragma: no cover - every action of the stories is above
             raise AssertionError(action)
         if after is before:

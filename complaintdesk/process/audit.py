@@ -4,11 +4,11 @@ linked by its hash to the one before (the store keeps the chain:
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlmodel import Session, select
 
+from complaintdesk.domain.effects import detail_text
 from complaintdesk.process.desk import Desk
 from complaintdesk.store.models import AuditEvent
 from complaintdesk.store.port import AuditCheck, store_of
@@ -22,7 +22,7 @@ def record(session: Session, *, at, actor: str, action: str, complaint_id: int |
         at=at, actor=actor, complaint_id=complaint_id, action=action, field=field,
         before=None if before is None else str(before),
         after=None if after is None else str(after),
-        detail=None if detail is None else json.dumps(detail, ensure_ascii=False, default=str)))
+        detail=None if detail is None else detail_text(detail)))
 
 
 def check_trail(desk: Desk) -> AuditCheck:

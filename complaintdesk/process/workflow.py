@@ -18,12 +18,13 @@ from datetime import datetime, timedelta
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
+from complaintdesk.domain import effects
+from complaintdesk.domain.effects import as_row
 from complaintdesk.process import audit
 from complaintdesk.process.complaints import find_complaint
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import (Action, AgreementMethod, HandlingMethod, Role, SheetState,
                                         Status, audit_action_label)
-from complaintdesk.domain.enums import Responsibility as R
 from complaintdesk.domain.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from complaintdesk.store.models import Complaint, HandlingSheet, Investigation, Staff
 from complaintdesk.domain.money import parse_amount
@@ -191,11 +192,9 @@ def act(desk: Desk, actor: str, number: str, action: Action | None,
         return Outcome(complaint.number, next_status, complaint.version)
 
 
-def start_revisit(desk: Desk, c: Complaint, now: datetime) -> None:
-    """The outcome is accepted: the revisit falls due within the desk's window."""
-    c.revisit_due = now + desk.config.revisit_within
-    c.revisit_attempts = 0
-    c.due_at = c.revisit_due
+def revisit_due(desk: Desk, now: datetime) -> datetime:
+    """When the revisit of an outcome accepted ``now`` falls due (the desk's window)."""
+    return now + desk.config.revisit_within
 
 
 def _required(data: Mapping[str, object], name: str, label: str, errors: dict[str, str],
@@ -245,12 +244,8 @@ def judge_not_ours(desk: Desk, actor: str, number: str, *, explanation: str,
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
         now = desk.now()
-        c.responsibility, c.explanation, c.agreement_method = R.NOT_OURS.value, text, method.value
-        c.customer_told_at = c.resolved_at = now
-        c.first_response_at = c.first_response_at or now
-        start_revisit(desk, c, now)
-        return {"responsibility": R.NOT_OURS.value, "agreement_method": method.value,
-                "explanation": text}
+        return effects.judged_not_ours(as_row(c), explanation=text, agreement_method=method.value,
+                                       at=now, revisit_due=revisit_due(desk, now))
 
     return act(desk, actor, number, A.JUDGE_NOT_OURS, expected_version, apply)
 
@@ -282,13 +277,8 @@ def judge_ours(desk: Desk, actor: str, number: str, *, department: str,
         raise ValidationFailed(errors)
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
-        c.responsibility, c.department = R.OURS.value, dept
-        c.handling_due = due or c.resolution_due
-        c.customer_told_at = desk.now()
-        c.first_response_at = c.first_response_at or c.customer_told_at
-        c.due_at = c.handling_due
-        return {"responsibility": R.OURS.value, "department": dept,
-                "handling_due": c.handling_due.isoformat()}
+        return effects.judged_ours(as_row(c), department=dept,
+                                   handling_due=due or c.resolution_due, at=desk.now())
 
     return act(desk, actor, number, A.JUDGE_OURS, expected_version, apply)
 
@@ -306,8 +296,7 @@ def dispatch(desk: Desk, actor: str, number: str, *, handler: str,
         if person.department != c.department:
             raise ValidationFailed({"handler": f"{person.name} 不属于责任部门"
                                                f"{desk.config.department_name(c.department)}"})
-        c.handler = handler
-        return {"handler": handler, "department": c.department}
+        return effects.dispatched(as_row(c), handler=handler)
 
     return act(desk, actor, number, A.DISPATCH, expected_version, apply)
 
@@ -503,18 +492,18 @@ def submit_sheet(desk: Desk, actor: str, number: str, data: Mapping[str, object]
 def approve_plan(desk: Desk, actor: str, number: str, *, opinion: str,
                  expected_version: int | None = None) -> Outcome:
     """The supervisor approves with an 实施意见. Nobody approves a sheet they drafted."""
-    return _decide(desk, actor, number, A.APPROVE, SheetState.APPROVED, "implementation_opinion",
-                   "opinion", "实施意见", opinion, expected_version)
+    return _decide(desk, actor, number, A.APPROVE, SheetState.APPROVED, "opinion", "实施意见",
+                   opinion, expected_version)
 
 
 def return_plan(desk: Desk, actor: str, number: str, *, reason: str,
                 expected_version: int | None = None) -> Outcome:
     """Send the plan back to its drafter with a reason (required)."""
-    return _decide(desk, actor, number, A.RETURN, SheetState.RETURNED, "return_reason",
-                   "reason", "退回原因", reason, expected_version)
+    return _decide(desk, actor, number, A.RETURN, SheetState.RETURNED, "reason", "退回原因",
+                   reason, expected_version)
 
 
-def _decide(desk: Desk, actor: str, number: str, action: Action, state: SheetState, column: str,
+def _decide(desk: Desk, actor: str, number: str, action: Action, state: SheetState,
             name: str, label: str, value: str, expected_version: int | None) -> Outcome:
     """A supervisor's decision on the submitted sheet, with its required text."""
     errors: dict[str, str] = {}
@@ -526,13 +515,10 @@ def _decide(desk: Desk, actor: str, number: str, action: Action, state: SheetSta
         sheet = _current_sheet(session, c)
         if sheet is None:
             raise NotFound(f"{c.number} 没有待审批的处理单")
-        sheet.state, sheet.decided_by, sheet.decided_at = state.value, staff.login, desk.now_utc()
-        setattr(sheet, column, text)
-        sheet.version += 1
+        detail = effects.decided(as_row(c), as_row(sheet), state=state, by=staff.login,
+                                 at=desk.now_utc(), text=text)
         session.add(sheet)
-        if state is SheetState.APPROVED:  # the figures of the statistics: the plan carried out
-            c.handling_method, c.loss_cents = sheet.method, sheet.loss_cents
-        return {"sheet": sheet.sheet_number, name: text}
+        return detail
 
     return act(desk, actor, number, action, expected_version, apply)
 
@@ -548,8 +534,7 @@ def inform_customer(desk: Desk, actor: str, number: str, *, how: str,
         raise ValidationFailed({"how": f"告知方式{exc}"}) from None
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
-        c.customer_told_at = desk.now()
-        return {"how": method.value}
+        return effects.customer_informed(as_row(c), how=method.value, at=desk.now())
 
     return act(desk, actor, number, A.INFORM_CUSTOMER, expected_version, apply)
 
@@ -563,16 +548,13 @@ def record_customer_opinion(desk: Desk, actor: str, number: str, *, agreed: bool
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
         sheet = _current_sheet(session, c)
+        now = desk.now()
+        detail = effects.customer_answered(
+            as_row(c), None if sheet is None else as_row(sheet), agreed=agreed, opinion=text,
+            how=method.value, at=now, revisit_due=revisit_due(desk, now))
         if sheet is not None:
-            sheet.customer_opinion = text
-            sheet.version += 1
             session.add(sheet)
-        if agreed:
-            c.resolved_at = desk.now()
-            start_revisit(desk, c, c.resolved_at)
-        else:
-            c.round += 1
-        return {"agreed": agreed, "opinion": text, "how": method.value, "round": c.round}
+        return detail
 
     return act(desk, actor, number, action, expected_version, apply)
 
@@ -582,8 +564,7 @@ def escalate(desk: Desk, actor: str, number: str, *, reason: str = "",
     """A supervisor escalates any open complaint to management."""
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
-        c.escalated = True
-        return {"reason": clean_line(reason)[:500]}
+        return effects.escalated(as_row(c), reason=clean_line(reason)[:500])
 
     return act(desk, actor, number, A.ESCALATE, expected_version, apply)
 

@@ -1,0 +1,146 @@
+"""What each workflow step does to a complaint, and the audit detail it records:
+one source of truth for the use-cases (``process/workflow.py``) and the demo
+(``demo/handling.py``), which plays the same steps over plain rows.
+
+A step's effect is written against a *row*: anything indexable by column name
+(``row["department"] = …``). The demo passes its dict rows as they are; a
+use-case passes an ORM object through ``as_row``. Times are whatever the caller
+keeps (aware for the use-cases, naive UTC for the demo); ``moment_text`` writes
+either the same way in an audit detail. Every effect returns the detail, a
+dict; ``detail_text`` is the one way it becomes the stored JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import MutableMapping
+from datetime import datetime
+from typing import Any
+
+from complaintdesk.domain.enums import Responsibility, SheetState
+
+Row = MutableMapping[str, Any]
+
+_DETAIL = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
+def detail_text(detail: dict[str, Any]) -> str:
+    """An audit detail as stored: JSON, Chinese as it is (``json.dumps(detail,
+    ensure_ascii=False, default=str)``, one encoder)."""
+    return _DETAIL(detail)
+
+
+def moment_text(moment: datetime) -> str:
+    """A time in an audit detail: ISO 8601 with its offset (a naive time is the
+    demo's UTC)."""
+    text = moment.isoformat()
+    return text if moment.tzinfo is not None else text + "+00:00"
+
+
+class _ObjectRow(MutableMapping[str, Any]):
+    """An object's attributes as a row (column name → value)."""
+
+    __slots__ = ("_obj",)
+
+    def __init__(self, obj: object) -> None:
+        self._obj = obj
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self._obj, name)
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        setattr(self._obj, name, value)
+
+    def __delitem__(self, name: str) -> None:  # pragma: no cover - effects never delete
+        raise TypeError("a step never removes a column")
+
+    def __iter__(self):  # pragma: no cover - effects never iterate
+        raise TypeError("a row of an object is not iterable")
+
+    def __len__(self) -> int:  # pragma: no cover
+        raise TypeError("a row of an object has no length")
+
+
+def as_row(obj: object) -> Row:
+    """An ORM object (a complaint, a 处理单) as a row the effects can change."""
+    return _ObjectRow(obj)
+
+
+# ----------------------------------------------------------------- the effects
+
+def start_revisit(c: Row, at: datetime, revisit_due: datetime) -> None:
+    """The outcome is accepted at ``at``: resolved, the revisit falls due."""
+    c["resolved_at"] = at
+    c["revisit_due"] = c["due_at"] = revisit_due
+    c["revisit_attempts"] = 0
+
+
+def _told(c: Row, at: datetime) -> None:
+    c["customer_told_at"] = at
+    if c["first_response_at"] is None:  # the first response is the first time told
+        c["first_response_at"] = at
+
+
+def judged_not_ours(c: Row, *, explanation: str, agreement_method: str, at: datetime,
+                    revisit_due: datetime) -> dict[str, Any]:
+    """Not the company's fault, the customer agreed: on to the revisit."""
+    c["responsibility"] = Responsibility.NOT_OURS.value
+    c["explanation"], c["agreement_method"] = explanation, agreement_method
+    _told(c, at)
+    start_revisit(c, at, revisit_due)
+    return {"responsibility": Responsibility.NOT_OURS.value, "agreement_method": agreement_method,
+            "explanation": explanation}
+
+
+def judged_ours(c: Row, *, department: str, handling_due: datetime, at: datetime
+                ) -> dict[str, Any]:
+    """The company's fault: the department and the handling deadline told the customer."""
+    c["responsibility"], c["department"] = Responsibility.OURS.value, department
+    c["handling_due"] = c["due_at"] = handling_due
+    _told(c, at)
+    return {"responsibility": Responsibility.OURS.value, "department": department,
+            "handling_due": moment_text(handling_due)}
+
+
+def dispatched(c: Row, *, handler: str) -> dict[str, Any]:
+    """The 处理单 goes to the department's handler."""
+    c["handler"] = handler
+    return {"handler": handler, "department": c["department"]}
+
+
+def decided(c: Row, sheet: Row, *, state: SheetState, by: str, at: datetime, text: str
+            ) -> dict[str, Any]:
+    """A supervisor approves (实施意见) or returns (退回原因) the submitted 处理单.
+    Approved, the plan's method and amount become the complaint's figures."""
+    approved = state is SheetState.APPROVED
+    sheet["state"], sheet["decided_by"], sheet["decided_at"] = state.value, by, at
+    sheet["implementation_opinion" if approved else "return_reason"] = text
+    sheet["version"] += 1
+    if approved:
+        c["handling_method"], c["loss_cents"] = sheet["method"], sheet["loss_cents"]
+    return {"sheet": sheet["sheet_number"], "opinion" if approved else "reason": text}
+
+
+def customer_informed(c: Row, *, how: str, at: datetime) -> dict[str, Any]:
+    """The customer was told the result, and how."""
+    c["customer_told_at"] = at
+    return {"how": how}
+
+
+def customer_answered(c: Row, sheet: Row | None, *, agreed: bool, opinion: str, how: str,
+                      at: datetime, revisit_due: datetime) -> dict[str, Any]:
+    """The customer's opinion of the plan: agreed, on to the revisit; else a new round."""
+    if sheet is not None:
+        sheet["customer_opinion"] = opinion
+        sheet["version"] += 1
+    if agreed:
+        start_revisit(c, at, revisit_due)
+    else:
+        c["round"] += 1
+    return {"agreed": agreed, "opinion": opinion, "how": how, "round": c["round"]}
+
+
+def escalated(c: Row, *, reason: str) -> dict[str, Any]:
+    """Reported to management (上报)."""
+    c["escalated"] = True
+    return {"reason": reason}
