@@ -21,7 +21,9 @@ from typing import Protocol
 
 from complaintdesk.domain.enums import Action, Priority, Status
 from complaintdesk.demo.cases import Case
-from complaintdesk.demo.generate import json_text, weight_table
+from complaintdesk.demo.generate import weight_table
+from complaintdesk.domain import effects
+from complaintdesk.domain.effects import detail_text
 from complaintdesk.domain.config import DeskConfig
 from complaintdesk.demo.text import (CLOSE_UNREACHED_COMMENT, DISSATISFIED_NOT_OURS, DISSATISFIED_OURS,
                         DISSATISFIED_SHARE, HAPPY_RATINGS, LATE_REVISIT_CALL, LATE_REVISIT_SHARE,
@@ -43,14 +45,6 @@ A = Action
 RESOLVING = frozenset({A.CUSTOMER_AGREES, A.JUDGE_NOT_OURS})
 ACTIONS = frozenset({A.REVISIT_CLOSE, A.REVISIT_UNREACHED, A.CLOSE_UNREACHED, A.REOPEN,
                      A.REOPEN_JUDGEMENT})
-_OUTCOME = {A.REVISIT_UNREACHED: "retry", A.REVISIT_CLOSE: "closed", A.REOPEN: "reopened",
-            A.REOPEN_JUDGEMENT: "reopened"}
-
-
-def _json(rating: str | None) -> str:
-    return "null" if rating is None else f'"{rating}"'  # a Satisfaction code
-
-
 def _seconds(delta) -> float:  # type: ignore[no-untyped-def]
     """A time limit's nominal length in seconds (for pacing the calls, not for due dates)."""
     start = datetime(2001, 1, 1)
@@ -120,8 +114,7 @@ class RevisitPlan:
         c, h = k.c, self.h
         if action is A.CLOSE_UNREACHED:
             comment = CLOSE_UNREACHED_COMMENT.format(n=c["revisit_attempts"])
-            c["closed"], c["closed_at"], c["due_at"] = True, at, None
-            return k.revisitor, f'{{"attempts": {c["revisit_attempts"]}, "comment": {json_text(comment)}}}'
+            return k.revisitor, detail_text(effects.closed_unreached(c, comment=comment, at=at))
         actor = k.revisitor = k.service if h.random() < 0.6 else h.pick(h.cast.service)
         reached = action is not A.REVISIT_UNREACHED
         if reached:
@@ -140,35 +133,20 @@ class RevisitPlan:
             method = h.weighted(self._unreached)
             attitude = result = None
             comment = h.pick(UNREACHED_COMMENTS[method])
-        method = method.value
-        attempt = c["revisit_attempts"] + 1
-        visit = self.next_id
+        visit = effects.revisit_row(c, action, method=method.value, reached=reached,
+                                    attitude=attitude, result=result, comment=comment,
+                                    by=actor, at=at)
+        visit["id"] = visit_id = self.next_id
         self.next_id += 1
-        self.rows.append({
-            "id": visit, "complaint_id": c["id"], "round": c["round"], "attempt": attempt,
-            "method": method, "reached": 1 if reached else 0, "attitude": attitude,
-            "result": result, "comment": comment, "outcome": _OUTCOME[action],
-            "recorded_by": actor, "recorded_at": at, "received_at": c["received_at"],
-            "received_by": c["received_by"], "handler": c["handler"]})
+        self.rows.append(visit)
         if action is A.REVISIT_UNREACHED:
-            c["revisit_attempts"] = attempt
-            c["due_at"] = c["revisit_due"] = h.calendar.plus(at, self.retry)
-        elif action is A.REVISIT_CLOSE:
-            c["closed"], c["closed_at"], c["due_at"] = True, at, None
-        else:  # reopened (revisits._reopen): back to handling with a fresh deadline
+            retry_due = reopen_due = h.calendar.plus(at, self.retry)
+        else:
             limits = self.limits[k.priority]
-            c["reopen_count"] += 1
-            c["revisit_due"], c["revisit_attempts"] = None, 0
-            if action is A.REOPEN:
-                c["round"] += 1
-                c["handling_due"] = c["due_at"] = h.calendar.plus(at, limits.resolution)
-            else:
-                c["responsibility"] = None
-                c["due_at"] = h.calendar.plus(at, limits.first_response)
-        return actor, (f'{{"revisit": {visit}, "method": "{method}", '
-                       f'"reached": {"true" if reached else "false"}, '
-                       f'"attitude": {_json(attitude)}, "result": {_json(result)}, '
-                       f'"comment": {json_text(comment)}, "attempt": {attempt}, "round": {c["round"]}}}')
+            retry_due = reopen_due = h.calendar.plus(
+                at, limits.resolution if action is A.REOPEN else limits.first_response)
+        return actor, detail_text(effects.revisited(c, action, visit_id, visit, at=at,
+                                                    retry_due=retry_due, reopen_due=reopen_due))
 
     def take(self) -> list[dict]:
         rows, self.rows = self.rows, []

@@ -17,7 +17,7 @@ from collections.abc import MutableMapping
 from datetime import datetime
 from typing import Any
 
-from complaintdesk.domain.enums import Responsibility, SheetState
+from complaintdesk.domain.enums import Action, Responsibility, RevisitOutcome, SheetState
 
 Row = MutableMapping[str, Any]
 
@@ -144,3 +144,70 @@ def escalated(c: Row, *, reason: str) -> dict[str, Any]:
     """Reported to management (上报)."""
     c["escalated"] = True
     return {"reason": reason}
+
+
+# ----------------------------------------------------------------- the revisit (回访)
+
+#: What each revisit step records as the call's outcome.
+REVISIT_OUTCOMES = {
+    Action.REVISIT_UNREACHED: RevisitOutcome.RETRY,
+    Action.REVISIT_CLOSE: RevisitOutcome.CLOSED,
+    Action.REOPEN: RevisitOutcome.REOPENED,
+    Action.REOPEN_JUDGEMENT: RevisitOutcome.REOPENED,
+}
+
+
+def revisit_step(reached: bool, unhappy: bool, responsibility: str | None) -> Action:
+    """Which step a call-back is: not reached, closed, or reopened — for handling
+    again when it was ours, for judging the responsibility again when it was not."""
+    if not reached:
+        return Action.REVISIT_UNREACHED
+    if not unhappy:
+        return Action.REVISIT_CLOSE
+    return Action.REOPEN_JUDGEMENT if responsibility == Responsibility.NOT_OURS else Action.REOPEN
+
+
+def revisit_row(c: Row, action: Action, *, method: str, reached: bool, attitude: str | None,
+                result: str | None, comment: str, by: str, at: datetime) -> dict[str, Any]:
+    """The 回访记录 of one call-back (its columns, without the id)."""
+    return {"complaint_id": c["id"], "round": c["round"], "attempt": c["revisit_attempts"] + 1,
+            "method": method, "reached": reached, "attitude": attitude, "result": result,
+            "comment": comment, "outcome": REVISIT_OUTCOMES[action].value, "recorded_by": by,
+            "recorded_at": at, "received_at": c["received_at"], "received_by": c["received_by"],
+            "handler": c["handler"]}
+
+
+def closed(c: Row, at: datetime) -> None:
+    """The case is closed (结案): no deadline any more."""
+    c["closed"], c["closed_at"], c["due_at"] = True, at, None
+
+
+def revisited(c: Row, action: Action, visit_id: int, visit: Row, *, at: datetime,
+              retry_due: datetime, reopen_due: datetime) -> dict[str, Any]:
+    """A call-back's effect on the complaint: not reached, the next call falls due at
+    ``retry_due``; closed; or reopened (``reopen_due``: the new handling deadline,
+    or the first-response one when the responsibility is judged again)."""
+    if action is Action.REVISIT_UNREACHED:
+        c["revisit_attempts"] += 1
+        c["due_at"] = c["revisit_due"] = retry_due
+    elif action is Action.REVISIT_CLOSE:
+        closed(c, at)
+    else:
+        c["reopen_count"] += 1
+        # Not resolved any more: resolved_at is set again when the customer next accepts.
+        c["revisit_due"], c["revisit_attempts"], c["resolved_at"] = None, 0, None
+        if action is Action.REOPEN:
+            c["round"] += 1
+            c["handling_due"] = c["due_at"] = reopen_due
+        else:
+            c["responsibility"] = None
+            c["due_at"] = reopen_due
+    return {"revisit": visit_id, "method": visit["method"], "reached": bool(visit["reached"]),
+            "attitude": visit["attitude"], "result": visit["result"], "comment": visit["comment"],
+            "attempt": visit["attempt"], "round": c["round"]}
+
+
+def closed_unreached(c: Row, *, comment: str, at: datetime) -> dict[str, Any]:
+    """Closed after the configured attempts without reaching the customer."""
+    closed(c, at)
+    return {"attempts": c["revisit_attempts"], "comment": comment}

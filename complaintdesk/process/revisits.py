@@ -23,8 +23,9 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from complaintdesk.process.desk import Desk
-from complaintdesk.domain.enums import (Action, Priority, Responsibility, RevisitMethod, RevisitOutcome,
-                                        Satisfaction, Status)
+from complaintdesk.domain import effects
+from complaintdesk.domain.effects import as_row
+from complaintdesk.domain.enums import Action, Priority, RevisitMethod, Satisfaction, Status
 from complaintdesk.domain.errors import ValidationFailed
 from complaintdesk.store.models import Complaint, Revisit, Staff
 from complaintdesk.domain.text import clean_text
@@ -89,35 +90,24 @@ def record_revisit(desk: Desk, actor: str, number: str, *, method: object, reach
     assert how is not None
 
     def action_for(c: Complaint) -> Action:
-        if not reached:
-            return A.REVISIT_UNREACHED
-        if not unhappy:
-            return A.REVISIT_CLOSE
-        return A.REOPEN_JUDGEMENT if c.responsibility == Responsibility.NOT_OURS else A.REOPEN
+        return effects.revisit_step(bool(reached), unhappy, c.responsibility)
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
         now = desk.now()
         action = action_for(c)
-        outcome = {A.REVISIT_UNREACHED: RevisitOutcome.RETRY,
-                   A.REVISIT_CLOSE: RevisitOutcome.CLOSED}.get(action, RevisitOutcome.REOPENED).value
-        visit = Revisit(complaint_id=c.id, round=c.round, attempt=c.revisit_attempts + 1,
-                        method=how.value, reached=reached,
-                        attitude=ratings[0].value if ratings else None,
-                        result=ratings[1].value if ratings else None, comment=text,
-                        outcome=outcome, recorded_by=staff.login, recorded_at=desk.now_utc(),
-                        received_at=c.received_at, received_by=c.received_by, handler=c.handler)
+        row = as_row(c)
+        visit = Revisit(**effects.revisit_row(
+            row, action, method=how.value, reached=bool(reached),
+            attitude=ratings[0].value if ratings else None,
+            result=ratings[1].value if ratings else None, comment=text, by=staff.login,
+            at=desk.now_utc()))
         session.add(visit)
         session.flush()
-        if action is A.REVISIT_UNREACHED:
-            c.revisit_attempts += 1
-            c.due_at = c.revisit_due = now + desk.config.revisit_retry
-        elif action is A.REVISIT_CLOSE:
-            _close(c, now)
-        else:
-            _reopen(desk, c, now, action)
-        return {"revisit": visit.id, "method": how.value, "reached": reached,
-                "attitude": visit.attitude, "result": visit.result, "comment": text,
-                "attempt": visit.attempt, "round": c.round}
+        limits = desk.config.limits[Priority(c.priority)]
+        return effects.revisited(
+            row, action, visit.id, as_row(visit), at=now,
+            retry_due=now + desk.config.revisit_retry,
+            reopen_due=now + (limits.resolution if action is A.REOPEN else limits.first_response))
 
     return act(desk, actor, number, None, expected_version, apply, choose=action_for)
 
@@ -131,29 +121,9 @@ def close_unreached(desk: Desk, actor: str, number: str, *, comment: object = ""
         raise ValidationFailed(errors)
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
-        _close(c, desk.now())
-        return {"attempts": c.revisit_attempts, "comment": text}
+        return effects.closed_unreached(as_row(c), comment=text, at=desk.now())
 
     return act(desk, actor, number, A.CLOSE_UNREACHED, expected_version, apply)
-
-
-def _close(c: Complaint, now: datetime) -> None:
-    c.closed, c.closed_at = True, now
-    c.due_at = None
-
-
-def _reopen(desk: Desk, c: Complaint, now: datetime, action: Action) -> None:
-    """Back to handling with a fresh deadline from the complaint's priority."""
-    limits = desk.config.limits[Priority(c.priority)]
-    c.reopen_count += 1
-    # Not resolved any more: resolved_at is set again when the customer next accepts.
-    c.revisit_due, c.revisit_attempts, c.resolved_at = None, 0, None
-    if action is A.REOPEN:
-        c.round += 1
-        c.handling_due = c.due_at = now + limits.resolution
-    else:  # not ours, but the customer does not accept it: judge responsibility again
-        c.responsibility = None
-        c.due_at = now + limits.first_response
 
 
 # ----------------------------------------------------------------- reading

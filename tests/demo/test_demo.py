@@ -589,8 +589,9 @@ def _replayed(c, story, sheets):
         elif action == "revisit_unreached":
             out["revisit_attempts"] += 1
         elif action in ("reopen", "reopen_judgement"):
+            # Not resolved any more (revisits: the use-case and the demo share the step).
             out["reopen_count"] += 1
-            out["revisit_attempts"] = 0
+            out["revisit_attempts"], out["resolved_at"] = 0, None
     return out
 
 
