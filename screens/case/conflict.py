@@ -8,6 +8,8 @@ other version into the editor) or None (back to editing, my input as it was).
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
@@ -19,7 +21,14 @@ from textual.widgets import Label
 Difference = tuple[str, str, str]
 
 
-class ConflictDialog(ModalScreen[str | None]):
+class ConflictChoice(StrEnum):
+    """How a save conflict is settled (Esc: neither, back to editing)."""
+
+    MINE = "mine"      # save my input over their version
+    THEIRS = "theirs"  # take their version
+
+
+class ConflictDialog(ModalScreen[ConflictChoice | None]):
     """The fields that differ, mine on the left, theirs on the right."""
 
     BINDINGS = [
@@ -55,4 +64,4 @@ class ConflictDialog(ModalScreen[str | None]):
                     yield Label(Content(theirs or "（空）"), classes="conflict-theirs")
 
     def action_choose(self, choice: str | None) -> None:
-        self.dismiss(choice)
+        self.dismiss(None if choice is None else ConflictChoice(choice))

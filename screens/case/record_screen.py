@@ -25,7 +25,7 @@ from complaintdesk.domain.timing import TIME_FORMAT, describe_due
 from complaintdesk.domain.validation import FIELD_LABELS
 
 from screens.desk_app import DataScreen
-from screens.widgets.dialogs import LinkDialog, NoteDialog
+from screens.widgets.dialogs import LinkDialog, LinkRequest, NoteDialog, NoteResult
 from screens.case.steps import STEP_BY_NAME, STEPS, StepRunner, relevant, step_refusal
 from screens.widgets.footer import Footer
 from screens.workers import deliver
@@ -273,8 +273,8 @@ class ComplaintRecordScreen(DataScreen):
 
     # ------------------------------------------------------------ actions
     def action_note(self) -> None:
-        def done(result: tuple[bool, str] | None) -> None:
-            save, text = result or (False, self._note_draft)
+        def done(result: NoteResult | None) -> None:
+            save, text = (result.save, result.text) if result else (False, self._note_draft)
             self._note_draft = text
             if save:
                 self._save_note(text)
@@ -292,10 +292,10 @@ class ComplaintRecordScreen(DataScreen):
         self._load()
 
     def action_link(self) -> None:
-        def done(result: tuple[str, str] | None) -> None:
+        def done(result: LinkRequest | None) -> None:
             if result is not None:
-                self._link_draft = result[0]
-                self._save_link(*result)
+                self._link_draft = result.number
+                self._save_link(result.number, result.kind)
 
         self.app.push_screen(LinkDialog(self.number, self._link_draft), done)
 

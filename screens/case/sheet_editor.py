@@ -18,7 +18,7 @@ from complaintdesk.domain.money import format_amount
 from complaintdesk.domain.timing import TIME_FORMAT
 
 from screens.widgets.choice_bar import ChoiceBar
-from screens.case.conflict import ConflictDialog, Difference
+from screens.case.conflict import ConflictChoice, ConflictDialog, Difference
 from screens.widgets.dialogs import ConfirmDialog
 from screens.widgets.footer import Footer
 from screens.widgets.typeahead import after_typed_keys
@@ -201,11 +201,11 @@ class SheetEditorScreen(DeskScreen):
         sheet = fresh.sheet
         title = f"对方的版本（第 {sheet.version} 版）" if sheet else "对方的版本"
 
-        def chosen(choice: str | None) -> None:
-            if choice == "mine":
+        def chosen(choice: ConflictChoice | None) -> None:
+            if choice is ConflictChoice.MINE:
                 self.sheet_version = stale.version
                 self._write(submit)
-            elif choice == "theirs":
+            elif choice is ConflictChoice.THEIRS:
                 self._fill(fresh)
                 self._status(f"已载入对方的版本（第 {self.sheet_version} 版），你的输入已放弃")
             else:

@@ -304,7 +304,8 @@ class StepRunner:
         key = (number, name)
 
         def closed(result: FormResult | None) -> None:
-            submitted, values = result or (False, self.drafts.get(key, {}))
+            submitted, values = ((result.submitted, result.values) if result is not None
+                                 else (False, self.drafts.get(key, {})))
             self.drafts[key] = values
             if submitted:
                 self.host.run_worker(partial(self._run, name, number, submit, values, version),

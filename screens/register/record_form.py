@@ -20,7 +20,7 @@ from complaintdesk.domain.validation import validate_complaint
 from complaintdesk.reports.labels import FIELD_LABELS, TIME_FORMAT
 
 from screens.widgets.choice_bar import ChoiceBar
-from screens.widgets.dialogs import ConfirmDialog, SavedDialog
+from screens.widgets.dialogs import ConfirmDialog, SavedChoice, SavedDialog
 from screens.widgets.footer import Footer
 from screens.widgets.typeahead import after_typed_keys
 from complaintdesk.process.desk import Desk
@@ -284,8 +284,8 @@ class RecordFormScreen(DeskScreen):
 
         self._last_number = complaint.number
 
-        def after(choice: str | None) -> None:
-            if choice == "again":
+        def after(choice: SavedChoice | None) -> None:
+            if choice is SavedChoice.AGAIN:
                 self._reset()
             else:
                 self.dismiss(complaint.number)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -84,7 +87,30 @@ class NoticeScreen(Screen[None]):
             yield Label(Content(self.message), classes="dialog-body")
 
 
-class SavedDialog(ModalScreen[str]):
+class SavedChoice(StrEnum):
+    """What the clerk chose after a registration."""
+
+    LIST = "list"    # back to the queue
+    AGAIN = "again"  # register the next complaint
+
+
+@dataclass(frozen=True)
+class NoteResult:
+    """What the note dialog closed with: save it, or keep it as a draft."""
+
+    save: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class LinkRequest:
+    """Link this complaint to ``number`` as ``kind`` (a LinkKind code)."""
+
+    number: str
+    kind: str
+
+
+class SavedDialog(ModalScreen[SavedChoice]):
     """Shows the new 受理编号 so staff can read it to the customer."""
 
     BINDINGS = [
@@ -107,10 +133,10 @@ class SavedDialog(ModalScreen[str]):
             yield Label(Content("[Enter] 返回列表    [N] 继续登记下一件"), classes="dialog-keys")
 
     def action_choose(self, choice: str) -> None:
-        self.dismiss(choice)
+        self.dismiss(SavedChoice(choice))
 
 
-class NoteDialog(ModalScreen[tuple[bool, str]]):
+class NoteDialog(ModalScreen[NoteResult]):
     """Write a note for the timeline. Escape keeps the draft for next time."""
 
     BINDINGS = [
@@ -138,13 +164,13 @@ class NoteDialog(ModalScreen[tuple[bool, str]]):
         return self.query_one(TextArea).text
 
     def action_submit(self) -> None:
-        after_typed_keys(self, lambda: self.dismiss((True, self.text)))
+        after_typed_keys(self, lambda: self.dismiss(NoteResult(True, self.text)))
 
     def action_cancel(self) -> None:
-        self.dismiss((False, self.text))
+        self.dismiss(NoteResult(False, self.text))
 
 
-class LinkDialog(ModalScreen[tuple[str, str] | None]):
+class LinkDialog(ModalScreen[LinkRequest | None]):
     """Link this complaint to another one about the same matter."""
 
     BINDINGS = [
@@ -181,7 +207,7 @@ class LinkDialog(ModalScreen[tuple[str, str] | None]):
         if not number:
             self.notify("请输入另一件投诉的受理编号", severity="warning", markup=False)
             return
-        self.dismiss((number, self.query_one(ChoiceBar).value or LinkKind.REPEAT.value))
+        self.dismiss(LinkRequest(number, self.query_one(ChoiceBar).value or LinkKind.REPEAT.value))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -29,7 +29,13 @@ class FormField:
     height: int = 3
 
 
-FormResult = tuple[bool, dict[str, object]]
+@dataclass(frozen=True)
+class FormResult:
+    """What a form dialog closed with: ``submitted`` (Ctrl+S) or kept as a draft
+    (Esc), and the values as typed either way."""
+
+    submitted: bool
+    values: dict[str, object]
 
 
 class FormDialog(ModalScreen[FormResult]):
@@ -96,7 +102,7 @@ class FormDialog(ModalScreen[FormResult]):
         return values
 
     def action_submit(self) -> None:
-        after_typed_keys(self, lambda: self.dismiss((True, self.collect())))
+        after_typed_keys(self, lambda: self.dismiss(FormResult(True, self.collect())))
 
     def action_cancel(self) -> None:
-        self.dismiss((False, self.collect()))
+        self.dismiss(FormResult(False, self.collect()))
