@@ -9,7 +9,6 @@ process for a small demo, in a process of its own for a large one (demo_writer.p
 
 from __future__ import annotations
 
-import json
 import marshal
 import random
 import sqlite3
@@ -25,14 +24,20 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 from complaintdesk.store.sqlite import audit_chain
 from complaintdesk.domain import search
 from complaintdesk.store.sqlite.audit_chain import GENESIS
+from complaintdesk.domain import effects
 from complaintdesk.domain.numbers import format_number
 from complaintdesk.domain.config import DeskConfig
-from complaintdesk.domain.enums import Priority, Status
 from complaintdesk.store.models import (AuditEvent, Complaint, Customer, HandlingSheet, Investigation, Revisit,
                      fill_timing_facts)
 from complaintdesk.demo.generate import DemoCustomer, Generator, DemoRow, spread_over_days
 from complaintdesk.demo.cases import Cast
 from complaintdesk.demo.handling import CaseHandling
+
+#: A complaint row's columns as the table's defaults make them (NULL where none):
+#: registration (effects.registered) and the stories fill in the rest.
+NEW_COMPLAINT = {column.name: None if column.default is None else column.default.arg
+                 for column in Complaint.__table__.columns  # type: ignore[attr-defined]
+                 if column.name != "id"}
 
 # ------------------------------------------------------------------ rows as tuples
 
@@ -202,33 +207,19 @@ def _prepare(config: DeskConfig, index: int, rows: list[DemoRow], state: State, 
         first_due = plus(received, limit.first_response)
         # Registered a few minutes after it came in (never after now).
         created = min(received + timedelta(minutes=1 + (offset * 7) % 15), now_utc)
-        escalated = row.priority is Priority.MAJOR
-        complaint = {
-            "id": next_id + offset, "number": number, "customer_id": row.customer.id,
-            "customer_name": row.customer.name, "address": row.customer.address,
-            "contact": row.contact, "channel": row.channel.value,
-            "received_at": received, "event": row.event, "demand": row.demand,
-            "category": row.category.value, "priority": row.priority.value,
-            "priority_rank": row.priority.rank, "product": row.product,
-            "quantity": row.quantity, "status": Status.REGISTERED.value,
-            "received_by": row.receiver, "first_response_due": first_due,
-            "resolution_due": plus(received, limit.resolution), "escalated": escalated,
-            "department": None, "handler": None,
-            "created_at": created, "updated_at": created, "version": 1,
-            "due_at": first_due, "closed": False,
-            "responsibility": None, "explanation": None, "agreement_method": None,
-            "handling_due": None, "customer_told_at": None, "round": 1, "revisit_due": None,
-            "first_response_at": None, "resolved_at": None, "closed_at": None,
-            "handling_method": None, "loss_cents": None, "reopen_count": 0,
-            "revisit_attempts": 0,
-        }
+        registration, base = effects.registered(
+            number=number, customer_id=row.customer.id, customer_name=row.customer.name,
+            address=row.customer.address, contact=row.contact, channel=row.channel,
+            received_at=received, event=row.event, demand=row.demand, category=row.category,
+            priority=row.priority, product=row.product, quantity=row.quantity,
+            by=row.receiver, first_response_due=first_due,
+            resolution_due=plus(received, limit.resolution), at=created)
+        complaint = dict(NEW_COMPLAINT, id=next_id + offset, **registration)
         complaints.append(complaint)
         key = (row.priority, row.channel)
         detail = details.get(key)
         if detail is None:
-            detail = details[key] = json.dumps(
-                {"priority": row.priority.value, "channel": row.channel.value,
-                 "escalated": escalated, "source": "demo"}, ensure_ascii=False)
+            detail = details[key] = effects.detail_text(dict(base, source="demo"))
         events.append((utc_text(created), row.receiver, next_id + offset,
                        "complaint.registered", None, None, number, detail))
         handling.play(complaint, row, number)

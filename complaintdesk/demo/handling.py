@@ -12,6 +12,7 @@ from complaintdesk.domain.config import DeskConfig
 from complaintdesk.domain.enums import (Action, AgreementMethod, HandlingMethod, Priority, RevisitMethod,
                                         SheetState, Status)
 from complaintdesk.domain.money import format_amount
+from complaintdesk.store.models import HandlingSheet
 from complaintdesk.process.workflow import TRANSITIONS
 from complaintdesk.demo.calendar import Calendar
 from complaintdesk.demo.generate import DemoRow, weight_table
@@ -45,6 +46,10 @@ _CODE = {m: m.value for enum in (Status, Action, AgreementMethod, HandlingMethod
          for m in enum}
 _EVENT = {a: f"workflow.{a.value}" for a in Action}
 _JSON = effects.detail_text  # the use-cases' own encoder of audit details
+#: A 处理单 row as the table's defaults make it (NULL where none).
+NEW_SHEET = {column.name: None if column.default is None else column.default.arg
+             for column in HandlingSheet.__table__.columns  # type: ignore[attr-defined]
+             if column.name != "id"}
 
 
 class _Values(dict):
@@ -353,15 +358,8 @@ class CaseHandling:
 
     def _new_sheet(self, k: Case, at: datetime, actor: str) -> dict:
         c = k.c
-        sheet = {"complaint_id": c["id"], "round": c["round"],
-                 "sheet_number": f"CL-{k.number.removeprefix('TS-')}-{c['round']}",
-                 "department": c["department"] or "", "handling_date": at, "result": "",
-                 "receiver_opinion": "", "manager_opinion": "", "customer_opinion": "",
-                 "method": None, "loss_cents": None, "product": c["product"],
-                 "quantity": c["quantity"], "state": "draft", "drafted_by": actor,
-                 "submitted_at": None, "submitted_by": None, "decided_by": None,
-                 "decided_at": None, "implementation_opinion": None, "return_reason": None,
-                 "updated_by": actor, "updated_at": at, "version": 1, "authors": actor}
+        sheet = dict(NEW_SHEET, product=c["product"], quantity=c["quantity"],
+                     **effects.new_sheet(c, number=k.number, by=actor, at=at, handling_date=at))
         self.sheets.append(sheet)
         k.sheet = sheet
         k.plan = self._plan(k, c["round"])
@@ -414,8 +412,7 @@ class CaseHandling:
             else:
                 sheet["version"] += 1
             plan = k.plan
-            if sheet["state"] == "returned":
-                sheet["state"] = "draft"
+            if sheet["state"] == SheetState.RETURNED:
                 # Reworked as the supervisor asked: a compensation comes down, the note says why.
                 if plan["method"] == "compensation" and plan["loss_cents"]:
                     plan["loss_cents"] = plan["loss_cents"] * self.between(70, 91) // 100
@@ -423,18 +420,14 @@ class CaseHandling:
                                                   plan["loss_cents"], c["round"])
                 plan["receiver_opinion"] += RESUBMIT_NOTE
             if action is A.SAVE_SHEET:
-                sheet["result"], sheet["receiver_opinion"] = plan["result"], plan["receiver_opinion"]
+                fields = {"result": plan["result"], "receiver_opinion": plan["receiver_opinion"]}
                 if self.random() < 0.5:  # the draft is already complete
-                    sheet["method"], sheet["loss_cents"] = plan["method"], plan["loss_cents"]
-                detail = f'{{"sheet": "{sheet["sheet_number"]}", "version": {sheet["version"]}}}'
+                    fields["method"], fields["loss_cents"] = plan["method"], plan["loss_cents"]
+                effects.sheet_edited(sheet, fields, by=actor, at=at)
+                detail = _JSON(effects.sheet_saved(sheet))
             else:
-                sheet.update(plan)
-                sheet["state"], sheet["submitted_at"], sheet["submitted_by"] = "submitted", at, actor
-                detail = (f'{{"sheet": "{sheet["sheet_number"]}", "method": "{sheet["method"]}", '
-                          f'"loss_cents": {sheet["loss_cents"]}}}')
-            sheet["updated_by"], sheet["updated_at"] = actor, at
-            if actor not in sheet["authors"].split():
-                sheet["authors"] = " ".join(sorted(sheet["authors"].split() + [actor]))
+                effects.sheet_edited(sheet, plan, by=actor, at=at)
+                detail = _JSON(effects.sheet_submitted(sheet, by=actor, at=at))
         elif action is A.JUDGE_OURS:
             actor = k.service
             dept = self.pick(self.departments[k.category] or self.all_departments)

@@ -17,7 +17,9 @@ from collections.abc import MutableMapping
 from datetime import datetime
 from typing import Any
 
-from complaintdesk.domain.enums import Action, Responsibility, RevisitOutcome, SheetState
+from complaintdesk.domain.numbers import sheet_number
+from complaintdesk.domain.enums import (Action, Category, Channel, Priority, Responsibility,
+                                        RevisitOutcome, SheetState, Status)
 
 Row = MutableMapping[str, Any]
 
@@ -211,3 +213,64 @@ def closed_unreached(c: Row, *, comment: str, at: datetime) -> dict[str, Any]:
     """Closed after the configured attempts without reaching the customer."""
     closed(c, at)
     return {"attempts": c["revisit_attempts"], "comment": comment}
+
+
+# ----------------------------------------------------------------- registration (登记)
+
+def registered(*, number: str, customer_id: int, customer_name: str, address: str, contact: str,
+               channel: Channel, received_at: datetime, event: str, demand: str,
+               category: Category, priority: Priority, product: str, quantity: int, by: str,
+               first_response_due: datetime, resolution_due: datetime, at: datetime
+               ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new complaint's columns (the rest take their defaults) and the detail of
+    its ``complaint.registered`` event. A 重大 complaint is reported (上报) at once;
+    the first deadline to watch is the first response."""
+    escalated = priority is Priority.MAJOR
+    row = {
+        "number": number, "customer_id": customer_id, "customer_name": customer_name,
+        "address": address, "contact": contact, "channel": channel.value,
+        "received_at": received_at, "event": event, "demand": demand,
+        "category": category.value, "priority": priority.value, "priority_rank": priority.rank,
+        "product": product, "quantity": quantity, "status": Status.REGISTERED.value,
+        "received_by": by, "first_response_due": first_response_due,
+        "resolution_due": resolution_due, "escalated": escalated, "created_at": at,
+        "updated_at": at, "due_at": first_response_due,
+    }
+    return row, {"priority": priority.value, "channel": channel.value, "escalated": escalated}
+
+
+# ----------------------------------------------------------------- the 处理单
+
+def new_sheet(c: Row, *, number: str, by: str, at: datetime, handling_date: datetime
+              ) -> dict[str, Any]:
+    """The columns of the current round's first 处理单 (the rest take their defaults)."""
+    return {"complaint_id": c["id"], "round": c["round"],
+            "sheet_number": sheet_number(number, c["round"]),
+            "department": c["department"] or "", "handling_date": handling_date,
+            "state": SheetState.DRAFT.value, "drafted_by": by, "updated_by": by,
+            "updated_at": at}
+
+
+def sheet_edited(sheet: Row, fields: dict[str, Any], *, by: str, at: datetime) -> None:
+    """A save of the 处理单: its fields, a returned sheet a draft again, who wrote it."""
+    for name, value in fields.items():
+        sheet[name] = value
+    if sheet["state"] == SheetState.RETURNED:
+        sheet["state"] = SheetState.DRAFT.value
+    sheet["updated_by"], sheet["updated_at"] = by, at
+    authors = sheet["authors"].split()
+    if by not in authors:
+        sheet["authors"] = " ".join(sorted(authors + [by]))
+
+
+def sheet_saved(sheet: Row) -> dict[str, Any]:
+    """The detail of a saved draft."""
+    return {"sheet": sheet["sheet_number"], "version": sheet["version"]}
+
+
+def sheet_submitted(sheet: Row, *, by: str, at: datetime) -> dict[str, Any]:
+    """The 处理单 goes to the supervisor for approval."""
+    sheet["state"], sheet["submitted_at"], sheet["submitted_by"] = \
+        SheetState.SUBMITTED.value, at, by
+    return {"sheet": sheet["sheet_number"], "method": sheet["method"],
+            "loss_cents": sheet["loss_cents"]}

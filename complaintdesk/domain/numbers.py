@@ -9,3 +9,8 @@ NUMBER_PREFIX = "TS"
 def format_number(day: str, seq: int) -> str:
     """``TS-20261123-0007``; the sequence widens past 9999 rather than wrapping."""
     return f"{NUMBER_PREFIX}-{day}-{seq:04d}"
+
+
+def sheet_number(complaint_number: str, round_: int) -> str:
+    """处理单编号: the complaint's number with CL- and the round (CL-20261123-0007-1)."""
+    return f"CL-{complaint_number.removeprefix(NUMBER_PREFIX + '-')}-{round_}"

@@ -10,11 +10,12 @@ from sqlalchemy import text as sql
 from sqlmodel import Session, func, select
 
 from complaintdesk.process import audit
+from complaintdesk.domain import effects
 from complaintdesk.domain.numbers import NUMBER_PREFIX, format_number
 from complaintdesk.domain.config import deadlines_for
 from complaintdesk.domain.contacts import contact_key
 from complaintdesk.process.desk import Desk
-from complaintdesk.domain.enums import LinkKind, Priority, Role, Status
+from complaintdesk.domain.enums import LinkKind, Role
 from complaintdesk.domain.errors import DomainError, NotFound, ValidationFailed
 from complaintdesk.store.models import AuditEvent, Complaint, ComplaintLink, Customer, Staff
 from complaintdesk.process.staffing import require
@@ -110,39 +111,21 @@ def _insert(desk: Desk, session: Session, actor: str, draft: ComplaintDraft) -> 
     now_utc = desk.now_utc()
     first_due, resolution_due = deadlines_for(draft.priority, draft.received_at, desk.config)
     day = draft.received_at.astimezone(desk.config.timezone).strftime("%Y%m%d")
-    values = dict(
+    values, detail = effects.registered(
         number=next_number(desk, session, day),
         customer_id=find_or_create_customer(session, draft, now_utc),
-        customer_name=draft.customer_name,
-        address=draft.address,
-        contact=draft.contact,
-        channel=draft.channel.value,
-        received_at=draft.received_at,
-        event=draft.event,
-        demand=draft.demand,
-        category=draft.category.value,
-        priority=draft.priority.value,
-        priority_rank=draft.priority.rank,
-        product=draft.product,
-        quantity=draft.quantity,
-        status=Status.REGISTERED.value,
-        received_by=actor,
-        first_response_due=first_due,
-        resolution_due=resolution_due,
-        escalated=draft.priority is Priority.MAJOR,
-        created_at=now_utc,
-        updated_at=now_utc,
-        due_at=first_due,
-    )
+        customer_name=draft.customer_name, address=draft.address, contact=draft.contact,
+        channel=draft.channel, received_at=draft.received_at, event=draft.event,
+        demand=draft.demand, category=draft.category, priority=draft.priority,
+        product=draft.product, quantity=draft.quantity, by=actor,
+        first_response_due=first_due, resolution_due=resolution_due, at=now_utc)
     # Core inserts, not ORM objects: the unit of work's flushes were most of a
     # registration's time (intake's speed); the columns not given take their
     # defaults.
     values["id"] = session.connection().execute(_INSERT_COMPLAINT, values).inserted_primary_key[0]
     desk.store.index_new_complaint(session, values)
     audit.record(session, at=now_utc, actor=actor, action="complaint.registered",
-                 complaint_id=values["id"], after=values["number"],
-                 detail={"priority": values["priority"], "channel": values["channel"],
-                         "escalated": values["escalated"]})
+                 complaint_id=values["id"], after=values["number"], detail=detail)
     return values
 
 

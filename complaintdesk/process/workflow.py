@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
-from complaintdesk.domain import effects
+from complaintdesk.domain import effects, numbers
 from complaintdesk.domain.effects import as_row
 from complaintdesk.process import audit
 from complaintdesk.process.complaints import find_complaint
@@ -359,8 +359,8 @@ SHEET_TEXTS = {
 
 
 def sheet_number(complaint: Complaint) -> str:
-    """处理单编号: the complaint's number with CL- and the round (CL-20261123-0007-1)."""
-    return f"CL-{complaint.number.removeprefix('TS-')}-{complaint.round}"
+    """处理单编号 of the complaint's current round (CL-20261123-0007-1)."""
+    return numbers.sheet_number(complaint.number, complaint.round)
 
 
 def _sheet_fields(desk: Desk, data: Mapping[str, object], *, complete: bool) -> dict:
@@ -438,18 +438,11 @@ def _write_sheet(desk: Desk, session: Session, c: Complaint, staff: Staff,
     sheet = _current_sheet(session, c)
     now = desk.now_utc()
     if sheet is None:
-        sheet = HandlingSheet(complaint_id=c.id, round=c.round, sheet_number=sheet_number(c),
-                              department=c.department or "", handling_date=desk.now(),
-                              state=SheetState.DRAFT.value, drafted_by=staff.login, updated_by=staff.login,
-                              updated_at=now)
+        sheet = HandlingSheet(**effects.new_sheet(as_row(c), number=c.number, by=staff.login,
+                                                  at=now, handling_date=desk.now()))
     else:
         sheet.version += 1
-    for name, value in fields.items():
-        setattr(sheet, name, value)
-    if sheet.state == SheetState.RETURNED:
-        sheet.state = SheetState.DRAFT.value
-    sheet.updated_by, sheet.updated_at = staff.login, now
-    sheet.authors = " ".join(sorted(set(sheet.authors.split()) | {staff.login}))
+    effects.sheet_edited(as_row(sheet), fields, by=staff.login, at=now)
     session.add(sheet)
     session.flush()
     return sheet
@@ -465,8 +458,7 @@ def save_sheet(desk: Desk, actor: str, number: str, data: Mapping[str, object],
     fields = _sheet_fields(desk, data, complete=False)
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
-        sheet = _write_sheet(desk, session, c, staff, fields)
-        return {"sheet": sheet.sheet_number, "version": sheet.version}
+        return effects.sheet_saved(as_row(_write_sheet(desk, session, c, staff, fields)))
 
     return act(desk, actor, number, A.SAVE_SHEET, None, apply,
                 fresh=_sheet_unchanged(desk, sheet_version))
@@ -479,11 +471,9 @@ def submit_sheet(desk: Desk, actor: str, number: str, data: Mapping[str, object]
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
         sheet = _write_sheet(desk, session, c, staff, fields)
-        sheet.state, sheet.submitted_at = SheetState.SUBMITTED.value, desk.now_utc()
-        sheet.submitted_by = staff.login
+        detail = effects.sheet_submitted(as_row(sheet), by=staff.login, at=desk.now_utc())
         session.add(sheet)
-        return {"sheet": sheet.sheet_number, "method": sheet.method,
-                "loss_cents": sheet.loss_cents}
+        return detail
 
     return act(desk, actor, number, A.SUBMIT_SHEET, None, apply,
                 fresh=_sheet_unchanged(desk, sheet_version))
