@@ -443,7 +443,7 @@ class CaseHandling:
             detail = _JSON(effects.dispatched(c, handler=k.handler))
         elif action is A.RECORD_INVESTIGATION:
             actor = k.handler
-            detail = f'{{"round": {c["round"]}, "evidence": {self._investigation(k, at)}}}'
+            detail = _JSON(effects.investigated(c, evidence=self._investigation(k, at)))
         elif action is A.APPROVE:
             sheet = k.sheet
             actor = self._supervisor(*sheet["authors"].split())

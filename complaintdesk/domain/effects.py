@@ -274,3 +274,10 @@ def sheet_submitted(sheet: Row, *, by: str, at: datetime) -> dict[str, Any]:
         SheetState.SUBMITTED.value, at, by
     return {"sheet": sheet["sheet_number"], "method": sheet["method"],
             "loss_cents": sheet["loss_cents"]}
+
+
+# ----------------------------------------------------------------- the investigation (调查)
+
+def investigated(c: Row, *, evidence: int) -> dict[str, Any]:
+    """The department recorded its findings of this round, with ``evidence`` pieces."""
+    return {"round": c["round"], "evidence": evidence}

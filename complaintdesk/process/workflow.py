@@ -10,7 +10,6 @@ status, and writes the audit event — all or nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -340,10 +339,10 @@ def record_investigation(desk: Desk, actor: str, number: str, data: Mapping[str,
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
         if staff.role == Role.HANDLER.value and staff.department != c.department:
             raise PermissionDenied(f"{c.number}：只有责任部门的处理专员可以记录调查")
-        session.add(Investigation(complaint_id=c.id, round=c.round, evidence=json.dumps(
-            evidence, ensure_ascii=False), recorded_by=staff.login, recorded_at=desk.now_utc(),
-            **texts))
-        return {"round": c.round, "evidence": len(evidence)}
+        session.add(Investigation(complaint_id=c.id, round=c.round,
+                                  evidence=effects.detail_text(evidence),
+                                  recorded_by=staff.login, recorded_at=desk.now_utc(), **texts))
+        return effects.investigated(as_row(c), evidence=len(evidence))
 
     return act(desk, actor, number, A.RECORD_INVESTIGATION, expected_version, apply)
 
