@@ -231,25 +231,8 @@ class Report:
         return self.reopened / self.total if self.total else None
 
 
-_RANGE = "c.received_at >= :start AND c.received_at < :end"
-
-# Lateness and handling minutes are kept on each complaint (models.timing_facts),
-# so the main scan sums small integers. Staff come last in the grouping: the
-# per-person figures are sums of these groups, not a second scan.
-_MAIN = f"""
-SELECT c.category, c.channel, c.priority, c.department, c.handling_method,
-       c.received_by, c.handler,
-       count(*), coalesce(sum(c.loss_cents), 0),
-       sum(c.first_response_late IS 0), sum(c.first_response_late IS 1),
-       sum(c.resolution_late IS 0), sum(c.resolution_late IS 1),
-       count(c.handling_minutes), coalesce(sum(c.handling_minutes), 0),
-       sum(c.closed), sum(c.reopen_count > 0)
-FROM complaint c INDEXED BY ix_complaint_report WHERE {_RANGE}
-GROUP BY 1, 2, 3, 4, 5, 6, 7
-"""
-
 class _Group(NamedTuple):
-    """One row of _MAIN, in its column order."""
+    """One row of the "main" report query, in its column order."""
 
     category: str
     channel: str
@@ -268,39 +251,6 @@ class _Group(NamedTuple):
     minutes: int
     closed: int
     reopened: int
-
-
-# The not-yet-judged or not-yet-resolved: late once their deadline has passed.
-_PENDING = f"""
-SELECT c.handler,
-       sum(c.first_response_late IS NULL AND c.first_response_due < :now),
-       sum(c.resolution_late IS NULL AND coalesce(c.handling_due, c.resolution_due) < :now)
-FROM complaint c INDEXED BY ix_complaint_pending
-WHERE (c.first_response_late IS NULL OR c.resolution_late IS NULL) AND {_RANGE}
-GROUP BY 1
-"""
-
-# The median: the index in order of minutes, walked to the middle of the period's rows.
-_MIDDLE = f"""
-SELECT c.handling_minutes FROM complaint c INDEXED BY ix_complaint_handling_minutes
-WHERE c.handling_minutes IS NOT NULL AND {_RANGE}
-ORDER BY c.handling_minutes LIMIT :take OFFSET :skip
-"""
-
-_REVISITS = """
-SELECT r.reached, r.attitude, r.result, r.received_by, r.handler, count(*)
-FROM revisit r INDEXED BY ix_revisit_report
-WHERE r.received_at >= :start AND r.received_at < :end
-GROUP BY 1, 2, 3, 4, 5
-"""
-
-_REPEATS = f"""
-SELECT count(DISTINCT l.complaint_id)
-FROM complaint_link l CROSS JOIN complaint c ON c.id = l.complaint_id  -- the few links first
-WHERE l.kind = 'repeat' AND {_RANGE}
-"""
-
-_COUNT = "SELECT count(*) FROM complaint c INDEXED BY ix_complaint_received WHERE " + _RANGE
 
 
 def _zeros(codes: list[str]) -> dict[str, int]:
@@ -323,9 +273,14 @@ def build_report(desk: Desk, period: Period) -> Report:
                     attitude=_zeros(["satisfied", "basic", "dissatisfied"]),
                     result=_zeros(["satisfied", "basic", "dissatisfied"]))
     with desk.store.read() as session:
-        run = session.connection().exec_driver_sql
-        groups = [_Group(*row) for row in run(_MAIN, params)]
-        pending = run(_PENDING, params).all()
+        connection = session.connection()
+
+        def run(name: str, params: dict | None = None):  # type: ignore[no-untyped-def]
+            """One of the store's named report queries (``Store.report_sql``)."""
+            return connection.exec_driver_sql(desk.store.report_sql(name), params or {})
+
+        groups = [_Group(*row) for row in run("main", params)]
+        pending = run("pending", params).all()
         fr = [0, sum(row[1] for row in pending)]
         res = [0, sum(row[2] for row in pending)]
         minutes = 0
@@ -352,7 +307,7 @@ def build_report(desk: Desk, period: Period) -> Report:
         if report.resolved:
             report.handling_hours_avg = minutes / report.resolved / 60
             report.handling_hours_median = _median(run, params, report.resolved) / 60
-        revisit_groups = run(_REVISITS, params).all()
+        revisit_groups = run("revisits", params).all()
         for reached, attitude, result, _by, _handler, count in revisit_groups:
             if not reached:
                 report.revisits_unreached += count
@@ -362,8 +317,8 @@ def build_report(desk: Desk, period: Period) -> Report:
             report.result[result] = report.result.get(result, 0) + count
             if "dissatisfied" not in (attitude, result):
                 report.satisfied += count
-        report.repeats = run(_REPEATS, params).scalar() or 0
-        report.trend = [(part.code, run(_COUNT, {"start": db_time(part.start),
+        report.repeats = run("repeats", params).scalar() or 0
+        report.trend = [(part.code, run("count", {"start": db_time(part.start),
                                                  "end": db_time(part.end)}).scalar() or 0)
                         for part in period.parts()] if period.kind != "month" else \
             _days(run, period)
@@ -373,7 +328,7 @@ def build_report(desk: Desk, period: Period) -> Report:
 
 def _median(run, params: dict, count: int) -> float:  # type: ignore[no-untyped-def]
     """The median of the period's ``count`` handling minutes."""
-    middle = [row[0] for row in run(_MIDDLE, {**params, "skip": (count - 1) // 2,
+    middle = [row[0] for row in run("middle", {**params, "skip": (count - 1) // 2,
                                               "take": 1 if count % 2 else 2})]
     return sum(middle) / len(middle)
 
@@ -384,7 +339,7 @@ def _days(run, period: Period) -> list[tuple[str, int]]:  # type: ignore[no-unty
     day = period.start
     while day < period.end:
         nxt = (day.replace(tzinfo=None) + relativedelta(days=1)).replace(tzinfo=day.tzinfo)
-        count = run(_COUNT, {"start": db_time(day), "end": db_time(nxt)}).scalar() or 0
+        count = run("count", {"start": db_time(day), "end": db_time(nxt)}).scalar() or 0
         out.append((day.strftime("%m-%d"), count))
         day = nxt
     return out
@@ -394,7 +349,7 @@ def _staff(run, groups: list[_Group], pending: list, revisit_groups: list  # typ
            ) -> list[StaffFigures]:
     """Per person: complaints registered and handled (on time or late), and the revisits
     of those complaints (counted once for a person who did both)."""
-    names = dict(run("SELECT login, name FROM staff").all())
+    names = dict(run("staff_names").all())
     figures: dict[str, StaffFigures] = {}
 
     def get(login: str) -> StaffFigures:
@@ -441,15 +396,6 @@ class ReportRow:
     quantity: int | None
 
 
-_ROWS = f"""
-SELECT c.id, c.received_at, c.number, c.customer_name, c.event, c.department,
-       c.handling_method, c.loss_cents, c.product, c.quantity
-FROM complaint c INDEXED BY ix_complaint_received
-WHERE {_RANGE} AND (c.received_at > :after_at OR (c.received_at = :after_at AND c.id > :after_id))
-ORDER BY c.received_at, c.id LIMIT :limit OFFSET :skip
-"""
-
-
 def report_rows(desk: Desk, period: Period, after: tuple[datetime, int] | None = None,
                 limit: int = 200, skip: int = 0) -> list[ReportRow]:
     """The period's complaints in received order, ``limit`` at a time after ``after``
@@ -457,7 +403,7 @@ def report_rows(desk: Desk, period: Period, after: tuple[datetime, int] | None =
     more (for a jump; paging onwards from a known row should pass ``after``)."""
     after_at, after_id = (db_time(after[0]), after[1]) if after else ("", 0)
     with desk.store.read() as session:
-        rows = session.connection().exec_driver_sql(_ROWS, {
+        rows = session.connection().exec_driver_sql(desk.store.report_sql("rows"), {
             "start": db_time(period.start), "end": db_time(period.end), "after_at": after_at,
             "after_id": after_id, "limit": limit, "skip": skip}).all()
     return [ReportRow(r[0], _utc(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9])

@@ -111,6 +111,12 @@ class Store(Protocol):
         """The priority queue of ``queue_filter`` (default: the open complaints)."""
         ...
 
+    def report_sql(self, name: str) -> str:
+        """The text of the 统计表's named query (main, pending, middle, revisits,
+        repeats, count, rows, staff_names) in this backend's SQL: the reports do
+        the arithmetic, the backend the reading (see store/sqlite/report_sql.py)."""
+        ...
+
     def check_before_bulk_write(self) -> None:
         """Refuse (DamagedDatabase) a bulk write into a database found damaged."""
         ...

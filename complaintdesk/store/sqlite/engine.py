@@ -31,6 +31,7 @@ from complaintdesk.store.sqlite import audit_chain, audit_trail, search_index
 from complaintdesk.store.sqlite.schema import MIGRATIONS, SCHEMA_VERSION
 from complaintdesk.store.sqlite.watcher import ChangeWatcher
 from complaintdesk.store.sqlite.queue import Queue
+from complaintdesk.store.sqlite.report_sql import REPORT_SQL
 from complaintdesk.store.port import STORE_KEY, AuditCheck, Clock
 from complaintdesk.domain.queue import QueueFilter
 
@@ -267,6 +268,10 @@ class Store:
     def queue(self, source: Clock, queue_filter: QueueFilter | None = None) -> Queue:
         """The priority queue of ``queue_filter`` read from this file."""
         return Queue(source, queue_filter)
+
+    def report_sql(self, name: str) -> str:
+        """The 统计表's query ``name`` in SQLite's words (report_sql.REPORT_SQL)."""
+        return REPORT_SQL[name]
 
     def watcher(self) -> ChangeWatcher:
         """A watcher of commits by anyone (``PRAGMA data_version``)."""
