@@ -7,7 +7,6 @@ the domain's.
 
 from __future__ import annotations
 
-from complaintdesk.domain.enums import Status
 from complaintdesk.domain.queue import QueueFilter, QueueRow
 from complaintdesk.process.desk import Desk
 from complaintdesk.store.port import QueueReader
@@ -22,8 +21,4 @@ def open_queue(desk: Desk, queue_filter: QueueFilter | None = None) -> QueueRead
     return desk.store.queue(desk, queue_filter)
 
 
-def status_choices() -> list[tuple[str, str]]:
-    return Status.choices()
-
-
-__all__ = ["QueueFilter", "QueueReader", "QueueRow", "open_queue", "status_choices"]
+__all__ = ["QueueFilter", "QueueReader", "QueueRow", "open_queue"]

@@ -27,16 +27,12 @@ from complaintdesk.domain.validation import FIELD_LABELS
 ENUM_FIELDS = {"channel": Channel, "category": Category, "priority": Priority}
 
 
-def local_time(desk: Desk, moment: datetime | None) -> str:
-    return time_text(desk, moment)
-
-
 def complaint_fields(desk: Desk, record: ComplaintRecord) -> list[tuple[str, str]]:
     """(printed label, display value) for every field of the record form, in form order."""
     c = record.complaint
     values = {
         "customer_name": c.customer_name, "address": c.address,
-        "received_at": local_time(desk, c.received_at), "contact": c.contact,
+        "received_at": time_text(desk, c.received_at), "contact": c.contact,
         "event": c.event, "demand": c.demand, "product": c.product,
         "quantity": "" if c.quantity is None else str(c.quantity),
     }
@@ -46,8 +42,8 @@ def complaint_fields(desk: Desk, record: ComplaintRecord) -> list[tuple[str, str
     fields += [(label, values[name]) for name, label in FIELD_LABELS.items()]
     fields += [
         ("部门受理人员", f"{record.receiver_name}（{c.received_by}）"),
-        ("首次响应期限", local_time(desk, c.first_response_due)),
-        ("处理期限", local_time(desk, c.resolution_due)),
+        ("首次响应期限", time_text(desk, c.first_response_due)),
+        ("处理期限", time_text(desk, c.resolution_due)),
         ("已上报管理层", "是" if c.escalated else "否"),
     ]
     return fields
@@ -103,7 +99,7 @@ def print_complaint(console: Console, desk: Desk, record: ComplaintRecord) -> No
     for heading in ("时间", "人员", "操作", "字段", "变更"):
         history.add_column(heading, overflow="fold")
     for event in record.timeline:
-        history.add_row(Text(local_time(desk, event.at)), Text(event.actor),
+        history.add_row(Text(time_text(desk, event.at)), Text(event.actor),
                         Text(action_label(event.action)), Text(event.field or ""), _change(event))
     console.print(history)
 
@@ -122,7 +118,7 @@ def print_staff(console: Console, desk: Desk, staff: list[Staff]) -> None:
 def revisit_line(desk: Desk, visit: Revisit, names: dict[str, str]) -> str:
     """One call-back as plain text (never markup): when, which call, how, what was
     said, who, and what it did. The comment, if any, follows on its own line."""
-    parts = [local_time(desk, visit.recorded_at), f"第{visit.round}轮第{visit.attempt}次",
+    parts = [time_text(desk, visit.recorded_at), f"第{visit.round}轮第{visit.attempt}次",
              label(RevisitMethod, visit.method), "联系上" if visit.reached else "无法联系"]
     if visit.reached:
         parts.append(f"态度{label(Satisfaction, visit.attitude)}"
@@ -142,7 +138,7 @@ def revisit_summary(desk: Desk, complaint: Complaint, now: datetime) -> str:
         parts.append("回访期限 " + describe_due(desk.local(complaint.revisit_due), now))
         parts.append(f"已尝试 {complaint.revisit_attempts} 次")
     if complaint.closed_at and complaint.status == Status.CLOSED.value:
-        parts.append("结案时间 " + local_time(desk, complaint.closed_at))
+        parts.append("结案时间 " + time_text(desk, complaint.closed_at))
     if complaint.reopen_count:
         parts.append(f"回访不满意重新处理 {complaint.reopen_count} 次")
     return " · ".join(parts)
