@@ -189,7 +189,11 @@ class QueueScreen(DataScreen):
         def after(number: str | None) -> None:
             if number:
                 self.table.reload(keep_key=number)
-            self.table.focus()
+            # The queue keeps the focus it had; a "/" typed while the form was
+            # closing has already moved it to the search box, and Widget.focus()
+            # runs later still, so moving it back here would swallow the search.
+            if self.focused is None:
+                self.table.focus()
 
         # Awaited: no key is read until the form is mounted with its first field focused.
         await self.app.push_screen(RecordFormScreen(self.desk, self.actor), after)
