@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+from weakref import WeakSet
 from pathlib import Path
 
 from textual import on, work
@@ -15,7 +16,9 @@ from textual.events import Load
 from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
+from complaintdesk.domain.errors import DomainError
 from complaintdesk.process.desk import Desk
+from complaintdesk.reports.figures import check_reader
 from complaintdesk.process.queue import QueueFilter
 from complaintdesk.domain.enums import Role
 from complaintdesk.process.staffing import Actor, standing
@@ -23,7 +26,10 @@ from complaintdesk.process.watch import Watcher, last_complaint_id, new_urgent_s
 
 from screens.commands import GoToComplaint
 from screens.desk_app import DataScreen, DeskApp
-from screens.messages import DataChanged, OpenComplaint
+from screens.messages import Area, DataChanged, OpenComplaint, ShowArea
+from screens.approvals.pending_screen import ApprovalsScreen
+from screens.callbacks.due_screen import RevisitsScreen
+from screens.statistics.statistics_screen import StatisticsScreen
 from screens.case.record_screen import ComplaintRecordScreen
 from screens.widgets.dialogs import ConfirmDialog, NoticeScreen
 from screens.worklist.queue_screen import QueueScreen
@@ -33,6 +39,7 @@ from screens.widgets.virtual_table import VirtualTable
 POLL_SECONDS = 1.0
 TERMINAL_CHECK_SECONDS = 1.0
 LEAVE_AFTER_SECONDS = 3.0  # how long the notice of a disabled account stays up
+LEFT_MODE = "left"  # the mode of the notice a console shows as it leaves
 EXIT_TERMINAL_GONE = 129   # 128 + SIGHUP, as a shell reports a hung-up job
 FREEZE_AFTER_SECONDS = 0.25  # after the first paint has reached the terminal
 COLLECTION_PAUSE_LIMIT_SECONDS = 10.0
@@ -70,6 +77,12 @@ class ComplaintDeskApp(DeskApp):
         self._last_seen_id = 0
         self._initial_queue: QueueSource | None = QueueSource(desk, QueueFilter())
         self._initial_queue.prefetch()
+        self.data_screens = WeakSet()
+        # The areas, each a mode with its own stack; made when first shown.
+        self.add_mode(Area.QUEUE.value, lambda: QueueScreen(self.desk, self.actor))
+        self.add_mode(Area.APPROVALS.value, lambda: ApprovalsScreen(self.desk, self.actor))
+        self.add_mode(Area.REVISITS.value, lambda: RevisitsScreen(self.desk, self.actor))
+        self.add_mode(Area.STATISTICS.value, lambda: StatisticsScreen(self.desk, self.actor))
 
     def take_initial_queue(self) -> QueueSource:
         """The home queue, already being read since the app was created."""
@@ -88,7 +101,7 @@ class ComplaintDeskApp(DeskApp):
     def on_mount(self) -> None:
         # Should the queue never load (an unreadable file), collect again anyway.
         self.set_timer(COLLECTION_PAUSE_LIMIT_SECONDS, self._restore_collection)
-        self.push_screen(QueueScreen(self.desk, self.actor))
+        self.switch_mode(Area.QUEUE.value)
         if self._watch:
             self._start_watching()
         if self._guard_terminal:
@@ -154,9 +167,12 @@ class ComplaintDeskApp(DeskApp):
         self._leaving = True
         if self._watcher is not None:
             self._watcher.close()
-        while len(self.screen_stack) > 1:  # down to the app's empty default screen
-            self.pop_screen()
-        self.push_screen(NoticeScreen("控制台已关闭", reason))
+        # A mode of its own with nothing but the notice; every area (and each screen
+        # with a record in it) is removed.
+        self.add_mode(LEFT_MODE, lambda: NoticeScreen("控制台已关闭", reason))
+        self.switch_mode(LEFT_MODE)
+        for area in Area:
+            self.remove_mode(area.value)
         self.set_timer(LEAVE_AFTER_SECONDS,
                        lambda: self.exit(return_code=1, message=f"complaintdesk: {reason}"))
 
@@ -218,15 +234,17 @@ class ComplaintDeskApp(DeskApp):
         """Reload what is on the terminal: the top screen and, under dialogs, the
         screen they cover; screens further down reload when shown again. Announce
         new 紧急 complaints, one notice each, or one for them all past a few."""
-        visible = True
+        shown: list[DataScreen] = []
         for screen in reversed(self.screen_stack):
             if isinstance(screen, DataScreen):
-                if visible:
-                    screen.refresh_data()
-                else:
-                    screen.stale = True
+                shown.append(screen)
             if not isinstance(screen, ModalScreen):
-                visible = False
+                break
+        for screen in list(self.data_screens):
+            if screen in shown:
+                screen.refresh_data()
+            else:
+                screen.stale = True  # another area's, or covered: reloads when shown
         urgent = message.urgent
         if message.urgent_count > len(urgent):
             self.notify(f"新的紧急投诉 {message.urgent_count:,} 件（{urgent[0][0]} 等），请在列表中查看",
@@ -251,6 +269,16 @@ class ComplaintDeskApp(DeskApp):
             self._watcher.close()
 
     # ------------------------------------------------------------ navigation
+    def on_show_area(self, message: ShowArea) -> None:
+        """Go to an area; the statistics only for those who may read them."""
+        if message.area is Area.STATISTICS:
+            try:
+                check_reader(self.desk, self.actor.login)
+            except DomainError as exc:
+                self.notify(exc.message, severity="warning", markup=False)
+                return
+        self.switch_mode(message.area.value)
+
     def on_open_complaint(self, message: OpenComplaint) -> None:
         self.open_complaint(message.number)
 

@@ -3,6 +3,8 @@ small typed messages instead of calling into the app by name)."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from textual.message import Message
 
 
@@ -30,3 +32,20 @@ class DataChanged(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, DataChanged) and not message.urgent_count
+
+
+class Area(StrEnum):
+    """The console's areas, each a Textual mode with its own stack of screens."""
+
+    QUEUE = "queue"
+    REVISITS = "revisits"
+    APPROVALS = "approvals"
+    STATISTICS = "statistics"
+
+
+class ShowArea(Message):
+    """Go to an area (the app owns navigation; an area keeps its state)."""
+
+    def __init__(self, area: Area) -> None:
+        self.area = area
+        super().__init__()

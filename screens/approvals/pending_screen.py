@@ -73,7 +73,7 @@ class PendingSource:
 class ApprovalsScreen(DataScreen):
     """Sheets waiting for a supervisor's decision."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "返回")]
+    BINDINGS = [Binding("escape", "back", "返回")]
 
     app: "DeskApp"
 

@@ -103,8 +103,8 @@ class RevisitsScreen(DataScreen):
     """Complaints whose customer is to be called back, earliest due first."""
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "返回"),
-        Binding("q", "app.pop_screen", "返回", show=False),
+        Binding("escape", "back", "返回"),
+        Binding("q", "back", "返回", show=False),
         Binding("h", "step('revisit')", "回访"),
         Binding("w", "step('close_unreached')", "无法联系结案"),
         Binding("ctrl+r", "reload", "刷新", show=False),

@@ -14,16 +14,14 @@ from textual.content import Content
 from textual.widgets import Header, Label, Static, TabbedContent, TabPane
 
 from complaintdesk.process.desk import Desk
-from complaintdesk.domain.errors import DomainError
 from complaintdesk.domain.money import format_amount
 from complaintdesk.reports.output import (STAFF_LABELS, align_columns, csv_cells, percent,
                                          staff_cells, summary_sections)
-from complaintdesk.reports.figures import (Period, Report, build_report, check_reader, period_of,
-                                     report_rows)
+from complaintdesk.reports.figures import Period, Report, build_report, period_of, report_rows
 from complaintdesk.domain.text import display_width, pad
 
 from screens.desk_app import DataScreen
-from screens.messages import OpenComplaint
+from screens.messages import Area, OpenComplaint, ShowArea
 from screens.widgets.virtual_table import Column, TableHeader, TableRow, VirtualTable
 from screens.widgets.footer import Footer
 from screens.workers import deliver
@@ -34,13 +32,10 @@ if TYPE_CHECKING:
 
 
 def open_statistics(app: "DeskApp") -> None:
-    """Open the statistics, or say who may (they carry every staff member's figures)."""
-    try:
-        check_reader(app.desk, app.actor.login)
-    except DomainError as exc:
-        app.notify(exc.message, severity="warning", markup=False)
-        return
-    app.push_screen(StatisticsScreen(app.desk, app.actor))
+    """Open the statistics area; the app says who may (they carry every staff
+    member's figures)."""
+    app.post_message(ShowArea(Area.STATISTICS))
+
 
 ROW_COLUMNS = [
     Column("日期", 10),
@@ -156,7 +151,7 @@ class StatisticsScreen(DataScreen):
         Binding("1", "tab('summary')", "汇总", show=False),
         Binding("2", "tab('rows')", "明细", show=False),
         Binding("3", "tab('staff')", "员工", show=False),
-        Binding("escape,q", "app.pop_screen", "返回"),
+        Binding("escape,q", "back", "返回"),
     ]
 
     app: "DeskApp"

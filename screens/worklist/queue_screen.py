@@ -17,7 +17,7 @@ from complaintdesk.domain.errors import DomainError
 from complaintdesk.process.queue import QueueFilter
 
 from screens.desk_app import DataScreen
-from screens.messages import OpenComplaint
+from screens.messages import Area, OpenComplaint, ShowArea
 from screens.register.record_form import RecordFormScreen
 from screens.worklist.rows import QUEUE_COLUMNS, QueueSource
 from screens.widgets.virtual_table import TableHeader, VirtualTable
@@ -199,19 +199,13 @@ class QueueScreen(DataScreen):
         await self.app.push_screen(RecordFormScreen(self.desk, self.actor), after)
 
     def action_approvals(self) -> None:
-        from screens.approvals.pending_screen import ApprovalsScreen
-
-        self.app.push_screen(ApprovalsScreen(self.desk, self.actor))
+        self.post_message(ShowArea(Area.APPROVALS))
 
     def action_statistics(self) -> None:
-        from screens.statistics.statistics_screen import open_statistics
-
-        open_statistics(self.app)
+        self.post_message(ShowArea(Area.STATISTICS))
 
     def action_revisits(self) -> None:
-        from screens.callbacks.due_screen import RevisitsScreen
-
-        self.app.push_screen(RevisitsScreen(self.desk, self.actor))
+        self.post_message(ShowArea(Area.REVISITS))
 
     def action_reload(self) -> None:
         self.refresh_data()

@@ -423,3 +423,30 @@ async def test_a_change_reloads_the_visible_screen_and_the_covered_one_on_return
         await settle(pilot)
         assert app.screen is queue and not queue.stale
         assert later.number in shown_numbers(app)
+
+
+async def test_areas_are_modes_the_app_owns(desk, counter):
+    """r/A go to an area (a mode with its own stack); Esc from its first screen goes
+    back to the queue, which kept its place; a change made while the queue area
+    was hidden reloads it when it is shown again."""
+    register(desk, counter, customer_name="第一位客户")
+    app = make_app(desk, counter)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        assert app.current_mode == "queue" and isinstance(queue, QueueScreen)
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.current_mode == "revisits" and app.screen is not queue
+        later = register(desk, counter, customer_name="后来的客户")
+        app.post_message(DataChanged())
+        await settle(pilot)
+        assert queue.stale
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.current_mode == "queue" and app.screen is queue and not queue.stale
+        assert later.number in shown_numbers(app)
+        await pilot.press("t")  # a counter clerk may not read the statistics
+        await settle(pilot)
+        assert app.current_mode == "queue"
+        assert any("统计表" in str(n.message) for n in app._notifications)

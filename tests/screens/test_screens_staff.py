@@ -40,8 +40,10 @@ async def test_a_changed_account_hides_records_and_leaves(desk, admin, counter, 
         else:
             staffing.set_role(desk, admin.login, counter, "supervisor")
         assert await _wait_for(pilot, lambda: isinstance(app.screen, NoticeScreen)), app.screen
-        # Nothing with a record left underneath: only the app's empty default screen.
-        assert len(app.screen_stack) == 2 and app.screen_stack[0].id == "_default"
+        # Nothing with a record left anywhere: the notice alone, every area removed.
+        assert app.screen_stack == [app.screen]
+        await settle(pilot)
+        assert not any(screen.is_attached for screen in app.data_screens)
         text = " ".join(str(label.render()) for label in app.screen.query("Label"))
         assert counter in text and ("停用" if change == "disable" else "角色") in text
         assert await _wait_for(pilot, lambda: app.return_code is not None)
