@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.widgets import Input, Label, TextArea
 
 from complaintdesk.process import staffing
@@ -249,3 +251,32 @@ async def test_keys_typed_ahead_after_slash_go_into_the_search(desk, counter):
         assert isinstance(app.screen, QueueScreen)
         assert app.screen.queue_filter.search == "n/商行"
         assert app.screen.query_one(VirtualTable).row_count == 1
+
+
+async def test_a_search_typed_as_the_saved_dialog_closes_is_not_lost(desk, counter):
+    """The queue is back on the terminal and "/", the number and Enter follow at
+    once, as a fast typist's bytes do while the form is still being taken down:
+    the search must land in the box, not in the table."""
+    from textual import events
+
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await fill_phone_complaint(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        number = app.screen.number
+        app.post_message(events.Key("enter", "\r"))
+        while not isinstance(app.screen, QueueScreen):  # no settling: the form's
+            await asyncio.sleep(0)                      # callbacks are still due
+        burst = [events.Key("slash", "/")]
+        burst += [events.Key("minus" if c == "-" else c, c) for c in number]
+        burst.append(events.Key("enter", "\r"))
+        for event in burst:
+            app.post_message(event)
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert app.screen.queue_filter.search == number
+        assert app.screen.query_one(VirtualTable).source.count() == 1
