@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Header, Label, Static
 
+from complaintdesk.domain.errors import DomainError
 from complaintdesk.reports.labels import Responsibility, SheetState, action_label, label
 from complaintdesk.process.case_file import read_case
 from complaintdesk.process.complaints import ComplaintRecord, add_note, link_complaints
@@ -28,7 +29,7 @@ from screens.desk_app import DataScreen
 from screens.widgets.dialogs import LinkDialog, LinkRequest, NoteDialog, NoteResult
 from screens.case.steps import STEP_BY_NAME, STEPS, StepRunner, relevant, step_refusal
 from screens.widgets.footer import Footer
-from screens.workers import deliver
+from screens.workers import deliver, refusal_text
 from complaintdesk.process.desk import Desk
 from complaintdesk.process.staffing import Actor
 
@@ -170,10 +171,10 @@ class ComplaintRecordScreen(DataScreen):
         deliver(self, lambda: read_case(self.desk, self.number),
                 lambda case: self._show(case.record, case.handling, case.revisits), self._failed)
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, refusal: DomainError) -> None:
         fields = self.query_one("#record-fields", Vertical)
         fields.remove_children()
-        fields.mount(Static(Content(message)))
+        fields.mount(Static(Content(refusal_text(refusal))))
 
     def _show(self, record: ComplaintRecord, handling: wf.Handling, visits: list[Revisit]) -> None:
         desk = self.desk
@@ -310,8 +311,9 @@ class ComplaintRecordScreen(DataScreen):
         self.notify("已关联", markup=False)
         self._load()
 
-    def _action_failed(self, message: str) -> None:
-        self.notify(message + "（输入已保留，可重试）", severity="error", markup=False, timeout=8)
+    def _action_failed(self, refusal: DomainError) -> None:
+        self.notify(refusal_text(refusal) + "（输入已保留，可重试）", severity="error",
+                    markup=False, timeout=8)
 
 
 def _change(action: str, field: str | None, before: str | None, after: str | None) -> str:

@@ -13,7 +13,7 @@ from textual.widgets import Header, Input, Label, TextArea
 
 from complaintdesk.process import workflow as wf
 from complaintdesk.domain.enums import HandlingMethod
-from complaintdesk.domain.errors import DomainError, ValidationFailed
+from complaintdesk.domain.errors import DomainError
 from complaintdesk.domain.money import format_amount
 from complaintdesk.domain.timing import TIME_FORMAT
 
@@ -22,7 +22,7 @@ from screens.case.conflict import ConflictChoice, ConflictDialog, Difference
 from screens.widgets.dialogs import ConfirmDialog
 from screens.widgets.footer import Footer
 from screens.widgets.typeahead import after_typed_keys
-from screens.workers import deliver
+from screens.workers import deliver, refusal_text
 from complaintdesk.process.desk import Desk
 from complaintdesk.process.staffing import Actor
 from screens.desk_app import DeskScreen
@@ -170,24 +170,25 @@ class SheetEditorScreen(DeskScreen):
     @work(thread=True, exit_on_error=False)
     def _run(self, data: dict[str, object], submit: bool, version: int | None) -> None:
         call = wf.submit_sheet if submit else wf.save_sheet
-        try:
-            call(self.desk, self.actor.login, self.number, data, sheet_version=version)
-            handling = wf.get_handling(self.desk, self.number)
-        except ValidationFailed as exc:
-            self.app.call_from_thread(self._failed, "；".join(exc.errors.values()))
-        except wf.StaleSheet as exc:
-            try:
-                fresh = wf.get_handling(self.desk, self.number)
-            except DomainError as again:
-                self.app.call_from_thread(self._failed, again.message)
-            else:
-                self.app.call_from_thread(self._conflict, data, submit, fresh, exc)
-        except DomainError as exc:
-            self.app.call_from_thread(self._failed, exc.message)
-        else:
-            self.app.call_from_thread(self._written, submit, handling)
 
-    def _failed(self, message: str) -> None:
+        def write() -> tuple[wf.StaleSheet | None, wf.Handling]:
+            try:
+                call(self.desk, self.actor.login, self.number, data, sheet_version=version)
+            except wf.StaleSheet as stale:  # the other version, to choose between
+                return stale, wf.get_handling(self.desk, self.number)
+            return None, wf.get_handling(self.desk, self.number)
+
+        def written(outcome: tuple[wf.StaleSheet | None, wf.Handling]) -> None:
+            stale, handling = outcome
+            if stale is None:
+                self._written(submit, handling)
+            else:
+                self._conflict(data, submit, handling, stale)
+
+        deliver(self, write, written, self._failed)
+
+    def _failed(self, refusal: DomainError) -> None:
+        message = refusal_text(refusal)
         self._busy = False
         self._status(message + "（输入仍在表单中）")
         self.notify(message, severity="error", markup=False, timeout=10)

@@ -22,6 +22,7 @@ from screens.messages import DataChanged
 from screens.widgets.dialogs import KeptInputDialog
 from screens.widgets.form_dialog import FormDialog, FormField, FormResult
 from screens.desk_app import DeskScreen
+from screens.workers import deliver, refusal_text
 
 YES_NO_TOLD = [("yes", "已告知客户处理期限"), ("no", "尚未告知")]
 FINDINGS = [("ours", "我方责任"), ("not_ours", "非我方责任")]
@@ -316,19 +317,21 @@ class StepRunner:
                              closed)
 
     def _run(self, name: str, number: str, submit: Submit, values: dict, version: int) -> None:
-        app = self.app
-        try:
-            outcome = submit(app.desk, app.actor, number, values, version)
-        except DomainError as exc:
-            message = ("；".join(exc.errors.values()) if isinstance(exc, ValidationFailed)
-                       else exc.message)
-            try:
-                fresh: wf.Handling | None = wf.get_handling(app.desk, number)
-            except DomainError:
-                fresh = None
-            app.call_from_thread(self._failed, name, fresh, message, values)
-        else:
-            app.call_from_thread(self._done, name, number, outcome)
+        host = self.host
+        deliver(host, lambda: submit(host.desk, host.actor, number, values, version),
+                lambda outcome: self._done(name, number, outcome),
+                lambda refusal: self._refused(name, number, refusal, values))
+
+    def _refused(self, name: str, number: str, refusal: DomainError, values: dict) -> None:
+        """Read the complaint again (someone may have moved it on), then say why."""
+        message = refusal_text(refusal)
+
+        def read_again() -> None:
+            deliver(self.host, lambda: wf.get_handling(self.host.desk, number),
+                    lambda fresh: self._failed(name, fresh, message, values),
+                    lambda _gone: self._failed(name, None, message, values))
+
+        self.host.run_worker(read_again, thread=True, exit_on_error=False, group="step")
 
     def _failed(self, name: str, handling: wf.Handling | None, message: str,
                 values: dict | None = None) -> None:

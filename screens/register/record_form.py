@@ -19,6 +19,7 @@ from complaintdesk.domain.errors import DomainError, ValidationFailed
 from complaintdesk.domain.validation import validate_complaint
 from complaintdesk.reports.labels import FIELD_LABELS, TIME_FORMAT
 
+from screens.workers import deliver
 from screens.widgets.choice_bar import ChoiceBar
 from screens.widgets.dialogs import ConfirmDialog, SavedChoice, SavedDialog
 from screens.widgets.footer import Footer
@@ -136,8 +137,8 @@ class RecordFormScreen(DeskScreen):
 
     @work(thread=True, exit_on_error=False)
     def _load_default_channel(self) -> None:
-        channel = last_channel(self.desk, self.actor.login) or Channel.PHONE.value
-        self.app.call_from_thread(self._set_default_channel, channel)
+        deliver(self, lambda: last_channel(self.desk, self.actor.login) or Channel.PHONE.value,
+                self._set_default_channel)
 
     def _set_default_channel(self, channel: str) -> None:
         bar = self.query_one("#channel", ChoiceBar)
@@ -195,8 +196,8 @@ class RecordFormScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="customer-lookup", exit_on_error=False)
     def _lookup_customer(self, contact: str) -> None:
-        total, rows = customer_history(self.desk, contact, limit=3)
-        self.app.call_from_thread(self._show_history, contact, total, rows)
+        deliver(self, lambda: customer_history(self.desk, contact, limit=3),
+                lambda found: self._show_history(contact, *found))
 
     def _show_history(self, contact: str, total: int, rows: list) -> None:
         if contact != self.query_one("#contact", Input).value:
@@ -251,23 +252,15 @@ class RecordFormScreen(DeskScreen):
 
     @work(thread=True, exit_on_error=False)
     def _register(self, data: dict[str, object]) -> None:
-        try:
-            complaint = register_complaint(self.desk, self.actor.login, data)
-        except ValidationFailed as exc:
-            self.app.call_from_thread(self._save_failed, exc.message, exc.errors)
-        except DomainError as exc:
-            self.app.call_from_thread(self._save_failed, exc.message, {})
-        except Exception as exc:  # noqa: BLE001 - the input must survive any failure
-            self.app.call_from_thread(self._save_failed, f"保存失败：{exc}", {})
-        else:
-            self.app.call_from_thread(self._saved, complaint)
+        deliver(self, lambda: register_complaint(self.desk, self.actor.login, data),
+                self._saved, self._save_failed)
 
-    def _save_failed(self, message: str, errors: dict[str, str]) -> None:
+    def _save_failed(self, refusal: DomainError) -> None:
         self._saving = False
-        if errors:
-            self._show_errors(errors)
-        self.notify(message + "（已填写的内容仍在表单中）", severity="error", markup=False,
-                    timeout=8)
+        if isinstance(refusal, ValidationFailed):
+            self._show_errors(refusal.errors)
+        self.notify(refusal.message + "（已填写的内容仍在表单中）", severity="error",
+                    markup=False, timeout=8)
 
     def _saved(self, complaint) -> None:  # type: ignore[no-untyped-def]
         self._saving = False

@@ -280,3 +280,36 @@ async def test_a_search_typed_as_the_saved_dialog_closes_is_not_lost(desk, count
         assert isinstance(app.screen, QueueScreen)
         assert app.screen.queue_filter.search == number
         assert app.screen.query_one(VirtualTable).source.count() == 1
+
+
+async def test_an_unexpected_failure_keeps_the_input_and_allows_saving_again(
+        desk, counter, monkeypatch):
+    """Not a refusal but a fault (here a full disk): the console says so, the form
+    keeps what was typed, and Ctrl+S works again once the fault is gone."""
+    import screens.register.record_form as record_form
+
+    real = record_form.register_complaint
+
+    def disk_full(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(record_form, "register_complaint", disk_full)
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await fill_phone_complaint(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, RecordFormScreen)
+        assert app.screen.query_one("#customer_name", Input).value == "张三"
+        notices = [n.message for n in app._notifications]
+        assert any("No space left on device" in m and "仍在表单中" in m for m in notices)
+        assert count_complaints(desk) == 0
+
+        monkeypatch.setattr(record_form, "register_complaint", real)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, SavedDialog)
+    assert count_complaints(desk) == 1
