@@ -27,7 +27,8 @@ from complaintdesk import __version__
 from complaintdesk.store import adminlog
 from complaintdesk.process import staffing
 from complaintdesk.cli.admin import add_admin_commands
-from complaintdesk.cli.errors import CliError
+from complaintdesk.cli.errors import CliError, os_error_text
+from complaintdesk.cli.parsing import EXIT_USAGE, DeskParser, UsageError, database_location
 from complaintdesk.domain.config import load_config
 from complaintdesk.store.sqlite.dbfile import DamagedDatabase
 from complaintdesk.demo.text import DEFAULT_SEED
@@ -41,7 +42,6 @@ from complaintdesk.process.staffing import Actor
 PROG = "complaintdesk"
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
-EXIT_BROKEN_PIPE = 141
 
 
 def _fail(message: str) -> None:
@@ -102,6 +102,11 @@ def cmd_demo(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
+    print(f"数据库已就绪：{desk.store.path}（{actor.login}：{actor.role.label}）")
+    return 0
+
+
 def _input_lines(source: str):
     """The input's lines as bytes; ``-`` is stdin."""
     if source == "-":
@@ -114,7 +119,7 @@ def _input_lines(source: str):
     except IsADirectoryError:
         raise CliError(f"输入路径是一个目录，不是文件：{source}") from None
     except OSError as exc:
-        raise CliError(f"无法读取输入文件 {source}：{exc.strerror}") from None
+        raise CliError(os_error_text(exc, "无法读取输入文件")) from None
 
 
 class _PipeLines:
@@ -188,7 +193,7 @@ def _write_file(target: Path, write: Callable[[TextIO], int]) -> int:
         os.replace(partial, target)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise CliError(f"无法写入 {target}：{exc.strerror or exc}") from None
+        raise CliError(os_error_text(exc, "无法写入")) from None
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -214,7 +219,10 @@ def cmd_report(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     from complaintdesk.reports.figures import build_report, check_reader, iter_report_rows, parse_period
 
     check_reader(desk, actor.login)
-    period = parse_period(args.period, desk.config.timezone)
+    try:
+        period = parse_period(args.period, desk.config.timezone)
+    except DomainError as exc:
+        raise UsageError(f"--period：{exc.message}") from None
     report = build_report(desk, period)
 
     def write(stream: TextIO) -> int:
@@ -239,10 +247,10 @@ def cmd_report(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
 
 
 def cmd_show(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
-    from complaintdesk.process.complaints import get_complaint
+    from complaintdesk.process.complaints import get_complaint, resolve_number
     from complaintdesk.reports.presenting import complaint_json, print_complaint
 
-    record = get_complaint(desk, args.number)
+    record = get_complaint(desk, resolve_number(desk, args.number))
     if args.json:
         out = _utf8(sys.stdout)
         out.write(json.dumps(complaint_json(desk, record), ensure_ascii=False, indent=2) + "\n")
@@ -253,12 +261,13 @@ def cmd_show(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
 
 def cmd_print(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     """The 《客户投诉记录单》 and 《客户投诉处理单》 as paper forms (any active staff)."""
-    from complaintdesk.process.complaints import get_complaint
+    from complaintdesk.process.complaints import get_complaint, resolve_number
     from complaintdesk.reports.printing import render_html, render_text
     from complaintdesk.process.workflow import get_handling
 
-    record = get_complaint(desk, args.number)
-    handling = get_handling(desk, args.number)
+    number = resolve_number(desk, args.number)
+    record = get_complaint(desk, number)
+    handling = get_handling(desk, number)
     page = (render_html(record, handling, desk) if args.html
             else render_text(record, handling, desk, args.width))
     out = _utf8(sys.stdout)
@@ -333,29 +342,45 @@ def _print_width(value: str) -> int:
     return number
 
 
+EXIT_CODES = ("退出状态：0 成功；1 被拒绝或失败（原因见标准错误）；2 命令行用法错误；"
+              "130 被中断（Ctrl+C，未完成的写入已回滚）。读取输出的管道提前关闭（如 | head）时"
+              "安静地结束，状态为 0。")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = DeskParser(
         prog=PROG, description="客户投诉受理台：不带子命令时打开控制台。",
         epilog="数据库路径：--db，否则 $COMPLAINTDESK_DB，否则服务模式的数据目录或个人数据目录"
                "（~/.local/share/complaintdesk/）；complaintdesk config 显示生效的设置。"
-               "操作人是运行本命令的系统账号（服务模式下是通过启动器调用的人）。")
-    parser.add_argument("--db", metavar="PATH", help="数据库文件路径")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+               "操作人是运行本命令的系统账号（服务模式下是通过启动器调用的人）。\n" + EXIT_CODES)
+    parser.add_argument("--db", metavar="PATH", type=database_location,
+                        help="数据库文件路径（也可写在子命令之后）")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help="显示版本号并退出")
     parser.set_defaults(func=cmd_console)
-    sub = parser.add_subparsers(title="子命令", metavar="COMMAND")
+    sub = parser.add_subparsers(title="子命令", metavar="COMMAND", dest="command")
 
     demo = sub.add_parser("demo", help="填入演示数据（可重复，编号接续）")
     demo.add_argument("--count", type=_count, default=200, help="投诉条数（默认 200）")
     demo.add_argument("--seed", type=int, default=DEFAULT_SEED,
                       help=f"随机种子（默认 {DEFAULT_SEED}：同一种子、同一天结果相同）")
-    demo.set_defaults(func=cmd_demo)
+    demo.set_defaults(func=cmd_demo, creates=True)
 
-    intake = sub.add_parser("intake", help="从其他渠道导入投诉：每行一个 JSON 对象")
+    init = sub.add_parser("init", help="新建一个空的数据库（运行者成为其管理员）",
+                          description="在 --db 指定的位置（或默认位置）新建数据库；已存在时不做改动。"
+                                      "其他子命令不会自动新建数据库，以免写错的路径变成一个新的空库。")
+    init.set_defaults(func=cmd_init, creates=True)
+
+    from complaintdesk.process.intake import field_help
+
+    intake = sub.add_parser("intake", help="从其他渠道导入投诉：每行一个 JSON 对象",
+                            epilog=field_help())
     intake.add_argument("file", metavar="FILE|-", help="JSON Lines 文件，- 表示标准输入")
     intake.set_defaults(func=cmd_intake)
 
     export = sub.add_parser("export", help="导出全部投诉")
-    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl",
+                        help="jsonl：每行一个 JSON 对象（默认）；csv：表格（UTF-8 带 BOM，Excel 可直接打开）")
     export.add_argument("-o", "--output", metavar="FILE", help="写入文件（默认标准输出）")
     export.set_defaults(func=cmd_export)
 
@@ -369,12 +394,14 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(func=cmd_report)
 
     show = sub.add_parser("show", help="显示一条投诉及其处理记录")
-    show.add_argument("number", metavar="NUMBER", help="受理编号，如 TS-20261123-0007")
+    show.add_argument("number", metavar="NUMBER",
+                      help="受理编号，如 TS-20261123-0007；大小写均可，唯一时可只写一部分（0007）")
     show.add_argument("--json", action="store_true", help="输出 JSON")
     show.set_defaults(func=cmd_show)
 
     printing = sub.add_parser("print", help="打印投诉记录单和处理单（纸质表格样式）")
-    printing.add_argument("number", metavar="NUMBER", help="受理编号，如 TS-20261123-0007")
+    printing.add_argument("number", metavar="NUMBER",
+                          help="受理编号，如 TS-20261123-0007；大小写均可，唯一时可只写一部分（0007）")
     printing.add_argument("--html", action="store_true", help="输出可打印的 HTML 页面（A4）")
     printing.add_argument("--width", type=_print_width, default=78, metavar="N",
                           help="纯文本的总宽度（字符格，60–200，默认 78）")
@@ -385,9 +412,10 @@ def build_parser() -> argparse.ArgumentParser:
     add = staff_sub.add_parser("add", help="添加员工")
     add.add_argument("login", metavar="LOGIN", help="系统账号名")
     add.add_argument("--name", required=True, help="姓名")
-    add.add_argument("--role", required=True, choices=[r.value for r in Role])
-    add.add_argument("--dept", default=None, help="部门代码或名称（投诉处理专员）")
-    add.set_defaults(func=cmd_staff_add)
+    add.add_argument("--role", required=True, choices=[r.value for r in Role],
+                     help="角色：" + "、".join(f"{r.value} {r.label}" for r in Role))
+    add.add_argument("--dept", default=None, help="部门代码或名称（投诉处理专员必填）")
+    add.set_defaults(func=cmd_staff_add, creates=True)
     listing = staff_sub.add_parser("list", help="列出员工")
     listing.add_argument("--json", action="store_true", help="输出 JSON")
     listing.set_defaults(func=cmd_staff_list)
@@ -422,8 +450,12 @@ def _run(args: argparse.Namespace) -> int:
         return func(None, None, args)  # type: ignore[arg-type]
     located = locate_database(mode, args.db)
     config = load_config(locate_config(mode).path) if locate_config(mode).path else None
-    ensure_personal_dir(located)
     assert located.path is not None
+    if not getattr(args, "creates", False) and not _exists(located.path):
+        # A mistyped path must not become a new, empty desk with its caller as admin.
+        raise CliError(f"数据库不存在：{located.path}（{located.source}）。请检查路径；"
+                       f"要新建请运行 {PROG} init（或 {PROG} demo 填入演示数据）")
+    ensure_personal_dir(located)
     try:
         desk = open_desk(located.path, config)
     except DamagedDatabase as exc:
@@ -450,9 +482,14 @@ def _run(args: argparse.Namespace) -> int:
         desk.close()
 
 
-def _command_name(argv: list[str] | None) -> str:
-    words = [w for w in (sys.argv[1:] if argv is None else argv) if not w.startswith("-")]
-    return words[0] if words else "console"
+def _exists(path: Path) -> bool:
+    try:
+        path.stat()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True  # there, but not ours to read: opening it says why
+    return True
 
 
 def _printable_output() -> None:
@@ -470,7 +507,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     _printable_output()
     args = build_parser().parse_args(argv)
-    command = _command_name(argv) if args.func is not cmd_console else "console"
+    command = getattr(args, "command", None) or "console"
     login = staffing.os_login()
     try:
         mode = detect_mode()
@@ -490,11 +527,15 @@ def _main(args: argparse.Namespace, command: str, login: str) -> int:
         _fail("已中断（未完成的写入已回滚）")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (``| head``): stop quietly, and keep Python from
-        # complaining when it flushes stdout at exit.
+        # The reader went away (``| head``): it has what it wanted. Stop quietly,
+        # and keep Python from complaining when it flushes stdout at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_BROKEN_PIPE
+        return 0
+    except UsageError as exc:
+        adminlog.refused(command, login, "UsageError")
+        _fail(f"{exc}（{PROG} {command} --help 查看说明）")
+        return EXIT_USAGE
     except (DomainError, CliError) as exc:
         if isinstance(exc, StoreError):
             adminlog.store_error(command, login, type(exc).__name__)
@@ -507,7 +548,7 @@ def _main(args: argparse.Namespace, command: str, login: str) -> int:
         _fail(f"数据库错误：{getattr(exc, 'orig', None) or exc}")
         return EXIT_FAILED
     except OSError as exc:
-        _fail(f"{exc.strerror or exc}{f'：{exc.filename}' if exc.filename else ''}")
+        _fail(os_error_text(exc))
         return EXIT_FAILED
 
 

@@ -303,6 +303,29 @@ def position_of(desk: Desk, number: str) -> int | None:
         return newer
 
 
+def resolve_number(desk: Desk, typed: str) -> str:
+    """The 受理编号 a person means, as the palette understands it: any case
+    (``ts-20261123-0007``), or a unique part (``0007``, ``20261123-0007``).
+
+    Raises:
+        NotFound: nothing matches.
+        DomainError: the part matches several complaints (a few are named).
+    """
+    fragment = typed.strip().upper()
+    if not fragment:
+        raise DomainError("请给出受理编号，如 TS-20261123-0007 或其末尾的 0007")
+    found = find_numbers(desk, fragment, limit=6)
+    numbers = [number for number, _customer in found]
+    if fragment in numbers:
+        return fragment
+    if len(numbers) == 1:
+        return numbers[0]
+    if not numbers:
+        raise NotFound(f"没有受理编号为 {typed.strip()} 的投诉：请检查编号")
+    shown = "、".join(numbers[:5]) + ("等" if len(numbers) > 5 else "")
+    raise DomainError(f"“{typed.strip()}”对应多件投诉（{shown}）：请写出完整的受理编号")
+
+
 def find_numbers(desk: Desk, fragment: str, limit: int = 20) -> list[tuple[str, str]]:
     """Complaints whose 受理编号 contains ``fragment``: (number, customer), newest first.
 

@@ -40,6 +40,39 @@ def field_name(name: str) -> str:
     return f"{name}（{label}）" if label else name
 
 
+def field_help() -> str:
+    """Every intake field, what it holds and whether it is required: the text
+    of ``complaintdesk intake --help``."""
+    from complaintdesk.domain.enums import Category, Channel, Priority
+    from complaintdesk.domain.validation import MAX_LENGTH, MAX_QUANTITY, REQUIRED
+
+    choices = {"channel": Channel, "category": Category, "priority": Priority}
+    lines = ["每行一个 JSON 对象，字段（英文名：表单上的栏目）："]
+    for name, label in FIELD_LABELS.items():
+        need = "必填" if name in REQUIRED else "可不填"
+        if name in choices:
+            values = "、".join(f"{m.value}/{m.label}" for m in choices[name])
+            what = f"{need}；代码或中文：{values}"
+        elif name == "received_at":
+            what = (f"{need}，默认为导入时刻；ISO 8601 如 2026-11-23T14:30:00+08:00，"
+                    "或 2026-11-23 14:30（本台时区），不能晚于现在")
+        elif name == "quantity":
+            what = f"{need}；0 到 {MAX_QUANTITY} 的整数"
+        elif name == "contact":
+            what = f"{need}，最多 {MAX_LENGTH[name]} 字；手机、座机或电子邮箱"
+        else:
+            what = f"{need}，最多 {MAX_LENGTH[name]} 字"
+        lines.append(f"  {name:<15}{label}（{what}）")
+    lines += [
+        "其他字段被拒绝（写错的字段名不会被悄悄忽略）。文本中的控制字符和双向控制符"
+        "被删除，无效的代理字符换成 U+FFFD，CR LF 换成换行；单行栏目的换行和制表符"
+        "换成空格；首尾空白被去掉。",
+        "每行输出一条 JSON 结果：成功为受理编号，失败为 error 与行号；"
+        "有失败的行时退出状态为 1，其余行照常登记。",
+    ]
+    return "\n".join(lines)
+
+
 def describe_errors(errors: dict[str, str]) -> str:
     """One line naming every bad field and what is wrong with it, in form order."""
     order = {name: i for i, name in enumerate(INTAKE_FIELDS)}
