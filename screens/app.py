@@ -10,7 +10,10 @@ import threading
 from weakref import WeakSet
 from pathlib import Path
 
+from collections.abc import Iterable
+
 from textual import on, work
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.events import Load
 from textual.screen import ModalScreen
@@ -24,7 +27,8 @@ from complaintdesk.domain.enums import Role
 from complaintdesk.process.staffing import Actor, standing
 from complaintdesk.process.watch import Watcher, last_complaint_id, new_urgent_since, watch_changes
 
-from screens.commands import GoToComplaint
+from screens.commands import DeskCommandPalette, GoToComplaint, system_commands
+from screens.widgets.help_panel import KeysHelpScreen, keys_of
 from screens.desk_app import DataScreen, DeskApp
 from screens.messages import Area, DataChanged, OpenComplaint, ShowArea
 from screens.approvals.pending_screen import ApprovalsScreen
@@ -50,10 +54,14 @@ class ComplaintDeskApp(DeskApp):
 
     CSS_PATH = Path(__file__).parent / "desk.tcss"  # absolute: subclasses live elsewhere
     TITLE = "客户投诉处理台"
-    COMMANDS = {GoToComplaint}
+    COMMANDS = App.COMMANDS | {GoToComplaint}
     COMMAND_PALETTE_BINDING = "ctrl+p"
     BINDINGS = [
         Binding("ctrl+q", "quit", "退出", priority=True, show=False),
+        # The footer shows this one's words at its right end ("^p 命令").
+        Binding("ctrl+p", "command_palette", "命令", priority=True, show=False,
+                tooltip="命令面板：按名称查找操作、转到投诉"),
+        Binding("f1", "help", "帮助", show=False),
         # Priority, so the focus moves when the key is read rather than after it has
         # travelled through the focused field: keys typed ahead of the screen (a burst
         # over a slow SSH link, a scanner) then land in the next field, not this one.
@@ -267,6 +275,26 @@ class ComplaintDeskApp(DeskApp):
         self._restore_collection()  # a console that quit before its first paint
         if self._watcher is not None:
             self._watcher.close()
+
+    # ------------------------------------------------------------ help and palette
+    def action_help(self) -> None:
+        """The keys of the screen on the terminal (a dialog's own when one is up)."""
+        screen = self.screen
+        if isinstance(screen, KeysHelpScreen):
+            return
+        title = getattr(screen, "HELP_TITLE", "") or screen.sub_title or self.title or ""
+        self.push_screen(KeysHelpScreen(str(title), keys_of(screen)))
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not DeskCommandPalette.is_open(self):
+            self.push_screen(DeskCommandPalette())
+
+    def get_system_commands(self, screen) -> Iterable[SystemCommand]:  # type: ignore[no-untyped-def]
+        return system_commands(self, screen)
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C (a copy key in fields): say how to quit, in Chinese."""
+        self.notify("按 Ctrl+Q 退出控制台（列表中也可按 q）", title="要退出吗？", markup=False)
 
     # ------------------------------------------------------------ navigation
     def on_show_area(self, message: ShowArea) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from weakref import WeakSet
 
+from textual import events
 from textual.app import App
+from textual.binding import Binding
 from textual.screen import Screen
 
 from complaintdesk.process.desk import Desk
@@ -21,10 +23,33 @@ class DeskScreen(Screen):
     """A screen of the desk: given the desk and the person at it when it is made,
     never reaching into the app for them."""
 
+    #: The screen's name in its help panel.
+    HELP_TITLE = ""
+    # First, so that "? 帮助" is in the footer even at 80 columns.
+    BINDINGS = [Binding("question_mark", "app.help", "帮助", tooltip="按键说明：本屏每个键的作用")]
+
     def __init__(self, desk: Desk, actor: Actor) -> None:
         super().__init__()
         self.desk = desk
         self.actor = actor
+
+    def disabled_reason(self, action: str, parameters: tuple[str, ...]) -> str | None:
+        """Why the key of ``action`` is dimmed now (None: no reason to tell)."""
+        return None
+
+    def on_key(self, event: events.Key) -> None:
+        """A dimmed key pressed says why instead of doing nothing silently (a key
+        that is text in a field never gets here: the field takes it)."""
+        active = self.active_bindings.get(event.key)
+        if active is None or active.enabled or active.binding.system:
+            return
+        from screens.widgets.help_panel import action_name
+
+        name, params = action_name(active.binding.action)
+        reason = self.disabled_reason(name, params) or "现在不可用"
+        what = active.binding.description or self.app.get_key_display(active.binding)
+        self.notify(f"{what}：{reason}", severity="warning", markup=False)
+        event.stop()
 
 
 class DataScreen(DeskScreen):
@@ -33,6 +58,11 @@ class DataScreen(DeskScreen):
     shown again."""
 
     stale = False
+    #: The screen shows countdowns and deadline colours: read again at every
+    #: minute of the desk's clock, so a row turns amber or red at its moment even
+    #: when nobody changes anything (only while the screen is on the terminal;
+    #: a covered screen is marked stale and reads again when shown).
+    FOLLOWS_CLOCK = True
 
     def refresh_data(self) -> None:
         """Read again what the screen shows."""
@@ -40,6 +70,20 @@ class DataScreen(DeskScreen):
 
     def on_mount(self) -> None:
         self.app.data_screens.add(self)
+        if self.FOLLOWS_CLOCK:
+            self._next_minute()
+
+    def _next_minute(self) -> None:
+        now = self.desk.now()
+        wait = 60.0 - now.second - now.microsecond / 1e6
+        self.set_timer(max(wait, 0.5) + 0.05, self._minute_passed)
+
+    def _minute_passed(self) -> None:
+        if self.is_current:
+            self.refresh_data()
+        else:
+            self.stale = True
+        self._next_minute()
 
     def on_screen_resume(self) -> None:
         if self.stale:

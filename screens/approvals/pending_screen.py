@@ -73,6 +73,8 @@ class PendingSource:
 class ApprovalsScreen(DataScreen):
     """Sheets waiting for a supervisor's decision."""
 
+    HELP_TITLE = "待审批"
+
     BINDINGS = [Binding("escape", "back", "返回")]
 
     app: "DeskApp"

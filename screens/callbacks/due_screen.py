@@ -102,6 +102,8 @@ class RevisitSource:
 class RevisitsScreen(DataScreen):
     """Complaints whose customer is to be called back, earliest due first."""
 
+    HELP_TITLE = "待回访"
+
     BINDINGS = [
         Binding("escape", "back", "返回"),
         Binding("q", "back", "返回", show=False),
@@ -162,6 +164,11 @@ class RevisitsScreen(DataScreen):
             return "没有选中的投诉"
         return refusal_for(STEP_BY_NAME[name], row.complaint, None, self.actor,
                            self.desk.config.revisit_max_attempts)
+
+    def disabled_reason(self, action: str, parameters: tuple[str, ...]) -> str | None:
+        if action == "step" and parameters:
+            return self._row_refusal(parameters[0])
+        return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "step" and parameters:

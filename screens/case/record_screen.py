@@ -117,6 +117,8 @@ def summary_line(complaint, desk, prefix: str = "") -> Content:  # type: ignore[
 class ComplaintRecordScreen(DataScreen):
     """Everything about one complaint; refreshed live when anyone changes it."""
 
+    HELP_TITLE = "投诉记录"
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", "返回"),
         # Keys shown only in their own status go first: at 80 columns the footer is cut.
@@ -253,6 +255,11 @@ class ComplaintRecordScreen(DataScreen):
         if not lines:
             return Content("（当前状态没有待办的处理步骤）")
         return Content("下一步  ") + Content("    ").join(lines)
+
+    def disabled_reason(self, action: str, parameters: tuple[str, ...]) -> str | None:
+        if action == "step" and parameters and parameters[0] in STEP_BY_NAME:
+            return self._refusal(STEP_BY_NAME[parameters[0]]) if self.handling else "正在读取…"
+        return None
 
     def _refusal(self, step) -> str | None:  # type: ignore[no-untyped-def]
         return step_refusal(step, self.handling, self.actor,

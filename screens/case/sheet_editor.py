@@ -65,6 +65,8 @@ def differences(mine: dict[str, object], theirs: dict[str, object]) -> list[Diff
 class SheetEditorScreen(DeskScreen):
     """Draft the current round's sheet; save (Ctrl+S) or submit for approval (Ctrl+U)."""
 
+    HELP_TITLE = "《客户投诉处理单》"
+
     BINDINGS = [
         Binding("ctrl+s", "save", "保存草稿", priority=True),
         Binding("ctrl+u", "submit", "提交审批", priority=True),

@@ -49,6 +49,8 @@ def field_row(name: str, *widgets: Widget, label: str | None = None) -> Horizont
 class RecordFormScreen(DeskScreen):
     """Register one complaint. Dismisses with the new number, or None if left."""
 
+    HELP_TITLE = "登记投诉（《客户投诉记录单》）"
+
     BINDINGS = [
         Binding("ctrl+s", "save", "保存", priority=True),
         Binding("escape", "leave", "返回"),

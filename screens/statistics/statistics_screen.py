@@ -129,6 +129,9 @@ class ReportRowSource:
 class StatisticsScreen(DataScreen):
     """The 《客户投诉统计表》 of a month, quarter or year."""
 
+    HELP_TITLE = "《客户投诉统计表》"
+    FOLLOWS_CLOCK = False  # figures of a past period; a change reloads them
+
     DEFAULT_CSS = """
     StatisticsScreen { layout: vertical; }
     #stats-title { height: 1; width: 1fr; padding: 0 1; background: $boost; text-style: bold; }

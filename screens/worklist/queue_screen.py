@@ -38,24 +38,26 @@ def cycle(options: list[str], current: str | None) -> str | None:
 class QueueScreen(DataScreen):
     """Open complaints, most urgent and nearest deadline first."""
 
+    HELP_TITLE = "投诉列表"
+
     BINDINGS = [
         # Priority: the form opens as the key is read, so a name typed straight
         # after it (a burst over a slow SSH link) lands in the form's first field.
-        Binding("n", "register", "登记", priority=True),
-        Binding("slash", "search", "搜索", priority=True),  # as "n": words typed after it
+        Binding("n", "register", "登记", priority=True, tooltip="登记：填写新的《客户投诉记录单》"),
+        Binding("slash", "search", "搜索", priority=True, tooltip="搜索：编号、客户、联系方式或投诉内容"),  # as "n": words typed after it
         # The other lists first: at 80 columns the footer ends after about eight keys.
-        Binding("r", "revisits", "回访"),
-        Binding("A", "approvals", "待审批"),
-        Binding("t", "statistics", "统计"),
-        Binding("p", "cycle_priority", "紧急度"),
-        Binding("s", "cycle_status", "状态"),
-        Binding("d", "cycle_department", "部门"),
-        Binding("m", "toggle('mine')", "我的"),
-        Binding("o", "toggle('overdue_only')", "超时"),
-        Binding("c", "toggle('include_closed')", "含结案"),
-        Binding("x", "clear_filters", "清除筛选"),
-        Binding("ctrl+r", "reload", "刷新", show=False),
-        Binding("q", "app.quit", "退出"),
+        Binding("r", "revisits", "回访", tooltip="回访：待回访的投诉，最早到期的在前"),
+        Binding("A", "approvals", "待审批", tooltip="待审批：等待主管审批的处理单"),
+        Binding("t", "statistics", "统计", tooltip="统计：《客户投诉统计表》（主管和管理员）"),
+        Binding("p", "cycle_priority", "紧急度", tooltip="按紧急程度筛选，再按换下一个"),
+        Binding("s", "cycle_status", "状态", tooltip="按状态筛选，再按换下一个"),
+        Binding("d", "cycle_department", "部门", tooltip="按责任部门筛选，再按换下一个"),
+        Binding("m", "toggle('mine')", "我的", tooltip="只看我的：我受理的、派给我或我部门的"),
+        Binding("o", "toggle('overdue_only')", "超时", tooltip="只看已超时的"),
+        Binding("c", "toggle('include_closed')", "含结案", tooltip="包括已结案的投诉"),
+        Binding("x", "clear_filters", "清除筛选", tooltip="清除所有筛选和搜索"),
+        Binding("ctrl+r", "reload", "刷新", show=False, tooltip="重新读取列表"),
+        Binding("q", "app.quit", "退出", tooltip="退出控制台（也可按 Ctrl+Q）"),
     ]
 
     app: "DeskApp"

@@ -25,6 +25,11 @@ QUEUE_COLUMNS = [
 ]
 
 
+#: Before the time left of a row past its early-warning point (the 超 of an
+#: overdue row is its marker).
+AT_RISK_MARK = "!"
+
+
 def compact_left(minutes: int, overdue: bool) -> str:
     """Time left as the list shows it: ``剩5时10分``, ``超2天3时``."""
     prefix = "超" if overdue else "剩"
@@ -126,6 +131,8 @@ class QueueSource:
         else:
             state = deadline_state(r.received_at, r.due_at, now, fraction)
             left = compact_left(minutes_left(r.due_at, now), state == "overdue")
+            if state == "at-risk":  # amber has a text marker too (NO_COLOR, colour-blind)
+                left = AT_RISK_MARK + left
         tag = state or ("urgent" if r.priority == Priority.URGENT.value and not r.closed else "")
         return TableRow(
             key=r.number,

@@ -416,8 +416,9 @@ def test_report_command_csv_to_a_file_and_errors(built, tmp_path) -> None:
     assert done.returncode == 0 and "4 条投诉" in done.stderr.decode()
     assert target.read_bytes().startswith("\ufeff日期,编号".encode())
     bad = run(built[0], tmp_path, "--period", "2026-13")
-    assert bad.returncode == 1 and b"Traceback" not in bad.stderr
+    assert bad.returncode == 2 and b"Traceback" not in bad.stderr  # a usage error
     assert bad.stderr.decode().strip() == (
-        "complaintdesk: 统计期间“2026-13”无效：请写月份 2026-11、季度 2026-Q4 或年份 2026")
+        "complaintdesk: --period：统计期间“2026-13”无效：请写月份 2026-11、季度 2026-Q4 或年份 2026"
+        "（complaintdesk report --help 查看说明）")
     table = run(built[0], tmp_path, "--period", "2026-11", "--summary")
     assert table.returncode == 0 and "投诉明细" not in table.stdout.decode()

@@ -222,7 +222,13 @@ def env(tmp_path) -> dict:
 
 @pytest.fixture
 def db(tmp_path) -> Path:
-    return tmp_path / "cli.db"
+    """A database as ``complaintdesk init`` makes it (no other command creates one)."""
+    from complaintdesk.domain.config import DeskConfig
+    from complaintdesk.process.desk import open_desk
+
+    path = tmp_path / "cli.db"
+    open_desk(path, DeskConfig()).close()
+    return path
 
 
 def run(env, db, *args) -> subprocess.CompletedProcess:
