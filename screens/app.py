@@ -165,7 +165,8 @@ class ComplaintDeskApp(DeskApp):
         if reason is not None:
             self.call_from_thread(self.leave, reason)
             return
-        urgent, count, self._last_seen_id = new_urgent_since(self.desk, self._last_seen_id)
+        urgent, count, self._last_seen_id = new_urgent_since(
+            self.desk, self._last_seen_id, not_by=self.actor.login)
         self.post_message(DataChanged(urgent, count))
 
     def leave(self, reason: str) -> None:

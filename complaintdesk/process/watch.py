@@ -25,9 +25,10 @@ def last_complaint_id(desk: Desk) -> int:
 URGENT_SHOWN = 3  # new urgent complaints announced one by one; beyond that, counted
 
 
-def new_urgent_since(desk: Desk, after_id: int, limit: int = URGENT_SHOWN
-                     ) -> tuple[list[tuple[str, str]], int, int]:
-    """Urgent complaints registered after ``after_id``: the first ``limit`` as
+def new_urgent_since(desk: Desk, after_id: int, limit: int = URGENT_SHOWN, *,
+                     not_by: str | None = None) -> tuple[list[tuple[str, str]], int, int]:
+    """Urgent complaints registered after ``after_id`` (other than those ``not_by``
+    registered: nobody needs to be told of their own): the first ``limit`` as
     (number, customer) pairs, how many there are in all, and the newest id seen, to
     pass next time.
 
@@ -40,6 +41,8 @@ def new_urgent_since(desk: Desk, after_id: int, limit: int = URGENT_SHOWN
             select(func.max(Complaint.id)).where(Complaint.id > after_id)).one() or after_id
         urgent = (Complaint.id > after_id) & (Complaint.id <= newest) & (
             Complaint.priority == Priority.URGENT.value)
+        if not_by is not None:
+            urgent = urgent & (Complaint.received_by != not_by)
         rows = session.exec(  # type: ignore[call-overload]
             select(Complaint.number, Complaint.customer_name).where(urgent)
             .order_by(Complaint.id).limit(limit)).all()

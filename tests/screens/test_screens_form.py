@@ -313,3 +313,22 @@ async def test_an_unexpected_failure_keeps_the_input_and_allows_saving_again(
         await settle(pilot)
         assert isinstance(app.screen, SavedDialog)
     assert count_complaints(desk) == 1
+
+
+async def test_no_urgent_notice_for_the_clerks_own_registration(desk, counter):
+    """The notice of a new 紧急 complaint is for the others; she knows hers."""
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await fill_phone_complaint(pilot)  # 紧急
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        number = app.screen.number
+        await pilot.press("enter")
+        for _ in range(30):  # the watcher polls once a second
+            await pilot.pause(0.1)
+        await settle(pilot)
+        assert get_complaint(desk, number).complaint.priority == "urgent"
+        assert not [n for n in app._notifications if "紧急" in str(n.message)]

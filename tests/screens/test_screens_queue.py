@@ -210,8 +210,9 @@ async def test_link_to_unknown_number_keeps_input(desk, counter):
         assert app.screen.query_one("#link-number", Input).value == "TS-19990101-0001"
 
 
-async def test_another_process_registering_shows_up_and_urgent_is_announced(desk, counter):
-    """Two consoles on one file: the second process's complaint appears in the open queue
+async def test_another_process_registering_shows_up_and_urgent_is_announced(desk, counter,
+                                                                            admin):
+    """Two consoles on one file: a colleague's complaint appears in the open queue
     in its priority place, the cursor stays on its row, and 紧急 raises a notification."""
     general = register(desk, counter, priority="general")
     app = make_app(desk, counter)
@@ -223,7 +224,7 @@ async def test_another_process_registering_shows_up_and_urgent_is_announced(desk
             from complaintdesk.process.desk import open_desk
             from complaintdesk.process.complaints import register_complaint
             desk = open_desk({str(desk.store.path)!r})
-            c = register_complaint(desk, {counter!r}, dict(
+            c = register_complaint(desk, {admin.login!r}, dict(
                 customer_name="另一终端的客户", contact="13911112222", channel="phone",
                 event="停电了", demand="尽快恢复", category="service", priority="urgent"))
             print(c.number)
