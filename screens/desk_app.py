@@ -26,7 +26,9 @@ class DeskScreen(Screen):
     #: The screen's name in its help panel.
     HELP_TITLE = ""
     # First, so that "? 帮助" is in the footer even at 80 columns.
-    BINDINGS = [Binding("question_mark", "app.help", "帮助", tooltip="按键说明：本屏每个键的作用")]
+    # In a text field "?" is text and the footer shows F1 instead (one key per action).
+    BINDINGS = [Binding("question_mark", "app.help", "帮助", tooltip="按键说明：本屏每个键的作用"),
+                Binding("f1", "app.help", "帮助", tooltip="按键说明：本屏每个键的作用")]
 
     def __init__(self, desk: Desk, actor: Actor) -> None:
         super().__init__()

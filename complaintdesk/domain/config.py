@@ -32,6 +32,26 @@ class Department:
     name: str
 
 
+#: The console picks a department with one digit, and shows every name whole.
+MAX_DEPARTMENTS = 9
+MAX_DEPARTMENT_NAME = 12
+
+
+def check_departments(departments: tuple[Department, ...]) -> None:
+    """Raises DomainError naming what is wrong with the configured departments."""
+    if len(departments) > MAX_DEPARTMENTS:
+        raise DomainError(f"配置错误：最多 {MAX_DEPARTMENTS} 个部门（控制台用一个数字键选择部门），"
+                          f"现有 {len(departments)} 个")
+    codes = [d.code for d in departments]
+    for dept in departments:
+        if not dept.code.strip() or not dept.name.strip():
+            raise DomainError("配置错误：部门的 code 和 name 不能为空")
+        if len(dept.name) > MAX_DEPARTMENT_NAME:
+            raise DomainError(f"配置错误：部门名称“{dept.name}”过长，最多 {MAX_DEPARTMENT_NAME} 个字")
+        if codes.count(dept.code) > 1:
+            raise DomainError(f"配置错误：部门代码 {dept.code} 重复")
+
+
 _DEFAULT_LIMITS = {
     Priority.URGENT: TimeLimit(relativedelta(hours=2), relativedelta(hours=24)),
     Priority.MAJOR: TimeLimit(relativedelta(hours=24), relativedelta(days=3)),
@@ -140,6 +160,7 @@ def load_config(path: Path | None = None) -> DeskConfig:
             raise DomainError("配置错误：每个 [[departments]] 需要 code 和 name") from None
         if not departments:
             raise DomainError("配置错误：至少需要一个部门")
+        check_departments(departments)
 
     fraction = _table(raw, "queue", "queue").get("at_risk_fraction", 0.75)
     if not isinstance(fraction, (int, float)) or not 0 < fraction < 1:

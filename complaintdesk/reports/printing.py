@@ -25,8 +25,6 @@ lines for 受理人员, 部门经理, 主管 and 客户 close every sheet.
 from __future__ import annotations
 
 import html
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -36,7 +34,7 @@ from complaintdesk.domain.enums import Category, Channel, HandlingMethod, Priori
 from complaintdesk.store.models import Complaint, HandlingSheet
 from complaintdesk.domain.money import format_amount
 from complaintdesk.reports.labels import SheetState, label, time_text
-from complaintdesk.domain.text import display_width
+from complaintdesk.domain.text import display_width, wrap_text
 from complaintdesk.process.workflow import Handling, sheet_number
 
 DEFAULT_WIDTH = 78
@@ -52,8 +50,6 @@ SIGNATURES = ("受理人员(签字)", "部门经理(签字)", "主管(签字)", 
 
 # Characters that would break a line or reorder it; shown, never dropped.
 _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_NO_LINE_START = set("，。、；：？！）」』》〉】〕”’…,.;:?!)]}%")
-_LINE_BREAKS = re.compile("[\n\u2028\u2029]")
 
 
 # ------------------------------------------------------------------ the fields
@@ -222,53 +218,11 @@ def visible(value: str) -> str:
 
 # ------------------------------------------------------------------ plain text
 
-def _char_width(char: str) -> int:
-    if unicodedata.combining(char):
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-
-
-def _wide(char: str) -> bool:
-    return _char_width(char) == 2
-
-
 def wrap(value: str, width: int) -> list[str]:
-    """Lines of at most ``width`` display cells.
-
-    Newlines (and U+2028/U+2029) start new lines, tabs become spaces.
-    Closing punctuation (，。）…) does not start a line. CJK text breaks anywhere;
-    a run of narrow characters (a Latin word, a number) moves whole to the next
-    line when it fits there, and the space it breaks at is dropped.
-    """
-    lines: list[str] = []
-    for paragraph in _LINE_BREAKS.split(visible(value)):
-        paragraph = paragraph.replace("\t", TAB)
-        line, used = "", 0
-        for char in paragraph:
-            cw = _char_width(char)
-            if used + cw > width and line:
-                cut = line.rfind(" ")
-                tail = line[cut + 1:]
-                if (char != " " and cut > 0 and tail and not _wide(char)
-                        and not any(_wide(t) for t in tail)
-                        and display_width(tail) + cw <= width):
-                    lines.append(line[:cut])
-                    line, used = tail, display_width(tail)
-                elif (char in _NO_LINE_START and len(line) > 1 and not line[-1].isspace()
-                      and _char_width(line[-1]) > 0):
-                    # Closing punctuation never starts a line: take the character
-                    # before it along (kinsoku).
-                    lines.append(line[:-1])
-                    line, used = line[-1], _char_width(line[-1])
-                else:
-                    lines.append(line)
-                    line, used = "", 0
-                    if char == " ":
-                        continue  # the break itself
-            line += char
-            used += cw
-        lines.append(line)
-    return lines
+    """Lines of at most ``width`` display cells, with the characters that would
+    break or reorder a line made visible and tabs as spaces (``text.wrap_text``:
+    Chinese line-breaking rules, Latin words kept whole)."""
+    return wrap_text(visible(value).replace("\t", TAB), width)
 
 
 def _fit(value: str, width: int) -> str:

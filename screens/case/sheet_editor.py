@@ -17,6 +17,7 @@ from complaintdesk.domain.errors import DomainError
 from complaintdesk.domain.money import format_amount
 from complaintdesk.domain.timing import TIME_FORMAT
 
+from screens.widgets.fields import Field, TextBox
 from screens.widgets.choice_bar import ChoiceBar
 from screens.case.conflict import ConflictChoice, ConflictDialog, Difference
 from screens.widgets.dialogs import ConfirmDialog
@@ -93,18 +94,18 @@ class SheetEditorScreen(DeskScreen):
             yield Horizontal(Label(Content("处理部门"), classes="form-label"),
                              Label(id="sheet-department"),
                              Label(Content("处理日期"), classes="form-label inline"),
-                             Input(id="handling_date", classes="short"), classes="form-row")
+                             Field(id="handling_date", classes="short"), classes="form-row")
             for name, label in AREAS:
                 yield Horizontal(Label(Content(label), classes="form-label"),
-                                 TextArea(id=name, soft_wrap=True), classes="form-row")
+                                 TextBox(id=name, soft_wrap=True), classes="form-row")
             yield Horizontal(Label(Content("处理方式"), classes="form-label"),
                              ChoiceBar(HandlingMethod.choices(), id="method"), classes="form-row")
             yield Horizontal(Label(Content("损失金额"), classes="form-label"),
-                             Input(id="loss_amount", classes="short", placeholder="¥0.00"),
+                             Field(id="loss_amount", classes="short", placeholder="¥0.00"),
                              Label(Content("品名"), classes="form-label inline"),
-                             Input(id="product"),
+                             Field(id="product"),
                              Label(Content("数量"), classes="form-label inline"),
-                             Input(id="quantity", classes="tiny"), classes="form-row")
+                             Field(id="quantity", classes="tiny"), classes="form-row")
             yield Label(id="sheet-status", classes="form-error")
         yield Footer()
 

@@ -12,7 +12,9 @@ from textual.content import Content
 from complaintdesk.process import revisits
 from complaintdesk.process import workflow as wf
 from complaintdesk.process.desk import Desk
-from complaintdesk.domain.enums import Action, AgreementMethod, RevisitMethod, Satisfaction, Status
+from complaintdesk.domain.enums import (Action, AgreementMethod, HandlingMethod, RevisitMethod,
+                                        Satisfaction, Status)
+from complaintdesk.domain.money import format_amount
 from complaintdesk.domain.errors import DomainError, ValidationFailed
 from complaintdesk.process.records import Complaint, HandlingSheet
 from complaintdesk.process.staffing import Actor
@@ -266,8 +268,32 @@ def form_for(name: str, desk: Desk, handling: wf.Handling) -> tuple[str, list[Fo
 
 
 
+#: Characters of the 处理结果 the approval dialog shows: enough to recognise the
+#: plan, short enough that the method, the amount and the decision stay on an
+#: 80×24 screen (the full text is on the record and the printed sheet).
+PLAN_EXCERPT = 60
+NAME_EXCERPT = 24
+
+
+def _excerpt(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def form_intro(name: str, desk: Desk, handling: wf.Handling) -> Content:
-    """What the person filling a revisit form needs in front of them: whom to call."""
+    """What the person filling a form needs in front of them: for a revisit whom to
+    call; for a decision the plan itself (the dialog covers the sheet, and at 80×24
+    nothing else of it would be on screen when the approve key is pressed)."""
+    if name == "decide" and handling.sheet is not None:
+        sheet = handling.sheet
+        method = HandlingMethod(sheet.method).label if sheet.method else "（未填）"
+        amount = format_amount(sheet.loss_cents) if sheet.loss_cents is not None else "（未填）"
+        return Content.from_markup(
+            "$number  $customer\n处理方式 $method · 损失金额 $amount\n投诉处理结果：$plan",
+            number=handling.complaint.number,
+            customer=_excerpt(handling.complaint.customer_name, NAME_EXCERPT),
+            method=method, amount=amount, plan=_excerpt(sheet.result, PLAN_EXCERPT) or "（未填）")
+    # (the whole 处理结果 is on the record screen and the printed sheet)
     if name not in ("revisit", "close_unreached"):
         return Content("")
     c = handling.complaint

@@ -19,6 +19,7 @@ from complaintdesk.domain.errors import DomainError, ValidationFailed
 from complaintdesk.domain.validation import validate_complaint
 from complaintdesk.reports.labels import FIELD_LABELS, TIME_FORMAT
 
+from screens.widgets.fields import Field, TextBox
 from screens.workers import deliver
 from screens.widgets.choice_bar import ChoiceBar
 from screens.widgets.dialogs import ConfirmDialog, SavedChoice, SavedDialog
@@ -70,25 +71,25 @@ class RecordFormScreen(DeskScreen):
         yield Header()
         with VerticalScroll(id="record-form"):
             yield Label(Content("《客户投诉记录单》"), id="form-title")
-            yield field_row("customer_name", Input(id="customer_name", placeholder="个人或单位名称"))
+            yield field_row("customer_name", Field(id="customer_name", placeholder="个人或单位名称"))
             yield self._error("customer_name")
-            yield field_row("address", Input(id="address", placeholder="可不填"))
+            yield field_row("address", Field(id="address", placeholder="可不填"))
             yield self._error("address")
             yield field_row(
                 "received_at",
-                Input(id="received_at", classes="short"),
+                Field(id="received_at", classes="short"),
                 Label(Content("受理编号"), classes="form-label inline"),
                 Label(Content("保存后由系统生成"), id="number-preview"),
             )
             yield self._error("received_at")
             yield field_row("channel", ChoiceBar(Channel.choices(), id="channel"))
             yield self._error("channel")
-            yield field_row("contact", Input(id="contact", placeholder="电话或邮箱"))
+            yield field_row("contact", Field(id="contact", placeholder="电话或邮箱"))
             yield self._error("contact")
             yield Static(id="customer-history")
-            yield field_row("event", TextArea(id="event", soft_wrap=True, show_line_numbers=False))
+            yield field_row("event", TextBox(id="event", soft_wrap=True, show_line_numbers=False))
             yield self._error("event")
-            yield field_row("demand", TextArea(id="demand", soft_wrap=True, show_line_numbers=False))
+            yield field_row("demand", TextBox(id="demand", soft_wrap=True, show_line_numbers=False))
             yield self._error("demand")
             yield field_row("category", ChoiceBar(Category.choices(), id="category"))
             yield self._error("category")
@@ -97,9 +98,9 @@ class RecordFormScreen(DeskScreen):
             yield self._error("priority")
             yield field_row(
                 "product",
-                Input(id="product", placeholder="可不填"),
+                Field(id="product", placeholder="可不填"),
                 Label(Content("数量"), classes="form-label inline"),
-                Input(id="quantity", classes="short", placeholder="可不填"),
+                Field(id="quantity", classes="short", placeholder="可不填"),
             )
             yield self._error("product")
             yield self._error("quantity")

@@ -46,17 +46,36 @@ class ChoiceBar(Widget, can_focus=True):
         self.options = options
         self.set_reactive(ChoiceBar.value, value)
 
-    def render(self) -> Content:
-        parts: list[Content] = []
+    def _parts(self) -> list[Content]:
         key_style = self.get_visual_style("choice-bar--key")
         chosen_style = self.get_visual_style("choice-bar--chosen")
+        parts: list[Content] = []
         for index, (code, label) in enumerate(self.options, start=1):
             key = Content(str(index)).stylize(key_style)
             text = Content(f" {label} ")
             if code == self.value:
                 text = text.stylize(chosen_style)
-            parts.append(Content.assemble(key, text, " "))
-        return Content("").join(parts)
+            parts.append(Content.assemble(key, text))
+        return parts
+
+    def _lines(self, width: int) -> list[Content]:
+        """Options laid out left to right, a whole option to the next line when
+        it does not fit (its digit stays with its name)."""
+        lines: list[Content] = []
+        line = Content("")
+        for part in self._parts():
+            if line.cell_length and line.cell_length + 1 + part.cell_length > width:
+                lines.append(line)
+                line = Content("")
+            line = Content.assemble(line, " ", part) if line.cell_length else part
+        lines.append(line)
+        return lines
+
+    def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[no-untyped-def]
+        return len(self._lines(width))
+
+    def render(self) -> Content:
+        return Content("\n").join(self._lines(max(self.content_region.width, 1)))
 
     def watch_value(self, value: str | None) -> None:
         self.post_message(self.Changed(self, value))

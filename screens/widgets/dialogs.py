@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, TextArea
 
 from complaintdesk.domain.enums import LinkKind
 
+from screens.widgets.fields import Field, TextBox
 from screens.widgets.choice_bar import ChoiceBar
 from screens.widgets.typeahead import after_typed_keys
 
@@ -153,7 +154,7 @@ class NoteDialog(ModalScreen[NoteResult]):
         with Vertical(classes="dialog wide"):
             yield Label(Content.from_markup("给 $number 添加备注", number=self.number),
                         classes="dialog-title")
-            yield TextArea(self.draft, id="note-text", soft_wrap=True)
+            yield TextBox(self.draft, id="note-text", soft_wrap=True)
             yield Label(Content("[Ctrl+S] 保存    [Esc] 取消（草稿保留）"), classes="dialog-keys")
 
     def on_mount(self) -> None:
@@ -188,7 +189,7 @@ class LinkDialog(ModalScreen[LinkRequest | None]):
             yield Label(Content.from_markup("把 $number 关联到另一件投诉", number=self.number),
                         classes="dialog-title")
             yield Label(Content("另一件的受理编号"))
-            yield Input(self.other, id="link-number", placeholder="TS-20261123-0007")
+            yield Field(self.other, id="link-number", placeholder="TS-20261123-0007")
             yield Label(Content("关联类型"))
             yield ChoiceBar(LinkKind.choices(), LinkKind.REPEAT.value, id="link-kind")
             yield Label(Content("[Enter] 关联    [Esc] 取消"), classes="dialog-keys")

@@ -15,6 +15,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, TextArea
 
+from screens.widgets.fields import Field, TextBox
+from screens.widgets.wrapped import Wrapped
 from screens.widgets.choice_bar import ChoiceBar
 from screens.widgets.typeahead import after_typed_keys
 
@@ -65,9 +67,9 @@ class FormDialog(ModalScreen[FormResult]):
             for spec in self.fields:
                 value = self.values.get(spec.name)
                 if spec.kind == "area":
-                    yield Label(Content(spec.label), classes="form-dialog-label")
-                    area = TextArea(str(value or ""), id=f"f-{spec.name}", soft_wrap=True)
-                    area.styles.height = spec.height
+                    yield Wrapped(spec.label, classes="form-dialog-label")
+                    area = TextBox(str(value or ""), id=f"f-{spec.name}", soft_wrap=True)
+                    area.styles.height = max(spec.height, 3)  # the border's two rows + text
                     yield area
                 elif spec.kind == "choice":
                     yield Horizontal(
@@ -79,7 +81,7 @@ class FormDialog(ModalScreen[FormResult]):
                 else:
                     yield Horizontal(
                         Label(Content(spec.label), classes="form-dialog-label inline"),
-                        Input(str(value or ""), id=f"f-{spec.name}", placeholder=spec.placeholder),
+                        Field(str(value or ""), id=f"f-{spec.name}", placeholder=spec.placeholder),
                         classes="form-dialog-row",
                     )
             yield Label(Content("[Ctrl+S] 确定    [Esc] 取消（输入会保留）"), classes="dialog-keys")

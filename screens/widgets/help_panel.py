@@ -15,6 +15,8 @@ from textual.widgets import Label
 
 from complaintdesk.domain.text import display_width
 
+from screens.widgets.wrapped import Wrapped
+
 
 @dataclass(frozen=True)
 class KeyHelp:
@@ -114,7 +116,7 @@ class KeysHelpScreen(ModalScreen[None]):
                     key = Label(Content(row.key), classes="help-key")
                     key.styles.width = width
                     yield key
-                    yield Label(Content(text), classes="help-text")
+                    yield Wrapped(text, classes="help-text")
             yield Label(Content("暗色的键此刻不可用，按下时会提示原因。"), classes="dialog-keys")
 
     def action_close(self) -> None:

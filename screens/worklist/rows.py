@@ -21,7 +21,7 @@ QUEUE_COLUMNS = [
     Column("类型", 4),
     Column("责任部门", 10),
     Column("处理人", 6),
-    Column("剩余时间", 10),
+    Column("剩余时间", 11),  # !剩10时10分: the amber marker and the longest time
 ]
 
 
