@@ -16,7 +16,7 @@ import stat
 import struct
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,12 +67,14 @@ def writable_installation(login: str, roots: list[Path] | None = None) -> list[P
 # ------------------------------------------------------------------ backup
 
 
-def backup(store: Store, target: Path) -> int:
+def backup(store: Store, target: Path,
+           pages_copied: Callable[[int, int], None] | None = None) -> int:
     """Copy the database, consistently while others keep working, into ``target``
     (written aside and renamed, mode 0600). Returns its size in bytes.
 
     SQLite's online backup copies the pages of one read transaction: in WAL mode
     writers carry on meanwhile and the copy is the database as of its start.
+    ``pages_copied(done, total)`` is told as it goes (a progress bar).
     """
     target = Path(target)
     partial = target.with_name(target.name + ".part")
@@ -82,7 +84,11 @@ def backup(store: Store, target: Path) -> int:
         os.close(fd)
         copy = sqlite3.connect(partial)
         try:
-            source.backup(copy)
+            if pages_copied is None:
+                source.backup(copy)
+            else:
+                source.backup(copy, pages=1024, progress=lambda _status, remaining, total:
+                              pages_copied(total - remaining, total))
             copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
         finally:
             copy.close()
@@ -95,11 +101,12 @@ def backup(store: Store, target: Path) -> int:
     return target.stat().st_size
 
 
-def backup_stream(store: Store, scratch_dir: Path) -> Iterator[bytes]:
+def backup_stream(store: Store, scratch_dir: Path,
+                  pages_copied: Callable[[int, int], None] | None = None) -> Iterator[bytes]:
     """The backup's bytes, for stdout: made in ``scratch_dir`` and removed after."""
     with tempfile.TemporaryDirectory(dir=scratch_dir, prefix=".backup-") as tmp:
         path = Path(tmp) / "backup.db"
-        backup(store, path)
+        backup(store, path, pages_copied)
         with open(path, "rb") as stream:
             while chunk := stream.read(1 << 20):
                 yield chunk

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from complaintdesk.cli.progress import Bar, progress
 from complaintdesk.domain.config import load_config
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Role
@@ -122,8 +123,10 @@ def cmd_backup(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
         refuse_path_in_service_mode(mode, "备份文件路径")
         target = Path(args.output)
     elif not sys.stdout.isatty():
-        for chunk in backup_stream(desk.store, scratch_dir_for(desk.store, mode)):
-            sys.stdout.buffer.write(chunk)
+        with progress("备份", None, "页") as bar:
+            for chunk in backup_stream(desk.store, scratch_dir_for(desk.store, mode),
+                                       _pages(bar)):
+                sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.flush()
         return 0
     elif mode.service:
@@ -133,9 +136,17 @@ def cmd_backup(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
         from complaintdesk.cli.errors import CliError
 
         raise CliError("请指定备份去向：complaintdesk backup -o 文件，或 complaintdesk backup > 文件")
-    size = backup(desk.store, target)
+    with progress("备份", None, "页") as bar:
+        size = backup(desk.store, target, _pages(bar))
     print(f"已备份到 {target}（{size / 1e6:.1f} MB）", file=sys.stderr)
     return 0
+
+
+def _pages(bar: Bar):  # type: ignore[no-untyped-def]
+    def copied(done: int, total: int) -> None:
+        bar.of(total)
+        bar.to(done)
+    return copied
 
 
 def cmd_check(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:

@@ -26,11 +26,12 @@ OS_ERRORS = {
 }
 
 
-def os_error_text(exc: OSError, doing: str = "") -> str:
-    """``无法写入 /x/y.csv：没有权限。请检查…`` — never the raw English strerror alone."""
+def os_error_text(exc: OSError, doing: str = "", path: object = None) -> str:
+    """``无法写入 /x/y.csv：没有权限。请检查…`` — never the raw English strerror alone.
+    ``path`` names the file when the error's own is an intermediate one."""
     what, fix = OS_ERRORS.get(exc.errno or 0, (None, "请检查路径和权限后重试"))
     if what is None:
         what = f"系统错误（{exc.strerror or exc}）"
-    where = exc.filename if exc.filename is not None else ""
+    where = path if path is not None else exc.filename if exc.filename is not None else ""
     head = f"{doing} {where}".strip() if doing else str(where)
     return f"{head}：{what}。{fix}" if head else f"{what}。{fix}"

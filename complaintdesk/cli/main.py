@@ -11,6 +11,7 @@ message on stderr and a non-zero exit status, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import select
@@ -28,8 +29,10 @@ from complaintdesk.store import adminlog
 from complaintdesk.process import staffing
 from complaintdesk.cli.admin import add_admin_commands
 from complaintdesk.cli.errors import CliError, os_error_text
+from complaintdesk.cli.progress import counted, progress
 from complaintdesk.cli.parsing import EXIT_USAGE, DeskParser, UsageError, database_location
 from complaintdesk.domain.config import load_config
+from complaintdesk.domain.contacts import exports_full_contacts
 from complaintdesk.store.sqlite.dbfile import DamagedDatabase
 from complaintdesk.demo.text import DEFAULT_SEED
 from complaintdesk.process.desk import Desk, open_desk
@@ -86,18 +89,9 @@ def cmd_console(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
 def cmd_demo(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     from complaintdesk.demo.load import fill_demo
 
-    if not sys.stderr.isatty() or args.count < 10_000:
-        summary = fill_demo(desk, args.count, args.seed, actor=actor.login)
-    else:  # a terminal waits minutes for a large demo: show how far it is
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn
-
-        columns = ("生成演示数据", BarColumn(), TaskProgressColumn(),
-                   "{task.completed:,}/{task.total:,} 条", "已用", TimeElapsedColumn())
-        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task("demo", total=args.count)
-            summary = fill_demo(desk, args.count, args.seed, actor=actor.login,
-                                progress=lambda done, _total: bar.update(task, completed=done))
+    with progress("生成演示数据", args.count) as bar:
+        summary = fill_demo(desk, args.count, args.seed, actor=actor.login,
+                            progress=lambda done, _total: bar.to(done))
     print(f"{summary.line()}（数据库：{desk.store.path}）")
     return 0
 
@@ -167,20 +161,31 @@ def cmd_intake(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
         lines, ready = pipe, pipe.ready
     out = _utf8(sys.stdout)
     good = bad = 0
+    size = os.fstat(lines.fileno()).st_size if ready is None and lines is not sys.stdin.buffer \
+        else None
     try:
-        for result in intake_lines(desk, actor.login, lines, ready=ready):
-            if "error" in result:
-                bad += 1
-            else:
-                good += 1
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
-            out.flush()
+        with progress("导入", size, "字节", writes_stdout=True) as bar:
+            feed = _measured(lines, bar) if size is not None else lines
+            for result in intake_lines(desk, actor.login, feed, ready=ready):
+                if "error" in result:
+                    bad += 1
+                else:
+                    good += 1
+                out.write(json.dumps(result, ensure_ascii=False) + "\n")
+                out.flush()
     finally:
         if ready is None and lines is not sys.stdin.buffer:
             lines.close()
     if sys.stderr.isatty():
         _fail(f"已登记 {good} 条，失败 {bad} 条")
     return EXIT_FAILED if bad else 0
+
+
+def _measured(lines, bar):  # type: ignore[no-untyped-def]
+    """The lines of a file, moving the bar by their bytes."""
+    for line in lines:
+        bar.advance(len(line))
+        yield line
 
 
 def _write_file(target: Path, write: Callable[[TextIO], int]) -> int:
@@ -192,10 +197,12 @@ def _write_file(target: Path, write: Callable[[TextIO], int]) -> int:
             count = write(stream)
         os.replace(partial, target)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise CliError(os_error_text(exc, "无法写入")) from None
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise CliError(os_error_text(exc, "无法写入", target)) from None
     except BaseException:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
         raise
     return count
 
@@ -204,12 +211,19 @@ def cmd_export(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     from complaintdesk.reports.exporting import export_rows, write_csv, write_jsonl
 
     write = write_csv if args.format == "csv" else write_jsonl
-    if args.output is None:
-        write(export_rows(desk), _utf8(sys.stdout))
-        sys.stdout.flush()
-        return 0
-    target = Path(args.output)
-    count = _write_file(target, lambda stream: write(export_rows(desk), stream))
+    full = exports_full_contacts(actor.role)
+    if not full:
+        _fail("提示：客户联系方式已遮蔽（完整联系方式仅客服主管和管理员可以导出）")
+    from complaintdesk.process.complaints import count_complaints
+
+    with progress("导出", count_complaints(desk), writes_stdout=args.output is None) as bar:
+        rows = counted(export_rows(desk, full_contacts=full), bar)
+        if args.output is None:
+            write(rows, _utf8(sys.stdout))
+            sys.stdout.flush()
+            return 0
+        target = Path(args.output)
+        count = _write_file(target, lambda stream: write(rows, stream))
     print(f"已导出 {count} 条投诉到 {target}", file=sys.stderr)
     return 0
 
@@ -226,7 +240,7 @@ def cmd_report(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     report = build_report(desk, period)
 
     def write(stream: TextIO) -> int:
-        rows = None if args.summary else iter_report_rows(desk, period)
+        rows = None if args.summary else counted(iter_report_rows(desk, period), bar)
         if args.format == "json":
             out.write_json(report, rows, desk, stream)
         elif args.format == "csv":
@@ -236,12 +250,14 @@ def cmd_report(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
                 stream.write(line + "\n")
         return report.total
 
-    if args.output is None:
-        write(_utf8(sys.stdout))
-        sys.stdout.flush()
-        return 0
-    target = Path(args.output)
-    _write_file(target, write)
+    with progress("统计明细", None if args.summary else report.total,
+                  writes_stdout=args.output is None) as bar:
+        if args.output is None:
+            write(_utf8(sys.stdout))
+            sys.stdout.flush()
+            return 0
+        target = Path(args.output)
+        _write_file(target, write)
     print(f"已写入 {period.label} 统计表（{report.total} 条投诉）到 {target}", file=sys.stderr)
     return 0
 

@@ -134,3 +134,15 @@ def contact_key(text: str) -> str:
 
 
 __all__ = ["ACCEPTED", "Contact", "contact_key", "parse_contact", "searchable"]
+
+
+#: Roles whose exports carry customers' contacts in full: the supervisors (who
+#: follow cases up with the customer) and the admins (who move the data). Counter
+#: clerks and handlers read a contact on the record of the case in front of them;
+#: their bulk exports carry it masked, as the queue shows it.
+FULL_CONTACT_ROLES = frozenset({"supervisor", "admin"})
+
+
+def exports_full_contacts(role: object) -> bool:
+    """``role``: a Role or its code."""
+    return str(getattr(role, "value", role)) in FULL_CONTACT_ROLES

@@ -170,9 +170,12 @@ def revisit_step(reached: bool, unhappy: bool, responsibility: str | None) -> Ac
 
 
 def revisit_row(c: Row, action: Action, *, method: str, reached: bool, attitude: str | None,
-                result: str | None, comment: str, by: str, at: datetime) -> dict[str, Any]:
-    """The 回访记录 of one call-back (its columns, without the id)."""
-    return {"complaint_id": c["id"], "round": c["round"], "attempt": c["revisit_attempts"] + 1,
+                result: str | None, comment: str, by: str, at: datetime,
+                counts_attempt: bool = True) -> dict[str, Any]:
+    """The 回访记录 of one call-back (its columns, without the id). ``attempt`` is
+    the day's attempt number: a second failed call on the same day shares it."""
+    attempt = c["revisit_attempts"] + (1 if counts_attempt else 0)
+    return {"complaint_id": c["id"], "round": c["round"], "attempt": max(attempt, 1),
             "method": method, "reached": reached, "attitude": attitude, "result": result,
             "comment": comment, "outcome": REVISIT_OUTCOMES[action].value, "recorded_by": by,
             "recorded_at": at, "received_at": c["received_at"], "received_by": c["received_by"],
@@ -185,12 +188,16 @@ def closed(c: Row, at: datetime) -> None:
 
 
 def revisited(c: Row, action: Action, visit_id: int, visit: Row, *, at: datetime,
-              retry_due: datetime, reopen_due: datetime) -> dict[str, Any]:
+              retry_due: datetime, reopen_due: datetime,
+              counts_attempt: bool = True) -> dict[str, Any]:
     """A call-back's effect on the complaint: not reached, the next call falls due at
     ``retry_due``; closed; or reopened (``reopen_due``: the new handling deadline,
-    or the first-response one when the responsibility is judged again)."""
+    or the first-response one when the responsibility is judged again). A failed
+    call counts as an attempt toward 无法联系 only on a day without one already
+    (``counts_attempt``)."""
     if action is Action.REVISIT_UNREACHED:
-        c["revisit_attempts"] += 1
+        if counts_attempt:
+            c["revisit_attempts"] += 1
         c["due_at"] = c["revisit_due"] = retry_due
     elif action is Action.REVISIT_CLOSE:
         closed(c, at)

@@ -95,9 +95,15 @@ def record_revisit(desk: Desk, actor: str, number: str, *, method: object, reach
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
         now = desk.now()
         action = action_for(c)
+        # Failed calls count toward 无法联系 once per day: the retry is "the next
+        # day", and three calls within a quarter of an hour are one attempt.
+        last = session.exec(select(Revisit).where(Revisit.complaint_id == c.id)
+                            .order_by(col(Revisit.id).desc())).first()
+        again_today = (action is A.REVISIT_UNREACHED and last is not None and not last.reached
+                       and desk.local(last.recorded_at).date() == now.date())
         row = as_row(c)
         visit = Revisit(**effects.revisit_row(
-            row, action, method=how.value, reached=bool(reached),
+            row, action, counts_attempt=not again_today, method=how.value, reached=bool(reached),
             attitude=ratings[0].value if ratings else None,
             result=ratings[1].value if ratings else None, comment=text, by=staff.login,
             at=desk.now_utc()))
@@ -105,7 +111,7 @@ def record_revisit(desk: Desk, actor: str, number: str, *, method: object, reach
         session.flush()
         limits = desk.config.limits[Priority(c.priority)]
         return effects.revisited(
-            row, action, visit.id, as_row(visit), at=now,
+            row, action, visit.id, as_row(visit), at=now, counts_attempt=not again_today,
             retry_due=now + desk.config.revisit_retry,
             reopen_due=now + (limits.resolution if action is A.REOPEN else limits.first_response))
 

@@ -104,8 +104,8 @@ def refusal(status: Status, action: Action, role: Role, login: str,
         return "该投诉已上报管理层"
     if action is A.CLOSE_UNREACHED and complaint is not None \
             and complaint.revisit_attempts < max_attempts:
-        return (f"回访已尝试 {complaint.revisit_attempts} 次；无法联系满 {max_attempts} 次后"
-                f"才能按无法联系结案")
+        return (f"回访已在 {complaint.revisit_attempts} 天尝试联系；须在 {max_attempts} 个不同的日子"
+                f"都无法联系后才能按无法联系结案")
     return None
 
 

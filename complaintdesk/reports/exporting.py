@@ -16,6 +16,7 @@ from complaintdesk.process.complaints import iter_complaints
 from complaintdesk.process.desk import Desk
 from complaintdesk.store.models import Complaint
 from complaintdesk.reports.spreadsheet import write_table
+from complaintdesk.domain.text import mask_contact
 from complaintdesk.domain.validation import INTAKE_FIELDS
 
 EXPORT_FIELDS: tuple[str, ...] = (
@@ -47,10 +48,15 @@ def complaint_row(desk: Desk, complaint: Complaint) -> dict:
     }
 
 
-def export_rows(desk: Desk) -> Iterator[dict]:
-    """Every complaint in registration order, read in short sessions."""
+def export_rows(desk: Desk, *, full_contacts: bool) -> Iterator[dict]:
+    """Every complaint in registration order, read in short sessions; contacts
+    masked (``138****5678``) unless ``full_contacts``
+    (``contacts.exports_full_contacts`` says for whom)."""
     for complaint in iter_complaints(desk):
-        yield complaint_row(desk, complaint)
+        row = complaint_row(desk, complaint)
+        if not full_contacts:
+            row["contact"] = mask_contact(row["contact"])
+        yield row
 
 
 def jsonl_line(row: dict) -> str:

@@ -171,3 +171,26 @@ def test_intake_help_describes_every_field(env):
 def test_export_format_has_help(env):
     done = bare(env, "export", "--help")
     assert re.search(r"--format \{jsonl,csv\}\s+jsonl：", done.out), done.out
+
+
+def test_exports_mask_contacts_except_for_supervisors_and_admins(env, db):
+    """The queue masks contacts; so does a counter clerk's or a handler's export.
+    A supervisor's or an admin's carries them in full."""
+    from complaintdesk.domain.config import DeskConfig
+    from complaintdesk.process import staffing
+    from complaintdesk.process.desk import open_desk
+
+    assert run(env, db, "intake", "-", stdin=jsonl(good(contact="13912345678"))).returncode == 0
+    full = run(env, db, "export")  # the caller made the database: its admin
+    assert full.returncode == 0 and "13912345678" in full.out and full.err == ""
+    desk = open_desk(db, DeskConfig())
+    try:
+        with desk.store.write() as session:  # demote the caller to a counter clerk
+            from complaintdesk.store.models import Staff
+            session.get(Staff, staffing.os_login()).role = "counter"
+    finally:
+        desk.close()
+    masked = run(env, db, "export", "--format", "csv")
+    assert masked.returncode == 0
+    assert "13912345678" not in masked.out and "139****5678" in masked.out
+    assert "已遮蔽" in masked.err

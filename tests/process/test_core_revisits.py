@@ -235,15 +235,36 @@ def test_not_reached_schedules_the_next_call_and_counts(people, clock) -> None:
 def test_closing_as_unreachable_needs_the_configured_attempts(people, clock) -> None:
     number = drive_to(people, Status.REVISIT)
     for attempt in range(2):
+        clock.now = NOW + UTC_DAY * attempt
         revisits.record_revisit(people, "counter1", number, method="phone", reached=False)
-    with pytest.raises(PermissionDenied, match="回访已尝试 2 次；无法联系满 3 次后"):
+    with pytest.raises(PermissionDenied, match="回访已在 2 天尝试联系；须在 3 个不同的日子"):
         revisits.close_unreached(people, "counter1", number, comment="停机")
+    clock.now = NOW + UTC_DAY * 2
     revisits.record_revisit(people, "counter1", number, method="phone", reached=False)
     outcome = revisits.close_unreached(people, "counter1", number, comment="三次无人接听")
     assert outcome.status is Status.CLOSED
     c = complaint(people, number)
     assert (c.closed, c.revisit_attempts) == (True, 3)
     assert audit_rows(people)[-1]["action"] == "workflow.close_unreached"
+
+
+def test_failed_calls_on_one_day_are_one_attempt(people, clock) -> None:
+    """The retry is "the next day": three calls within a quarter of an hour do not
+    allow closing as 无法联系; a call on each of three days does."""
+    number = drive_to(people, Status.REVISIT)
+    for minutes in (0, 5, 14):
+        clock.now = NOW + timedelta(minutes=minutes)
+        revisits.record_revisit(people, "counter1", number, method="phone", reached=False)
+    assert complaint(people, number).revisit_attempts == 1
+    with pytest.raises(PermissionDenied, match="3 个不同的日子"):
+        revisits.close_unreached(people, "counter1", number, comment="打了三次")
+    visits = revisits.revisits_of(people, complaint(people, number).id)
+    assert [v.attempt for v in visits] == [1, 1, 1]
+    for day in (1, 2):
+        clock.now = NOW + UTC_DAY * day + timedelta(hours=1)
+        revisits.record_revisit(people, "counter1", number, method="phone", reached=False)
+    assert complaint(people, number).revisit_attempts == 3
+    assert revisits.close_unreached(people, "counter1", number).status is Status.CLOSED
 
 
 def test_max_attempts_is_configurable(tmp_path, clock) -> None:

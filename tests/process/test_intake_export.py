@@ -35,7 +35,7 @@ def line(data: object) -> str:
 
 def exported(desk) -> list[dict]:
     stream = io.StringIO()
-    write_jsonl(export_rows(desk), stream)
+    write_jsonl(export_rows(desk, full_contacts=True), stream)
     return [json.loads(text) for text in stream.getvalue().splitlines()]
 
 
@@ -151,7 +151,7 @@ def test_jsonl_keeps_one_object_per_line_even_with_unicode_line_separators(desk,
     text = "第一段\u2028第二段\u2029第三段\n第四段"
     list(intake_lines(desk, counter, [line(good(event=text))]))
     stream = io.StringIO()
-    write_jsonl(export_rows(desk), stream)
+    write_jsonl(export_rows(desk, full_contacts=True), stream)
     lines = stream.getvalue().splitlines()  # splits on U+2028 too, unlike file iteration
     assert len(lines) == 1
     assert json.loads(lines[0])["event"] == text
@@ -163,7 +163,7 @@ def test_csv_has_a_bom_a_header_and_parses_back_to_the_same_texts(desk, counter,
         line(good(quantity=None, priority="major")),
     ]))
     stream = io.StringIO(newline="")
-    assert write_csv(export_rows(desk), stream) == 2
+    assert write_csv(export_rows(desk, full_contacts=True), stream) == 2
     text = stream.getvalue()
     assert text.startswith("\ufeffnumber,customer_name,")
 
@@ -180,7 +180,7 @@ def test_csv_bytes_are_utf8_with_bom(desk, counter):
     list(intake_lines(desk, counter, [line(good())]))
     raw = io.BytesIO()
     wrapper = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-    write_csv(export_rows(desk), wrapper)
+    write_csv(export_rows(desk, full_contacts=True), wrapper)
     wrapper.flush()
     data = raw.getvalue()
     assert data.startswith(b"\xef\xbb\xbf") and not data.startswith(b"\xef\xbb\xbf\xef\xbb\xbf")
@@ -211,7 +211,7 @@ def test_csv_export_neutralises_formula_cells_and_jsonl_keeps_the_text(desk, cou
     complaints.register_complaint(desk, counter, good(customer_name=name + "公司",
                                                       event=name + " 经过"))
     stream = io.StringIO(newline="")
-    write_csv(export_rows(desk), stream)
+    write_csv(export_rows(desk, full_contacts=True), stream)
     rows = list(csv.DictReader(io.StringIO(stream.getvalue().lstrip("\ufeff"))))
     stored = exported(desk)[0]["customer_name"]
     assert rows[0]["customer_name"] == "'" + stored

@@ -24,6 +24,21 @@ from screens.widgets.virtual_table import VirtualTable
 from tests.screens.screen_helpers import make_app, register, settle
 
 
+def failed_calls(desk, number: str, who: str, days: list[int]) -> None:  # type: ignore[no-untyped-def]
+    """Failed calls on the given days from today (they count once per day), made
+    from another console whose clock is that day."""
+    from complaintdesk.process.desk import open_desk
+
+    now = desk.now()
+    for day in days:
+        other = open_desk(desk.store.path, config=desk.config,
+                          clock=lambda day=day: now + timedelta(days=day))
+        try:
+            revisits.record_revisit(other, who, number, method="电话", reached=False)
+        finally:
+            other.close()
+
+
 def staff(desk, admin) -> None:  # type: ignore[no-untyped-def]
     staffing.add_staff(desk, admin.login, "counter1", "柜台小王", "counter")
     staffing.add_staff(desk, admin.login, "handler1", "质检老刘", "handler", "quality")
@@ -195,12 +210,12 @@ async def test_close_unreached_dimmed_until_enough_failed_calls(desk, admin):
         assert record.check_action("step", ("close_unreached",)) is None
         assert record.check_action("step", ("revisit",)) is True
         steps = str(record.query_one("#record-steps", Static).render())
-        assert "无法联系满 3 次后才能按无法联系结案" in steps
+        assert "须在 3 个不同的日子都无法联系后才能按无法联系结案" in steps
         await pilot.press("w")
         await settle(pilot)
         assert not isinstance(app.screen, FormDialog)
-        for _ in range(3):  # three failed calls, from other consoles
-            revisits.record_revisit(desk, "super1", number, method="电话", reached=False)
+        # Three failed calls on three days, from other consoles.
+        failed_calls(desk, number, "super1", [0, 1, 2])
         record.refresh_data()
         await settle(pilot)
         assert record.check_action("step", ("close_unreached",)) is True
@@ -220,8 +235,7 @@ async def test_close_unreached_on_the_list_follows_the_highlighted_row(desk, adm
     staff(desk, admin)
     tried = not_ours_to_revisit(desk, days_ago=3)
     fresh = not_ours_to_revisit(desk)
-    for _ in range(3):
-        revisits.record_revisit(desk, "counter1", tried, method="phone", reached=False)
+    failed_calls(desk, tried, "counter1", [-2, -1, 0])
     app = make_app(desk, "counter1")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_list(pilot)

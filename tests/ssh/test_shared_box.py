@@ -422,7 +422,8 @@ def test_environment_cannot_reach_the_service_account(box: Box, state):
                     {"COMPLAINTDESK_DB": "/tmp/cdt-other.db"},
                     {"COMPLAINTDESK_CONFIG": f"{evil}/c.toml"},
                     {"XDG_CONFIG_HOME": evil, "XDG_DATA_HOME": evil}):
-            result = box.cd(COUNTER, "export", env=env,
+            # A supervisor: her export is the admin's (a counter clerk's is masked).
+            result = box.cd(SUPER, "export", env=env,
                             input=f"open('{marker}', 'w').write('inspect')\n")
             assert not marker.exists(), f"code ran as the service account with {env}\n" + \
                 result.describe()
