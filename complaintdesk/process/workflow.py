@@ -276,6 +276,12 @@ def judge_ours(desk: Desk, actor: str, number: str, *, department: str,
         raise ValidationFailed(errors)
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
+        if due is None and desk.local(c.resolution_due) <= desk.now():
+            # The default (the deadline set at registration) has passed: promising the
+            # customer a deadline already gone is never what the person meant.
+            passed = desk.local(c.resolution_due).strftime("%Y-%m-%d %H:%M")
+            raise ValidationFailed({"handling_due": f"登记时的处理期限 {passed} 已过：请填写新的处理期限"
+                                                    "（晚于现在），并告知客户"})
         return effects.judged_ours(as_row(c), department=dept,
                                    handling_due=due or c.resolution_due, at=desk.now())
 

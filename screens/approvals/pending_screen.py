@@ -11,12 +11,14 @@ from textual.content import Content
 from textual.widgets import Header, Label
 
 from complaintdesk.process.desk import Desk
-from complaintdesk.domain.enums import HandlingMethod
+from complaintdesk.domain.enums import Action, HandlingMethod, Status
 from complaintdesk.domain.money import format_amount
-from complaintdesk.process.staffing import list_staff
+from complaintdesk.process.staffing import Actor, list_staff
 from complaintdesk.domain.timing import TIME_FORMAT, deadline_state, minutes_left
+from complaintdesk.process import workflow as wf
 from complaintdesk.process.workflow import pending_approvals
 
+from screens.case.steps import StepRunner
 from screens.desk_app import DataScreen
 from screens.messages import OpenComplaint
 from screens.worklist.rows import compact_left
@@ -75,9 +77,35 @@ class ApprovalsScreen(DataScreen):
 
     HELP_TITLE = "待审批"
 
-    BINDINGS = [Binding("escape", "back", "返回")]
+    BINDINGS = [
+        Binding("escape", "back", "返回"),
+        Binding("v", "decide", "审批", tooltip="审批：对选中的处理单审批通过（写实施意见）或退回"),
+    ]
 
     app: "DeskApp"
+
+    def __init__(self, desk: Desk, actor: Actor) -> None:
+        super().__init__(desk, actor)
+        self.steps = StepRunner(self)
+
+    def disabled_reason(self, action: str, parameters: tuple[str, ...]) -> str | None:
+        if action == "decide":
+            return wf.refusal(Status.PENDING_APPROVAL, Action.APPROVE, self.actor.role,
+                              self.actor.login)
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "decide" and self.disabled_reason(action, ()) is not None:
+            return None  # dimmed: only supervisors decide (the reason on pressing it)
+        return True
+
+    def action_decide(self) -> None:
+        """The decision form for the highlighted sheet, straight from the list."""
+        key = self.query_one(VirtualTable).cursor_key
+        if key is None:
+            self.notify("没有待审批的处理单", severity="warning", markup=False)
+            return
+        self.steps.open_fresh("decide", key)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -95,7 +123,7 @@ class ApprovalsScreen(DataScreen):
 
     @on(VirtualTable.Loaded)
     def _loaded(self, event: VirtualTable.Loaded) -> None:
-        text = (f"待审批 {event.count} 件（最早提交的在前，红色为已超过处理期限）。Enter 打开，按 V 审批"
+        text = (f"待审批 {event.count} 件（最早提交的在前，红色为已超过处理期限）。Enter 打开，V 直接审批"
                 if event.count else "没有待审批的处理单。")
         self.query_one("#approvals-status", Label).update(Content(text))
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, cast
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Header, Label
 
-from complaintdesk.process import workflow as wf
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Priority
 from complaintdesk.process.revisits import DueRevisit, due_revisits, overdue_revisits
@@ -22,11 +21,10 @@ from complaintdesk.domain.timing import minutes_left
 
 from screens.desk_app import DataScreen
 from screens.messages import OpenComplaint
-from screens.case.steps import STEP_BY_NAME, StepRunner, refusal_for, step_refusal
+from screens.case.steps import STEP_BY_NAME, StepRunner, refusal_for
 from screens.worklist.rows import compact_left
 from screens.widgets.virtual_table import Column, TableHeader, TableRow, VirtualTable
 from screens.widgets.footer import Footer
-from screens.workers import deliver
 from complaintdesk.process.staffing import Actor
 
 if TYPE_CHECKING:
@@ -181,19 +179,5 @@ class RevisitsScreen(DataScreen):
         if reason is not None or key is None:
             self.notify(reason or "没有选中的投诉", severity="warning", markup=False)
             return
-        self._open_step(name, key)
+        self.steps.open_fresh(name, key)
 
-    @work(thread=True, exclusive=True, group="revisit-open", exit_on_error=False)
-    def _open_step(self, name: str, number: str) -> None:
-        """Read the complaint fresh (its version guards the save), then show the form."""
-        deliver(self, lambda: wf.get_handling(self.desk, number),
-                lambda handling: self._show_form(name, handling))
-
-    def _show_form(self, name: str, handling: wf.Handling) -> None:
-        reason = step_refusal(STEP_BY_NAME[name], handling, self.actor,
-                              self.desk.config.revisit_max_attempts)
-        if reason is not None:  # changed by someone else since the list was read
-            self.notify(reason, severity="warning", markup=False)
-            self.refresh_data()
-            return
-        self.steps.open(name, handling)

@@ -304,6 +304,16 @@ def form_intro(name: str, desk: Desk, handling: wf.Handling) -> Content:
         attempts=str(c.revisit_attempts))
 
 
+#: Choices a step's form starts with, the focus on the first field left: a
+#: supervisor opening 审批 means to approve (the 实施意见 is required, so nothing
+#: is approved by Ctrl+S alone; 退回 is Shift+Tab, 2); a revisit is a phone call
+#: that reached the customer (无法联系: Shift+Tab, 2).
+STEP_DEFAULTS: dict[str, dict[str, object]] = {
+    "decide": {"decision": "approve"},
+    "revisit": {"method": RevisitMethod.PHONE.value, "reached": "yes"},
+}
+
+
 # ----------------------------------------------------------------- running a step
 
 class StepRunner:
@@ -338,9 +348,29 @@ class StepRunner:
                 self.host.run_worker(partial(self._run, name, number, submit, values, version),
                                      thread=True, exit_on_error=False, group="step")
 
-        self.app.push_screen(FormDialog(title, fields, self.drafts.get(key),
+        self.app.push_screen(FormDialog(title, fields, self.drafts.get(key) or STEP_DEFAULTS.get(name),
                                         intro=form_intro(name, desk, handling), error=error),
                              closed)
+
+    def open_fresh(self, name: str, number: str) -> None:
+        """From a list: read the complaint fresh (its version guards the save), check
+        the step is still allowed (someone may have moved it on), open its form."""
+        host = self.host
+
+        def read() -> None:
+            deliver(host, lambda: wf.get_handling(host.desk, number),
+                    lambda handling: self._open_checked(name, handling))
+
+        host.run_worker(read, thread=True, exclusive=True, group="step-open", exit_on_error=False)
+
+    def _open_checked(self, name: str, handling: wf.Handling) -> None:
+        reason = step_refusal(STEP_BY_NAME[name], handling, self.host.actor,
+                              self.host.desk.config.revisit_max_attempts)
+        if reason is not None:
+            self.host.notify(reason, severity="warning", markup=False)
+            self.app.post_message(DataChanged())
+            return
+        self.open(name, handling)
 
     def _run(self, name: str, number: str, submit: Submit, values: dict, version: int) -> None:
         host = self.host

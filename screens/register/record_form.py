@@ -63,6 +63,9 @@ class RecordFormScreen(DeskScreen):
         super().__init__(desk, actor)
         self._initial: dict[str, object] = {}
         self._touched: set[str] = set()
+        #: What the form filled in from a known customer's last complaint, by field:
+        #: replaced (or cleared) when the contact turns out to be someone else's.
+        self._filled: dict[str, str] = {}
         self._saving = False
         self._last_number: str | None = None
 
@@ -132,6 +135,7 @@ class RecordFormScreen(DeskScreen):
         self.query_one("#number-preview", Label).update(Content("保存后由系统生成"))
         self.query_one("#customer-history", Static).display = False
         self._touched.clear()
+        self._filled.clear()
         self._show_errors({})
         self._initial = self.values()
         # At once, not after the keys already waiting (focus() would queue it behind them).
@@ -209,6 +213,7 @@ class RecordFormScreen(DeskScreen):
         if not total:
             panel.update("")
             panel.display = False
+            self._forget_customer()
             return
         desk = self.desk
         lines = [Content.from_markup("[b]老客户[/b]：该联系方式已有 $total 件投诉", total=total)]
@@ -226,11 +231,53 @@ class RecordFormScreen(DeskScreen):
         self._prefill_customer(rows[0])
 
     def _prefill_customer(self, latest) -> None:  # type: ignore[no-untyped-def]
-        """A known customer: fill name and address if still empty."""
-        for name, value in (("customer_name", latest.customer_name), ("address", latest.address)):
+        """A known customer: fill name and address. What the form filled in for an
+        earlier contact is replaced (never two customers in one form); what the
+        person typed is replaced only if she says so."""
+        wanted = {"customer_name": latest.customer_name or "", "address": latest.address or ""}
+        typed: dict[str, str] = {}
+        for name, value in wanted.items():
             field = self.query_one(f"#{name}", Input)
-            if not field.value.strip() and value:
+            if field.value == value:
+                self._filled[name] = value
+            elif not field.value.strip() or self._filled.get(name) == field.value:
                 field.value = value
+                self._filled[name] = value
+            else:
+                typed[name] = value
+        if not typed:
+            return
+
+        def answer(replace: bool | None) -> None:
+            if replace:
+                for name, value in typed.items():
+                    self.query_one(f"#{name}", Input).value = value
+                    self._filled[name] = value
+
+        shown = "、".join(f"{FIELD_LABELS[n]}“{v or '（空）'}”" for n, v in typed.items())
+        self.app.push_screen(ConfirmDialog(
+            "该联系方式属于已有客户",
+            f"此联系方式上次登记为：{shown}。用它替换你输入的内容吗？（N 保留你输入的）"), answer)
+
+    def _forget_customer(self) -> None:
+        """The contact is nobody known (any more): take back what was filled in
+        for the earlier one, unless the person has changed it since."""
+        for name, value in self._filled.items():
+            field = self.query_one(f"#{name}", Input)
+            if field.value == value:
+                field.value = ""
+        self._filled.clear()
+
+    # ------------------------------------------------------------ focus order
+    def focus_next(self, selector="*"):  # type: ignore[no-untyped-def]
+        """Tab from 营业地址 goes straight to 客户联系方式: 受理日期 (now) and 投诉方式
+        (the clerk's last channel) are filled in and a call rarely changes them;
+        Shift+Tab from 客户联系方式 reaches them."""
+        if selector == "*" and self.focused is self.query_one("#address", Input):
+            contact = self.query_one("#contact", Input)
+            self.set_focus(contact)
+            return contact
+        return super().focus_next(selector)
 
     # ------------------------------------------------------------ actions
     def action_save(self) -> None:

@@ -87,7 +87,11 @@ class FormDialog(ModalScreen[FormResult]):
             yield Label(Content("[Ctrl+S] 确定    [Esc] 取消（输入会保留）"), classes="dialog-keys")
 
     def on_mount(self) -> None:
-        first = self.query(f"#f-{self.fields[0].name}").first() if self.fields else None
+        """Focus the first field still to be filled (a choice made in advance, a
+        draft's text, are passed over), else the first."""
+        empty = [spec for spec in self.fields if not str(self.values.get(spec.name) or "").strip()]
+        target = (empty or self.fields)[0] if self.fields else None
+        first = self.query(f"#f-{target.name}").first() if target is not None else None
         if first is not None:
             first.focus()
 

@@ -1172,3 +1172,24 @@ def test_everyone_who_saved_a_version_is_on_the_sheet_and_may_not_decide(people)
         assert conn.execute("SELECT authors FROM handling_sheet").fetchall() == [("hq sup1",)]
     finally:
         conn.close()
+
+
+def test_judging_late_refuses_a_registration_deadline_already_past(tmp_path) -> None:
+    """Judged after the default handling deadline has passed: the form must name a
+    new one (a deadline in the past is never promised to a customer)."""
+    clock = Clock(NOW)
+    desk = open_desk(tmp_path / "late.db", config=DeskConfig(timezone_name="Asia/Shanghai"),
+                     clock=clock)
+    try:
+        add_people(desk)
+        number = register(desk, "counter1", priority="general").number
+        clock.now = NOW + timedelta(days=20)
+        with pytest.raises(ValidationFailed) as refused:
+            wf.judge_ours(desk, "counter1", number, department="quality", customer_told=True)
+        assert "已过" in refused.value.errors["handling_due"]
+        later = (clock.now + timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
+        outcome = wf.judge_ours(desk, "counter1", number, department="quality",
+                                customer_told=True, handling_due=later)
+        assert outcome.status is S.ACCEPTED
+    finally:
+        desk.close()

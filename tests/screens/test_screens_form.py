@@ -22,7 +22,7 @@ async def fill_phone_complaint(pilot) -> None:  # type: ignore[no-untyped-def]
     await type_text(pilot, "张三")
     await pilot.press("tab")
     await type_text(pilot, "上海市徐汇区漕溪北路1号")
-    await pilot.press("tab", "tab", "tab")  # 受理日期 (now), 投诉方式 (default 电话)
+    await pilot.press("tab")  # past 受理日期 (now) and 投诉方式 (default 电话)
     await type_text(pilot, "138 0000 1111")
     await pilot.press("tab")
     await type_text(pilot, "快递破损")
@@ -168,7 +168,7 @@ async def test_channel_is_remembered_and_next_form_is_blank(desk, counter):
         screen = app.screen
         assert screen.query_one("#channel", ChoiceBar).value == "phone"
         await type_text(pilot, "赵六")
-        await pilot.press("tab", "tab", "tab", "5", "tab")  # 微信
+        await pilot.press("tab", "tab", "shift+tab", "5", "tab")  # back from 联系方式: 微信
         await type_text(pilot, "wx_zhao6")
         await pilot.press("tab")
         await type_text(pilot, "客服态度差")
@@ -214,7 +214,7 @@ def burst(app, *keys: str) -> None:  # type: ignore[no-untyped-def]
 
     names = {"\t": "tab", "/": "slash", " ": "space"}
     for key in keys:
-        if key in ("tab", "enter", "ctrl+s"):
+        if key in ("tab", "enter", "ctrl+s", "shift+tab"):
             app.post_message(events.Key(key, {"tab": "\t", "enter": "\r"}.get(key)))
         else:
             for char in key:
@@ -228,7 +228,7 @@ async def test_keys_typed_ahead_land_in_the_fields_they_were_typed_for(desk, cou
     app = make_app(desk, counter)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        burst(app, "n", "王五/刘", "tab", "tab", "tab", "3", "tab", "13900002222", "tab",
+        burst(app, "n", "王五/刘", "tab", "tab", "shift+tab", "3", "tab", "13900002222", "tab",
               "快递破损 n/s", "tab", "退款", "tab", "2", "tab", "1", "tab", "保温杯", "ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, SavedDialog), app.screen
@@ -332,3 +332,45 @@ async def test_no_urgent_notice_for_the_clerks_own_registration(desk, counter):
         await settle(pilot)
         assert get_complaint(desk, number).complaint.priority == "urgent"
         assert not [n for n in app._notifications if "紧急" in str(n.message)]
+
+
+async def test_a_corrected_contact_never_mixes_two_customers(desk, counter):
+    """Contact of 张三 (with an address), corrected to 李四's (without one): the
+    form shows 李四 and no address, not 张三's address under 李四's name. A contact
+    nobody has takes back what was filled in; a name the clerk typed herself is
+    replaced only when she says so."""
+    register(desk, counter, customer_name="张三", contact="13900000001", address="上海市徐汇区1号")
+    register(desk, counter, customer_name="李四", contact="13900000002", address="")
+    app = make_app(desk, counter)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        name, address = form.query_one("#customer_name", Input), form.query_one("#address", Input)
+        contact = form.query_one("#contact", Input)
+
+        async def contact_is(value: str) -> None:
+            contact.value = value
+            for _ in range(20):
+                await pilot.pause(0.05)
+            await settle(pilot)
+
+        await contact_is("13900000001")
+        assert (name.value, address.value) == ("张三", "上海市徐汇区1号")
+        await contact_is("13900000002")
+        assert (name.value, address.value) == ("李四", "")
+        await contact_is("13900000009")
+        assert (name.value, address.value) == ("", "")
+
+        name.value = "王五（自己输入）"
+        await contact_is("13900000001")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert (name.value, address.value) == ("王五（自己输入）", "上海市徐汇区1号")
+        await contact_is("13900000002")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot)
+        assert (name.value, address.value) == ("李四", "")

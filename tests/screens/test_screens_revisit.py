@@ -97,8 +97,9 @@ async def open_list(pilot) -> RevisitsScreen:  # type: ignore[no-untyped-def]
     return screen
 
 
-async def fill_revisit(pilot, **values: str) -> FormDialog:  # type: ignore[no-untyped-def]
-    """Press H, set the form's choices and comment; the dialog (not yet submitted)."""
+async def fill_revisit(pilot, **values: str | None) -> FormDialog:  # type: ignore[no-untyped-def]
+    """Press H, set the form's choices and comment (None clears a choice the form
+    starts with: 电话, 联系上); the dialog (not yet submitted)."""
     await pilot.press("h")
     await settle(pilot)
     dialog = pilot.app.screen
@@ -274,8 +275,8 @@ async def test_missing_method_shows_the_error_and_keeps_the_input(desk, admin):
     app = make_app(desk, "counter1")
     async with app.run_test(size=(120, 40)) as pilot:
         await open_list(pilot)
-        await fill_revisit(pilot, reached="yes", attitude="dissatisfied", result="satisfied",
-                           comment="态度很差")
+        await fill_revisit(pilot, method=None, reached="yes", attitude="dissatisfied",
+                           result="satisfied", comment="态度很差")
         await pilot.press("ctrl+s")
         await settle(pilot)
         again = app.screen
@@ -318,13 +319,32 @@ async def test_closed_meanwhile_by_another_console_is_said_not_retried(desk, adm
     assert status_of(desk, number) is Status.CLOSED
 
 
+async def test_a_reached_phone_call_is_the_form_s_start(desk, admin):
+    """h opens the form with 电话 and 联系上 chosen and the focus on 对处理态度:
+    a satisfied call is 1, Tab, 1, Ctrl+S."""
+    staff(desk, admin)
+    number = ours_to_revisit(desk)
+    app = make_app(desk, "counter1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_list(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, FormDialog)
+        assert dialog.focused is dialog.query_one("#f-attitude", ChoiceBar)
+        await pilot.press("1", "tab", "1", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, RevisitsScreen)
+    assert status_of(desk, number) is Status.CLOSED
+
+
 async def test_reached_not_chosen_is_asked_for(desk, admin):
     staff(desk, admin)
     number = ours_to_revisit(desk)
     app = make_app(desk, "counter1")
     async with app.run_test(size=(120, 40)) as pilot:
         await open_list(pilot)
-        await fill_revisit(pilot, method="phone")
+        await fill_revisit(pilot, method="phone", reached=None)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, FormDialog)

@@ -170,9 +170,21 @@ def pending_desk(desk, admin, hostile_text):
                    received_at="2026-11-21T09:00:00+08:00")
     hostile = register(desk, "counter1", customer_name=hostile_text[:100], event=hostile_text,
                        demand=hostile_text)
+    # The old one was judged the day it came in (its deadline was ahead then).
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from complaintdesk.process.desk import open_desk
+
+    back_then = open_desk(desk.store.path, config=desk.config,
+                          clock=lambda: datetime(2026, 11, 21, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai")))
+    try:
+        wf.judge_ours(back_then, "counter1", old.number, department="quality", customer_told=True)
+    finally:
+        back_then.close()
+    wf.judge_ours(desk, "counter1", hostile.number, department="quality", customer_told=True)
     for complaint in (old, hostile):
         n = complaint.number
-        wf.judge_ours(desk, "counter1", n, department="quality", customer_told=True)
         wf.dispatch(desk, "super1", n, handler="handler1")
         wf.record_investigation(desk, "handler1", n, dict(
             facts=hostile_text[:300], root_cause="[b]包装[/b]", finding="我方", report="报告",
