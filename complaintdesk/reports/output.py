@@ -175,12 +175,18 @@ def summary_sections(report: Report, desk: Desk) -> list[tuple[str, list[tuple[s
     ]
 
 
-STAFF_LABELS = ("员工", "受理", "处理", "按时", "按时率", "回访", "满意率")
+STAFF_LABELS = ("员工", "受理", "处理", "按时", "按时率（按时/处理）", "回访", "满意率（满意/回访）")
+
+
+def share(rate: float | None, part: int, whole: int) -> str:
+    """``77%（10/13）``: every share says of what."""
+    return f"{percent(rate)}（{part}/{whole}）" if whole else percent(rate)
 
 
 def staff_cells(report: Report) -> list[tuple[str, ...]]:
     return [(s.name, str(s.registered), str(s.handled), str(s.handled_on_time),
-             percent(s.on_time_rate), str(s.revisits), percent(s.satisfaction_rate))
+             share(s.on_time_rate, s.handled_on_time, s.handled), str(s.revisits),
+             share(s.satisfaction_rate, s.satisfied, s.revisits))
             for s in report.staff]
 
 

@@ -32,8 +32,8 @@ class ConflictDialog(ModalScreen[ConflictChoice | None]):
     """The fields that differ, mine on the left, theirs on the right."""
 
     BINDINGS = [
-        Binding("m", "choose('mine')", "用我的保存"),
-        Binding("t", "choose('theirs')", "采用对方的"),
+        Binding("m,M", "choose('mine')", "用我的保存"),
+        Binding("t,T", "choose('theirs')", "采用对方的"),
         Binding("escape", "choose(None)", "返回编辑"),
     ]
 

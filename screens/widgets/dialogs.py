@@ -23,8 +23,8 @@ class ConfirmDialog(ModalScreen[bool]):
     """Ask a yes/no question; escape means no."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", "是"),
-        Binding("n", "answer(False)", "否"),
+        Binding("y,Y", "answer(True)", "是"),
+        Binding("n,N", "answer(False)", "否"),
         Binding("escape", "answer(False)", "取消"),
     ]
 
@@ -117,7 +117,7 @@ class SavedDialog(ModalScreen[SavedChoice]):
     BINDINGS = [
         Binding("enter", "choose('list')", "返回列表"),
         Binding("escape", "choose('list')", "返回列表", show=False),
-        Binding("n", "choose('again')", "继续登记"),
+        Binding("n,N", "choose('again')", "继续登记"),
     ]
 
     def __init__(self, number: str, summary: Content) -> None:

@@ -97,12 +97,21 @@ class TableHeader(Widget):
     def __init__(self, columns: list[Column], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.columns = columns
+        #: The width the table below lays its rows out in (its scrollbar takes the
+        #: rest): the titles use the same, so every column stays under its title.
+        self.rows_width: int | None = None
+
+    def follow(self, rows_width: int) -> None:
+        if rows_width != self.rows_width:
+            self.rows_width = rows_width
+            self.refresh()
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         if y:
             return Strip.blank(width, self.rich_style)
-        return render_cells([c.title for c in self.columns], layout(self.columns, width),
+        rows = min(self.rows_width or width, width)
+        return render_cells([c.title for c in self.columns], layout(self.columns, rows),
                             self.rich_style, width)
 
 
@@ -242,6 +251,9 @@ class VirtualTable(ScrollView, can_focus=True):
     # ------------------------------------------------------------ drawing
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width  # not under the scrollbar
+        if y == 0:
+            for header in self._headers():
+                header.follow(width)
         index = round(self.scroll_offset.y) + y
         base = self.rich_style
         if y == 0:
@@ -260,6 +272,13 @@ class VirtualTable(ScrollView, can_focus=True):
         elif index == self.cursor_row:
             style += Style(underline=True)
         return render_cells(row.cells, layout(self.columns, width), style, width)
+
+    def _headers(self) -> list[TableHeader]:
+        """The title rows of this table's columns on its screen."""
+        try:
+            return [h for h in self.screen.query(TableHeader) if h.columns is self.columns]
+        except Exception:  # noqa: BLE001 - not mounted on a screen yet
+            return []
 
     def _read_ahead(self, top: int) -> None:
         """Ask for the pages a page-up or page-down from here will show, so the key

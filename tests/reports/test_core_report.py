@@ -422,3 +422,21 @@ def test_report_command_csv_to_a_file_and_errors(built, tmp_path) -> None:
         "（complaintdesk report --help 查看说明）")
     table = run(built[0], tmp_path, "--period", "2026-11", "--summary")
     assert table.returncode == 0 and "投诉明细" not in table.stdout.decode()
+
+
+def test_every_share_says_of_what(built) -> None:
+    """员工考核: 按时率 and 满意率 name their counts (按时/处理, 满意/回访)."""
+    from complaintdesk.reports.output import STAFF_LABELS, staff_cells
+    from complaintdesk.reports.figures import build_report, parse_period
+
+    desk = open_desk(built[0], config=DeskConfig(timezone_name="Asia/Shanghai"), clock=lambda: NOW)
+    try:
+        report = build_report(desk, parse_period("2026-11", desk.config.timezone))
+        assert "按时率（按时/处理）" in STAFF_LABELS and "满意率（满意/回访）" in STAFF_LABELS
+        for staff, cells in zip(report.staff, staff_cells(report)):
+            if staff.handled:
+                assert cells[4].endswith(f"（{staff.handled_on_time}/{staff.handled}）")
+            else:
+                assert "（" not in cells[4]
+    finally:
+        desk.close()

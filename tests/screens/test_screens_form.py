@@ -34,6 +34,17 @@ async def fill_phone_complaint(pilot) -> None:  # type: ignore[no-untyped-def]
     await type_text(pilot, "2")
 
 
+async def register_by_keys(pilot) -> None:  # type: ignore[no-untyped-def]
+    """From the queue: n, the phone complaint, Ctrl+S (the saved dialog, or the
+    form with its refusal, is then on screen)."""
+    await settle(pilot)
+    await pilot.press("n")
+    await settle(pilot)
+    await fill_phone_complaint(pilot)
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
 async def test_register_with_keyboard_only(desk, counter):
     app = make_app(desk, counter)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -193,12 +204,7 @@ async def test_refused_save_keeps_the_input(desk, admin):
     staffing.add_staff(desk, admin.login, "handler1", "质检老刘", "handler", "quality")
     app = make_app(desk, "handler1")
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        await fill_phone_complaint(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await register_by_keys(pilot)
         assert isinstance(app.screen, RecordFormScreen)
         assert app.screen.query_one("#customer_name", Input).value == "张三"
         messages = [str(n.message) for n in app._notifications]
@@ -261,12 +267,7 @@ async def test_a_search_typed_as_the_saved_dialog_closes_is_not_lost(desk, count
 
     app = make_app(desk, counter)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        await fill_phone_complaint(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await register_by_keys(pilot)
         number = app.screen.number
         app.post_message(events.Key("enter", "\r"))
         while not isinstance(app.screen, QueueScreen):  # no settling: the form's
@@ -296,12 +297,7 @@ async def test_an_unexpected_failure_keeps_the_input_and_allows_saving_again(
     monkeypatch.setattr(record_form, "register_complaint", disk_full)
     app = make_app(desk, counter)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        await fill_phone_complaint(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await register_by_keys(pilot)
         assert isinstance(app.screen, RecordFormScreen)
         assert app.screen.query_one("#customer_name", Input).value == "张三"
         notices = [n.message for n in app._notifications]

@@ -451,3 +451,4 @@ async def test_areas_are_modes_the_app_owns(desk, counter):
         await settle(pilot)
         assert app.current_mode == "queue"
         assert any("统计表" in str(n.message) for n in app._notifications)
+

@@ -163,3 +163,25 @@ async def test_the_queue_opens_it_on_t(stats_desk) -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert type(app.screen).__name__ == "QueueScreen"
+
+
+async def test_rows_titles_stay_over_their_cells_when_the_scrollbar_takes_room(stats_desk) -> None:
+    """At 120 columns with more rows than fit, the scrollbar leaves the rows 118
+    cells: 品名 and 数量 (shown from 120 on) are dropped from the rows, and from the
+    titles too, so 投诉内容 ends under its own title (it ran ~20 cells past it)."""
+    from screens.widgets.virtual_table import TableHeader, layout
+
+    app = app_for(stats_desk, "sup1")
+    async with app.run_test(size=(120, 9)) as pilot:
+        await settle(pilot)
+        await app.push_screen(StatisticsScreen(app.desk, app.actor))
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one(VirtualTable)
+        header = next(h for h in app.screen.query(TableHeader) if h.columns is table.columns)
+        rows_width = table.scrollable_content_region.width
+        assert rows_width < 120 <= header.size.width, (rows_width, header.size)
+        assert "品名" not in header.render_line(0).text
+        assert header.rows_width == rows_width
+        assert layout(header.columns, header.rows_width) == layout(table.columns, rows_width)
