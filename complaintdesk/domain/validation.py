@@ -184,3 +184,20 @@ def validate_complaint(data: Mapping[str, object], *, now: datetime,
     if errors:
         return None, errors
     return ComplaintDraft(**cleaned), {}  # type: ignore[arg-type]
+
+
+#: The text fields cleaning may change (see ``text.clean_text`` / ``clean_line``).
+TEXT_FIELDS = ("customer_name", "address", "contact", "event", "demand", "product")
+
+
+def cleaned_fields(data: Mapping[str, object], draft: "ComplaintDraft") -> list[str]:
+    """The text fields whose stored text differs from what was given by more than
+    the whitespace around it: control characters or bidi controls removed, line
+    breaks in a one-line field made spaces, CR LF made LF, a lone surrogate
+    replaced. Said on the result so the sender knows."""
+    changed = []
+    for name in TEXT_FIELDS:
+        raw = data.get(name)
+        if isinstance(raw, str) and raw.strip() != (getattr(draft, name) or ""):
+            changed.append(name)
+    return changed

@@ -13,12 +13,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from typing import NamedTuple
 
 from complaintdesk.process.complaints import register_draft, register_drafts, validate
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.errors import DomainError, ValidationFailed
 from complaintdesk.domain.text import storable
-from complaintdesk.domain.validation import FIELD_LABELS, INTAKE_FIELDS, ComplaintDraft, HugeNumber
+from complaintdesk.domain.validation import (FIELD_LABELS, INTAKE_FIELDS, ComplaintDraft, HugeNumber,
+                                             cleaned_fields)
 
 BOM = "\ufeff"
 #: A line longer than this is refused unread: the longest form (every field at
@@ -66,8 +68,8 @@ def field_help() -> str:
     lines += [
         "其他字段被拒绝（写错的字段名不会被悄悄忽略）。文本中的控制字符和双向控制符"
         "被删除，无效的代理字符换成 U+FFFD，CR LF 换成换行；单行栏目的换行和制表符"
-        "换成空格；首尾空白被去掉。",
-        "每行输出一条 JSON 结果：成功为受理编号，失败为 error 与行号；"
+        "换成空格；首尾空白被去掉。除首尾空白外被清理过的栏目列在结果的 cleaned 中。",
+        "每行输出一条 JSON 结果：成功为受理编号（及 cleaned），失败为 error 与行号；"
         "有失败的行时退出状态为 1，其余行照常登记。",
     ]
     return "\n".join(lines)
@@ -140,7 +142,8 @@ def intake_lines(desk: Desk, actor: str, lines: Iterable[str | bytes], *,
                  ready: Callable[[], bool] | None = None, batch: int = BATCH) -> Iterator[dict]:
     """Register one complaint per JSON line; yield one result per non-blank line.
 
-    Results are ``{"line": N, "number": "TS-..."}`` or ``{"line": N, "error":
+    Results are ``{"line": N, "number": "TS-..."}`` (with ``"cleaned"``: the text
+    fields cleaning changed, ``validation.cleaned_fields``) or ``{"line": N, "error":
     "..."}`` (validation errors add ``"fields"``: field → message). Lines are
     numbered from 1 as an editor shows them: blank lines are skipped without a
     result but still counted. A UTF-8 byte-order mark at a line's start is
@@ -174,6 +177,13 @@ def intake_lines(desk: Desk, actor: str, lines: Iterable[str | bytes], *,
             return
 
 
+class Ready(NamedTuple):
+    """A line ready to register, and the fields whose text cleaning changed."""
+
+    draft: ComplaintDraft
+    cleaned: list[str]
+
+
 def _prepare(desk: Desk, number: int, raw: str | bytes) -> object:
     """One line decoded and checked: a draft to register, a result (an error) to
     give as it is, or None for a blank line. Never raises."""
@@ -191,7 +201,8 @@ def _prepare(desk: Desk, number: int, raw: str | bytes) -> object:
         data, problem = parse_line(raw)
         if problem is not None:
             return {"line": number, "error": problem}
-        return validate(desk, data)
+        draft = validate(desk, data)
+        return Ready(draft, cleaned_fields(data, draft))
     except DomainError as exc:
         return _error(number, exc)
     except Exception as exc:  # noqa: BLE001 - one line's failure must not end the run
@@ -200,7 +211,8 @@ def _prepare(desk: Desk, number: int, raw: str | bytes) -> object:
 
 def _register(desk: Desk, actor: str, chunk: list[tuple[int, object]]) -> Iterator[dict]:
     """Register the chunk's drafts together and give every line's result in order."""
-    drafts = [(number, item) for number, item in chunk if isinstance(item, ComplaintDraft)]
+    drafts = [(number, item.draft) for number, item in chunk if isinstance(item, Ready)]
+    cleaned = {number: item.cleaned for number, item in chunk if isinstance(item, Ready)}
     done: dict[int, dict] = {}
     if drafts:
         try:
@@ -218,6 +230,8 @@ def _register(desk: Desk, actor: str, chunk: list[tuple[int, object]]) -> Iterat
             else:
                 done[number] = {"line": number, "number": outcome if isinstance(outcome, str)
                                 else outcome.number}  # type: ignore[attr-defined]
+                if cleaned[number]:
+                    done[number]["cleaned"] = cleaned[number]
     for number, item in chunk:
         if item is None:
             continue

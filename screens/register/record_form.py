@@ -16,7 +16,7 @@ from textual.widgets import Header, Input, Label, Static, TextArea
 from complaintdesk.process.complaints import customer_history, last_channel, register_complaint
 from complaintdesk.domain.enums import Category, Channel, Priority, Status
 from complaintdesk.domain.errors import DomainError, ValidationFailed
-from complaintdesk.domain.validation import validate_complaint
+from complaintdesk.domain.validation import cleaned_fields, validate_complaint
 from complaintdesk.reports.labels import FIELD_LABELS, TIME_FORMAT
 
 from screens.widgets.fields import Field, TextBox
@@ -324,6 +324,10 @@ class RecordFormScreen(DeskScreen):
             first=self.desk.local(complaint.first_response_due).strftime(TIME_FORMAT),
             due=self.desk.local(complaint.resolution_due).strftime(TIME_FORMAT),
         )
+        cleaned = cleaned_fields(self.values(), complaint)
+        if cleaned:
+            names = "、".join(FIELD_LABELS[name] for name in cleaned)
+            summary += Content(f"\n已清理：{names}（删去了控制字符，或把单行栏目中的换行换成了空格）")
 
         self._last_number = complaint.number
 

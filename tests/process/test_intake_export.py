@@ -8,6 +8,8 @@ import io
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from complaintdesk.process import complaints
@@ -258,3 +260,32 @@ def test_intake_never_waits_for_more_input_before_answering_what_has_arrived(des
     for result in intake_lines(desk, counter, slow_source(), ready=lambda: False):
         seen.append(f"answered {result['line']}")
     assert seen == ["read 甲", "answered 1", "read 乙", "answered 2"]
+
+
+def test_a_result_names_the_fields_cleaning_changed(desk, counter):
+    """Nothing is cleaned silently: control and bidi characters removed, a line
+    break in the name made a space — the result lists those fields; the
+    whitespace around a field is not worth a word."""
+    lines = [line(good(customer_name="张\n三", event="停电\x07了\u202e", demand=" 退款 ")),
+             line(good(customer_name="  李四  ", event="正常的文字\n第二行"))]
+    results = list(intake_lines(desk, counter, lines))
+    assert results[0]["cleaned"] == ["customer_name", "event"]
+    assert "cleaned" not in results[1] and "number" in results[1]
+    stored = complaints.get_complaint(desk, results[0]["number"]).complaint
+    assert (stored.customer_name, stored.event, stored.demand) == ("张 三", "停电了", "退款")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=40))
+def test_cleaned_lists_a_field_exactly_when_its_text_changed(text):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from complaintdesk.domain.validation import cleaned_fields, validate_complaint
+
+    zone = ZoneInfo("Asia/Shanghai")
+    data = good(event="事情" + text)
+    draft, errors = validate_complaint(data, now=datetime(2026, 11, 23, 10, tzinfo=zone), zone=zone)
+    if draft is None:
+        return
+    assert ("event" in cleaned_fields(data, draft)) == (data["event"].strip() != draft.event)

@@ -370,3 +370,20 @@ async def test_a_corrected_contact_never_mixes_two_customers(desk, counter):
         await pilot.press("y")
         await settle(pilot)
         assert (name.value, address.value) == ("李四", "")
+
+
+async def test_the_saved_dialog_names_the_fields_that_were_cleaned(desk, counter):
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await fill_phone_complaint(pilot)
+        app.screen.query_one("#customer_name", Input).value = "张\x1b[31m三"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, SavedDialog)
+        text = "".join(str(label.render()) for label in app.screen.query(Label))
+        assert "已清理：投诉客户名称" in text and "投诉理由" not in text
+        number = app.screen.number
+    assert get_complaint(desk, number).complaint.customer_name == "张[31m三"
