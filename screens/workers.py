@@ -9,12 +9,15 @@ form keeps its input and can be saved again) and never ends the console.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TypeVar
 
 from textual.screen import Screen
 
 from complaintdesk.domain.errors import DomainError, ValidationFailed
+
+from screens.widgets.waiting import AFTER_SECONDS, Waiting
 
 T = TypeVar("T")
 
@@ -31,9 +34,45 @@ def refusal_text(exc: DomainError) -> str:
 
 
 def deliver(screen: Screen, work: Callable[[], T], done: Callable[[T], object],
-            failed: Callable[[DomainError], object] | None = None) -> None:
+            failed: Callable[[DomainError], object] | None = None, *,
+            waiting: str | None = None) -> None:
     """Run ``work`` (in the calling worker thread); then, on the UI thread, call
-    ``done`` with its result or ``failed`` with the refusal."""
+    ``done`` with its result or ``failed`` with the refusal. With ``waiting``
+    (``正在保存…``), work that takes longer than a moment shows a spinner and
+    those words until it ends."""
+    if waiting is None:
+        _deliver(screen, work, done, failed)
+        return
+    ended = threading.Event()
+
+    def show() -> None:  # on the UI thread; never after the work has ended
+        if not ended.is_set() and screen.is_attached and not screen.query(Waiting):
+            screen.mount(Waiting(waiting))
+
+    def hide() -> None:
+        for widget in screen.query(Waiting):
+            widget.remove()
+
+    timer = threading.Timer(AFTER_SECONDS, _on_ui_thread, args=(screen, show))
+    timer.daemon = True
+    timer.start()
+    try:
+        _deliver(screen, work, done, failed)
+    finally:
+        ended.set()
+        timer.cancel()
+        _on_ui_thread(screen, hide)
+
+
+def _on_ui_thread(screen: Screen, call: Callable[[], object]) -> None:
+    try:
+        screen.app.call_from_thread(call)
+    except RuntimeError:  # the console has ended meanwhile
+        pass
+
+
+def _deliver(screen: Screen, work: Callable[[], T], done: Callable[[T], object],
+             failed: Callable[[DomainError], object] | None) -> None:
     try:
         result = work()
     except DomainError as exc:

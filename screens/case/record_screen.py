@@ -171,7 +171,8 @@ class ComplaintRecordScreen(DataScreen):
     @work(thread=True, exclusive=True, group="record", exit_on_error=False)
     def _load(self) -> None:
         deliver(self, lambda: read_case(self.desk, self.number),
-                lambda case: self._show(case.record, case.handling, case.revisits), self._failed)
+                lambda case: self._show(case.record, case.handling, case.revisits), self._failed,
+                waiting="正在读取投诉记录…")
 
     def _failed(self, refusal: DomainError) -> None:
         fields = self.query_one("#record-fields", Vertical)
@@ -292,7 +293,7 @@ class ComplaintRecordScreen(DataScreen):
     @work(thread=True, exit_on_error=False)
     def _save_note(self, text: str) -> None:
         deliver(self, lambda: add_note(self.desk, self.actor.login, self.number, text),
-                lambda _: self._note_saved(), self._action_failed)
+                lambda _: self._note_saved(), self._action_failed, waiting="正在保存备注…")
 
     def _note_saved(self) -> None:
         self._note_draft = ""
@@ -311,7 +312,7 @@ class ComplaintRecordScreen(DataScreen):
     def _save_link(self, other: str, kind: str) -> None:
         deliver(self, lambda: link_complaints(self.desk, self.actor.login, self.number,
                                               other, kind),
-                lambda _: self._link_saved(), self._action_failed)
+                lambda _: self._link_saved(), self._action_failed, waiting="正在保存关联…")
 
     def _link_saved(self) -> None:
         self._link_draft = ""

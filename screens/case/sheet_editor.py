@@ -188,7 +188,7 @@ class SheetEditorScreen(DeskScreen):
             else:
                 self._conflict(data, submit, handling, stale)
 
-        deliver(self, write, written, self._failed)
+        deliver(self, write, written, self._failed, waiting="正在保存处理单…（数据库忙时会稍等）")
 
     def _failed(self, refusal: DomainError) -> None:
         message = refusal_text(refusal)

@@ -376,7 +376,8 @@ class StepRunner:
         host = self.host
         deliver(host, lambda: submit(host.desk, host.actor, number, values, version),
                 lambda outcome: self._done(name, number, outcome),
-                lambda refusal: self._refused(name, number, refusal, values))
+                lambda refusal: self._refused(name, number, refusal, values),
+                waiting=f"正在保存：{STEP_BY_NAME[name].label}…（数据库忙时会稍等）")
 
     def _refused(self, name: str, number: str, refusal: DomainError, values: dict) -> None:
         """Read the complaint again (someone may have moved it on), then say why."""

@@ -303,7 +303,7 @@ class RecordFormScreen(DeskScreen):
     @work(thread=True, exit_on_error=False)
     def _register(self, data: dict[str, object]) -> None:
         deliver(self, lambda: register_complaint(self.desk, self.actor.login, data),
-                self._saved, self._save_failed)
+                self._saved, self._save_failed, waiting="正在保存记录单…（数据库忙时会稍等）")
 
     def _save_failed(self, refusal: DomainError) -> None:
         self._saving = False

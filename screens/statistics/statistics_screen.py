@@ -218,7 +218,8 @@ class StatisticsScreen(DataScreen):
 
     @work(thread=True, exclusive=True, group="statistics", exit_on_error=False)
     def _build(self, period: Period) -> None:
-        deliver(self, lambda: build_report(self.desk, period), self._show)
+        deliver(self, lambda: build_report(self.desk, period), self._show,
+                waiting=f"正在统计 {period.label}…")
 
     def _show(self, report: Report) -> None:
         if report.period != self.period:  # the user moved on meanwhile

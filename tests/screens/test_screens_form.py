@@ -387,3 +387,48 @@ async def test_the_saved_dialog_names_the_fields_that_were_cleaned(desk, counter
         assert "已清理：投诉客户名称" in text and "投诉理由" not in text
         number = app.screen.number
     assert get_complaint(desk, number).complaint.customer_name == "张[31m三"
+
+
+async def test_a_slow_save_shows_what_it_waits_for(desk, counter, monkeypatch):
+    """A save queued behind another console's write: after a moment a spinner and
+    正在保存记录单… at the bottom; gone when the save is done."""
+    import time
+
+    import screens.register.record_form as record_form
+    from screens.widgets.waiting import Waiting
+
+    real = record_form.register_complaint
+
+    def slow(*args, **kwargs):  # type: ignore[no-untyped-def]
+        time.sleep(1.2)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(record_form, "register_complaint", slow)
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await fill_phone_complaint(pilot)
+        form = app.screen
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.7)
+        shown = form.query(Waiting)
+        assert len(shown) == 1 and "正在保存记录单" in str(shown.first().query_one(Label).render())
+        await pilot.pause(1.0)
+        await settle(pilot)
+        assert isinstance(app.screen, SavedDialog)
+        assert not form.query(Waiting)
+
+
+async def test_a_quick_save_shows_no_spinner(desk, counter, monkeypatch):
+    from screens.widgets.waiting import Waiting
+
+    mounted: list[object] = []
+    monkeypatch.setattr(Waiting, "on_mount", lambda self: mounted.append(self), raising=False)
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await register_by_keys(pilot)
+        await pilot.pause(0.5)
+        assert isinstance(app.screen, SavedDialog)
+    assert mounted == []
