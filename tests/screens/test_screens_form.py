@@ -34,13 +34,18 @@ async def fill_phone_complaint(pilot) -> None:  # type: ignore[no-untyped-def]
     await type_text(pilot, "2")
 
 
-async def register_by_keys(pilot) -> None:  # type: ignore[no-untyped-def]
-    """From the queue: n, the phone complaint, Ctrl+S (the saved dialog, or the
-    form with its refusal, is then on screen)."""
+async def open_filled_form(pilot) -> None:  # type: ignore[no-untyped-def]
+    """From the queue: n and the phone complaint typed in (not saved)."""
     await settle(pilot)
     await pilot.press("n")
     await settle(pilot)
     await fill_phone_complaint(pilot)
+
+
+async def register_by_keys(pilot) -> None:  # type: ignore[no-untyped-def]
+    """From the queue: n, the phone complaint, Ctrl+S (the saved dialog, or the
+    form with its refusal, is then on screen)."""
+    await open_filled_form(pilot)
     await pilot.press("ctrl+s")
     await settle(pilot)
 
@@ -375,10 +380,7 @@ async def test_a_corrected_contact_never_mixes_two_customers(desk, counter):
 async def test_the_saved_dialog_names_the_fields_that_were_cleaned(desk, counter):
     app = make_app(desk, counter)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        await fill_phone_complaint(pilot)
+        await open_filled_form(pilot)
         app.screen.query_one("#customer_name", Input).value = "张\x1b[31m三"
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -406,10 +408,7 @@ async def test_a_slow_save_shows_what_it_waits_for(desk, counter, monkeypatch):
     monkeypatch.setattr(record_form, "register_complaint", slow)
     app = make_app(desk, counter)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        await fill_phone_complaint(pilot)
+        await open_filled_form(pilot)
         form = app.screen
         await pilot.press("ctrl+s")
         await pilot.pause(0.7)
