@@ -18,15 +18,18 @@ from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
-from textual.widgets._footer import FooterKey  # noqa: PLC2701 - the widget Footer yields
+from textual.widget import Widget
 
 #: A key's cells beyond its key and label: Textual pads the key one cell each
 #: side and the label one cell after.
 KEY_PADDING = 3
 
 
-def key_width(key: FooterKey) -> int:
-    return cell_len(key.key_display) + cell_len(key.description) + KEY_PADDING
+def key_width(key: Widget) -> int:
+    """Cells a FooterKey takes (Textual does not export the class; its key and
+    label are public attributes)."""
+    return (cell_len(getattr(key, "key_display", "")) + cell_len(getattr(key, "description", ""))
+            + KEY_PADDING)
 
 
 class Footer(TextualFooter):
@@ -50,12 +53,12 @@ class Footer(TextualFooter):
     def compose(self) -> ComposeResult:
         widgets = list(super().compose())
         palette = [w for w in widgets if w.has_class("-command-palette")]
-        keys = [w for w in widgets if isinstance(w, FooterKey) and w not in palette]
+        keys = [w for w in widgets if hasattr(w, "key_display") and w not in palette]
         if len(keys) + len(palette) != len(widgets):  # groups: leave them to Textual
             yield from widgets
             return
         room = (self.size.width or self.app.size.width) - sum(map(key_width, palette)) - 1
-        kept: list[FooterKey] = []
+        kept: list[Widget] = []
         for key in keys:
             room -= key_width(key)
             if room < 0:

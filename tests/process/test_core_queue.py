@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sqlmodel import select
 
@@ -586,3 +588,34 @@ def test_watcher_closed_while_another_thread_polls_does_not_crash(desk):
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
     assert done.stdout.strip() == "ok"
+
+
+@settings(max_examples=80, deadline=None)
+@given(typed=st.text(max_size=30))
+def test_a_typed_number_resolves_or_is_refused_in_words(desk_with_numbers, typed):
+    """``show``/``print`` take what a person types (any text, from the command
+    line): a number it names, or a DomainError with a message — never a crash."""
+    from complaintdesk.domain.errors import DomainError
+    from complaintdesk.process.complaints import resolve_number
+
+    desk, numbers = desk_with_numbers
+    try:
+        number = resolve_number(desk, typed)
+    except DomainError as exc:
+        assert exc.message
+    else:
+        assert number in numbers
+        assert typed.strip().upper() in number
+
+
+@pytest.fixture(scope="module")
+def desk_with_numbers(tmp_path_factory):  # type: ignore[no-untyped-def]
+    from complaintdesk.domain.config import DeskConfig
+    from complaintdesk.process.desk import open_desk
+
+    desk = open_desk(tmp_path_factory.mktemp("numbers") / "n.db",
+                     config=DeskConfig(timezone_name="Asia/Shanghai"))
+    admin = staffing.sign_in(desk, "admin1", "管理员")
+    numbers = {register(desk, admin.login, customer_name=f"客户{i}").number for i in range(3)}
+    yield desk, numbers
+    desk.close()
