@@ -317,8 +317,8 @@ class Builder:
         self.plan = plan
         self.now = now = plan.now_utc.astimezone(plan.config.timezone)
         rng = random.Random(plan.seed)
-        days, counts = spread_over_days(rng, now, plan.months, plan.count)
-        self.rows = self._batches(Generator(rng, plan.receivers).rows(days, counts, now))
+        counts = spread_over_days(rng, plan.months, plan.count)
+        self.rows = self._batches(Generator(rng, plan.receivers).rows(counts, now))
         # Its own dice, so a seed's complaints read the same as before handling was played.
         self.handling = CaseHandling(random.Random(f"{plan.seed}/handling"), plan.cast,
                                   plan.config, now, plan.count)

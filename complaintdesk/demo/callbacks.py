@@ -19,13 +19,14 @@ from datetime import datetime
 from collections.abc import Callable
 from typing import Protocol
 
-from complaintdesk.domain.enums import Action, Priority, Status
+from complaintdesk.domain.enums import Action, HandlingMethod, Priority, Status
+from complaintdesk.demo.matters import DISSATISFIED, PAID_COMMENT
 from complaintdesk.demo.cases import Case
 from complaintdesk.demo.generate import weight_table
 from complaintdesk.domain import effects
 from complaintdesk.domain.effects import detail_text
 from complaintdesk.domain.config import DeskConfig
-from complaintdesk.demo.text import (CLOSE_UNREACHED_COMMENT, DISSATISFIED_NOT_OURS, DISSATISFIED_OURS,
+from complaintdesk.demo.text import (CLOSE_UNREACHED_COMMENT, DISSATISFIED_NOT_OURS,
                         DISSATISFIED_SHARE, HAPPY_RATINGS, LATE_REVISIT_CALL, LATE_REVISIT_SHARE,
                         MAX_REOPENS, REACHED_METHODS, REJUDGED_OURS_SHARE, REVISIT_CALL,
                         BASIC_COMMENTS, SATISFIED_COMMENTS, UNHAPPY_RATINGS, UNREACHABLE_SHARE,
@@ -123,11 +124,14 @@ class RevisitPlan:
                                           else self._unhappy)
             attitude, result = attitude.value, result.value
             if action is A.REOPEN:
-                comment = h.pick(DISSATISFIED_OURS)
+                comment = h.pick(DISSATISFIED[HandlingMethod(k.plan["method"])]
+                                 if k.plan else DISSATISFIED[HandlingMethod.OTHER])
             elif action is A.REOPEN_JUDGEMENT:
                 comment = h.pick(DISSATISFIED_NOT_OURS)
             else:
-                comment = h.pick(SATISFIED_COMMENTS if result == "satisfied" == attitude
+                paid = k.plan is not None and bool(k.plan["loss_cents"])
+                comment = h.pick((SATISFIED_COMMENTS + (PAID_COMMENT,) if paid
+                                  else SATISFIED_COMMENTS) if result == "satisfied" == attitude
                                  else BASIC_COMMENTS)
         else:
             method = h.weighted(self._unreached)

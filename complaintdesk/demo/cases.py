@@ -18,4 +18,4 @@ class Case:
     """One complaint while its story is played."""
 
     __slots__ = ("c", "status", "values", "category", "priority", "service", "handler",
-                 "drafter", "sheet", "plan", "number", "revisitor")
+                 "drafter", "sheet", "plan", "number", "revisitor", "matter", "wanted")

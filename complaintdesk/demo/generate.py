@@ -12,17 +12,23 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-
-from dateutil.relativedelta import relativedelta
+from datetime import UTC, date, datetime, timedelta
 
 from complaintdesk.domain.contacts import contact_key
-from complaintdesk.domain.enums import Category, Channel, Priority
+from complaintdesk.domain.enums import Category, Channel, HandlingMethod, Priority
+from complaintdesk.demo.matters import MATTERS, PRODUCTS, Matter
 from complaintdesk.demo.text import (AREA_CODES, BRANDS, CATEGORY_WEIGHTS, CHANNEL_WEIGHTS, CITIES,
-                        CITY_NAMES, CONTENT, DEFECTS, EXTRA_NOTES, GIVEN, HOUR_WEIGHTS,
+                        CITY_NAMES, EXTRA_NOTES, GIVEN, HOUR_WEIGHTS,
                         MAIL_DOMAINS, MAJOR_NOTES, MOBILE_PREFIXES, PINYIN, PRIORITY_WEIGHTS,
-                        PRODUCTS, RECENT_CUSTOMERS, REPEAT_SHARE, ROADS, SURNAMES, TRADES,
+                        RECENT_CUSTOMERS, REPEAT_SHARE, ROADS, SURNAMES, TRADES,
                         URGENT_NOTES_COMPANY, URGENT_NOTES_PERSON)
+
+
+#: The demo is played as if it were this time of day (in seconds), and every time in
+#: it is then moved by one and the same amount to the real clock. So a seed gives the
+#: same complaints, stories and statuses whenever it is run: only the dates and times
+#: move with the clock (and so the times of day of the busy hours with the hour it is run).
+PLAYED_AT = 16 * 3600
 
 
 class DemoCustomer:
@@ -51,6 +57,9 @@ class DemoRow:
     product: str
     quantity: int | None
     receiver: str
+    matter: Matter        # what it is about: the rest of its story follows from it
+    values: dict          # the matter's template values, shared by the whole story
+    wanted: HandlingMethod  # the 处理方式 the customer's demand asks for
 
 
 # ------------------------------------------------------------------ generation
@@ -138,54 +147,62 @@ class Generator:
             self.recent_pos = (self.recent_pos + 1) % RECENT_CUSTOMERS
         return customer, customer.contact, channel
 
-    def content(self, category: Category, priority: Priority, day: date,
-                company: bool) -> tuple[str, str, str, int | None]:
-        events, demands = CONTENT[category]
-        product, unit = self.pick(PRODUCTS)
+    def content(self, category: Category, priority: Priority, day: date, company: bool
+                ) -> tuple[str, str, str, int | None, Matter, dict, HandlingMethod]:
+        """What the complaint says: (event, demand, product, quantity, the matter, its
+        values, the 处理方式 the demand asks for). ``day`` is its local day (the
+        texts' dates count back from it); the draws do not depend on it."""
+        matter = self.pick(MATTERS[category])
+        product, unit, defects = self.pick(PRODUCTS)
         qty = self.between(5, 200) if company else self.pick((1, 1, 1, 2, 2, 3, 5))
         n = self.between(2, 15)
         earlier = day - timedelta(days=n + self.between(0, 10))
         p1 = self.between(50, 5000)
+        p2 = p1 + self.between(10, 800)
         values = {
             "date": f"{earlier.month}月{earlier.day}日", "product": product, "unit": unit,
             "qty": qty, "k": self.between(1, qty + 1), "n": n,
-            "h": self.between(1, 5), "m": self.between(2, 6), "defect": self.pick(DEFECTS),
-            "p1": p1, "p2": p1 + self.between(10, 800), "d": self.between(20, 600),
-            "month": earlier.month, "amount": self.between(100, 20000),
+            "h": self.between(1, 5), "m": self.between(2, 6), "defect": self.pick(defects),
+            "p1": p1, "p2": p2, "diff": p2 - p1, "d": self.between(20, 600),
+            "month": earlier.month, "claim": self.between(100, 20000),
             "order": f"{self.between(10**15, 10**16)}",
         }
-        template = self.pick(events)
-        event = template.format_map(values)
+        event = matter.event.format_map(values)
         if priority is Priority.URGENT:
             event += self.pick(URGENT_NOTES_COMPANY if company else URGENT_NOTES_PERSON)
         elif priority is Priority.MAJOR:
             event += self.pick(MAJOR_NOTES)
         if self.random() < 0.2:
             event += "\n补充：" + self.pick(EXTRA_NOTES)
-        demand = self.pick(demands).format_map(values)
-        if category is Category.PRODUCT or "{qty}" in template:
-            return event, demand, product, qty
-        if "{product}" in template:
-            return event, demand, product, None
-        return event, demand, "", None
+        demand, wanted = self.pick(matter.demands)
+        demand = demand.format_map(values)
+        if category is Category.PRODUCT or "{qty}" in matter.event:
+            return event, demand, product, qty, matter, values, wanted
+        if matter.names_product:
+            return event, demand, product, None, matter, values, wanted
+        return event, demand, "", None, matter, values, wanted
 
-    def rows(self, days: list[date], counts: list[int], now: datetime) -> Iterator[DemoRow]:
+    def rows(self, counts: list[int], now: datetime) -> Iterator[DemoRow]:
+        """The complaints, oldest first; ``counts[age]`` of them came in ``age`` days
+        before ``now`` (see ``PLAYED_AT``)."""
         zone = now.tzinfo
+        now_utc = now.astimezone(UTC)
         hours = list(range(24))
         hour_cum = _cumulative(HOUR_WEIGHTS)
         index = 0
-        for day, count in zip(days, counts):
+        for age in range(len(counts) - 1, -1, -1):
+            count = counts[age]
             if not count:
                 continue
-            midnight = datetime.combine(day, time(0), tzinfo=zone)
-            day_text = day.strftime("%Y%m%d")
-            limit = int((now - midnight).total_seconds()) if day == now.date() else 86_399
+            limit = PLAYED_AT if age == 0 else 86_399
             seconds = []
             for _ in range(count):
                 second = self.weighted(hours, hour_cum) * 3600 + self.between(0, 3600)
                 seconds.append(second if second <= limit else self.between(0, limit + 1))
             seconds.sort()
             for second in seconds:
+                received = (now_utc - timedelta(days=age, seconds=PLAYED_AT - second)).astimezone(zone)
+                day = received.date()
                 # The first rows cycle through every value, so even a small demo shows them all.
                 if index < len(self._channels):
                     channel = self._channels[index]
@@ -196,12 +213,13 @@ class Generator:
                     category = self.weighted(self._categories, self._category_cum)
                     priority = self.weighted(self._priorities, self._priority_cum)
                 customer, contact, channel = self.customer(channel)
-                event, demand, product, quantity = self.content(category, priority, day,
-                                                                customer.company)
+                event, demand, product, quantity, matter, values, wanted = self.content(
+                    category, priority, day, customer.company)
                 receiver = (self.receivers[index] if index < len(self.receivers)
                             else self.pick(self.receivers))
-                yield DemoRow(day_text, midnight + timedelta(seconds=second), customer, contact, channel,
-                           category, priority, event, demand, product, quantity, receiver)
+                yield DemoRow(day.strftime("%Y%m%d"), received, customer, contact, channel,
+                              category, priority, event, demand, product, quantity, receiver,
+                              matter, values, wanted)
                 index += 1
 
 
@@ -232,19 +250,14 @@ def json_text(text: str) -> str:
     return quoted
 
 
-def spread_over_days(rng: random.Random, now: datetime, months: int,
-                      count: int) -> tuple[list[date], list[int]]:
-    """How many complaints fall on each day of the last ``months`` months."""
-    first = (now - relativedelta(months=months)).date()
-    days = [first + timedelta(days=i) for i in range((now.date() - first).days + 1)]
-    weights = []
-    for i, day in enumerate(days):
-        weekday = (1.0, 1.0, 1.0, 1.0, 1.0, 0.7, 0.5)[day.weekday()]
-        weights.append(weekday * (0.8 + 0.4 * i / max(1, len(days) - 1)))
-    # Today only as far as the clock has gone.
-    elapsed = sum(HOUR_WEIGHTS[:now.hour]) + HOUR_WEIGHTS[now.hour] * now.minute / 60
-    weights[-1] *= elapsed / sum(HOUR_WEIGHTS)
-    counts = [0] * len(days)
-    for i in rng.choices(range(len(days)), cum_weights=_cumulative(weights), k=count):
+def spread_over_days(rng: random.Random, months: int, count: int) -> list[int]:
+    """How many complaints came in on each day of the last ``months`` months (of 30
+    days), counted back from today: ``counts[0]`` today, ``counts[1]`` yesterday…
+    The busier the more recent; today only as far as ``PLAYED_AT``."""
+    span = 30 * months
+    weights = [0.8 + 0.4 * (span - age) / max(1, span) for age in range(span + 1)]
+    weights[0] *= sum(HOUR_WEIGHTS[:PLAYED_AT // 3600]) / sum(HOUR_WEIGHTS)
+    counts = [0] * (span + 1)
+    for i in rng.choices(range(span + 1), cum_weights=_cumulative(weights), k=count):
         counts[i] += 1
-    return days, counts
+    return counts

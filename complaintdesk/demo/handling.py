@@ -19,13 +19,16 @@ from complaintdesk.demo.generate import DemoRow, weight_table
 from complaintdesk.demo.callbacks import ACTIONS as REVISIT_ACTIONS
 from complaintdesk.demo.callbacks import RESOLVING, RevisitPlan
 from complaintdesk.demo.cases import Case, Cast
-from complaintdesk.demo.text import (AGREED_OPINIONS, AGREEMENT_WEIGHTS, CASES, CITY_NAMES, DEFECTS,
-                        DEPARTMENTS_FOR, DISAGREED_OPINIONS, DRAFT_FIRST_SHARE,
-                        ESCALATE_REASONS, ESCALATE_SHARE, EVIDENCE, EVIDENCE_DIR,
-                        EVIDENCE_KINDS, FINDINGS, GIVEN, IMPLEMENTATION_OPINIONS, LOSS_YUAN,
-                        MANAGER_OPINIONS, METHOD_WEIGHTS, NOT_OURS, NOT_OURS_SHARE,
-                        OPINION_WEIGHTS, OTHER_WITH_COST, PACE, PRODUCTS, RECEIVER_OPINIONS,
-                        RESUBMIT_NOTE, RESULTS, RETURN_REASONS, RETURN_SHARE, SECOND_ROUND_LEAD,
+from complaintdesk.demo.matters import (AGREED, DISAGREED, DISCOUNTS, IMPLEMENTATION_OPINIONS,
+                                         PAYING_OPINIONS, PAYING_RETURN_REASONS, REMEDY_COST, RESULTS,
+                                         RETURN_REASONS)
+from complaintdesk.demo.text import (AGREEMENT_WEIGHTS, CITY_NAMES,
+                        DEPARTMENTS_FOR, DRAFT_FIRST_SHARE,
+                        ESCALATE_REASONS, ESCALATE_SHARE, EVIDENCE_DIR,
+                        FINDINGS, GIVEN, LOSS_YUAN,
+                        MANAGER_OPINIONS, METHOD_WEIGHTS, NOT_OURS_SHARE,
+                        OPINION_WEIGHTS, PACE, RECEIVER_OPINIONS,
+                        RESUBMIT_NOTE, RETURN_SHARE, SECOND_ROUND_LEAD,
                         SECOND_ROUND_SHARE, SHOWCASE_DAYS, STALL_SHARE, STEP_HOURS,
                         SUPERVISOR_DRAFTS, SURNAMES)
 
@@ -63,10 +66,10 @@ class _Values(dict):
         return value
 
 
-VALUE_RANGES = {"n": (3, 40), "k": (2, 6), "h": (2, 5), "hh": (0, 24), "d": (20, 600),
-                "month": (1, 13)}
-FINDINGS_POOL = 48  # investigation texts kept per (category, department)
-_NUMBER_MARK = "@NUMBER@"  # the complaint number in a pooled evidence path
+#: Values only the later story needs, made when a text first asks for them.
+VALUE_RANGES = {"hh": (0, 24), "times": (2, 6), "sample": (20, 60), "bad": (2, 8),
+                "photos": (2, 7), "clause": (5, 30)}
+EVIDENCE_COUNTS = (0, 1, 1, 2, 2, 2, 3, 3)
 
 
 _NEW_ROUND = (A.CUSTOMER_DISAGREES, A.REOPEN)
@@ -101,25 +104,18 @@ class CaseHandling:
         self._opinion = weight_table(OPINION_WEIGHTS)
         self.revisits = RevisitPlan(self)
         self._approvers: dict[tuple, list[str]] = {}
-        self._findings: dict[tuple, list[tuple]] = {}
         self.investigations: list[tuple] = []  # rows in _INVESTIGATION_COLUMNS order
         self.sheets: list[dict] = []  # changed step by step; rows once the batch is played
         self.events: list[tuple] = []  # rows in _EVENT_COLUMNS order
 
     def snapshot(self) -> tuple:
         """The dice and what the stories remember, to play a batch again (restore)."""
-        return (self.rng.getstate(), self.index, list(self.missing),
-                {key: len(pool) for key, pool in self._findings.items()})
+        return (self.rng.getstate(), self.index, list(self.missing))
 
     def restore(self, snapshot: tuple) -> None:
-        state, self.index, missing, pools = snapshot
+        state, self.index, missing = snapshot
         self.rng.setstate(state)
         self.missing = list(missing)
-        for key in list(self._findings):
-            if key in pools:
-                del self._findings[key][pools[key]:]
-            else:
-                del self._findings[key]
         self.investigations, self.sheets, self.events = [], [], []
         self.revisits.rows = []
 
@@ -246,7 +242,10 @@ class CaseHandling:
             status = S.REGISTERED
             for action, _at in done:
                 status = TRANSITIONS[(status, action)][0]
-            if status in self.missing:
+            # Shown only by a complaint of the age that status is usually seen at: a
+            # stalled old 已登记 complaint does not stand for a fresh one.
+            if status in self.missing and (self.now_utc - created).total_seconds() <= \
+                    SHOWCASE_DAYS[status] * 86400:
                 self.missing.remove(status)
             else:
                 done = self._showcase(row, first_hours, created, done)
@@ -259,6 +258,7 @@ class CaseHandling:
         k.handler = k.drafter = k.revisitor = None
         k.sheet = k.plan = None
         k.values = self._values(row)
+        k.matter, k.wanted = row.matter, row.wanted
         apply = self._apply
         for action, at in done:
             apply(k, action, at)
@@ -284,23 +284,16 @@ class CaseHandling:
         return done
 
     def _values(self, row: DemoRow) -> _Values:
-        values = _Values(dept="", amount="")
+        values = _Values(row.values)
+        values["dept"] = values["amount"] = ""
         values.make = self._value
-        if row.product:
-            values["product"] = row.product
         return values
 
     def _value(self, key: str) -> object:
         """A template value, made the first time a story's text needs it."""
         between = self.between
-        if key == "product":
-            return self.pick(PRODUCTS)[0]
-        if key == "defect":
-            return self.pick(DEFECTS)
         if key == "person":
             return self.pick(SURNAMES) + self.pick(GIVEN)
-        if key == "date":
-            return f"{between(1, 13)}月{between(1, 29)}日"
         if key == "batch":
             return f"{between(2024, 2027)}{between(1, 13):02d}-{between(1, 99):02d}"
         if key == "city":
@@ -334,10 +327,14 @@ class CaseHandling:
     def _plan(self, k: Case, rnd: int) -> dict:
         """What the sheet of round ``rnd`` will say when it is submitted."""
         first = k.plan
+        goods = bool(k.c["product"])  # only goods are returned
         if rnd == 1 or first is None:
-            method = self.weighted(self._methods[k.category])
+            # Mostly what the customer asked for; otherwise what the category usually gets.
+            method = k.wanted if self.random() < 0.6 else self.weighted(self._methods[k.category])
+            if method is HandlingMethod.RETURN and not goods:
+                method = HandlingMethod.COMPENSATION
             cents = self._cents(method)
-        elif first["method"] != "return" and self.random() < 0.4:  # wants a return after all
+        elif goods and first["method"] != "return" and self.random() < 0.4:  # a return after all
             method = HandlingMethod.RETURN
             cents = self._cents(method)
         else:  # wants more: a compensation above the first plan (or on top of the return)
@@ -351,8 +348,12 @@ class CaseHandling:
 
     def _result(self, k: Case, method: HandlingMethod, cents: int, rnd: int) -> str:
         k.values["amount"] = format_amount(cents)
-        template = OTHER_WITH_COST if method is HandlingMethod.OTHER and cents else \
-            self.pick(RESULTS[method])
+        if method is HandlingMethod.OTHER:  # the matter's own remedy
+            template = k.matter.remedy + (REMEDY_COST if cents else "。")
+        elif method is HandlingMethod.DISCOUNT:
+            template = DISCOUNTS[k.category]
+        else:
+            template = self.pick(RESULTS[method])
         text = template.format_map(k.values)
         return SECOND_ROUND_LEAD + text if rnd > 1 else text
 
@@ -366,35 +367,24 @@ class CaseHandling:
         return sheet
 
     def _investigation(self, k: Case, at: datetime) -> int:
-        """Record the department's findings; returns how many pieces of evidence.
-
-        A department writes much the same findings for the same kind of case: each
-        (category, department) keeps a pool of a few dozen, which also keeps a
-        million-complaint demo from formatting a million reports."""
-        key = (k.category, k.c["department"])
-        pool = self._findings.setdefault(key, [])
-        if len(pool) < FINDINGS_POOL:
-            pool.append(self._findings_text(k))
-        facts, cause, finding, report, evidence, count = self.pick(pool)
-        self.investigations.append((
-            k.c["id"], k.c["round"], facts, cause, evidence.replace(_NUMBER_MARK, k.number),
-            finding, report, k.handler, at.isoformat(" ", "microseconds")))
-        return count
-
-    def _findings_text(self, k: Case) -> tuple[str, str, str, str, str, int]:
-        facts, cause, measure = self.pick(CASES[k.category])
-        v = k.values
-        facts, cause = facts.format_map(v), cause.format_map(v)
+        """Record the department's findings on the complaint's own matter; returns
+        how many pieces of evidence."""
+        v, matter = k.values, k.matter
         finding = self.pick(FINDINGS).format_map(v)
-        report = f"{v['dept']}调查结论：{finding}\n整改措施：{measure}"
+        report = f"{v['dept']}调查结论：{finding}\n整改措施：{matter.measure.format_map(v)}"
         evidence = []
-        for i in range(1, self.pick((0, 1, 1, 2, 2, 2, 3, 3)) + 1):
-            kind = self.pick(EVIDENCE_KINDS)
-            description, ext = self.pick(EVIDENCE[kind])
-            path = f"{EVIDENCE_DIR}/{_NUMBER_MARK}/{i}-{kind}.{ext}" if ext and self.random() < 0.6 \
+        items = matter.evidence
+        count = min(self.pick(EVIDENCE_COUNTS), len(items))
+        first = int(self.random() * len(items))
+        for i in range(1, count + 1):
+            kind, description, ext = items[(first + i) % len(items)]
+            path = f"{EVIDENCE_DIR}/{k.number}/{i}-{kind}.{ext}" if ext and self.random() < 0.6 \
                 else ""
             evidence.append({"kind": kind, "description": description.format_map(v), "path": path})
-        return facts, cause, finding, report, _JSON(evidence), len(evidence)
+        self.investigations.append((
+            k.c["id"], k.c["round"], matter.facts.format_map(v), matter.cause.format_map(v),
+            _JSON(evidence), finding, report, k.handler, at.isoformat(" ", "microseconds")))
+        return count
 
     def _apply(self, k: Case, action: Action, at: datetime) -> None:
         """One step, as the workflow function of the same name does it."""
@@ -434,8 +424,7 @@ class CaseHandling:
             k.values["dept"] = self.dept_names.get(dept, dept)
             due = c["resolution_due"]
             if self.random() < 0.2:  # the counter agreed a later date with the customer
-                due = (max(due, at) + timedelta(days=self.between(1, 8))
-                       ).replace(minute=0, second=0, microsecond=0)
+                due = max(due, at) + timedelta(days=self.between(1, 8))
             detail = _JSON(effects.judged_ours(c, department=dept, handling_due=due, at=at))
         elif action is A.DISPATCH:
             actor = self.pick(self.cast.supervisors)
@@ -447,7 +436,9 @@ class CaseHandling:
         elif action is A.APPROVE:
             sheet = k.sheet
             actor = self._supervisor(*sheet["authors"].split())
-            text = self.pick(IMPLEMENTATION_OPINIONS).format_map(k.values)
+            opinions = PAYING_OPINIONS + IMPLEMENTATION_OPINIONS if sheet["loss_cents"] \
+                else IMPLEMENTATION_OPINIONS
+            text = self.pick(opinions).format_map(k.values)
             detail = _JSON(effects.decided(c, sheet, state=SheetState.APPROVED, by=actor, at=at,
                                            text=text))
         elif action is A.INFORM_CUSTOMER:
@@ -457,20 +448,21 @@ class CaseHandling:
         elif action is A.CUSTOMER_AGREES or action is A.CUSTOMER_DISAGREES:
             actor = k.service if self.random() < 0.7 else self.pick(self.cast.service)
             agreed = action is A.CUSTOMER_AGREES
-            text = self.pick(AGREED_OPINIONS if agreed else DISAGREED_OPINIONS)
+            text = self.pick(AGREED if agreed else DISAGREED[HandlingMethod(k.plan["method"])])
             detail = _JSON(effects.customer_answered(
                 c, k.sheet, agreed=agreed, opinion=text, how=_CODE[self.weighted(self._opinion)],
                 at=at, revisit_due=self._revisit_due(at)))
         elif action is A.JUDGE_NOT_OURS:
             actor = k.service
-            text = self.pick(NOT_OURS).format_map(k.values)
+            text = k.matter.not_ours.format_map(k.values)
             method = _CODE[self.weighted(self._agreement)]
             detail = _JSON(effects.judged_not_ours(c, explanation=text, agreement_method=method,
                                                    at=at, revisit_due=self._revisit_due(at)))
         elif action is A.RETURN:
             sheet = k.sheet
             actor = self._supervisor(*sheet["authors"].split())
-            text = self.pick(RETURN_REASONS)
+            text = self.pick(PAYING_RETURN_REASONS + RETURN_REASONS if sheet["loss_cents"]
+                             else RETURN_REASONS)
             detail = _JSON(effects.decided(c, sheet, state=SheetState.RETURNED, by=actor, at=at,
                                            text=text))
         elif action in REVISIT_ACTIONS:
