@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 from complaintdesk.process.complaints import find_numbers
 
 from screens.messages import OpenComplaint
-from screens.widgets.help_panel import keys_of
+from screens.widgets.help_panel import action_name, keys_of
 
 if TYPE_CHECKING:
     from screens.desk_app import DeskApp
@@ -69,6 +69,10 @@ class DeskCommandPalette(CommandPalette):
         self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)
 
 
+#: Textual's own app keys that move the focus or open the palette: no commands.
+NOT_COMMANDS = frozenset({"focus_next", "focus_previous", "command_palette"})
+
+
 def system_commands(app: "DeskApp", screen: Screen) -> Iterator[SystemCommand]:
     """Textual's own commands (in Chinese, found by their English names too) and
     every action of the screen the palette was opened on, with its key."""
@@ -77,7 +81,9 @@ def system_commands(app: "DeskApp", screen: Screen) -> Iterator[SystemCommand]:
     yield SystemCommand("主题（theme）", "切换配色主题", app.action_change_theme)
     yield SystemCommand("退出（quit）", "退出控制台", app.action_quit)
     for row in keys_of(screen):
-        if row.dimmed_because or row.action is None:
+        # The screen's own actions; a field's or a table's cursor keys are no commands.
+        if row.dimmed_because or row.action is None or row.namespace not in (screen, app) \
+                or action_name(row.action)[0] in NOT_COMMANDS:
             continue
         yield SystemCommand(f"{row.does}（{row.key}）", "本屏操作",
                             partial(app.run_action, row.action, row.namespace))

@@ -175,7 +175,10 @@ def summary_sections(report: Report, desk: Desk) -> list[tuple[str, list[tuple[s
     ]
 
 
-STAFF_LABELS = ("员工", "受理", "处理", "按时", "按时率（按时/处理）", "回访", "满意率（满意/回访）")
+STAFF_LABELS = ("员工", "受理", "处理", "按时", "超期", "按时率", "回访", "满意率")
+#: What each share in the 员工考核 table is a share of (its cells show part/whole).
+STAFF_NOTE = ("按时率 = 按时 ÷（按时 + 超期），处理中且尚未到期的不计入；满意率 = 满意 ÷ 回访；"
+              "括号内为（分子/分母）。")
 
 
 def share(rate: float | None, part: int, whole: int) -> str:
@@ -185,7 +188,9 @@ def share(rate: float | None, part: int, whole: int) -> str:
 
 def staff_cells(report: Report) -> list[tuple[str, ...]]:
     return [(s.name, str(s.registered), str(s.handled), str(s.handled_on_time),
-             share(s.on_time_rate, s.handled_on_time, s.handled), str(s.revisits),
+             str(s.handled_late),
+             share(s.on_time_rate, s.handled_on_time, s.handled_on_time + s.handled_late),
+             str(s.revisits),
              share(s.satisfaction_rate, s.satisfied, s.revisits))
             for s in report.staff]
 
@@ -224,6 +229,7 @@ def render_table(report: Report, rows: Iterable[ReportRow] | None, desk: Desk) -
         yield ""
         yield "【员工考核】"
         yield from ("  " + line for line in align_columns(STAFF_LABELS, staff_cells(report)))
+        yield "  " + STAFF_NOTE
     if rows is None:
         return
     yield ""
@@ -240,6 +246,6 @@ def render_table(report: Report, rows: Iterable[ReportRow] | None, desk: Desk) -
         yield "  ".join(pad(c, w) for c, w in zip(cell, widths)).rstrip()
 
 
-__all__ = ["ROW_LABELS", "align_columns", "STAFF_LABELS", "csv_cells", "department_label", "hours",
+__all__ = ["ROW_LABELS", "align_columns", "STAFF_LABELS", "STAFF_NOTE", "csv_cells", "department_label", "hours",
            "method_label", "percent", "render_table", "row_dict", "staff_cells",
            "summary_dict", "summary_sections", "write_csv", "write_json", "yuan"]

@@ -22,7 +22,7 @@ from screens.case.steps import StepRunner
 from screens.desk_app import DataScreen
 from screens.messages import OpenComplaint
 from screens.worklist.rows import compact_left
-from screens.widgets.virtual_table import Column, TableHeader, TableRow, VirtualTable
+from screens.widgets.virtual_table import Column, HiddenColumns, TableHeader, TableRow, VirtualTable
 from screens.widgets.footer import Footer
 
 if TYPE_CHECKING:
@@ -112,6 +112,7 @@ class ApprovalsScreen(DataScreen):
         yield Label(Content("正在读取…"), id="approvals-status")
         yield TableHeader(APPROVAL_COLUMNS, id="approvals-header")
         yield VirtualTable(APPROVAL_COLUMNS, PendingSource(self.desk), id="approvals")
+        yield HiddenColumns(APPROVAL_COLUMNS, id="approvals-hidden")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -23,7 +23,7 @@ from screens.desk_app import DataScreen
 from screens.messages import OpenComplaint
 from screens.case.steps import STEP_BY_NAME, StepRunner, refusal_for
 from screens.worklist.rows import compact_left
-from screens.widgets.virtual_table import Column, TableHeader, TableRow, VirtualTable
+from screens.widgets.virtual_table import Column, HiddenColumns, TableHeader, TableRow, VirtualTable
 from screens.widgets.footer import Footer
 from complaintdesk.process.staffing import Actor
 
@@ -121,6 +121,7 @@ class RevisitsScreen(DataScreen):
         yield Label(Content("正在读取…"), id="revisits-status")
         yield TableHeader(REVISIT_COLUMNS, id="revisits-header")
         yield VirtualTable(REVISIT_COLUMNS, RevisitSource(self.desk), id="revisits")
+        yield HiddenColumns(REVISIT_COLUMNS, id="revisits-hidden")
         yield Footer()
 
     def on_mount(self) -> None:

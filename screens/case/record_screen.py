@@ -26,6 +26,7 @@ from complaintdesk.domain.timing import TIME_FORMAT, describe_due
 from complaintdesk.domain.validation import FIELD_LABELS
 
 from screens.desk_app import DataScreen
+from screens.widgets.wrapped import Wrapped
 from screens.widgets.dialogs import LinkDialog, LinkRequest, NoteDialog, NoteResult
 from screens.case.steps import STEP_BY_NAME, STEPS, StepRunner, relevant, step_refusal
 from screens.widgets.footer import Footer
@@ -193,7 +194,7 @@ class ComplaintRecordScreen(DataScreen):
             fields.remove_children()
             fields.mount_all(
                 Horizontal(Label(Content(label), classes="rv-label"),
-                           Static(Content(value), classes="rv-value"), classes="rv-row")
+                           Wrapped(value, classes="rv-value"), classes="rv-row")
                 for label, value in field_rows(record, desk, now)
             )
             links = [summary_line(link.complaint, desk,

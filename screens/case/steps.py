@@ -282,16 +282,27 @@ def _excerpt(text: str, limit: int) -> str:
 
 def form_intro(name: str, desk: Desk, handling: wf.Handling) -> Content:
     """What the person filling a form needs in front of them: for a revisit whom to
-    call; for a decision the plan itself (the dialog covers the sheet, and at 80×24
-    nothing else of it would be on screen when the approve key is pressed)."""
-    if name == "decide" and handling.sheet is not None:
+    call; for a decision, telling the customer and the customer's answer the plan
+    itself (the dialog covers the sheet, and at 80×24 nothing else of it would be on
+    screen when the key is pressed)."""
+    if name in ("decide", "inform", "opinion") and handling.sheet is not None:
+        # Deciding, telling the customer and taking down the answer are about the plan:
+        # the same plan on the same screen as the key that acts on it.
         sheet = handling.sheet
         method = HandlingMethod(sheet.method).label if sheet.method else "（未填）"
         amount = format_amount(sheet.loss_cents) if sheet.loss_cents is not None else "（未填）"
+        if name == "opinion":  # the customer was told the plan: its gist fits one line
+            layout = "处理方式 $method · 损失金额 $amount（客户已被告知的方案）"
+        elif name == "inform":
+            layout = "$number  $customer  联系方式 $contact\n处理方式 $method · 损失金额 $amount\n" \
+                "投诉处理结果：$plan"
+        else:
+            layout = "$number  $customer\n处理方式 $method · 损失金额 $amount\n投诉处理结果：$plan"
         return Content.from_markup(
-            "$number  $customer\n处理方式 $method · 损失金额 $amount\n投诉处理结果：$plan",
+            layout,
             number=handling.complaint.number,
             customer=_excerpt(handling.complaint.customer_name, NAME_EXCERPT),
+            contact=handling.complaint.contact,
             method=method, amount=amount, plan=_excerpt(sheet.result, PLAN_EXCERPT) or "（未填）")
     # (the whole 处理结果 is on the record screen and the printed sheet)
     if name not in ("revisit", "close_unreached"):

@@ -15,14 +15,14 @@ from textual.widgets import Header, Label, Static, TabbedContent, TabPane
 
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.money import format_amount
-from complaintdesk.reports.output import (STAFF_LABELS, align_columns, csv_cells, percent,
+from complaintdesk.reports.output import (STAFF_LABELS, STAFF_NOTE, align_columns, csv_cells, percent,
                                          staff_cells, summary_sections)
 from complaintdesk.reports.figures import Period, Report, build_report, period_of, report_rows
 from complaintdesk.domain.text import display_width, pad
 
 from screens.desk_app import DataScreen
 from screens.messages import Area, OpenComplaint, ShowArea
-from screens.widgets.virtual_table import Column, TableHeader, TableRow, VirtualTable
+from screens.widgets.virtual_table import Column, HiddenColumns, TableHeader, TableRow, VirtualTable
 from screens.widgets.footer import Footer
 from screens.workers import deliver
 from complaintdesk.process.staffing import Actor
@@ -95,7 +95,8 @@ def staff_content(report: Report) -> Content:
     if not rows:
         return Content("本期没有员工数据。")
     head, _rule, *body = align_columns(STAFF_LABELS, rows)
-    return Content("\n").join([Content.styled(head, "bold"), *map(Content, body)])
+    return Content("\n").join([Content.styled(head, "bold"), *map(Content, body), Content(""),
+                               Content.styled(STAFF_NOTE, "dim")])
 
 
 class ReportRowSource:
@@ -181,6 +182,7 @@ class StatisticsScreen(DataScreen):
                 yield TableHeader(ROW_COLUMNS, id="stats-rows-header")
                 yield VirtualTable(ROW_COLUMNS, ReportRowSource(self.desk, self.period, 0),
                                    id="stats-rows")
+                yield HiddenColumns(ROW_COLUMNS, id="stats-rows-hidden")
             with TabPane("3 员工考核", id="staff"):
                 with VerticalScroll(id="stats-staff-scroll"):
                     yield Static(Content(""), id="stats-staff")

@@ -60,7 +60,9 @@ class FormDialog(ModalScreen[FormResult]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog wide form-dialog"):
             yield Label(Content(self.title_text), classes="dialog-title")
-            if self.intro.plain:
+            if self.intro.plain and not self.intro.spans:  # plain: wrapped as Chinese is set
+                yield Wrapped(self.intro.plain, classes="dialog-body")
+            elif self.intro.plain:
                 yield Label(self.intro, classes="dialog-body")
             if self.error:
                 yield Label(Content(self.error), classes="form-dialog-error")

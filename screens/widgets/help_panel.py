@@ -22,7 +22,7 @@ from screens.widgets.wrapped import Wrapped
 class KeyHelp:
     """One key as the help panel lists it."""
 
-    key: str          # as shown: "n", "^s", "Esc"
+    key: str          # as shown: "n", "Ctrl+S", "Esc"
     does: str         # what it does
     dimmed_because: str | None = None  # None: it works now
     action: str | None = None  # the binding's action, to run it from the palette
@@ -48,6 +48,34 @@ TEXTUAL_ACTIONS = {
     "focus_previous": "上一项", "select": "选择", "first": "第一项", "last": "最后一项",
     "toggle_comment": "注释", "quit": "退出", "command_palette": "命令面板",
 }
+
+
+#: Key names as keyboards print them (Textual's own are ``pgup``, ``^s``, ``escape``).
+KEY_NAMES = {
+    "escape": "Esc", "enter": "Enter", "tab": "Tab", "space": "空格", "backspace": "Backspace",
+    "delete": "Delete", "insert": "Insert", "pageup": "PageUp", "pagedown": "PageDown",
+    "home": "Home", "end": "End", "up": "↑", "down": "↓", "left": "←", "right": "→",
+    "question_mark": "?", "slash": "/", "plus": "+", "minus": "-", "full_stop": ".",
+    "comma": ",", "colon": ":", "semicolon": ";", "exclamation_mark": "!",
+}
+MODIFIERS = {"ctrl": "Ctrl", "shift": "Shift", "alt": "Alt", "meta": "Meta", "super": "Super"}
+
+
+def key_name(binding: Binding) -> str:
+    """``ctrl+s`` → ``Ctrl+S``, ``pageup`` → ``PageUp``, ``f1`` → ``F1``, ``A`` → ``A``;
+    a binding's own ``key_display`` wins."""
+    if binding.key_display:
+        return binding.key_display
+    modifiers, key = binding.parse_key()
+    name = KEY_NAMES.get(key)
+    if name is None:
+        if len(key) > 1 and key[0] == "f" and key[1:].isdigit():
+            name = key.upper()
+        elif len(key) == 1:
+            name = key.upper() if modifiers else key
+        else:
+            name = key.replace("_", " ").title()
+    return "+".join([MODIFIERS.get(m, m.title()) for m in modifiers] + [name])
 
 
 def chinese(text: str) -> bool:
@@ -78,7 +106,7 @@ def keys_of(screen: Screen) -> list[KeyHelp]:
             does = TEXTUAL_ACTIONS.get(action_name(binding.action)[0], "")
         if not does or binding.system:
             continue
-        shown = screen.app.get_key_display(binding)
+        shown = key_name(binding)
         if (binding.action, does) in seen:
             continue
         seen.add((binding.action, does))

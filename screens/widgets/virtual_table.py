@@ -21,6 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
+from textual.widgets import Static
 
 PAGE_SIZE = 100
 MAX_PAGES = 12
@@ -113,6 +114,34 @@ class TableHeader(Widget):
         rows = min(self.rows_width or width, width)
         return render_cells([c.title for c in self.columns], layout(self.columns, rows),
                             self.rich_style, width)
+
+
+class HiddenColumns(Static):
+    """Under a VirtualTable: the columns too wide for the screen, with the highlighted
+    row's values (``处理方式：退货 · 损失金额：¥120.00``), so what the table drops
+    whole is still there to read. Shown only while some column is dropped."""
+
+    DEFAULT_CSS = """
+    HiddenColumns { height: auto; max-height: 3; color: $text-muted; padding: 0 1; }
+    """
+
+    def __init__(self, columns: list[Column], *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+        self.columns = columns
+        self.display = False
+        self._shown: tuple | None = None
+
+    def follow(self, widths: list[int], row: TableRow | None) -> None:
+        hidden = [i for i, w in enumerate(widths) if not w]
+        pairs = tuple((self.columns[i].title, row.cells[i] if row and i < len(row.cells) else "")
+                      for i in hidden)
+        if pairs == self._shown:
+            return
+        self._shown = pairs
+        self.display = bool(pairs)
+        if pairs:
+            text = "  ".join(f"{title}：{cell.replace(chr(10), ' ') or '—'}" for title, cell in pairs)
+            self.update(f"未显示的列 ▸ {text}")
 
 
 class VirtualTable(ScrollView, can_focus=True):
@@ -254,6 +283,11 @@ class VirtualTable(ScrollView, can_focus=True):
         if y == 0:
             for header in self._headers():
                 header.follow(width)
+            if self.row_count or self._hidden():
+                cursor = self.row_at(self.cursor_row) if self.row_count else None
+                widths = layout(self.columns, width)
+                for strip in self._hidden():
+                    strip.follow(widths, cursor)
         index = round(self.scroll_offset.y) + y
         base = self.rich_style
         if y == 0:
@@ -277,6 +311,13 @@ class VirtualTable(ScrollView, can_focus=True):
         """The title rows of this table's columns on its screen."""
         try:
             return [h for h in self.screen.query(TableHeader) if h.columns is self.columns]
+        except Exception:  # noqa: BLE001 - not mounted on a screen yet
+            return []
+
+    def _hidden(self) -> list[HiddenColumns]:
+        """The strips on this table's screen that show its dropped columns."""
+        try:
+            return [h for h in self.screen.query(HiddenColumns) if h.columns is self.columns]
         except Exception:  # noqa: BLE001 - not mounted on a screen yet
             return []
 

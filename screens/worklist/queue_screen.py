@@ -20,7 +20,7 @@ from screens.desk_app import DataScreen
 from screens.messages import Area, OpenComplaint, ShowArea
 from screens.register.record_form import RecordFormScreen
 from screens.worklist.rows import QUEUE_COLUMNS, QueueSource
-from screens.widgets.virtual_table import TableHeader, VirtualTable
+from screens.widgets.virtual_table import HiddenColumns, TableHeader, VirtualTable
 from screens.widgets.footer import Footer
 
 if TYPE_CHECKING:
@@ -69,6 +69,7 @@ class QueueScreen(DataScreen):
         yield Label(Content("正在读取…"), id="queue-status")
         yield TableHeader(QUEUE_COLUMNS, id="queue-header")
         yield VirtualTable(QUEUE_COLUMNS, self.app.take_initial_queue(), id="queue")
+        yield HiddenColumns(QUEUE_COLUMNS, id="queue-hidden")
         yield Footer()
 
     def on_mount(self) -> None:

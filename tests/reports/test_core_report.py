@@ -424,19 +424,33 @@ def test_report_command_csv_to_a_file_and_errors(built, tmp_path) -> None:
     assert table.returncode == 0 and "投诉明细" not in table.stdout.decode()
 
 
-def test_every_share_says_of_what(built) -> None:
-    """员工考核: 按时率 and 满意率 name their counts (按时/处理, 满意/回访)."""
-    from complaintdesk.reports.output import STAFF_LABELS, staff_cells
+def test_every_share_says_of_what(tmp_path) -> None:
+    """员工考核: 按时率 and 满意率 name their part and whole, and are that share: a
+    case still open and not yet due counts in 处理 but not in the 按时率."""
+    from complaintdesk.reports.output import STAFF_LABELS, STAFF_NOTE, percent, staff_cells
     from complaintdesk.reports.figures import build_report, parse_period
 
-    desk = open_desk(built[0], config=DeskConfig(timezone_name="Asia/Shanghai"), clock=lambda: NOW)
+    from complaintdesk.demo.load import fill_demo
+
+    desk = open_desk(tmp_path / "demo.db", config=DeskConfig(timezone_name="Asia/Shanghai"),
+                     clock=lambda: NOW)
     try:
+        staffing.sign_in(desk, "admin1")
+        fill_demo(desk, 600, actor="admin1")  # handlers with cases on time, late and not yet due
         report = build_report(desk, parse_period("2026-11", desk.config.timezone))
-        assert "按时率（按时/处理）" in STAFF_LABELS and "满意率（满意/回访）" in STAFF_LABELS
+        rate, late = STAFF_LABELS.index("按时率"), STAFF_LABELS.index("超期")
+        satisfaction = STAFF_LABELS.index("满意率")
+        assert "按时 ÷（按时 + 超期）" in STAFF_NOTE and "满意 ÷ 回访" in STAFF_NOTE
+        assert any(s.handled_late for s in report.staff)
+        assert any(s.handled > s.handled_on_time + s.handled_late for s in report.staff)
         for staff, cells in zip(report.staff, staff_cells(report)):
-            if staff.handled:
-                assert cells[4].endswith(f"（{staff.handled_on_time}/{staff.handled}）")
+            decided = staff.handled_on_time + staff.handled_late
+            assert cells[late] == str(staff.handled_late)
+            if decided:  # the share names its part and whole, and is that share
+                assert cells[rate] == f"{percent(staff.handled_on_time / decided)}（{staff.handled_on_time}/{decided}）"
             else:
-                assert "（" not in cells[4]
+                assert "（" not in cells[rate]
+            if staff.revisits:
+                assert cells[satisfaction].endswith(f"（{staff.satisfied}/{staff.revisits}）")
     finally:
         desk.close()
