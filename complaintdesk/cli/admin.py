@@ -86,6 +86,8 @@ def load_config_defaults():  # type: ignore[no-untyped-def]
 
 
 def _delta(delta) -> str:  # type: ignore[no-untyped-def]
+    if hasattr(delta, "label"):  # a Span: 7个工作日, 48 小时
+        return delta.label()
     parts = []
     if delta.days:
         parts.append(f"{delta.days} 天")

@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from complaintdesk import __version__
 from complaintdesk.store import adminlog
 from complaintdesk.process import staffing
+from complaintdesk.cli.calendar import add_calendar_command
 from complaintdesk.cli.admin import add_admin_commands
 from complaintdesk.cli.errors import CliError, os_error_text
 from complaintdesk.cli.progress import counted, progress
@@ -449,6 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
     set_role.set_defaults(func=cmd_staff_set_role)
 
     add_admin_commands(sub)
+    add_calendar_command(sub)
     return parser
 
 

@@ -14,13 +14,17 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from dateutil.relativedelta import relativedelta
 
+from complaintdesk.domain.workdays import Span
+
 _DAY = timedelta(days=1)
 _UNKNOWN = timedelta(microseconds=-1)  # not worked out yet (no limit is negative)
 
 
-def fixed_length(delta: relativedelta) -> timedelta | None:
+def fixed_length(delta: relativedelta | Span) -> timedelta | None:
     """The timedelta that ``delta`` adds to an aware datetime, if it is one
-    (days, hours… but no months, years or absolute fields)."""
+    (days, hours… but no months, years or absolute fields, no working days)."""
+    if isinstance(delta, Span):
+        return None if delta.working else delta.length()
     if delta.years or delta.months or delta.leapdays or delta.weekday is not None or any(
             getattr(delta, name) is not None
             for name in ("year", "month", "day", "hour", "minute", "second", "microsecond")):
@@ -41,11 +45,11 @@ class Calendar:
     def _offset(self, at: datetime) -> timedelta | None:
         return at.replace(tzinfo=UTC).astimezone(self.zone).utcoffset()
 
-    def exact(self, at: datetime, delta: relativedelta | timedelta) -> datetime:
+    def exact(self, at: datetime, delta: relativedelta | timedelta | Span) -> datetime:
         local = at.replace(tzinfo=UTC).astimezone(self.zone)
         return (local + delta).astimezone(UTC).replace(tzinfo=None)
 
-    def plus(self, at: datetime, delta: relativedelta) -> datetime:
+    def plus(self, at: datetime, delta: relativedelta | Span) -> datetime:
         key = id(delta)
         known = self._lengths.get(key)
         if known is None or known[0] is not delta:

@@ -12,6 +12,8 @@ from dateutil.relativedelta import relativedelta
 
 from complaintdesk.domain.enums import Priority
 from complaintdesk.domain.errors import DomainError
+from complaintdesk.domain.workdays import (UNITS, OfficeHours, Span, WorkCalendar,
+                                           default_calendar, parse_overrides)
 
 # The reference configuration ships inside the package (setup-box copies it to
 # /etc/complaintdesk/); nothing else is ever looked for inside the installation.
@@ -20,10 +22,16 @@ REFERENCE_CONFIG_PATH = Path(__file__).resolve().with_name("config.toml")
 
 @dataclass(frozen=True)
 class TimeLimit:
-    """Time limits of one priority, as relative deltas for dateutil."""
+    """Time limits of one priority: calendar hours or days, or working days or
+    hours on the desk's calendar (``moment + limit`` counts either way)."""
 
-    first_response: relativedelta
-    resolution: relativedelta
+    first_response: Span
+    resolution: Span
+
+    def on(self, calendar: WorkCalendar) -> "TimeLimit":
+        """The same limits counted on ``calendar``."""
+        return TimeLimit(Span(self.first_response.amount, self.first_response.unit, calendar),
+                         Span(self.resolution.amount, self.resolution.unit, calendar))
 
 
 @dataclass(frozen=True)
@@ -52,10 +60,12 @@ def check_departments(departments: tuple[Department, ...]) -> None:
             raise DomainError(f"配置错误：部门代码 {dept.code} 重复")
 
 
+#: Out of the box: the 重大 and 一般 handling deadlines count working days of
+#: mainland China's calendar (holidays and 调休 included); 紧急 counts the clock.
 _DEFAULT_LIMITS = {
-    Priority.URGENT: TimeLimit(relativedelta(hours=2), relativedelta(hours=24)),
-    Priority.MAJOR: TimeLimit(relativedelta(hours=24), relativedelta(days=3)),
-    Priority.GENERAL: TimeLimit(relativedelta(hours=48), relativedelta(days=7)),
+    Priority.URGENT: TimeLimit(Span(2, "hours"), Span(24, "hours")),
+    Priority.MAJOR: TimeLimit(Span(24, "hours"), Span(3, "working_days")),
+    Priority.GENERAL: TimeLimit(Span(48, "hours"), Span(7, "working_days")),
 }
 
 _DEFAULT_DEPARTMENTS = (
@@ -79,6 +89,16 @@ class DeskConfig:
     revisit_within: relativedelta = relativedelta(days=7)
     revisit_retry: relativedelta = relativedelta(days=1)
     revisit_max_attempts: int = 3
+    #: Which days are working days (statutory holidays, 调休, the admin's overrides)
+    #: and the office hours, if working time is counted in them.
+    calendar: WorkCalendar = field(default_factory=default_calendar)
+
+    def __post_init__(self) -> None:
+        # Limits given without a calendar count on this desk's.
+        if any(span.calendar is None for limit in self.limits.values()
+               for span in (limit.first_response, limit.resolution)):
+            object.__setattr__(self, "limits", {p: limit.on(self.calendar)
+                                                for p, limit in self.limits.items()})
 
     @property
     def timezone(self) -> tzinfo:
@@ -107,6 +127,50 @@ def _table(raw: dict, key: str, where: str) -> dict:
     if not isinstance(value, dict):
         raise DomainError(f"配置错误：{where} 应是一个表（如 [{where}]）")
     return value
+
+
+def _span(section: dict, prefix: str, where: str, calendar: WorkCalendar) -> Span:
+    """``{prefix}_hours``, ``_days``, ``_working_days`` or ``_working_hours``: exactly one."""
+    given = [(unit, section[f"{prefix}_{unit}"]) for unit in UNITS if f"{prefix}_{unit}" in section]
+    keys = "、".join(f"{prefix}_{unit}" for unit in UNITS)
+    if not given:
+        raise DomainError(f"配置错误：{where} 缺少时限（{keys} 之一）")
+    for unit, value in given:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 10_000:
+            raise DomainError(f"配置错误：{where} 的 {prefix}_{unit} 必须是 0 到 10000 之间的正数")
+    if {unit for unit, _ in given} == {"hours", "days"}:  # 1 day 12 hours: calendar time
+        hours = sum(value * (24 if unit == "days" else 1) for unit, value in given)
+        return Span(float(hours), "hours", calendar)
+    if len(given) > 1:
+        raise DomainError(f"配置错误：{where} 的 {prefix} 只能写一种单位（{keys} 之一；"
+                          f"日历的天和小时可以同时写），现有 {len(given)} 种")
+    unit, value = given[0]
+    if unit == "working_hours" and calendar.hours is None:
+        raise DomainError(f"配置错误：{where} 用 {prefix}_working_hours 计时，需要先在 [calendar] "
+                          "中写 office_hours = \"09:00-18:00\"")
+    return Span(float(value), unit, calendar)  # type: ignore[arg-type]
+
+
+def _calendar(raw: dict) -> WorkCalendar:
+    section = _table(raw, "calendar", "calendar")
+    country = section.get("holidays", "CN")
+    if not isinstance(country, str) or country not in ("CN", ""):
+        raise DomainError("配置错误：calendar.holidays 只能是 \"CN\"（中国大陆法定节假日与调休）"
+                          "或 \"\"（只把周六、周日当作休息日）")
+    hours = None
+    if section.get("office_hours"):
+        try:
+            hours = OfficeHours.parse(str(section["office_hours"]))
+        except ValueError as exc:
+            raise DomainError(f"配置错误：calendar.office_hours：{exc}") from None
+    rows = section.get("days", [])
+    if not isinstance(rows, list):
+        raise DomainError("配置错误：calendar.days 应写成 [[calendar.days]] 表的列表")
+    try:
+        overrides = parse_overrides(rows)
+    except ValueError as exc:
+        raise DomainError(f"配置错误：{exc}") from None
+    return WorkCalendar(country, overrides, hours)
 
 
 def _delta(section: dict, prefix: str, where: str) -> relativedelta:
@@ -140,7 +204,8 @@ def load_config(path: Path | None = None) -> DeskConfig:
     except tomllib.TOMLDecodeError as exc:
         raise DomainError(f"配置文件 {path} 格式错误：{exc}") from None
 
-    limits = dict(_DEFAULT_LIMITS)
+    calendar = _calendar(raw)
+    limits = {priority: limit.on(calendar) for priority, limit in _DEFAULT_LIMITS.items()}
     for code in _table(raw, "deadlines", "deadlines"):
         try:
             priority = Priority.parse(code)
@@ -148,9 +213,8 @@ def load_config(path: Path | None = None) -> DeskConfig:
             raise DomainError(f"配置错误：未知的优先级 deadlines.{code}") from None
         where = f"deadlines.{code}"
         section = _table(raw["deadlines"], code, where)
-        limits[priority] = TimeLimit(
-            _delta(section, "first_response", where), _delta(section, "resolution", where)
-        )
+        limits[priority] = TimeLimit(_span(section, "first_response", where, calendar),
+                                     _span(section, "resolution", where, calendar))
 
     departments = _DEFAULT_DEPARTMENTS
     if "departments" in raw:
@@ -179,13 +243,16 @@ def load_config(path: Path | None = None) -> DeskConfig:
     if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= 20:
         raise DomainError("配置错误：revisit.max_attempts 必须是 1 到 20 的整数")
 
-    return DeskConfig(limits, departments, float(fraction), tz_name, within, retry, attempts)
+    return DeskConfig(limits, departments, float(fraction), tz_name, within, retry, attempts,
+                      calendar)
 
 
 def deadlines_for(priority: Priority, received_at: datetime, config: DeskConfig) -> tuple[datetime, datetime]:
-    """First-response and resolution deadlines counted from the receiving time."""
+    """First-response and resolution deadlines counted from the receiving time, on
+    the desk's wall clock (working days are the desk's local days)."""
     limit = config.limits[priority]
-    return received_at + limit.first_response, received_at + limit.resolution
+    local = received_at.astimezone(config.timezone) if received_at.tzinfo else received_at
+    return local + limit.first_response, local + limit.resolution
 
 
 __all__ = [

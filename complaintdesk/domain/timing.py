@@ -30,9 +30,18 @@ def time_left(due: datetime, now: datetime) -> str:
     return f"剩余 {span(minutes_left(due, now))}"
 
 
-def describe_due(due: datetime, now: datetime) -> str:
-    """``2026-11-24 10:00（剩余 5小时10分）`` in ``due``'s own time zone."""
-    return f"{due.strftime(TIME_FORMAT)}（{time_left(due, now)}）"
+def describe_due(due: datetime, now: datetime, working_days: float | None = None) -> str:
+    """``2026-11-24 10:00（剩余 5小时10分）`` in ``due``'s own time zone; with
+    ``working_days`` (the working time left, for a deadline counted in working
+    days) ``（剩余 4个工作日3小时，日历时间 6天3小时）``."""
+    if working_days is None or now >= due:
+        return f"{due.strftime(TIME_FORMAT)}（{time_left(due, now)}）"
+    whole = int(working_days)
+    hours = int(round((working_days - whole) * 24))
+    if hours == 24:
+        whole, hours = whole + 1, 0
+    left = (f"{whole}个工作日" if whole else "") + (f"{hours}小时" if hours or not whole else "")
+    return f"{due.strftime(TIME_FORMAT)}（剩余 {left}，日历时间 {span(minutes_left(due, now))}）"
 
 
 def deadline_state(start: datetime, due: datetime, now: datetime, at_risk_fraction: float) -> str:

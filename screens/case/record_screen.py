@@ -58,14 +58,17 @@ def field_rows(record: ComplaintRecord, desk, now) -> list[tuple[str, str]]:  # 
         ("部门受理人员", f"{record.receiver_name}（{c.received_by}）"),
         ("状态", Status(c.status).label),
         ("首次响应期限", _deadline(desk, c.first_response_due, c.first_response_at, now, "已响应")),
-        ("处理期限", _deadline(desk, c.resolution_due, c.resolved_at or c.closed_at, now, "已处理完毕")),
+        ("处理期限", _deadline(desk, c.resolution_due, c.resolved_at or c.closed_at, now, "已处理完毕",
+                           working=desk.config.limits[Priority(c.priority)].resolution.working)),
     ]
 
 
-def _deadline(desk, due, done, now, done_label: str) -> str:  # type: ignore[no-untyped-def]
-    """Time left while it runs; once met, when it was met (not "超时 177天" forever)."""
+def _deadline(desk, due, done, now, done_label: str, working: bool = False) -> str:  # type: ignore[no-untyped-def]
+    """Time left while it runs (in working days too where the desk counts them);
+    once met, when it was met (not "超时 177天" forever)."""
     if done is None:
-        return describe_due(desk.local(due), now)
+        days = desk.config.calendar.working_days_between(now, desk.local(due)) if working else None
+        return describe_due(desk.local(due), now, days)
     when = desk.local(done).strftime(TIME_FORMAT)
     return f"{desk.local(due).strftime(TIME_FORMAT)}（{done_label} {when}）"
 

@@ -14,8 +14,9 @@ from sqlmodel import select
 
 from complaintdesk.demo.load import fill_demo
 from complaintdesk.demo.matters import MATTERS, PRODUCTS, Matter
-from complaintdesk.domain.config import DeskConfig
-from complaintdesk.domain.enums import Category
+from complaintdesk.domain.config import DeskConfig, TimeLimit
+from complaintdesk.domain.enums import Category, Priority
+from complaintdesk.domain.workdays import Span
 from complaintdesk.process import staffing
 from complaintdesk.process.desk import open_desk
 from complaintdesk.store.models import (AuditEvent, Complaint, Customer, HandlingSheet,
@@ -40,8 +41,16 @@ def _matter(event: str, category: str) -> Matter:
     return found[0]
 
 
-def _fill(path, now: datetime, count: int = 250, seed: int = 11):
-    desk = open_desk(path, DeskConfig(timezone_name="Asia/Shanghai"), clock=lambda: now)
+#: Limits on the clock only: with working days a deadline depends on the holidays in
+#: reach, so it moves with more than the clock (the next test covers that case).
+CLOCK_LIMITS = {p: TimeLimit(Span(h1, "hours"), Span(h2, "hours"))
+                for p, (h1, h2) in {Priority.URGENT: (2, 24), Priority.MAJOR: (24, 72),
+                                    Priority.GENERAL: (48, 168)}.items()}
+
+
+def _fill(path, now: datetime, count: int = 250, seed: int = 11, limits=None):
+    config = DeskConfig(timezone_name="Asia/Shanghai", **({"limits": limits} if limits else {}))
+    desk = open_desk(path, config, clock=lambda: now)
     staffing.sign_in(desk, "admin1")
     fill_demo(desk, count, seed, actor="admin1")
     return desk
@@ -69,8 +78,9 @@ def _shifted(value, shift: timedelta):
 @pytest.mark.parametrize("later", [datetime(2027, 3, 17, 9, 5, 7, tzinfo=ZONE),
                                    datetime(2027, 10, 1, 23, 59, tzinfo=ZONE)])
 def test_a_seed_gives_the_same_desk_on_any_day_only_the_dates_move(tmp_path, later):
-    first = _fill(tmp_path / "a.db", datetime(2026, 12, 3, 15, 20, 30, tzinfo=ZONE))
-    second = _fill(tmp_path / "b.db", later)
+    first = _fill(tmp_path / "a.db", datetime(2026, 12, 3, 15, 20, 30, tzinfo=ZONE),
+                  limits=CLOCK_LIMITS)
+    second = _fill(tmp_path / "b.db", later, limits=CLOCK_LIMITS)
     try:
         shift = (later - datetime(2026, 12, 3, 15, 20, 30, tzinfo=ZONE))
         for model in TABLES:
@@ -82,6 +92,23 @@ def test_a_seed_gives_the_same_desk_on_any_day_only_the_dates_move(tmp_path, lat
                 left = [_shifted(getattr(x, c), timedelta(0)) for c in columns]
                 right = [_shifted(getattr(y, c), shift) for c in columns]
                 assert left == right, (model.__name__, x.id)
+    finally:
+        first.close()
+        second.close()
+
+
+def test_with_working_day_deadlines_only_the_deadlines_move_with_the_holidays(tmp_path):
+    """The default limits count working days: what the complaints say, who they are
+    from and how far each has got are still the same on any day."""
+    first = _fill(tmp_path / "a.db", datetime(2026, 12, 3, 15, 20, 30, tzinfo=ZONE))
+    second = _fill(tmp_path / "b.db", datetime(2026, 10, 8, 11, 0, tzinfo=ZONE))
+    try:
+        columns = ("customer_name", "contact", "channel", "category", "priority", "demand",
+                   "product", "quantity", "status", "round", "responsibility", "department")
+        a, b = _rows(first, Complaint), _rows(second, Complaint)
+        assert [[getattr(x, c) for c in columns] for x in a] == \
+            [[getattr(y, c) for c in columns] for y in b]
+        assert [_DATES.sub("D", x.event) for x in a] == [_DATES.sub("D", y.event) for y in b]
     finally:
         first.close()
         second.close()

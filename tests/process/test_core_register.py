@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dateutil.relativedelta import relativedelta
+from complaintdesk.domain.workdays import Span
 
 from complaintdesk.process import audit
 from complaintdesk.process import complaints
@@ -199,22 +199,29 @@ def test_numbers_unique_across_processes(desk, counter, frozen_now):
 
 # ----------------------------------------------------------------- deadlines
 
+END_OF_WEDNESDAY = datetime(2026, 11, 25, 23, 59, 59, 999999, tzinfo=SHANGHAI)
+END_OF_DECEMBER_1 = datetime(2026, 12, 1, 23, 59, 59, 999999, tzinfo=SHANGHAI)
+
 @pytest.mark.parametrize("priority, first, resolution, escalated", [
     ("urgent", timedelta(hours=2), timedelta(hours=24), False),
     ("紧急", timedelta(hours=2), timedelta(hours=24), False),
-    ("major", timedelta(hours=24), timedelta(days=3), True),
-    ("重大", timedelta(hours=24), timedelta(days=3), True),
-    ("general", timedelta(hours=48), timedelta(days=7), False),
-    ("一般", timedelta(hours=48), timedelta(days=7), False),
+    # Received on a Sunday: 3 working days are Mon–Wed, to the end of Wednesday …
+    ("major", timedelta(hours=24), END_OF_WEDNESDAY, True),
+    ("重大", timedelta(hours=24), END_OF_WEDNESDAY, True),
+    # … and 7 run Mon 23 – Fri 27, Mon 30, Tue 1 December.
+    ("general", timedelta(hours=48), END_OF_DECEMBER_1, False),
+    ("一般", timedelta(hours=48), END_OF_DECEMBER_1, False),
 ])
 def test_default_deadlines(desk, counter, priority, first, resolution, escalated):
+    """The first response counts the clock; 重大 and 一般 handling counts working days."""
     received = datetime(2026, 11, 22, 9, 15, tzinfo=SHANGHAI)  # not "now": counted from receiving
     created = complaints.register_complaint(desk, counter, form(priority=priority,
                                                                 received_at=received.isoformat()))
     stored = complaints.get_complaint(desk, created.number).complaint
     assert stored.received_at == received
     assert stored.first_response_due == received + first
-    assert stored.resolution_due == received + resolution
+    assert stored.resolution_due == (received + resolution if isinstance(resolution, timedelta)
+                                     else resolution)
     assert stored.escalated is escalated
     assert stored.priority_rank == Priority.parse(priority).rank
 
@@ -295,7 +302,7 @@ def test_config_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("COMPLAINTDESK_CONFIG", str(path))
     from complaintdesk.box.locations import located_config
 
-    assert located_config().limits[Priority.MAJOR].first_response == relativedelta(hours=4)
+    assert located_config().limits[Priority.MAJOR].first_response == Span(4, "hours")
 
 
 # ----------------------------------------------------------------- validation

@@ -161,8 +161,9 @@ def test_dissatisfied_reopens_ours_to_a_new_handling_round(people, clock) -> Non
     c = complaint(people, number)
     assert (c.round, c.reopen_count, c.resolved_at, c.revisit_due) == (2, 1, None, None)
     assert c.department == first.department and c.handler == first.handler
-    # A fresh handling deadline from the priority (一般: 7 days).
-    assert c.handling_due == c.due_at == clock.now + timedelta(days=7)
+    # A fresh handling deadline from the priority (一般: 7 working days from Thursday
+    # 11-26: Fri, Mon–Fri, Mon 12-07).
+    assert c.handling_due == c.due_at == clock.now + timedelta(days=11)
     [visit] = revisits.revisits_of(people, c.id)
     assert (visit.outcome, visit.result, visit.round) == ("reopened", "dissatisfied", 1)
     # Back in the queue, and handled again to a close; the reopen stays counted once.
