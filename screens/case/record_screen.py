@@ -3,6 +3,7 @@ and the timeline. Staff link repeats/duplicates and add notes here."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -73,37 +74,47 @@ def _deadline(desk, due, done, now, done_label: str, working: bool = False) -> s
     return f"{desk.local(due).strftime(TIME_FORMAT)}（{done_label} {when}）"
 
 
-def handling_summary(h: wf.Handling, desk, names: dict[str, str]) -> Content:  # type: ignore[no-untyped-def]
-    """The handling so far, one line per fact."""
+def handling_summary(h: wf.Handling, desk, names: dict[str, str]) -> list[str]:  # type: ignore[no-untyped-def]
+    """The handling so far, one plain line per fact (wrapped as Chinese is set)."""
     c = h.complaint
-    lines: list[Content] = []
+    lines: list[str] = []
     if c.responsibility == Responsibility.NOT_OURS:
         how = AgreementMethod(c.agreement_method).label if c.agreement_method else ""
-        lines.append(Content.from_markup("责任判定：非我方责任（客户同意方式：$how）\n向客户的解释：$text",
-                                         how=how, text=c.explanation or ""))
+        lines.append(_fill("责任判定：非我方责任（客户同意方式：$how）\n向客户的解释：$text",
+                           how=how, text=c.explanation or ""))
     elif c.responsibility == Responsibility.OURS:
-        lines.append(Content.from_markup(
+        lines.append(_fill(
             "责任判定：我方责任 · 责任部门 $dept · 处理人 $handler · 处理期限 $due · 第 $round 轮",
             dept=desk.config.department_name(c.department), handler=names.get(c.handler or "", "未派单"),
             due=desk.local(c.handling_due).strftime(TIME_FORMAT) if c.handling_due else "—",
             round=str(c.round)))
     for inv in h.investigations:
-        lines.append(Content.from_markup("调查（第 $round 轮，$who）：$facts；原因：$cause；认定：$finding",
-                                         round=str(inv.round), who=names.get(inv.recorded_by, inv.recorded_by),
-                                         facts=inv.facts, cause=inv.root_cause, finding=inv.finding))
+        lines.append(_fill("调查（第 $round 轮，$who）：$facts；原因：$cause；认定：$finding",
+                           round=str(inv.round), who=names.get(inv.recorded_by, inv.recorded_by),
+                           facts=_clause(inv.facts), cause=_clause(inv.root_cause), finding=inv.finding))
     for sheet in h.sheets:
         method = HandlingMethod(sheet.method).label if sheet.method else "未定"
-        lines.append(Content.from_markup(
+        lines.append(_fill(
             "《客户投诉处理单》$no（$state）：$result · 处理方式 $method · 损失金额 $loss",
             no=sheet.sheet_number, state=label(SheetState, sheet.state),
             result=sheet.result or "（未填）", method=method, loss=format_amount(sheet.loss_cents)))
         if sheet.implementation_opinion:
-            lines.append(Content.from_markup("  实施意见（$who）：$text", who=names.get(
+            lines.append(_fill("  实施意见（$who）：$text", who=names.get(
                 sheet.decided_by or "", ""), text=sheet.implementation_opinion))
         if sheet.return_reason and sheet.state == SheetState.RETURNED:
-            lines.append(Content.from_markup("  退回原因（$who）：$text", who=names.get(
+            lines.append(_fill("  退回原因（$who）：$text", who=names.get(
                 sheet.decided_by or "", ""), text=sheet.return_reason))
-    return Content("\n").join(lines) if lines else Content("（尚未处理）")
+    return lines or ["（尚未处理）"]
+
+
+def _fill(template: str, **values: str) -> str:
+    """``$name`` in ``template`` replaced by the plain value (texts are shown as typed)."""
+    return re.sub(r"\$(\w+)", lambda m: values[m.group(1)], template)
+
+
+def _clause(text: str) -> str:
+    """A sentence used as a clause before ``；``: without its closing 。."""
+    return text.rstrip().rstrip("。.")
 
 
 def summary_line(complaint, desk, prefix: str = "") -> Content:  # type: ignore[no-untyped-def]
@@ -150,7 +161,7 @@ class ComplaintRecordScreen(DataScreen):
             with Vertical(id="record-fields"):
                 yield Static(Content("正在读取…"))
             yield Label(Content("处理"), classes="section-title")
-            yield Static(id="record-handling", classes="record-list")
+            yield Vertical(id="record-handling", classes="record-list")
             yield Static(id="record-steps", classes="record-list")
             yield Label(Content("回访"), id="record-revisits-title", classes="section-title hidden")
             yield Static(id="record-revisits", classes="record-list hidden")
@@ -188,8 +199,11 @@ class ComplaintRecordScreen(DataScreen):
         now = desk.now()
         self.handling = handling
         self.refresh_bindings()
-        self.query_one("#record-handling", Static).update(
-            handling_summary(handling, desk, record.staff_names))
+        summary = self.query_one("#record-handling", Vertical)
+        with self.app.batch_update():
+            summary.remove_children()
+            summary.mount_all(Wrapped(line) for line in handling_summary(handling, desk,
+                                                                         record.staff_names))
         self.query_one("#record-steps", Static).update(self._steps_text())
         self._show_revisits(handling, visits, record.staff_names, now)
         fields = self.query_one("#record-fields", Vertical)
