@@ -92,6 +92,9 @@ class DeskConfig:
     #: Which days are working days (statutory holidays, 调休, the admin's overrides)
     #: and the office hours, if working time is counted in them.
     calendar: WorkCalendar = field(default_factory=default_calendar)
+    #: Registration warns of an open complaint of the same contact and product
+    #: received within this many days (0: no warning).
+    duplicate_within_days: int = 30
 
     def __post_init__(self) -> None:
         # Limits given without a calendar count on this desk's.
@@ -243,8 +246,12 @@ def load_config(path: Path | None = None) -> DeskConfig:
     if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= 20:
         raise DomainError("配置错误：revisit.max_attempts 必须是 1 到 20 的整数")
 
+    duplicates = _table(raw, "duplicates", "duplicates").get("within_days", 30)
+    if isinstance(duplicates, bool) or not isinstance(duplicates, int) or not 0 <= duplicates <= 3650:
+        raise DomainError("配置错误：duplicates.within_days 必须是 0 到 3650 的整数（0 = 不提示）")
+
     return DeskConfig(limits, departments, float(fraction), tz_name, within, retry, attempts,
-                      calendar)
+                      calendar, duplicates)
 
 
 def deadlines_for(priority: Priority, received_at: datetime, config: DeskConfig) -> tuple[datetime, datetime]:

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
+from complaintdesk.process.duplicates import duplicates_of_registered
 from complaintdesk.process.complaints import register_draft, register_drafts, validate
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.errors import DomainError, ValidationFailed
@@ -69,7 +70,9 @@ def field_help() -> str:
         "其他字段被拒绝（写错的字段名不会被悄悄忽略）。文本中的控制字符和双向控制符"
         "被删除，无效的代理字符换成 U+FFFD，CR LF 换成换行；单行栏目的换行和制表符"
         "换成空格；首尾空白被去掉。除首尾空白外被清理过的栏目列在结果的 cleaned 中。",
-        "每行输出一条 JSON 结果：成功为受理编号（及 cleaned），失败为 error 与行号；"
+        "每行输出一条 JSON 结果：成功为受理编号（及 cleaned；同一联系方式、同一品名在"
+        "[duplicates] within_days 天内已有未结案投诉时，另有 likely_duplicate_of 与 warning，"
+        "该行照常登记），失败为 error 与行号；"
         "有失败的行时退出状态为 1，其余行照常登记。",
     ]
     return "\n".join(lines)
@@ -232,6 +235,20 @@ def _register(desk: Desk, actor: str, chunk: list[tuple[int, object]]) -> Iterat
                                 else outcome.number}  # type: ignore[attr-defined]
                 if cleaned[number]:
                     done[number]["cleaned"] = cleaned[number]
+    registered = [r["number"] for r in done.values() if "number" in r]
+    try:
+        earlier = duplicates_of_registered(desk, registered)
+    except Exception:  # noqa: BLE001 - a warning that fails must not lose the results
+        log.exception("intake: looking for likely duplicates failed")
+        earlier = {}
+    for result in done.values():
+        found = earlier.get(result.get("number", ""))
+        if found:
+            result["likely_duplicate_of"] = [e.number for e in found]
+            result["warning"] = ("可能与未结案的投诉重复（同一联系方式、同一品名，"
+                                 f"{desk.config.duplicate_within_days} 天内）："
+                                 + "、".join(e.describe(desk) for e in found)
+                                 + "。已登记；若是同一件事，请在控制台打开它按 L 关联为重复登记")
     for number, item in chunk:
         if item is None:
             continue

@@ -13,7 +13,9 @@ from textual.events import DescendantBlur
 from textual.widget import Widget
 from textual.widgets import Header, Input, Label, Static, TextArea
 
-from complaintdesk.process.complaints import customer_history, last_channel, register_complaint
+from complaintdesk.process.complaints import (customer_history, last_channel, register_complaint,
+                                              validate)
+from complaintdesk.process.duplicates import likely_duplicates
 from complaintdesk.domain.enums import Category, Channel, Priority, Status
 from complaintdesk.domain.errors import DomainError, ValidationFailed
 from complaintdesk.domain.validation import cleaned_fields, validate_complaint
@@ -301,9 +303,34 @@ class RecordFormScreen(DeskScreen):
         self._register(data)
 
     @work(thread=True, exit_on_error=False)
-    def _register(self, data: dict[str, object]) -> None:
-        deliver(self, lambda: register_complaint(self.desk, self.actor.login, data),
-                self._saved, self._save_failed, waiting="正在保存记录单…（数据库忙时会稍等）")
+    def _register(self, data: dict[str, object], confirmed: bool = False) -> None:
+        def save():  # type: ignore[no-untyped-def]
+            if not confirmed:  # the same matter already open: ask before a second one
+                earlier = likely_duplicates(self.desk, validate(self.desk, data))
+                if earlier:
+                    return earlier
+            return register_complaint(self.desk, self.actor.login, data)
+
+        deliver(self, save, lambda result: self._saved_or_ask(data, result), self._save_failed,
+                waiting="正在保存记录单…（数据库忙时会稍等）")
+
+    def _saved_or_ask(self, data: dict[str, object], result) -> None:  # type: ignore[no-untyped-def]
+        if not isinstance(result, list):
+            self._saved(result)
+            return
+        days = self.desk.config.duplicate_within_days
+        question = Content(
+            f"同一联系方式在 {days} 天内已有同一品名的未结案投诉：\n"
+            + "\n".join("  " + earlier.describe(self.desk) for earlier in result)
+            + "\n\n仍要登记为一件新的投诉吗？选“否”回到表单：若是同一件事，请打开原投诉补充备注。")
+
+        def answer(register: bool | None) -> None:
+            if register:
+                self._register(data, confirmed=True)
+            else:
+                self._saving = False
+
+        self.app.push_screen(ConfirmDialog("可能重复登记", question), answer)
 
     def _save_failed(self, refusal: DomainError) -> None:
         self._saving = False

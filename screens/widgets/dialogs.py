@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, TextArea
 from complaintdesk.domain.enums import LinkKind
 
 from screens.widgets.fields import Field, TextBox
+from screens.widgets.wrapped import Wrapped
 from screens.widgets.choice_bar import ChoiceBar
 from screens.widgets.typeahead import after_typed_keys
 
@@ -36,7 +37,10 @@ class ConfirmDialog(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(Content(self.title_text), classes="dialog-title")
-            yield Label(self.question, classes="dialog-body")
+            if self.question.spans:
+                yield Label(self.question, classes="dialog-body")
+            else:  # plain: wrapped as Chinese is set, never cut at the dialog's edge
+                yield Wrapped(self.question.plain, classes="dialog-body")
             yield Label(Content("[Y] 是    [N] 否"), classes="dialog-keys")
 
     def action_answer(self, answer: bool) -> None:

@@ -431,3 +431,27 @@ async def test_a_quick_save_shows_no_spinner(desk, counter, monkeypatch):
         await pilot.pause(0.5)
         assert isinstance(app.screen, SavedDialog)
     assert mounted == []
+
+
+async def test_a_likely_duplicate_is_asked_about_before_it_is_registered(desk, counter):
+    """The same contact already has an open complaint about the same product: Ctrl+S
+    asks first; N goes back to the form with everything kept, Y registers."""
+    earlier = register(desk, counter, customer_name="张三", contact="13800001111", product="保温杯",
+                       address="上海市徐汇区漕溪北路1号")
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await register_by_keys(pilot)
+        assert isinstance(app.screen, ConfirmDialog) and app.screen.title_text == "可能重复登记"
+        assert earlier.number in str(app.screen.question)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, RecordFormScreen)
+        assert app.screen.query_one("#event", TextArea).text == "快递破损"
+        assert count_complaints(desk) == 1
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, SavedDialog)
+    assert count_complaints(desk) == 2

@@ -158,3 +158,24 @@ def test_command_palette(snap_compare, long_desk, size):  # noqa: F811
         await no_blink(pilot)
 
     assert snap_compare(make_app(desk, "counter1"), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_likely_duplicate_question(snap_compare, long_desk, size):  # noqa: F811
+    """Saving the same contact's same product while the first is open asks first."""
+    from tests.screens.test_screens_form import fill_phone_complaint
+
+    desk, _, _ = long_desk
+    register(desk, "counter1", customer_name="张三", contact="13800001111", product="保温杯",
+             address="上海市徐汇区漕溪北路1号")
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await fill_phone_complaint(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await no_blink(pilot)
+
+    assert snap_compare(make_app(desk, "counter1"), terminal_size=size, run_before=run_before)
