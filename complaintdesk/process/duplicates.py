@@ -5,17 +5,24 @@ same matter is not registered twice without anyone noticing."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from complaintdesk.domain import effects
 from complaintdesk.domain.contacts import contact_key
-from complaintdesk.domain.enums import Status
+from complaintdesk.domain.enums import LinkKind, Role, Status
+from complaintdesk.domain.errors import DomainError, ValidationFailed
+from complaintdesk.domain.text import clean_text
 from complaintdesk.domain.validation import ComplaintDraft
+from complaintdesk.process import audit
+from complaintdesk.process.complaints import MAX_NOTE_LENGTH, find_complaint
 from complaintdesk.process.desk import Desk
-from complaintdesk.store.models import Complaint, Customer
+from complaintdesk.process.staffing import require
+from complaintdesk.store.models import AuditEvent, Complaint, ComplaintLink, Customer, Investigation
 
 #: How many earlier complaints a warning names at most.
 MAX_NAMED = 5
@@ -108,4 +115,123 @@ def duplicates_of_registered(desk: Desk, numbers: Sequence[str]) -> dict[str, li
     return out
 
 
-__all__ = ["Earlier", "MAX_NAMED", "duplicates_of_registered", "likely_duplicates", "same_product"]
+# ----------------------------------------------------------------- merging
+
+MERGE_ROLES = frozenset({Role.SUPERVISOR})
+MAX_REASON = 500
+
+
+def merge_into(desk: Desk, actor: str, number: str, original_number: str, reason: object,
+               expected_version: int | None = None) -> Complaint:
+    """Merge the duplicate ``number`` into ``original_number`` (supervisors).
+
+    The duplicate is closed as 重复投诉 of the original and linked to it (重复登记);
+    its notes and its investigations' evidence are carried over to the original as
+    notes naming where they came from; both timelines record the merge, with the
+    reason. The 统计表 then counts the pair once. A duplicate already handled to an
+    outcome (resolved or closed) is not merged: its handling counts on its own.
+
+    Raises:
+        ValidationFailed: no reason given.
+        DomainError: the two are the same, the duplicate is closed, resolved or has
+            others merged into it, the original was itself merged, or the duplicate
+            changed meanwhile (``expected_version``).
+        PermissionDenied: the actor is not a supervisor.
+    """
+    text = clean_text(str(reason or "")).strip()
+    if not text:
+        raise ValidationFailed({"reason": "请填写合并原因（如：同一客户就同一事项重复来电）"})
+    if len(text) > MAX_REASON:
+        raise ValidationFailed({"reason": f"合并原因过长：{len(text)} 字，最多 {MAX_REASON} 字"})
+    with desk.store.write() as session:
+        require(session, actor, MERGE_ROLES, "合并重复投诉")
+        dup = find_complaint(session, number)
+        original = find_complaint(session, original_number)
+        _check_merge(session, dup, original, expected_version)
+        now = desk.now_utc()
+        before = dup.status
+        dup.status = Status.CLOSED.value
+        effects.closed(effects.as_row(dup), now)
+        dup.merged_into_id = original.id
+        dup.version += 1
+        dup.updated_at = now
+        session.add(dup)
+        linked = session.exec(select(ComplaintLink).where(
+            ((ComplaintLink.complaint_id == dup.id) & (ComplaintLink.linked_id == original.id))
+            | ((ComplaintLink.complaint_id == original.id) & (ComplaintLink.linked_id == dup.id)))).first()
+        if linked is None:
+            session.add(ComplaintLink(complaint_id=dup.id, linked_id=original.id,
+                                      kind=LinkKind.DUPLICATE.value, created_by=actor, created_at=now))
+        carried = _carry_over(session, dup, original, actor, now)
+        audit.record(session, at=now, actor=actor, action="complaint.merged", complaint_id=dup.id,
+                     field="status", before=before, after=Status.CLOSED.value,
+                     detail={"into": original.number, "reason": text, "carried": carried})
+        audit.record(session, at=now, actor=actor, action="complaint.merged_from",
+                     complaint_id=original.id, after=dup.number,
+                     detail={"from": dup.number, "reason": text, "carried": carried})
+        session.flush()
+        session.refresh(dup)
+        return dup
+
+
+def merge_refusal(role: Role, dup: Complaint) -> str | None:
+    """Why a person of ``role`` may not merge ``dup`` into another now, or None (the
+    console dims its key with this; ``merge_into`` checks it again)."""
+    if role not in MERGE_ROLES:
+        return "只有客服主管可以合并重复投诉"
+    if dup.closed:
+        return "已结案，不能再合并"
+    if dup.resolved_at is not None:
+        return (f"已处理出结果（{Status(dup.status).label}），它的处理要单独计入统计，"
+                "不能合并；可按 L 关联")
+    return None
+
+
+def _check_merge(session: Session, dup: Complaint, original: Complaint,
+                 expected_version: int | None) -> None:
+    if dup.id == original.id:
+        raise DomainError("不能把投诉合并到它自己")
+    if expected_version is not None and dup.version != expected_version:
+        raise DomainError(f"{dup.number} 刚被别人改动过：请重新打开后再合并")
+    problem = merge_refusal(Role.SUPERVISOR, dup)
+    if problem is not None:
+        raise DomainError(f"{dup.number}：{problem}")
+    if original.merged_into_id is not None:
+        into = session.get(Complaint, original.merged_into_id)
+        raise DomainError(f"{original.number} 本身已合并到 {into.number if into else '另一件投诉'}："
+                          "请合并到那一件")
+    merged_in = session.exec(select(Complaint.number).where(
+        Complaint.merged_into_id == dup.id)).first()
+    if merged_in is not None:
+        raise DomainError(f"已有投诉（{merged_in}）合并到 {dup.number}：请把 {original.number} "
+                          f"合并到 {dup.number}，或先处理那一件")
+
+
+def _carry_over(session: Session, dup: Complaint, original: Complaint, actor: str,
+                now: datetime) -> int:
+    """The duplicate's notes and evidence, as notes on the original; returns how many."""
+    notes = session.exec(select(AuditEvent.after).where(
+        AuditEvent.complaint_id == dup.id, AuditEvent.action == "complaint.note")
+        .order_by(col(AuditEvent.id))).all()
+    carried = [f"［合并自 {dup.number} 的备注］{note}" for note in notes if note]
+    for inv in session.exec(select(Investigation).where(Investigation.complaint_id == dup.id)
+                            .order_by(col(Investigation.id))).all():
+        for item in _evidence(inv.evidence):
+            where = f"（{item['path']}）" if item.get("path") else ""
+            carried.append(f"［合并自 {dup.number} 的证据］{item.get('description', '')}{where}")
+    for note in carried:
+        audit.record(session, at=now, actor=actor, action="complaint.note",
+                     complaint_id=original.id, after=note[:MAX_NOTE_LENGTH])
+    return len(carried)
+
+
+def _evidence(raw: str | None) -> list[dict]:
+    try:
+        items = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+__all__ = ["Earlier", "MAX_NAMED", "MERGE_ROLES", "duplicates_of_registered", "likely_duplicates",
+           "merge_into", "merge_refusal", "same_product"]

@@ -280,7 +280,13 @@ def build_report(desk: Desk, period: Period) -> Report:
             return connection.exec_driver_sql(desk.store.report_sql(name), params or {})
 
         groups = [_Group(*row) for row in run("main", params)]
+        # A duplicate merged into its original counts once, as the original: its own
+        # sums come back out (negated groups add up to the difference).
+        groups += [_Group(*row[:7], *(-(value or 0) for value in row[7:]))
+                   for row in run("merged", params)]
         pending = run("pending", params).all()
+        pending += [(handler, -(late_first or 0), -(late or 0))
+                    for handler, late_first, late in run("merged_pending", params)]
         fr = [0, sum(row[1] for row in pending)]
         res = [0, sum(row[2] for row in pending)]
         minutes = 0

@@ -91,6 +91,9 @@ class Complaint(SQLModel, table=True):
     first_response_late: Optional[int] = None     # None until judged; 0 on time, 1 late
     resolution_late: Optional[int] = None         # None until resolved; 0 on time, 1 late
     handling_minutes: Optional[int] = None        # received → resolved, whole minutes
+    # Merged into another complaint as its duplicate (schema v10): closed, counted
+    # once in the 统计表 (as the one it was merged into).
+    merged_into_id: Optional[int] = Field(default=None, foreign_key="complaint.id")
 
 
 class Investigation(SQLModel, table=True):

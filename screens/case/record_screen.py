@@ -16,7 +16,8 @@ from textual.widgets import Header, Label, Static
 from complaintdesk.domain.errors import DomainError
 from complaintdesk.reports.labels import Responsibility, SheetState, action_label, label
 from complaintdesk.process.case_file import read_case
-from complaintdesk.process.complaints import ComplaintRecord, add_note, link_complaints
+from complaintdesk.process.complaints import ComplaintRecord, add_note, link_complaints, resolve_number
+from complaintdesk.process.duplicates import merge_into, merge_refusal
 from complaintdesk.domain.enums import (AgreementMethod, Category, Channel, HandlingMethod, Priority,
                                  Status)
 from complaintdesk.process import workflow as wf
@@ -29,6 +30,7 @@ from complaintdesk.domain.validation import FIELD_LABELS
 from screens.desk_app import DataScreen
 from screens.widgets.wrapped import Wrapped
 from screens.widgets.dialogs import LinkDialog, LinkRequest, NoteDialog, NoteResult
+from screens.widgets.form_dialog import FormDialog, FormField, FormResult
 from screens.case.steps import STEP_BY_NAME, STEPS, StepRunner, relevant, step_refusal
 from screens.widgets.footer import Footer
 from screens.workers import deliver, refusal_text
@@ -140,6 +142,7 @@ class ComplaintRecordScreen(DataScreen):
         *[Binding(step.key, f"step('{step.name}')", step.label)
           for step in sorted(STEPS, key=lambda step: not step.only_when_relevant)],
         Binding("l", "link", "关联"),
+        Binding("m", "merge", "合并重复"),
         Binding("a", "note", "备注"),
         Binding("ctrl+r", "reload", "刷新", show=False),
     ]
@@ -151,6 +154,7 @@ class ComplaintRecordScreen(DataScreen):
         self.number = number
         self._note_draft = ""
         self._link_draft = ""
+        self._merge_draft: dict[str, object] = {}
         self.handling: wf.Handling | None = None
         self.steps = StepRunner(self)
 
@@ -258,6 +262,8 @@ class ComplaintRecordScreen(DataScreen):
                                             or not relevant(step, self.handling)):
                 return False
             return True if self._refusal(step) is None else None
+        if action == "merge":
+            return True if self._merge_refusal() is None else None
         return True
 
     def _steps_text(self) -> Content:
@@ -278,7 +284,15 @@ class ComplaintRecordScreen(DataScreen):
     def disabled_reason(self, action: str, parameters: tuple[str, ...]) -> str | None:
         if action == "step" and parameters and parameters[0] in STEP_BY_NAME:
             return self._refusal(STEP_BY_NAME[parameters[0]]) if self.handling else "正在读取…"
+        if action == "merge":
+            return self._merge_refusal()
         return None
+
+    def _merge_refusal(self) -> str | None:
+        """Why this person may not merge this complaint now (the core's rule)."""
+        if self.handling is None:
+            return "正在读取…"
+        return merge_refusal(self.actor.role, self.handling.complaint)
 
     def _refusal(self, step) -> str | None:  # type: ignore[no-untyped-def]
         return step_refusal(step, self.handling, self.actor,
@@ -331,6 +345,43 @@ class ComplaintRecordScreen(DataScreen):
         deliver(self, lambda: link_complaints(self.desk, self.actor.login, self.number,
                                               other, kind),
                 lambda _: self._link_saved(), self._action_failed, waiting="正在保存关联…")
+
+    def action_merge(self) -> None:
+        reason = self._merge_refusal()
+        if reason is not None or self.handling is None:
+            self.notify(reason or "正在读取…", severity="warning", markup=False)
+            return
+        version = self.handling.complaint.version
+        fields = [FormField("original", "原投诉编号",
+                            placeholder="如 TS-20261123-0001，或编号末尾几位"),
+                  FormField("reason", "合并原因", kind="area", height=3,
+                            placeholder="如：同一客户就同一事项重复来电")]
+        intro = (f"{self.number} 将作为重复投诉结案，并关联到原投诉；它的备注和证据转到原投诉，"
+                 "两边的处理记录都会写明。统计表只计原投诉一次。")
+
+        def closed(result: FormResult | None) -> None:
+            if result is None:
+                return
+            self._merge_draft = dict(result.values)
+            if result.submitted:
+                self._merge(dict(result.values), version)
+
+        self.app.push_screen(FormDialog(f"合并重复投诉 {self.number}", fields, self._merge_draft,
+                                        intro=intro), closed)
+
+    @work(thread=True, exit_on_error=False)
+    def _merge(self, values: dict[str, object], version: int) -> None:
+        def merge():  # type: ignore[no-untyped-def]
+            original = resolve_number(self.desk, str(values.get("original") or ""))
+            return merge_into(self.desk, self.actor.login, self.number, original,
+                              values.get("reason"), expected_version=version)
+
+        deliver(self, merge, self._merged, self._action_failed, waiting="正在合并…")
+
+    def _merged(self, complaint) -> None:  # type: ignore[no-untyped-def]
+        self._merge_draft = {}
+        self.notify(f"{complaint.number} 已合并并结案", markup=False)
+        self._load()
 
     def _link_saved(self) -> None:
         self._link_draft = ""

@@ -71,3 +71,83 @@ def test_products_compare_as_people_type_them():
     assert same_product("保温杯 A1", "保温杯ａ１")
     assert same_product("", "  ")
     assert not same_product("保温杯", "保温壶")
+
+
+# ----------------------------------------------------------------- merging
+
+import pytest  # noqa: E402
+
+from complaintdesk.domain.errors import DomainError, PermissionDenied, ValidationFailed  # noqa: E402
+from complaintdesk.process import workflow as wf  # noqa: E402
+from complaintdesk.process.duplicates import merge_into  # noqa: E402
+from complaintdesk.reports.figures import build_report, parse_period  # noqa: E402
+from complaintdesk.store.models import ComplaintLink  # noqa: E402
+from tests.process.test_core_revisits import people  # noqa: E402,F401 - fixtures
+from tests.process.test_core_revisits import clock  # noqa: E402,F401
+from tests.process.test_core_workflow import INVESTIGATION, audit_rows, drive_to  # noqa: E402
+from tests.process.test_core_workflow import S  # noqa: E402
+
+
+def _report(desk):
+    return build_report(desk, parse_period("2026-11", desk.config.timezone))
+
+
+def test_a_merged_duplicate_is_closed_linked_carried_over_and_counted_once(people):  # noqa: F811
+    original = drive_to(people, S.ACCEPTED)
+    dup = drive_to(people, S.INVESTIGATING, product="电水壶")
+    complaints.add_note(people, "counter1", dup, "客户又来电说水壶还在漏")
+    wf.record_investigation(people, "hq", dup, dict(INVESTIGATION, evidence=[
+        {"kind": "photo", "description": "漏水照片", "path": "/srv/e/1.jpg"}]))
+    before = _report(people)
+    assert before.total == 2 and before.by_priority["general"] == 2
+    first_event = audit_rows(people)[-1]["id"]
+
+    merged = merge_into(people, "sup1", dup, original, "同一客户就同一水壶重复来电")
+    assert merged.status == "closed" and merged.closed and merged.closed_at is not None
+    assert merged.due_at is None
+    assert merged.merged_into_id == wf.get_handling(people, original).complaint.id
+    with people.store.read() as session:
+        [link] = session.exec(select(ComplaintLink)).all()
+    assert (link.kind, link.created_by) == ("duplicate", "sup1")
+    events = audit_rows(people, first_event)
+    actions = [(e["action"], e["complaint_id"]) for e in events]
+    assert ("complaint.merged", merged.id) in actions
+    notes = [e["after"] for e in events if e["action"] == "complaint.note"]
+    assert any("客户又来电说水壶还在漏" in n and dup in n for n in notes)
+    assert any("漏水照片" in n and "/srv/e/1.jpg" in n for n in notes)
+    merged_event = next(e for e in events if e["action"] == "complaint.merged")
+    assert original in merged_event["detail"] and "重复来电" in merged_event["detail"]
+    assert any(e["action"] == "complaint.merged_from" and e["after"] == dup for e in events)
+
+    after = _report(people)  # the pair counts once
+    assert after.total == 1 and after.by_priority["general"] == 1
+    assert sum(s.registered for s in after.staff) == 1
+    assert after.by_category["product"] == 1
+
+
+@pytest.mark.parametrize("who", ["counter1", "hq", "admin1"])
+def test_only_a_supervisor_merges(people, who):  # noqa: F811
+    a, b = drive_to(people, S.REGISTERED), drive_to(people, S.REGISTERED)
+    with pytest.raises(PermissionDenied):
+        merge_into(people, who, b, a, "重复")
+
+
+def test_what_cannot_be_merged_is_refused_in_words(people):  # noqa: F811
+    a, b = drive_to(people, S.REGISTERED), drive_to(people, S.REGISTERED)
+    with pytest.raises(ValidationFailed):
+        merge_into(people, "sup1", b, a, "  ")
+    with pytest.raises(DomainError, match="它自己"):
+        merge_into(people, "sup1", a, a, "重复")
+    resolved = drive_to(people, S.REVISIT)
+    with pytest.raises(DomainError, match="已处理出结果"):
+        merge_into(people, "sup1", resolved, a, "重复")
+    merge_into(people, "sup1", b, a, "重复")
+    with pytest.raises(DomainError, match="已结案"):
+        merge_into(people, "sup1", b, a, "重复")
+    c = drive_to(people, S.REGISTERED)
+    with pytest.raises(DomainError, match=f"本身已合并到 {a}"):
+        merge_into(people, "sup1", c, b, "重复")
+    with pytest.raises(DomainError, match="已有投诉"):
+        merge_into(people, "sup1", a, c, "重复")
+    with pytest.raises(DomainError, match="刚被别人改动过"):
+        merge_into(people, "sup1", c, a, "重复", expected_version=0)

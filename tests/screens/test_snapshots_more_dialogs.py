@@ -179,3 +179,19 @@ def test_likely_duplicate_question(snap_compare, long_desk, size):  # noqa: F811
         await no_blink(pilot)
 
     assert snap_compare(make_app(desk, "counter1"), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_merge_dialog(snap_compare, long_desk, size):  # noqa: F811
+    """合并重复投诉: what merging does, the original's number and the reason."""
+    desk, fresh, dispatched = long_desk
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _open(pilot, fresh, "m")
+        await type_text(pilot, dispatched[-4:])
+        await pilot.press("tab")
+        await type_text(pilot, "同一客户[red]重复[/red]来电")
+        await settle(pilot)
+        await no_blink(pilot)
+
+    assert snap_compare(make_app(desk, "super1"), terminal_size=size, run_before=run_before)

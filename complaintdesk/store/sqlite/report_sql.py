@@ -25,6 +25,12 @@ FROM complaint c INDEXED BY ix_complaint_report WHERE {_RANGE}
 GROUP BY 1, 2, 3, 4, 5, 6, 7
 """
 
+# The same sums over the complaints merged into another as duplicates (a few, by
+# their own partial index): reports/figures.py takes them back out, so that a
+# merged pair counts once without the main scan reading one more column.
+_MERGED = _MAIN.replace("INDEXED BY ix_complaint_report WHERE",
+                        "INDEXED BY ix_complaint_merged WHERE c.merged_into_id IS NOT NULL AND")
+
 # The not-yet-judged or not-yet-resolved: late once their deadline has passed.
 _PENDING = f"""
 SELECT c.handler,
@@ -32,6 +38,16 @@ SELECT c.handler,
        sum(c.resolution_late IS NULL AND coalesce(c.handling_due, c.resolution_due) < :now)
 FROM complaint c INDEXED BY ix_complaint_pending
 WHERE (c.first_response_late IS NULL OR c.resolution_late IS NULL) AND {_RANGE}
+GROUP BY 1
+"""
+
+_MERGED_PENDING = f"""
+SELECT c.handler,
+       sum(c.first_response_late IS NULL AND c.first_response_due < :now),
+       sum(c.resolution_late IS NULL AND coalesce(c.handling_due, c.resolution_due) < :now)
+FROM complaint c INDEXED BY ix_complaint_merged
+WHERE c.merged_into_id IS NOT NULL AND (c.first_response_late IS NULL OR c.resolution_late IS NULL)
+  AND {_RANGE}
 GROUP BY 1
 """
 
@@ -55,7 +71,9 @@ FROM complaint_link l CROSS JOIN complaint c ON c.id = l.complaint_id  -- the fe
 WHERE l.kind = 'repeat' AND {_RANGE}
 """
 
-_COUNT = "SELECT count(*) FROM complaint c INDEXED BY ix_complaint_received WHERE " + _RANGE
+_COUNT = ("SELECT count(*) - (SELECT count(*) FROM complaint m INDEXED BY ix_complaint_merged "
+          "WHERE m.merged_into_id IS NOT NULL AND m.received_at >= :start AND m.received_at < :end) "
+          "FROM complaint c INDEXED BY ix_complaint_received WHERE " + _RANGE)
 
 
 _ROWS = f"""
@@ -63,6 +81,7 @@ SELECT c.id, c.received_at, c.number, c.customer_name, c.event, c.department,
        c.handling_method, c.loss_cents, c.product, c.quantity
 FROM complaint c INDEXED BY ix_complaint_received
 WHERE {_RANGE} AND (c.received_at > :after_at OR (c.received_at = :after_at AND c.id > :after_id))
+  AND c.merged_into_id IS NULL
 ORDER BY c.received_at, c.id LIMIT :limit OFFSET :skip
 """
 
@@ -70,7 +89,9 @@ ORDER BY c.received_at, c.id LIMIT :limit OFFSET :skip
 
 REPORT_SQL = {
     "main": _MAIN,
+    "merged": _MERGED,
     "pending": _PENDING,
+    "merged_pending": _MERGED_PENDING,
     "middle": _MIDDLE,
     "revisits": _REVISITS,
     "repeats": _REPEATS,

@@ -88,8 +88,17 @@ def v9(conn: sqlite3.Connection) -> None:
     index_all(conn, "WHERE closed = 0 AND id > ?", (search.OPEN,))
 
 
+def v10(conn: sqlite3.Connection) -> None:
+    """A duplicate merged into its original (duplicates.merge_into): the link to the
+    original, and the few merged complaints by receiving time, which the 统计表
+    takes back out of its sums so that a merged pair counts once."""
+    conn.execute("ALTER TABLE complaint ADD COLUMN merged_into_id INTEGER REFERENCES complaint(id)")
+    conn.execute("CREATE INDEX ix_complaint_merged ON complaint(received_at) "
+                 "WHERE merged_into_id IS NOT NULL")
+
+
 # MIGRATIONS[n] takes a file from version n-1 to version n, inside the caller's
 # IMMEDIATE transaction. Never edit a released step: add a new one.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8, 9: v9}
+    1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8, 9: v9, 10: v10}
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -1,0 +1,54 @@
+"""Pilot tests: a supervisor merges a duplicate into its original from the record
+with the keyboard; others see the key dimmed with the reason."""
+
+from __future__ import annotations
+
+from complaintdesk.process import staffing
+from complaintdesk.process import workflow as wf
+from screens.case.record_screen import ComplaintRecordScreen
+from screens.widgets.form_dialog import FormDialog
+
+from tests.screens.screen_helpers import make_app, register, settle, type_text
+
+
+def _staff(desk, admin) -> None:  # type: ignore[no-untyped-def]
+    staffing.add_staff(desk, admin.login, "super1", "主管张", "supervisor")
+
+
+async def test_a_supervisor_merges_a_duplicate_by_keys(desk, admin, counter):
+    _staff(desk, admin)
+    original = register(desk, counter, customer_name="张三", contact="13800001111")
+    dup = register(desk, counter, customer_name="张三", contact="138 0000 1111")
+    app = make_app(desk, "super1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_complaint(dup.number)
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)
+        await type_text(pilot, original.number[-4:])  # the end of the number is enough
+        await pilot.press("tab")
+        await type_text(pilot, "同一客户重复来电")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ComplaintRecordScreen)
+    merged = wf.get_handling(desk, dup.number).complaint
+    assert merged.status == "closed" and merged.merged_into_id is not None
+
+
+async def test_a_counter_clerk_sees_the_merge_key_dimmed_with_why(desk, admin, counter):
+    register(desk, counter)
+    dup = register(desk, counter)
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_complaint(dup.number)
+        await settle(pilot)
+        screen = app.screen
+        assert screen.check_action("merge", ()) is None  # shown dimmed
+        assert screen.disabled_reason("merge", ()) == "只有客服主管可以合并重复投诉"
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, ComplaintRecordScreen)  # no dialog
+    assert wf.get_handling(desk, dup.number).complaint.status == "registered"
