@@ -191,6 +191,8 @@ AUDIT_ACTION_LABELS = {
     "customer.updated": "更新客户资料",
     "complaint.linked": "关联到",
     "complaint.linked_from": "被关联自",
+    "complaint.corrected": "更正",
+    "complaint.deadlines_recomputed": "按更正后的紧急程度重新计算时限",
     "complaint.merged": "合并到",
     "complaint.merged_from": "合并了重复投诉",
     "complaint.note": "备注",

@@ -233,7 +233,7 @@ class ComplaintRecordScreen(DataScreen):
                     at=desk.local(e.at).strftime(TIME_FORMAT),
                     actor=names.get(e.actor, e.actor),
                     action=action_label(e.action),
-                    change=_change(e.action, e.field, e.before, e.after),
+                    change=_change(e.action, e.field, e.before, e.after, e.detail),
                 )
                 for e in record.timeline
             ]
@@ -393,14 +393,41 @@ class ComplaintRecordScreen(DataScreen):
                     markup=False, timeout=8)
 
 
-def _change(action: str, field: str | None, before: str | None, after: str | None) -> str:
+#: Coded fields a correction changes, shown by their labels.
+_CODED = {"priority": Priority, "category": Category, "channel": Channel}
+
+
+def _change(action: str, field: str | None, before: str | None, after: str | None,
+            detail: str | None = None) -> str:
     if field == "status":
         return f"状态：{_status_label(before)} → {_status_label(after)}"
     if field:
-        return f"{field}: {before or '—'} → {after or '—'}"
+        coded = _CODED.get(field)
+        if coded is not None:
+            before, after = (_label_of(coded, before), _label_of(coded, after))
+        reason = _reason(detail)
+        return (f"{FIELD_LABELS.get(field, field)}：{before or '—'} → {after or '—'}"
+                + (f"（原因：{reason}）" if reason else ""))
     if action.startswith("workflow."):
         return ""  # a step that kept the status (e.g. 回访未联系上): its label says it all
     return after or ""
+
+
+def _label_of(enum, code: str | None) -> str:  # type: ignore[no-untyped-def]
+    try:
+        return enum(code).label
+    except ValueError:
+        return code or "—"
+
+
+def _reason(detail: str | None) -> str:
+    import json
+
+    try:
+        value = json.loads(detail or "{}")
+    except ValueError:
+        return ""
+    return str(value.get("reason") or "") if isinstance(value, dict) else ""
 
 
 def _status_label(code: str | None) -> str:

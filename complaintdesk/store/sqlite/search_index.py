@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import event, inspect
 
-from complaintdesk.domain.search import SEARCH_COLUMNS, index_values, indexed_fields
+from complaintdesk.domain.search import INDEXED_FIELDS, SEARCH_COLUMNS, index_values, indexed_fields
 from complaintdesk.store.models import Complaint
 
 TRIGRAM_TABLE = "complaint_fts3"
@@ -53,6 +53,8 @@ INSERT_TRIGRAM = _insert(TRIGRAM_TABLE, SEARCH_COLUMNS)
 INSERT_BIGRAM = _insert(BIGRAM_TABLE, ("grams",))
 INSERT_OPEN_TRIGRAM = _insert(OPEN_TRIGRAM_TABLE, SEARCH_COLUMNS)
 INSERT_OPEN_BIGRAM = _insert(OPEN_BIGRAM_TABLE, ("grams",))
+DELETE_TRIGRAM = _insert(TRIGRAM_TABLE, SEARCH_COLUMNS, delete=True)
+DELETE_BIGRAM = _insert(BIGRAM_TABLE, ("grams",), delete=True)
 DELETE_OPEN_TRIGRAM = _insert(OPEN_TRIGRAM_TABLE, SEARCH_COLUMNS, delete=True)
 DELETE_OPEN_BIGRAM = _insert(OPEN_BIGRAM_TABLE, ("grams",), delete=True)
 
@@ -94,9 +96,51 @@ def open_index_change(row: tuple, now_open: bool) -> list[tuple[str, tuple]]:
 
 
 
+def _reindex_corrected(connection: Any, target: Complaint) -> bool:
+    """A searchable field corrected (corrections.py): the complaint's rows in the
+    indexes are replaced — deleted with the values they were indexed with, inserted
+    with the new ones — in both pairs, or only the full pair once closed. Returns
+    whether it did (and so also took care of the open pair)."""
+    state = inspect(target)
+    changed = [name for name in INDEXED_FIELDS if state.attrs[name].history.added]
+    if not changed:
+        return False
+    old = []
+    for name in INDEXED_FIELDS:
+        history = state.attrs[name].history
+        if history.added and not history.deleted:  # set without being loaded: ask the file
+            old.append(connection.exec_driver_sql(
+                f"SELECT {name} FROM complaint WHERE id = ?", (target.id,)).scalar())
+        else:
+            old.append(history.deleted[0] if history.deleted else getattr(target, name))
+    closed = state.attrs.closed.history
+    if not closed.added:
+        was_closed = target.closed
+    elif closed.deleted:
+        was_closed = closed.deleted[0]
+    else:
+        was_closed = connection.exec_driver_sql(
+            "SELECT closed FROM complaint WHERE id = ?", (target.id,)).scalar()
+    was_open = not bool(was_closed)
+    old_tri, old_bi = index_values(*old)
+    new_tri, new_bi = index_values(*indexed_fields(target))
+    statements = [(DELETE_TRIGRAM, old_tri), (DELETE_BIGRAM, old_bi),
+                  (INSERT_TRIGRAM, new_tri), (INSERT_BIGRAM, new_bi)]
+    if was_open:
+        statements += [(DELETE_OPEN_TRIGRAM, old_tri), (DELETE_OPEN_BIGRAM, old_bi)]
+    if not target.closed:
+        statements += [(INSERT_OPEN_TRIGRAM, new_tri), (INSERT_OPEN_BIGRAM, new_bi)]
+    for sql, params in statements:
+        connection.exec_driver_sql(sql, params)
+    return True
+
+
 def _keep_open_search(_mapper: Any, connection: Any, target: Complaint) -> None:
     """A complaint closed (or ever reopened) leaves (or rejoins) the open-only search
-    indexes in the same transaction, whichever use-case changed it."""
+    indexes in the same transaction, whichever use-case changed it; a corrected
+    searchable field is indexed anew."""
+    if _reindex_corrected(connection, target):
+        return
     history = inspect(target).attrs.closed.history
     if not history.added:
         return
@@ -107,8 +151,8 @@ def _keep_open_search(_mapper: Any, connection: Any, target: Complaint) -> None:
             "SELECT closed FROM complaint WHERE id = ?", (target.id,)).scalar())
     if was == bool(target.closed):
         return
-    # The indexed values are the complaint's current ones: no use-case edits the
-    # searchable fields after registration (see open_index_change).
+    # The indexed values are the complaint's current ones (a correction of them is
+    # handled above, in the same hook).
     for sql, params in open_index_change(indexed_fields(target), now_open=not target.closed):
         connection.exec_driver_sql(sql, params)
 
