@@ -17,6 +17,7 @@ from complaintdesk.domain.errors import DomainError
 from complaintdesk.reports.labels import Responsibility, SheetState, action_label, label
 from complaintdesk.process.case_file import read_case
 from complaintdesk.process.complaints import ComplaintRecord, add_note, link_complaints, resolve_number
+from complaintdesk.process.corrections import correct_complaint, correction_refusal
 from complaintdesk.process.duplicates import merge_into, merge_refusal
 from complaintdesk.domain.enums import (AgreementMethod, Category, Channel, HandlingMethod, Priority,
                                  Status)
@@ -28,8 +29,10 @@ from complaintdesk.domain.timing import TIME_FORMAT, describe_due
 from complaintdesk.domain.validation import FIELD_LABELS
 
 from screens.desk_app import DataScreen
+from screens.case.timeline import change_text
 from screens.widgets.wrapped import Wrapped
-from screens.widgets.dialogs import LinkDialog, LinkRequest, NoteDialog, NoteResult
+from screens.widgets.dialogs import ConfirmDialog, LinkDialog, LinkRequest, NoteDialog, NoteResult
+from screens.case.correction_form import changed_fields, correction_fields, correction_values
 from screens.widgets.form_dialog import FormDialog, FormField, FormResult
 from screens.case.steps import STEP_BY_NAME, STEPS, StepRunner, relevant, step_refusal
 from screens.widgets.footer import Footer
@@ -143,6 +146,7 @@ class ComplaintRecordScreen(DataScreen):
           for step in sorted(STEPS, key=lambda step: not step.only_when_relevant)],
         Binding("l", "link", "关联"),
         Binding("m", "merge", "合并重复"),
+        Binding("x", "correct", "更正"),
         Binding("a", "note", "备注"),
         Binding("ctrl+r", "reload", "刷新", show=False),
     ]
@@ -155,6 +159,7 @@ class ComplaintRecordScreen(DataScreen):
         self._note_draft = ""
         self._link_draft = ""
         self._merge_draft: dict[str, object] = {}
+        self._correct_draft: dict[str, object] = {}
         self.handling: wf.Handling | None = None
         self.steps = StepRunner(self)
 
@@ -233,7 +238,7 @@ class ComplaintRecordScreen(DataScreen):
                     at=desk.local(e.at).strftime(TIME_FORMAT),
                     actor=names.get(e.actor, e.actor),
                     action=action_label(e.action),
-                    change=_change(e.action, e.field, e.before, e.after, e.detail),
+                    change=change_text(e.action, e.field, e.before, e.after, e.detail),
                 )
                 for e in record.timeline
             ]
@@ -264,6 +269,8 @@ class ComplaintRecordScreen(DataScreen):
             return True if self._refusal(step) is None else None
         if action == "merge":
             return True if self._merge_refusal() is None else None
+        if action == "correct":
+            return True if self._correct_refusal() is None else None
         return True
 
     def _steps_text(self) -> Content:
@@ -286,7 +293,14 @@ class ComplaintRecordScreen(DataScreen):
             return self._refusal(STEP_BY_NAME[parameters[0]]) if self.handling else "正在读取…"
         if action == "merge":
             return self._merge_refusal()
+        if action == "correct":
+            return self._correct_refusal()
         return None
+
+    def _correct_refusal(self) -> str | None:
+        if self.handling is None:
+            return "正在读取…"
+        return correction_refusal(self.actor.role, self.handling.complaint)
 
     def _merge_refusal(self) -> str | None:
         """Why this person may not merge this complaint now (the core's rule)."""
@@ -383,6 +397,53 @@ class ComplaintRecordScreen(DataScreen):
         self.notify(f"{complaint.number} 已合并并结案", markup=False)
         self._load()
 
+    def action_correct(self) -> None:
+        reason = self._correct_refusal()
+        if reason is not None or self.handling is None:
+            self.notify(reason or "正在读取…", severity="warning", markup=False)
+            return
+        complaint = self.handling.complaint
+        before = correction_values(complaint, self.actor.role)
+        version = complaint.version
+
+        def closed(result: FormResult | None) -> None:
+            if result is None:
+                return
+            self._correct_draft = dict(result.values)
+            if not result.submitted:
+                return
+            changes = changed_fields(before, result.values)
+            if "priority" not in changes:
+                self._correct(changes, result.values.get("reason"), False, version)
+                return
+
+            def answer(recompute: bool | None) -> None:
+                self._correct(changes, result.values.get("reason"), bool(recompute), version)
+
+            self.app.push_screen(ConfirmDialog(
+                "按新的紧急程度重新计算时限？",
+                "选“是”：首次响应期限和处理期限按新的紧急程度从受理时间重新计算（请告知客户）。"
+                "选“否”：保持登记时的期限。"), answer)
+
+        self.app.push_screen(FormDialog(f"更正 {self.number}（受理编号和受理日期不变）",
+                                        correction_fields(self.actor.role),
+                                        self._correct_draft or before), closed)
+
+    @work(thread=True, exit_on_error=False)
+    def _correct(self, changes: dict[str, object], reason: object, recompute: bool,
+                 version: int) -> None:
+        deliver(self, lambda: correct_complaint(self.desk, self.actor.login, self.number, changes,
+                                                reason, recompute_deadlines=recompute,
+                                                expected_version=version),
+                self._corrected, self._action_failed, waiting="正在保存更正…")
+
+    def _corrected(self, done) -> None:  # type: ignore[no-untyped-def]
+        self._correct_draft = {}
+        names = "、".join(FIELD_LABELS.get(name, name) for name in done.changed)
+        extra = "，时限已重新计算" if done.deadlines_recomputed else ""
+        self.notify(f"已更正：{names}{extra}", markup=False)
+        self._load()
+
     def _link_saved(self) -> None:
         self._link_draft = ""
         self.notify("已关联", markup=False)
@@ -391,47 +452,3 @@ class ComplaintRecordScreen(DataScreen):
     def _action_failed(self, refusal: DomainError) -> None:
         self.notify(refusal_text(refusal) + "（输入已保留，可重试）", severity="error",
                     markup=False, timeout=8)
-
-
-#: Coded fields a correction changes, shown by their labels.
-_CODED = {"priority": Priority, "category": Category, "channel": Channel}
-
-
-def _change(action: str, field: str | None, before: str | None, after: str | None,
-            detail: str | None = None) -> str:
-    if field == "status":
-        return f"状态：{_status_label(before)} → {_status_label(after)}"
-    if field:
-        coded = _CODED.get(field)
-        if coded is not None:
-            before, after = (_label_of(coded, before), _label_of(coded, after))
-        reason = _reason(detail)
-        return (f"{FIELD_LABELS.get(field, field)}：{before or '—'} → {after or '—'}"
-                + (f"（原因：{reason}）" if reason else ""))
-    if action.startswith("workflow."):
-        return ""  # a step that kept the status (e.g. 回访未联系上): its label says it all
-    return after or ""
-
-
-def _label_of(enum, code: str | None) -> str:  # type: ignore[no-untyped-def]
-    try:
-        return enum(code).label
-    except ValueError:
-        return code or "—"
-
-
-def _reason(detail: str | None) -> str:
-    import json
-
-    try:
-        value = json.loads(detail or "{}")
-    except ValueError:
-        return ""
-    return str(value.get("reason") or "") if isinstance(value, dict) else ""
-
-
-def _status_label(code: str | None) -> str:
-    try:
-        return Status(code).label
-    except ValueError:
-        return code or "—"

@@ -52,3 +52,29 @@ async def test_a_counter_clerk_sees_the_merge_key_dimmed_with_why(desk, admin, c
         await settle(pilot)
         assert isinstance(app.screen, ComplaintRecordScreen)  # no dialog
     assert wf.get_handling(desk, dup.number).complaint.status == "registered"
+
+
+async def test_a_counter_clerk_corrects_a_mistyped_name_by_keys(desk, admin, counter):
+    """x opens the 更正 dialog filled with the record; the name retyped, a reason,
+    Ctrl+S: corrected, and the timeline says what changed and why."""
+    c = register(desk, counter, customer_name="张山", contact="13800001111")
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_complaint(c.number)
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)
+        # Everything is filled but the reason: the cursor waits there.
+        assert app.screen.focused is app.screen.query_one("#f-reason")
+        await type_text(pilot, "登记时姓名打错")
+        app.screen.query_one("#f-customer_name").focus()
+        await pilot.press("ctrl+u")  # the name's old text out
+        await type_text(pilot, "张三")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ComplaintRecordScreen)
+        timeline = str(app.screen.query_one("#record-timeline").render())
+        assert "投诉客户名称：张山 → 张三（原因：登记时姓名打错）" in timeline
+    assert wf.get_handling(desk, c.number).complaint.customer_name == "张三"

@@ -195,3 +195,14 @@ def test_merge_dialog(snap_compare, long_desk, size):  # noqa: F811
         await no_blink(pilot)
 
     assert snap_compare(make_app(desk, "super1"), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_correction_dialog(snap_compare, long_desk, size):  # noqa: F811
+    """更正 (a supervisor: the 紧急程度 too), filled with the hostile record."""
+    desk, fresh, _ = long_desk
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _open(pilot, fresh, "x")
+
+    assert snap_compare(make_app(desk, "super1"), terminal_size=size, run_before=run_before)
