@@ -6,7 +6,6 @@ from __future__ import annotations
 from complaintdesk.domain.enums import Category, Channel, Priority, Role
 from complaintdesk.domain.validation import FIELD_LABELS
 from complaintdesk.process.corrections import correctable_fields, form_values
-from complaintdesk.store.models import Complaint
 
 from screens.widgets.form_dialog import FormField
 
@@ -30,7 +29,7 @@ def correction_fields(role: Role) -> list[FormField]:
     return fields
 
 
-def correction_values(complaint: Complaint, role: Role) -> dict[str, object]:
+def correction_values(complaint, role: Role) -> dict[str, object]:  # type: ignore[no-untyped-def]
     values = form_values(complaint)
     out: dict[str, object] = {name: ("" if values[name] is None else str(values[name]))
                               for name in correctable_fields(role)}
