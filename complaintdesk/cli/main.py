@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from complaintdesk import __version__
 from complaintdesk.store import adminlog
 from complaintdesk.process import staffing
+from complaintdesk.cli.alerts import add_alerts_command
 from complaintdesk.cli.calendar import add_calendar_command
 from complaintdesk.cli.admin import add_admin_commands
 from complaintdesk.cli.errors import CliError, os_error_text
@@ -451,6 +452,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_admin_commands(sub)
     add_calendar_command(sub)
+    add_alerts_command(sub)
     return parser
 
 

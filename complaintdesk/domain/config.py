@@ -35,6 +35,18 @@ class TimeLimit:
 
 
 @dataclass(frozen=True)
+class AlertMail:
+    """Local mail for alerts: a login's digest goes to ``login@domain``, through
+    ``sendmail`` (a path) or an SMTP server (``smtp_host``:``smtp_port``)."""
+
+    sendmail: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    domain: str = "localhost"
+    sender: str = "complaintdesk@localhost"
+
+
+@dataclass(frozen=True)
 class Department:
     code: str
     name: str
@@ -95,6 +107,8 @@ class DeskConfig:
     #: Registration warns of an open complaint of the same contact and product
     #: received within this many days (0: no warning).
     duplicate_within_days: int = 30
+    #: Where ``complaintdesk alerts`` also mails each person's digest (none: stdout only).
+    alert_mail: "AlertMail | None" = None
 
     def __post_init__(self) -> None:
         # Limits given without a calendar count on this desk's.
@@ -251,7 +265,24 @@ def load_config(path: Path | None = None) -> DeskConfig:
         raise DomainError("配置错误：duplicates.within_days 必须是 0 到 3650 的整数（0 = 不提示）")
 
     return DeskConfig(limits, departments, float(fraction), tz_name, within, retry, attempts,
-                      calendar, duplicates)
+                      calendar, duplicates, _alert_mail(raw))
+
+
+def _alert_mail(raw: dict) -> AlertMail | None:
+    section = _table(raw, "alerts", "alerts")
+    sendmail, host = str(section.get("sendmail") or ""), str(section.get("smtp_host") or "")
+    if not sendmail and not host:
+        return None
+    if sendmail and host:
+        raise DomainError("配置错误：alerts 中 sendmail 与 smtp_host 只能写一个")
+    if sendmail and not Path(sendmail).is_absolute():
+        raise DomainError("配置错误：alerts.sendmail 应是绝对路径，如 /usr/sbin/sendmail")
+    port = section.get("smtp_port", 25)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise DomainError("配置错误：alerts.smtp_port 必须是 1 到 65535 的整数")
+    domain = str(section.get("mail_domain") or "localhost")
+    sender = str(section.get("mail_from") or f"complaintdesk@{domain}")
+    return AlertMail(sendmail, host, port, domain, sender)
 
 
 def deadlines_for(priority: Priority, received_at: datetime, config: DeskConfig) -> tuple[datetime, datetime]:

@@ -187,6 +187,19 @@ class ComplaintLink(SQLModel, table=True):
     created_at: datetime
 
 
+class AlertSent(SQLModel, table=True):
+    """An alert given once (schema v11): about which complaint, what it was about
+    (``key``: the deadline state and the deadline, a revisit's due time, a new 重大
+    complaint) and to whom."""
+
+    __tablename__ = "alert_sent"
+
+    complaint_id: int = Field(foreign_key="complaint.id", primary_key=True)
+    key: str = Field(primary_key=True)
+    recipient: str = Field(primary_key=True)
+    sent_at: datetime
+
+
 class AuditEvent(SQLModel, table=True):
     """Append-only: triggers refuse UPDATE and DELETE, and an INSERT but of the next
     id with its hash (schema v7). ``hash`` links the event to the one before

@@ -97,8 +97,15 @@ def v10(conn: sqlite3.Connection) -> None:
                  "WHERE merged_into_id IS NOT NULL")
 
 
+def v11(conn: sqlite3.Connection) -> None:
+    """The alerts given (alerts.py): each once, remembered here."""
+    conn.execute("CREATE TABLE alert_sent (complaint_id INTEGER NOT NULL REFERENCES complaint(id), "
+                 "key TEXT NOT NULL, recipient TEXT NOT NULL, sent_at DATETIME NOT NULL, "
+                 "PRIMARY KEY (complaint_id, key, recipient)) WITHOUT ROWID")
+
+
 # MIGRATIONS[n] takes a file from version n-1 to version n, inside the caller's
 # IMMEDIATE transaction. Never edit a released step: add a new one.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8, 9: v9, 10: v10}
+    1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8, 9: v9, 10: v10, 11: v11}
 SCHEMA_VERSION = max(MIGRATIONS)
