@@ -25,6 +25,7 @@ from complaintdesk.reports.figures import check_reader
 from complaintdesk.process.queue import QueueFilter
 from complaintdesk.domain.enums import Role
 from complaintdesk.process.staffing import Actor, standing
+from complaintdesk.process.alerts import deadline_states_of
 from complaintdesk.process.watch import Watcher, last_complaint_id, new_urgent_since, watch_changes
 
 from screens.commands import DeskCommandPalette, GoToComplaint, system_commands
@@ -41,6 +42,10 @@ from screens.worklist.rows import QueueSource
 from screens.widgets.virtual_table import VirtualTable
 
 POLL_SECONDS = 1.0
+#: How often the header recounts the person's amber and red complaints (the clock
+#: turns rows amber without any change; a change recounts at once).
+MINE_SECONDS = 60.0
+APP_TITLE = "客户投诉处理台"
 TERMINAL_CHECK_SECONDS = 1.0
 LEAVE_AFTER_SECONDS = 3.0  # how long the notice of a disabled account stays up
 LEFT_MODE = "left"  # the mode of the notice a console shows as it leaves
@@ -53,7 +58,7 @@ class ComplaintDeskApp(DeskApp):
     """One staff member's console on the shared database."""
 
     CSS_PATH = Path(__file__).parent / "desk.tcss"  # absolute: subclasses live elsewhere
-    TITLE = "客户投诉处理台"
+    TITLE = APP_TITLE
     COMMANDS = App.COMMANDS | {GoToComplaint}
     COMMAND_PALETTE_BINDING = "ctrl+p"
     BINDINGS = [
@@ -80,6 +85,7 @@ class ComplaintDeskApp(DeskApp):
         self.actor = actor
         self._watch = watch
         self._watcher: Watcher | None = None
+        self._mine: dict[str, str] | None = None  # my amber and red complaints, last look
         self._closing = False
         self._frozen = False
         self._last_seen_id = 0
@@ -116,6 +122,8 @@ class ComplaintDeskApp(DeskApp):
             self._watch_terminal()
         if self.actor.role is Role.ADMIN:
             self._check_audit_trail()
+        self._check_mine()
+        self.set_interval(MINE_SECONDS, self._check_mine)
 
     @on(VirtualTable.Loaded)
     def _first_table_loaded(self, _event: VirtualTable.Loaded) -> None:
@@ -239,10 +247,34 @@ class ComplaintDeskApp(DeskApp):
                 self.notify, f"审计记录可能被篡改：{problems}。请运行 complaintdesk audit verify",
                 title="审计链", severity="error", timeout=60, markup=False)
 
+    @work(thread=True, exclusive=True, group="mine", exit_on_error=False)
+    def _check_mine(self) -> None:
+        try:
+            states = deadline_states_of(self.desk, self.actor.login)
+        except DomainError:
+            return  # the header keeps what it showed; the screens say what is wrong
+        self.call_from_thread(self._show_mine, states)
+
+    def _show_mine(self, states: dict[str, str]) -> None:
+        """The header counts the person's own amber and red complaints; one that turns
+        amber or red since the last look is announced (not those already so at start)."""
+        amber = sum(state == "at-risk" for state in states.values())
+        red = len(states) - amber
+        self.title = APP_TITLE + (f" · 我的：预警 {amber} 超时 {red}" if states else "")
+        before, self._mine = self._mine, states
+        if before is None:
+            return
+        for number, state in states.items():
+            if before.get(number) != state:
+                self.notify(f"{number} {'已超过期限' if state == 'overdue' else '进入预警（期限将到）'}",
+                            title="我的投诉", severity="error" if state == "overdue" else "warning",
+                            timeout=10, markup=False)
+
     def on_data_changed(self, message: DataChanged) -> None:
         """Reload what is on the terminal: the top screen and, under dialogs, the
         screen they cover; screens further down reload when shown again. Announce
         new 紧急 complaints, one notice each, or one for them all past a few."""
+        self._check_mine()
         shown: list[DataScreen] = []
         for screen in reversed(self.screen_stack):
             if isinstance(screen, DataScreen):

@@ -12,6 +12,7 @@ import sys
 from email.message import EmailMessage
 
 from complaintdesk.cli.errors import CliError
+from complaintdesk.cli.identity import ROOT
 from complaintdesk.domain.config import AlertMail
 from complaintdesk.process.alerts import digests, give_alerts, staff_names
 
@@ -43,8 +44,6 @@ def send(mail: AlertMail, login: str, body: str) -> None:
 
 
 def cmd_alerts(desk, actor, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
-    from complaintdesk.cli.main import ROOT  # (main imports this module)
-
     login = None if actor is ROOT else actor.login
     alerts = give_alerts(desk, login, remember=not args.dry_run)
     if not alerts:

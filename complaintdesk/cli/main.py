@@ -28,6 +28,7 @@ from complaintdesk import __version__
 from complaintdesk.store import adminlog
 from complaintdesk.process import staffing
 from complaintdesk.cli.alerts import add_alerts_command
+from complaintdesk.cli.identity import ROOT
 from complaintdesk.cli.calendar import add_calendar_command
 from complaintdesk.cli.admin import add_admin_commands
 from complaintdesk.cli.errors import CliError, os_error_text
@@ -458,7 +459,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ------------------------------------------------------------------ entry point
 
-ROOT = Actor("root", "系统管理员 root", Role.ADMIN, None)
 
 
 def _run(args: argparse.Namespace) -> int:

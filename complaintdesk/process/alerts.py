@@ -111,6 +111,25 @@ def give_alerts(desk: Desk, actor: str | None, *, remember: bool = True) -> list
     return fresh
 
 
+def deadline_states_of(desk: Desk, login: str) -> dict[str, str]:
+    """The amber (``"at-risk"``) and red (``"overdue"``) open complaints ``login`` is
+    responsible for — the handler once dispatched, else whoever registered it —
+    by number: what every console's header counts for its person."""
+    now = desk.now()
+    fraction = desk.config.at_risk_fraction
+    out: dict[str, str] = {}
+    with desk.store.read() as session:
+        rows = session.exec(select(Complaint).where(
+            Complaint.closed == False, col(Complaint.due_at).is_not(None),  # noqa: E712
+            (Complaint.handler == login)
+            | (col(Complaint.handler).is_(None) & (Complaint.received_by == login)))).all()
+        for c in rows:
+            state = deadline_state(desk.local(c.received_at), desk.local(c.due_at), now, fraction)
+            if state:
+                out[c.number] = state
+    return out
+
+
 def staff_names(desk: Desk) -> dict[str, str]:
     with desk.store.read() as session:
         return {s.login: s.name for s in session.exec(select(Staff))}
@@ -132,4 +151,4 @@ def digests(alerts: list[Alert], names: dict[str, str]) -> dict[str, str]:
     return out
 
 
-__all__ = ["Alert", "KINDS", "digests", "give_alerts", "staff_names"]
+__all__ = ["Alert", "KINDS", "deadline_states_of", "digests", "give_alerts", "staff_names"]

@@ -78,3 +78,34 @@ async def test_a_counter_clerk_corrects_a_mistyped_name_by_keys(desk, admin, cou
         timeline = str(app.screen.query_one("#record-timeline").render())
         assert "投诉客户名称：张山 → 张三（原因：登记时姓名打错）" in timeline
     assert wf.get_handling(desk, c.number).complaint.customer_name == "张三"
+
+
+async def test_the_header_counts_my_amber_and_red_and_says_when_one_turns(store_location, frozen_now):
+    """The clerk's own complaint, 83 % of its first-response time used: 预警 1 in the
+    header; ten hours later it is past its deadline: 超时 1, and a notice says so."""
+    from datetime import timedelta
+
+    from complaintdesk.domain.config import DeskConfig
+    from complaintdesk.process.desk import open_desk
+    from tests.process.test_core_workflow import Clock
+
+    clock = Clock(frozen_now)
+    desk = open_desk(store_location, config=DeskConfig(timezone_name="Asia/Shanghai"), clock=clock)
+    try:
+        admin = staffing.sign_in(desk, "admin1", "管理员")
+        staffing.add_staff(desk, admin.login, "counter1", "柜台小王", "counter")
+        c = register(desk, "counter1", priority="general",
+                     received_at=(frozen_now - timedelta(hours=40)).isoformat())
+        app = make_app(desk, "counter1")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert app.title == "客户投诉处理台 · 我的：预警 1 超时 0"
+            assert not app._notifications  # what was amber at start is not announced
+            clock.now = frozen_now + timedelta(hours=10)
+            app._check_mine()
+            await settle(pilot)
+            assert app.title == "客户投诉处理台 · 我的：预警 0 超时 1"
+            assert any(c.number in n.message and "已超过期限" in n.message
+                       for n in app._notifications)
+    finally:
+        desk.close()
