@@ -69,6 +69,20 @@ def cmd_config(desk: Desk | None, actor: Actor | None, args: argparse.Namespace)
     lines.append(f"预警阈值      {config.at_risk_fraction:.0%}    ← {origin('queue')}")
     lines.append(f"回访          {_delta(config.revisit_within)} 内，未接通 {_delta(config.revisit_retry)} "
                  f"后重拨，最多 {config.revisit_max_attempts} 次    ← {origin('revisit')}")
+    cal = config.calendar
+    calendar_line = ("中国大陆法定节假日与调休（holidays 库）" if cal.country == "CN" else "只以周六、周日为休息日")
+    if cal.overrides:
+        calendar_line += f"，另有 {len(cal.overrides)} 天调整"
+    if cal.hours:
+        calendar_line += f"，办公时间 {cal.hours.label()}"
+    lines.append(f"工作日历      {calendar_line}    ← {origin('calendar')}")
+    lines.append(f"重复提示      {config.duplicate_within_days} 天内同一联系方式、同一品名的未结案投诉"
+                 f"{'（已关闭）' if not config.duplicate_within_days else ''}    ← {origin('duplicates')}")
+    mail = config.alert_mail
+    mail_line = ("只输出到标准输出" if mail is None else
+                 f"{'sendmail ' + mail.sendmail if mail.sendmail else f'SMTP {mail.smtp_host}:{mail.smtp_port}'}"
+                 f"，收件人 登录名@{mail.domain}")
+    lines.append(f"提醒          {mail_line}    ← {origin('alerts')}")
     depts = "、".join(f"{d.code} {d.name}" for d in config.departments)
     lines.append(f"部门          {depts}    ← {origin('departments')}")
     if mode.settings.configured:

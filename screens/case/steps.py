@@ -12,7 +12,7 @@ from textual.content import Content
 from complaintdesk.process import revisits
 from complaintdesk.process import workflow as wf
 from complaintdesk.process.desk import Desk
-from complaintdesk.domain.enums import (Action, AgreementMethod, HandlingMethod, RevisitMethod,
+from complaintdesk.domain.enums import (Action, AgreementMethod, HandlingMethod, Priority, RevisitMethod,
                                         Satisfaction, Status)
 from complaintdesk.domain.money import format_amount
 from complaintdesk.domain.errors import DomainError, ValidationFailed
@@ -244,6 +244,10 @@ def form_for(name: str, desk: Desk, handling: wf.Handling) -> tuple[str, list[Fo
     c = handling.complaint
     if name == "judge":
         default_due = desk.local(c.resolution_due).strftime(TIME_FORMAT)
+        if desk.config.limits[Priority(c.priority)].resolution.working:  # say it as counted
+            left = desk.config.calendar.working_days_between(desk.now(), desk.local(c.resolution_due))
+            if left > 0:
+                default_due += f"（剩 {left:.1f} 个工作日）".replace(".0 ", " ")
         fields = judge_fields(desk)
         fields[2] = FormField("handling_due", "处理期限", placeholder=f"默认 {default_due}")
         return "责任判定（分析投诉原因）", fields, submit_judge
