@@ -201,3 +201,19 @@ def cleaned_fields(data: Mapping[str, object], draft: "ComplaintDraft") -> list[
         if isinstance(raw, str) and raw.strip() != (getattr(draft, name) or ""):
             changed.append(name)
     return changed
+
+
+#: A reason given for a correction, a merge…: required, one paragraph or a few.
+MAX_REASON = 500
+
+
+def cleaned_reason(value: object, what: str, example: str, errors: dict[str, str]) -> str:
+    """``value`` as a reason, cleaned; a missing or overlong one is added to
+    ``errors`` under ``"reason"`` (``what``: 更正原因, 合并原因; ``example`` shows one)."""
+    text = clean_text(str(value or "")).strip()
+    if not text:
+        errors["reason"] = f"请填写{what}（如：{example}）"
+    elif len(text) > MAX_REASON:
+        errors["reason"] = f"{what}过长：{len(text)} 字，最多 {MAX_REASON} 字"
+    return text
+

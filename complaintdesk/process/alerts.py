@@ -95,9 +95,16 @@ def give_alerts(desk: Desk, actor: str | None, *, remember: bool = True) -> list
     with (desk.store.write() if remember else desk.store.read()) as session:
         if actor is not None:
             require(session, actor, set(ALERT_ROLES), "发送提醒")
-        given = {(a.complaint_id, a.key, a.recipient) for a in session.exec(select(AlertSent))}
+        due = _due_alerts(desk, session, now)
+        # What was given already, of these complaints only (the table keeps every
+        # alert ever given; a run reads the part it needs).
+        ids = sorted({alert.complaint_id for alert in due})
+        given: set[tuple[int, str, str]] = set()
+        for start in range(0, len(ids), 500):
+            given.update((a.complaint_id, a.key, a.recipient) for a in session.exec(
+                select(AlertSent).where(col(AlertSent.complaint_id).in_(ids[start:start + 500]))))
         fresh: list[Alert] = []
-        for alert in _due_alerts(desk, session, now):
+        for alert in due:
             to = tuple(r for r in alert.recipients if (alert.complaint_id, alert.key, r) not in given)
             if to:
                 fresh.append(Alert(alert.kind, alert.number, alert.complaint_id, alert.key, to,

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from complaintdesk.domain.config import deadlines_for
 from complaintdesk.domain.enums import Priority, Role, Status
 from complaintdesk.domain.errors import DomainError, ValidationFailed
-from complaintdesk.domain.text import clean_text
 from complaintdesk.domain.timing import TIME_FORMAT
-from complaintdesk.domain.validation import FIELD_LABELS, validate_complaint
+from complaintdesk.domain.validation import FIELD_LABELS, cleaned_reason, validate_complaint
 from complaintdesk.process import audit
 from complaintdesk.process.complaints import find_complaint, find_or_create_customer
 from complaintdesk.process.desk import Desk
@@ -33,7 +32,6 @@ TAKEN_DOWN = ("customer_name", "address", "contact", "channel", "event", "demand
 CORRECTABLE = (*TAKEN_DOWN, "priority")
 FIELDS_BY_ROLE: dict[Role, tuple[str, ...]] = {Role.COUNTER: TAKEN_DOWN,
                                                Role.SUPERVISOR: CORRECTABLE}
-MAX_REASON = 500
 
 
 @dataclass(frozen=True)
@@ -78,12 +76,8 @@ def correct_complaint(desk: Desk, actor: str, number: str, changes: Mapping[str,
             meanwhile (``expected_version``).
         PermissionDenied: the actor may not correct complaints.
     """
-    text = clean_text(str(reason or "")).strip()
     errors: dict[str, str] = {}
-    if not text:
-        errors["reason"] = "请填写更正原因（如：登记时联系方式记错一位）"
-    elif len(text) > MAX_REASON:
-        errors["reason"] = f"更正原因过长：{len(text)} 字，最多 {MAX_REASON} 字"
+    text = cleaned_reason(reason, "更正原因", "登记时联系方式记错一位", errors)
     unknown = [name for name in changes if name not in CORRECTABLE]
     for name in unknown:
         errors[name] = f"{FIELD_LABELS.get(name, name)}不能更正（受理编号和受理日期不变）"

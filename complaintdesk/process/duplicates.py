@@ -6,6 +6,7 @@ same matter is not registered twice without anyone noticing."""
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,8 +17,7 @@ from complaintdesk.domain import effects
 from complaintdesk.domain.contacts import contact_key
 from complaintdesk.domain.enums import LinkKind, Role, Status
 from complaintdesk.domain.errors import DomainError, ValidationFailed
-from complaintdesk.domain.text import clean_text
-from complaintdesk.domain.validation import ComplaintDraft
+from complaintdesk.domain.validation import ComplaintDraft, cleaned_reason
 from complaintdesk.process import audit
 from complaintdesk.process.complaints import MAX_NOTE_LENGTH, find_complaint
 from complaintdesk.process.desk import Desk
@@ -48,25 +48,30 @@ def same_product(a: str, b: str) -> bool:
 
 
 def _product_key(text: str) -> str:
-    import unicodedata
-
     return "".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def _matches(session: Session, key: str, product: str, received_at: datetime, within: timedelta,
-             before_id: int | None) -> list[Earlier]:
-    customer = session.exec(select(Customer.id).where(Customer.contact_key == key)).first()
-    if customer is None:
+def _open_of_customers(session: Session, customers: set[int], low: datetime,
+                       high: datetime) -> list[Complaint]:
+    """The open complaints of ``customers`` received between ``low`` and ``high``."""
+    if not customers:
         return []
-    query = select(Complaint).where(
-        Complaint.customer_id == customer, Complaint.closed == False,  # noqa: E712
-        col(Complaint.received_at) >= received_at - within,
-        col(Complaint.received_at) <= received_at + within)
-    if before_id is not None:
-        query = query.where(col(Complaint.id) < before_id)
-    rows = session.exec(query.order_by(col(Complaint.received_at).desc()).limit(200)).all()
-    return [Earlier(c.number, Status(c.status), c.received_at, c.product or "")
-            for c in rows if same_product(c.product or "", product)][:MAX_NAMED]
+    return list(session.exec(select(Complaint).where(
+        col(Complaint.customer_id).in_(customers), Complaint.closed == False,  # noqa: E712
+        col(Complaint.received_at) >= low, col(Complaint.received_at) <= high)).all())
+
+
+def _earlier(candidates: Sequence[Complaint], customer_id: int, received_at: datetime,
+             product: str, within: timedelta, before_id: int | None) -> list[Earlier]:
+    """The rule, in one place: the same customer, the same product, received within
+    ``within`` of ``received_at`` (and registered before ``before_id``), newest first."""
+    found = sorted((o for o in candidates
+                    if o.customer_id == customer_id
+                    and (before_id is None or o.id < before_id)  # type: ignore[operator]
+                    and abs(o.received_at - received_at) <= within
+                    and same_product(o.product or "", product)),
+                   key=lambda o: o.received_at, reverse=True)[:MAX_NAMED]
+    return [Earlier(o.number, Status(o.status), o.received_at, o.product or "") for o in found]
 
 
 def likely_duplicates(desk: Desk, draft: ComplaintDraft) -> list[Earlier]:
@@ -75,8 +80,13 @@ def likely_duplicates(desk: Desk, draft: ComplaintDraft) -> list[Earlier]:
     if not within:
         return []
     with desk.store.read() as session:
-        return _matches(session, contact_key(draft.contact), draft.product, draft.received_at,
-                        within, None)
+        customer = session.exec(select(Customer.id).where(
+            Customer.contact_key == contact_key(draft.contact))).first()
+        if customer is None:
+            return []
+        candidates = _open_of_customers(session, {customer}, draft.received_at - within,
+                                        draft.received_at + within)
+    return _earlier(candidates, customer, draft.received_at, draft.product, within, None)
 
 
 def duplicates_of_registered(desk: Desk, numbers: Sequence[str]) -> dict[str, list[Earlier]]:
@@ -94,31 +104,22 @@ def duplicates_of_registered(desk: Desk, numbers: Sequence[str]) -> dict[str, li
                 col(Complaint.number).in_(list(numbers[start:start + 500])))).all()
             if not new:
                 continue
-            low = min(c.received_at for c in new) - within
-            high = max(c.received_at for c in new) + within
-            candidates = session.exec(select(Complaint).where(
-                col(Complaint.customer_id).in_({c.customer_id for c in new}),
-                Complaint.closed == False,  # noqa: E712
-                col(Complaint.received_at) >= low, col(Complaint.received_at) <= high)).all()
             by_customer: dict[int, list[Complaint]] = {}
-            for c in candidates:
-                by_customer.setdefault(c.customer_id, []).append(c)
+            for o in _open_of_customers(
+                    session, {c.customer_id for c in new},
+                    min(c.received_at for c in new) - within, max(c.received_at for c in new) + within):
+                by_customer.setdefault(o.customer_id, []).append(o)
             for c in new:
-                found = sorted(
-                    (o for o in by_customer.get(c.customer_id, ())
-                     if o.id < c.id and abs(o.received_at - c.received_at) <= within  # type: ignore[operator]
-                     and same_product(o.product or "", c.product or "")),
-                    key=lambda o: o.received_at, reverse=True)[:MAX_NAMED]
+                found = _earlier(by_customer.get(c.customer_id, []), c.customer_id, c.received_at,
+                                 c.product or "", within, c.id)
                 if found:
-                    out[c.number] = [Earlier(o.number, Status(o.status), o.received_at, o.product or "")
-                                     for o in found]
+                    out[c.number] = found
     return out
 
 
 # ----------------------------------------------------------------- merging
 
 MERGE_ROLES = frozenset({Role.SUPERVISOR})
-MAX_REASON = 500
 
 
 def merge_into(desk: Desk, actor: str, number: str, original_number: str, reason: object,
@@ -138,11 +139,10 @@ def merge_into(desk: Desk, actor: str, number: str, original_number: str, reason
             changed meanwhile (``expected_version``).
         PermissionDenied: the actor is not a supervisor.
     """
-    text = clean_text(str(reason or "")).strip()
-    if not text:
-        raise ValidationFailed({"reason": "请填写合并原因（如：同一客户就同一事项重复来电）"})
-    if len(text) > MAX_REASON:
-        raise ValidationFailed({"reason": f"合并原因过长：{len(text)} 字，最多 {MAX_REASON} 字"})
+    errors: dict[str, str] = {}
+    text = cleaned_reason(reason, "合并原因", "同一客户就同一事项重复来电", errors)
+    if errors:
+        raise ValidationFailed(errors)
     with desk.store.write() as session:
         require(session, actor, MERGE_ROLES, "合并重复投诉")
         dup = find_complaint(session, number)

@@ -283,10 +283,11 @@ class VirtualTable(ScrollView, can_focus=True):
         if y == 0:
             for header in self._headers():
                 header.follow(width)
-            if self.row_count or self._hidden():
+            strips = self._hidden()
+            if strips:
                 cursor = self.row_at(self.cursor_row) if self.row_count else None
                 widths = layout(self.columns, width)
-                for strip in self._hidden():
+                for strip in strips:
                     strip.follow(widths, cursor)
         index = round(self.scroll_offset.y) + y
         base = self.rich_style

@@ -91,3 +91,53 @@ def test_what_cannot_be_corrected_is_refused_in_words(people):  # noqa: F811
     closed = drive_to(people, S.CLOSED)
     with pytest.raises(DomainError, match="已结案"):
         correct_complaint(people, "sup1", closed, {"customer_name": "王五"}, "改名")
+
+
+# Untrusted text corrected again and again: the search indexes (contentless FTS5,
+# whose rows are deleted by giving the values they were indexed with) stay true.
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from complaintdesk.process.duplicates import same_product  # noqa: E402
+
+RARE = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
+NAMES = st.text(alphabet=RARE + "ABCxyz 　\t", min_size=2, max_size=12)
+
+
+def _term(name: str) -> str | None:
+    """A search term a name is found by: its longest word, if long enough to search."""
+    words = name.split()
+    longest = max(words, key=len) if words else ""
+    return longest if len(longest) >= 2 else None
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(NAMES, min_size=1, max_size=4))
+def test_search_follows_any_corrected_name(people, names):  # noqa: F811
+    number = drive_to(people, S.ACCEPTED, customer_name="癸亥起名")
+    previous = "癸亥起名"
+    for name in names:
+        try:
+            correct_complaint(people, "counter1", number, {"customer_name": name}, "更正姓名")
+        except (ValidationFailed, DomainError):
+            continue  # refused (blank, unchanged…): nothing changed, nothing to check
+        now = _c(people, number).customer_name
+        term = _term(now)
+        if term is not None:
+            found = [r.number for r in open_queue(people, QueueFilter(search=term)).page(0, 50)]
+            assert number in found, (now, found)
+        gone = _term(previous)
+        if gone is not None and gone not in now:
+            old = [r.number for r in open_queue(people, QueueFilter(search=gone)).page(0, 50)]
+            assert number not in old, (previous, now)
+        previous = now
+
+
+@given(name=st.text(min_size=0, max_size=20))
+def test_a_product_is_the_same_however_its_spaces_and_width(name):
+    """Spaces anywhere, and full-width forms of ASCII, never make another product."""
+    assert same_product(name, name)
+    assert same_product(name, "　" + " ".join(name) + "\t")
+    wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in name)
+    assert same_product(name, wide)
+    assert same_product(name.lower(), name.lower().upper().lower())
