@@ -11,6 +11,16 @@ from screens.widgets.form_dialog import FormDialog
 from tests.screens.screen_helpers import make_app, register, settle, type_text
 
 
+async def open_record(pilot, number: str, key: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """From the queue: the complaint's record, then ``key`` pressed on it."""
+    await settle(pilot)
+    pilot.app.open_complaint(number)
+    await settle(pilot)
+    if key is not None:
+        await pilot.press(key)
+        await settle(pilot)
+
+
 def _staff(desk, admin) -> None:  # type: ignore[no-untyped-def]
     staffing.add_staff(desk, admin.login, "super1", "主管张", "supervisor")
 
@@ -21,11 +31,7 @@ async def test_a_supervisor_merges_a_duplicate_by_keys(desk, admin, counter):
     dup = register(desk, counter, customer_name="张三", contact="138 0000 1111")
     app = make_app(desk, "super1")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.open_complaint(dup.number)
-        await settle(pilot)
-        await pilot.press("m")
-        await settle(pilot)
+        await open_record(pilot, dup.number, "m")
         assert isinstance(app.screen, FormDialog)
         await type_text(pilot, original.number[-4:])  # the end of the number is enough
         await pilot.press("tab")
@@ -42,9 +48,7 @@ async def test_a_counter_clerk_sees_the_merge_key_dimmed_with_why(desk, admin, c
     dup = register(desk, counter)
     app = make_app(desk, counter)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.open_complaint(dup.number)
-        await settle(pilot)
+        await open_record(pilot, dup.number)
         screen = app.screen
         assert screen.check_action("merge", ()) is None  # shown dimmed
         assert screen.disabled_reason("merge", ()) == "只有客服主管可以合并重复投诉"
@@ -60,11 +64,7 @@ async def test_a_counter_clerk_corrects_a_mistyped_name_by_keys(desk, admin, cou
     c = register(desk, counter, customer_name="张山", contact="13800001111")
     app = make_app(desk, counter)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.open_complaint(c.number)
-        await settle(pilot)
-        await pilot.press("x")
-        await settle(pilot)
+        await open_record(pilot, c.number, "x")
         assert isinstance(app.screen, FormDialog)
         # Everything is filled but the reason: the cursor waits there.
         assert app.screen.focused is app.screen.query_one("#f-reason")
