@@ -311,7 +311,7 @@ def cmd_staff_list(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     staff = staffing.list_staff(desk)
     if args.json:
         rows = [{"login": s.login, "name": s.name, "role": s.role, "department": s.department,
-                 "active": bool(s.active)} for s in staff]
+                 "manager": bool(s.manager), "active": bool(s.active)} for s in staff]
         _utf8(sys.stdout).write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     else:
         print_staff(_console(), desk, staff)
@@ -334,6 +334,13 @@ def cmd_staff_set_role(desk: Desk, actor: Actor, args: argparse.Namespace) -> in
     staff = staffing.set_role(desk, actor.login, args.login, args.role, args.dept)
     dept = f"，{desk.config.department_name(staff.department)}" if staff.department else ""
     print(f"员工 {staff.login}（{staff.name}）现为{Role(staff.role).label}{dept}")
+    return 0
+
+
+def cmd_staff_set_manager(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
+    staff = staffing.set_manager(desk, actor.login, args.login, not args.off)
+    dept = desk.config.department_name(staff.department)
+    print(f"员工 {staff.login}（{staff.name}）{'现为' if staff.manager else '不再是'}{dept}部门经理")
     return 0
 
 
@@ -450,6 +457,11 @@ def build_parser() -> argparse.ArgumentParser:
                           help="counter|handler|supervisor|admin")
     set_role.add_argument("--dept", default=None, help="部门代码或名称（投诉处理专员必填）")
     set_role.set_defaults(func=cmd_staff_set_role)
+    manager = staff_sub.add_parser("set-manager",
+                                   help="设为（或 --off 取消）所在部门的部门经理：填写处理单的部门经理意见")
+    manager.add_argument("login", metavar="LOGIN")
+    manager.add_argument("--off", action="store_true", help="取消部门经理标记")
+    manager.set_defaults(func=cmd_staff_set_manager)
 
     add_admin_commands(sub)
     add_calendar_command(sub)

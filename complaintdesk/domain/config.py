@@ -10,7 +10,8 @@ from pathlib import Path
 from dateutil import tz
 from dateutil.relativedelta import relativedelta
 
-from complaintdesk.domain.enums import Priority
+from complaintdesk.domain.enums import Priority, Role
+from complaintdesk.domain.money import parse_amount
 from complaintdesk.domain.errors import DomainError
 from complaintdesk.domain.workdays import (UNITS, OfficeHours, Span, WorkCalendar,
                                            default_calendar, parse_overrides)
@@ -27,11 +28,13 @@ class TimeLimit:
 
     first_response: Span
     resolution: Span
+    #: The department's investigation, from dispatch (the default the dispatcher sees).
+    investigation: Span = Span(2, "working_days")
 
     def on(self, calendar: WorkCalendar) -> "TimeLimit":
         """The same limits counted on ``calendar``."""
-        return TimeLimit(Span(self.first_response.amount, self.first_response.unit, calendar),
-                         Span(self.resolution.amount, self.resolution.unit, calendar))
+        return TimeLimit(*(Span(span.amount, span.unit, calendar) for span in
+                           (self.first_response, self.resolution, self.investigation)))
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,21 @@ class AlertMail:
     smtp_port: int = 25
     domain: str = "localhost"
     sender: str = "complaintdesk@localhost"
+
+
+@dataclass(frozen=True)
+class Approval:
+    """Who approves a 处理单 (process.md §5). A plan whose 损失金额 is above
+    ``second_above_cents`` needs a second approval, by staff of ``second_role``
+    (not the first approver, not an author). The 部门经理意见 is given by the
+    responsible department's manager: staff flagged as its manager
+    (``manager_by = "flag"``) or staff of a role (``manager_by = "supervisor"``…)
+    in that department; ``manager_required`` makes it a condition of submitting."""
+
+    second_above_cents: int | None = None
+    second_role: str = "leader"
+    manager_by: str = "flag"
+    manager_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,9 +93,10 @@ def check_departments(departments: tuple[Department, ...]) -> None:
 #: Out of the box: the 重大 and 一般 handling deadlines count working days of
 #: mainland China's calendar (holidays and 调休 included); 紧急 counts the clock.
 _DEFAULT_LIMITS = {
-    Priority.URGENT: TimeLimit(Span(2, "hours"), Span(24, "hours")),
-    Priority.MAJOR: TimeLimit(Span(24, "hours"), Span(3, "working_days")),
-    Priority.GENERAL: TimeLimit(Span(48, "hours"), Span(7, "working_days")),
+    Priority.URGENT: TimeLimit(Span(2, "hours"), Span(24, "hours"), Span(12, "hours")),
+    Priority.MAJOR: TimeLimit(Span(24, "hours"), Span(3, "working_days"), Span(2, "working_days")),
+    Priority.GENERAL: TimeLimit(Span(48, "hours"), Span(7, "working_days"),
+                                Span(4, "working_days")),
 }
 
 _DEFAULT_DEPARTMENTS = (
@@ -109,11 +128,13 @@ class DeskConfig:
     duplicate_within_days: int = 30
     #: Where ``complaintdesk alerts`` also mails each person's digest (none: stdout only).
     alert_mail: "AlertMail | None" = None
+    #: Approval by amount and the department manager's opinion.
+    approval: Approval = Approval()
 
     def __post_init__(self) -> None:
         # Limits given without a calendar count on this desk's.
         if any(span.calendar is None for limit in self.limits.values()
-               for span in (limit.first_response, limit.resolution)):
+               for span in (limit.first_response, limit.resolution, limit.investigation)):
             object.__setattr__(self, "limits", {p: limit.on(self.calendar)
                                                 for p, limit in self.limits.items()})
 
@@ -230,8 +251,11 @@ def load_config(path: Path | None = None) -> DeskConfig:
             raise DomainError(f"配置错误：未知的优先级 deadlines.{code}") from None
         where = f"deadlines.{code}"
         section = _table(raw["deadlines"], code, where)
+        investigation = (_span(section, "investigation", where, calendar)
+                         if any(key.startswith("investigation_") for key in section)
+                         else limits[priority].investigation)
         limits[priority] = TimeLimit(_span(section, "first_response", where, calendar),
-                                     _span(section, "resolution", where, calendar))
+                                     _span(section, "resolution", where, calendar), investigation)
 
     departments = _DEFAULT_DEPARTMENTS
     if "departments" in raw:
@@ -265,7 +289,35 @@ def load_config(path: Path | None = None) -> DeskConfig:
         raise DomainError("配置错误：duplicates.within_days 必须是 0 到 3650 的整数（0 = 不提示）")
 
     return DeskConfig(limits, departments, float(fraction), tz_name, within, retry, attempts,
-                      calendar, duplicates, _alert_mail(raw))
+                      calendar, duplicates, _alert_mail(raw), _approval(raw))
+
+
+def _approval(raw: dict) -> Approval:
+    section = _table(raw, "approval", "approval")
+    above = section.get("second_above")
+    cents = None
+    if above is not None and above != 0:
+        try:
+            if isinstance(above, bool):
+                raise ValueError
+            cents = parse_amount(str(above))
+        except (ValueError, DomainError):
+            raise DomainError("配置错误：approval.second_above 应是金额（元），如 5000 或 "
+                              "\"5000.00\"；0 表示不需要二级审批") from None
+    roles = {r.value for r in Role}
+    role = str(section.get("second_role") or "leader")
+    second = ("leader", "supervisor", "admin")
+    if role not in second:
+        raise DomainError(f"配置错误：approval.second_role 应是 {'、'.join(second)} 之一"
+                          "（leader 分管领导、supervisor 另一位客服主管、admin 管理员）")
+    manager_by = str(section.get("manager_by") or "flag")
+    if manager_by != "flag" and manager_by not in roles:
+        raise DomainError(f"配置错误：approval.manager_by 应是 flag（员工标记为部门经理）或角色 "
+                          f"{'、'.join(sorted(roles))} 之一")
+    required = section.get("manager_required", False)
+    if not isinstance(required, bool):
+        raise DomainError("配置错误：approval.manager_required 应是 true 或 false")
+    return Approval(cents, role, manager_by, required)
 
 
 def _alert_mail(raw: dict) -> AlertMail | None:
@@ -295,6 +347,7 @@ def deadlines_for(priority: Priority, received_at: datetime, config: DeskConfig)
 
 __all__ = [
     "REFERENCE_CONFIG_PATH",
+    "Approval",
     "DeskConfig",
     "Department",
     "TimeLimit",

@@ -104,10 +104,15 @@ def judged_ours(c: Row, *, department: str, handling_due: datetime, at: datetime
             "handling_due": moment_text(handling_due)}
 
 
-def dispatched(c: Row, *, handler: str) -> dict[str, Any]:
-    """The 处理单 goes to the department's handler."""
+def dispatched(c: Row, *, handler: str, at: datetime, investigation_due: datetime
+               ) -> dict[str, Any]:
+    """The 处理单 goes to the department's handler, with the date its investigation
+    is due (the department's clock); the queue counts down to the nearer deadline."""
     c["handler"] = handler
-    return {"handler": handler, "department": c["department"]}
+    c["dispatched_at"], c["investigation_due"] = at, investigation_due
+    c["due_at"] = min(investigation_due, c["handling_due"] or c["resolution_due"])
+    return {"handler": handler, "department": c["department"],
+            "investigation_due": moment_text(investigation_due)}
 
 
 def decided(c: Row, sheet: Row, *, state: SheetState, by: str, at: datetime, text: str
@@ -118,9 +123,41 @@ def decided(c: Row, sheet: Row, *, state: SheetState, by: str, at: datetime, tex
     sheet["state"], sheet["decided_by"], sheet["decided_at"] = state.value, by, at
     sheet["implementation_opinion" if approved else "return_reason"] = text
     sheet["version"] += 1
+    detail: dict[str, Any] = {"sheet": sheet["sheet_number"],
+                              "opinion" if approved else "reason": text}
+    if _first(sheet):  # the second of two approvals, or a return at either level
+        detail["first_decided_by"] = sheet["first_decided_by"]
+        if approved:
+            detail["level"] = "second"
+        if not approved:  # a returned plan needs both approvals again
+            sheet["first_decided_by"] = sheet["first_decided_at"] = sheet["first_opinion"] = None
     if approved:
         c["handling_method"], c["loss_cents"] = sheet["method"], sheet["loss_cents"]
-    return {"sheet": sheet["sheet_number"], "opinion" if approved else "reason": text}
+    return detail
+
+
+def _first(sheet: Row) -> Any:
+    try:
+        return sheet["first_decided_by"]
+    except (KeyError, AttributeError):
+        return None
+
+
+def first_approved(sheet: Row, *, by: str, at: datetime, text: str) -> dict[str, Any]:
+    """The first of two approvals (a plan above the configured amount): the sheet
+    waits for the second."""
+    sheet["first_decided_by"], sheet["first_decided_at"], sheet["first_opinion"] = by, at, text
+    sheet["version"] += 1
+    return {"sheet": sheet["sheet_number"], "opinion": text, "level": "first"}
+
+
+def manager_opinion_given(sheet: Row, *, by: str, at: datetime, text: str) -> dict[str, Any]:
+    """The department's manager gives the 部门经理意见 (signed: who and when)."""
+    before = sheet["manager_opinion"]
+    sheet["manager_opinion"], sheet["manager_opinion_by"], sheet["manager_opinion_at"] = \
+        text, by, at
+    sheet["version"] += 1
+    return {"sheet": sheet["sheet_number"], "opinion": text, "before": before or None}
 
 
 def customer_informed(c: Row, *, how: str, at: datetime) -> dict[str, Any]:
@@ -286,5 +323,7 @@ def sheet_submitted(sheet: Row, *, by: str, at: datetime) -> dict[str, Any]:
 # ----------------------------------------------------------------- the investigation (调查)
 
 def investigated(c: Row, *, evidence: int) -> dict[str, Any]:
-    """The department recorded its findings of this round, with ``evidence`` pieces."""
+    """The department recorded its findings of this round, with ``evidence`` pieces;
+    the queue counts down to the handling deadline again."""
+    c["due_at"] = c["handling_due"] or c["resolution_due"]
     return {"round": c["round"], "evidence": evidence}

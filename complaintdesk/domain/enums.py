@@ -74,6 +74,7 @@ class Role(LabelledEnum):
     COUNTER = ("counter", "客服专员")
     HANDLER = ("handler", "投诉处理专员")
     SUPERVISOR = ("supervisor", "客服主管")
+    LEADER = ("leader", "分管领导")    # the second approval of large plans; reads the 统计表
     ADMIN = ("admin", "管理员")
 
 
@@ -103,6 +104,11 @@ class Action(LabelledEnum):
     SAVE_SHEET = ("save_sheet", "保存处理单")
     SUBMIT_SHEET = ("submit_sheet", "提交审批")
     APPROVE = ("approve", "审批通过")
+    APPROVE_FIRST = ("approve_first", "一级审批通过")     # above the amount: on to the second
+    APPROVE_SECOND = ("approve_second", "二级审批通过")
+    MANAGER_OPINION = ("manager_opinion", "部门经理意见")
+    PAUSE = ("pause", "暂停计时")                        # waiting on the customer
+    RESUME = ("resume", "恢复计时")
     RETURN = ("return", "退回")
     INFORM_CUSTOMER = ("inform_customer", "告知客户")
     CUSTOMER_AGREES = ("customer_agrees", "客户同意")
@@ -188,6 +194,7 @@ AUDIT_ACTION_LABELS = {
     "staff.disabled": "停用员工",
     "staff.enabled": "启用员工",
     "staff.role_changed": "更改员工角色",
+    "staff.manager_changed": "更改部门经理标记",
     "customer.updated": "更新客户资料",
     "complaint.linked": "关联到",
     "complaint.linked_from": "被关联自",

@@ -10,6 +10,7 @@ from sqlalchemy import text as sql
 from sqlmodel import Session, func, select
 
 from complaintdesk.process import audit
+from complaintdesk.process.contact import resume_customer
 from complaintdesk.domain import effects
 from complaintdesk.domain.numbers import NUMBER_PREFIX, format_number
 from complaintdesk.domain.config import deadlines_for
@@ -126,6 +127,7 @@ def _insert(desk: Desk, session: Session, actor: str, draft: ComplaintDraft) -> 
     desk.store.index_new_complaint(session, values)
     audit.record(session, at=now_utc, actor=actor, action="complaint.registered",
                  complaint_id=values["id"], after=values["number"], detail=detail)
+    resume_customer(desk, session, actor, values["customer_id"], values["number"])
     return values
 
 

@@ -269,11 +269,31 @@ def set_role(desk: Desk, actor: str, login: str, role: str,
         if role_value is not Role.ADMIN:
             _last_admin_guard(session, staff, "更改")
         before = f"{staff.role} {staff.department or ''}".strip()
+        if new_dept != staff.department:
+            staff.manager = False  # managed the old department, not the new one
         staff.role, staff.department = role_value.value, new_dept
         session.add(staff)
         audit.record(session, at=desk.now_utc(), actor=actor, action="staff.role_changed",
                      field="role", before=before, after=f"{role_value.value} {new_dept or ''}".strip(),
                      detail={"login": login})
+        return staff
+
+
+def set_manager(desk: Desk, actor: str, login: str, manager: bool) -> Staff:
+    """Flag (or unflag) a staff member as their department's manager (部门经理), who
+    gives the 处理单's 部门经理意见 (admins only, audited). Needs a department."""
+    with desk.store.write() as session:
+        staff = _managed(session, actor, login)
+        if manager and not staff.department:
+            raise DomainError(f"员工 {login} 不属于任何部门：请先用 staff set-role … --dept "
+                              "部门代码 指定部门，再设为部门经理")
+        if staff.manager == manager:
+            raise DomainError(f"员工 {login} {'已是' if manager else '不是'}部门经理")
+        staff.manager = manager
+        session.add(staff)
+        audit.record(session, at=desk.now_utc(), actor=actor, action="staff.manager_changed",
+                     field="manager", before=str(not manager).lower(), after=str(manager).lower(),
+                     detail={"login": login, "department": staff.department})
         return staff
 
 

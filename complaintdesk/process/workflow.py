@@ -15,15 +15,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
-from complaintdesk.domain import effects, numbers
+from complaintdesk.domain import approvals, effects, numbers
+from complaintdesk.domain import clocks
+from complaintdesk.domain.clocks import PAUSABLE
+from complaintdesk.domain.config import Approval
 from complaintdesk.domain.effects import as_row
 from complaintdesk.process import audit
 from complaintdesk.process.complaints import find_complaint
 from complaintdesk.process.desk import Desk
-from complaintdesk.domain.enums import (Action, AgreementMethod, HandlingMethod, Role, SheetState,
-                                        Status, audit_action_label)
+from complaintdesk.domain.enums import (Action, AgreementMethod, HandlingMethod, Priority, Role,
+                                        SheetState, Status, audit_action_label)
 from complaintdesk.domain.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from complaintdesk.store.models import Complaint, HandlingSheet, Investigation, Staff
 from complaintdesk.domain.money import parse_amount
@@ -35,6 +39,13 @@ from complaintdesk.domain.validation import parse_quantity, parse_received_at
 S, A = Status, Action
 SERVICE = {Role.COUNTER, Role.SUPERVISOR}
 DRAFTERS = {Role.HANDLER, Role.COUNTER, Role.SUPERVISOR}
+FOLLOWERS = DRAFTERS  # who keeps the customer informed and may pause the clock
+#: Who may be configured as the second approver ([approval] second_role), and who
+#: may give a 部门经理意见 (as its department's manager: approvals.manager_refusal).
+SECOND_APPROVERS = {Role.LEADER, Role.SUPERVISOR, Role.ADMIN}
+STAFF = set(Role) - {Role.ADMIN}
+#: Steps that record the customer in touch: a paused clock runs again (clocks.py).
+CUSTOMER_CONTACT = frozenset({Action.CUSTOMER_AGREES, Action.CUSTOMER_DISAGREES})
 OPEN = [s for s in Status if s is not Status.CLOSED]
 #: The complaint statuses in which the 处理单 is drafted (saved, submitted).
 DRAFTING_STATUSES = (S.DRAFTING, S.RETURNED, S.SECOND_ROUND)
@@ -48,8 +59,16 @@ TRANSITIONS: dict[tuple[Status, Action], tuple[Status, frozenset[Role]]] = {
                                                 frozenset({Role.HANDLER, Role.SUPERVISOR})),
     **{(s, A.SAVE_SHEET): (s, frozenset(DRAFTERS)) for s in DRAFTING_STATUSES},
     **{(s, A.SUBMIT_SHEET): (S.PENDING_APPROVAL, frozenset(DRAFTERS)) for s in DRAFTING_STATUSES},
+    # 5. Approval (approvals.py): once, or above the configured amount twice; who
+    # may decide at which level is approvals.approver_refusal's.
     (S.PENDING_APPROVAL, A.APPROVE): (S.APPROVED, frozenset({Role.SUPERVISOR})),
+    (S.PENDING_APPROVAL, A.APPROVE_FIRST): (S.PENDING_APPROVAL, frozenset({Role.SUPERVISOR})),
+    (S.PENDING_APPROVAL, A.APPROVE_SECOND): (S.APPROVED, frozenset(SECOND_APPROVERS)),
     (S.PENDING_APPROVAL, A.RETURN): (S.RETURNED, frozenset({Role.SUPERVISOR})),
+    **{(s, A.MANAGER_OPINION): (s, frozenset(STAFF)) for s in DRAFTING_STATUSES},
+    # The handling clock's pause while waiting on the customer (clocks.py).
+    **{(s, A.PAUSE): (s, frozenset(FOLLOWERS)) for s in PAUSABLE},
+    **{(s, A.RESUME): (s, frozenset(FOLLOWERS)) for s in PAUSABLE},
     (S.APPROVED, A.INFORM_CUSTOMER): (S.INFORMED, frozenset(SERVICE)),
     (S.INFORMED, A.CUSTOMER_AGREES): (S.REVISIT, frozenset(SERVICE)),
     (S.INFORMED, A.CUSTOMER_DISAGREES): (S.SECOND_ROUND, frozenset(SERVICE)),
@@ -81,12 +100,22 @@ class StaleSheet(StaleEdit):
 
 def refusal(status: Status, action: Action, role: Role, login: str,
             complaint: Complaint | None = None, sheet: HandlingSheet | None = None,
-            max_attempts: int = 3) -> str | None:
+            max_attempts: int = 3, approval: Approval = Approval()) -> str | None:
     """Why ``login`` (``role``) may not do ``action`` now, or None if allowed.
 
     The screens use this to dim a key and say why; ``act`` raises it.
-    ``max_attempts`` is the desk's revisit.max_attempts.
+    ``max_attempts`` is the desk's revisit.max_attempts, ``approval`` its
+    [approval] (who decides a sheet of which amount). ``A.APPROVE`` stands for
+    whichever approval the sheet waits for.
     """
+    if action in (A.APPROVE, A.APPROVE_FIRST, A.APPROVE_SECOND, A.RETURN) \
+            and status is S.PENDING_APPROVAL and sheet is not None:
+        return approvals.approver_refusal(sheet, role, login, approval)
+    if action in (A.PAUSE, A.RESUME) and complaint is not None and status in PAUSABLE:
+        if action is A.PAUSE and complaint.paused_at is not None:
+            return "已在暂停计时中（等待客户）"
+        if action is A.RESUME and complaint.paused_at is None:
+            return "计时没有暂停"
     rule = TRANSITIONS.get((status, action))
     if rule is None:
         if action is A.ESCALATE and status is S.CLOSED:
@@ -94,12 +123,12 @@ def refusal(status: Status, action: Action, role: Role, login: str,
         return f"投诉当前状态为“{status.label}”，不能{action.label}"
     _next, roles = rule
     if role not in roles:
-        if action is A.APPROVE or action is A.RETURN:
+        if action in (A.APPROVE, A.APPROVE_FIRST, A.RETURN):
             return "只有主管可以审批处理方案"
+        if action is A.PAUSE and status is S.REGISTERED:
+            return "须先判定责任才能暂停计时"
         allowed = "、".join(r.label for r in Role if r in roles)
         return f"只有{allowed}可以{action.label}"
-    if action in (A.APPROVE, A.RETURN) and sheet is not None and login in sheet.author_logins():
-        return "不能审批自己拟定或修改过的处理单"
     if action is A.ESCALATE and complaint is not None and complaint.escalated:
         return "该投诉已上报管理层"
     if action is A.CLOSE_UNREACHED and complaint is not None \
@@ -174,12 +203,19 @@ def act(desk: Desk, actor: str, number: str, action: Action | None,
             fresh(session, complaint, staff)
         status = Status(complaint.status)
         reason = refusal(status, action, Role(staff.role), actor, complaint,
-                         _current_sheet(session, complaint), desk.config.revisit_max_attempts)
+                         _current_sheet(session, complaint), desk.config.revisit_max_attempts,
+                         desk.config.approval)
         if reason is not None:
             raise PermissionDenied(f"{complaint.number}：{reason}")
         next_status, _roles = TRANSITIONS[(status, action)]
-        detail = apply(session, complaint, staff) or {}
         now = desk.now_utc()
+        if action in CUSTOMER_CONTACT and complaint.paused_at is not None:
+            # The customer's answer is their next contact: the paused clock runs again.
+            audit.record(session, at=now, actor=actor, action=f"workflow.{A.RESUME.value}",
+                         complaint_id=complaint.id, detail=clocks.resumed_on(
+                             as_row(complaint), at=desk.now(), config=desk.config,
+                             how=clocks.BY_CONTACT))
+        detail = apply(session, complaint, staff) or {}
         complaint.status = next_status.value
         complaint.version += 1
         complaint.updated_at = now
@@ -290,9 +326,32 @@ def judge_ours(desk: Desk, actor: str, number: str, *, department: str,
 
 # ----------------------------------------------------------------- 4. dispatch, investigation
 
+def investigation_default(desk: Desk, complaint: Complaint, now: datetime) -> datetime:
+    """The investigation deadline the dispatcher is offered: the priority's
+    investigation limit from now, but not after the handling deadline when that is
+    still ahead."""
+    due = now + desk.config.limits[Priority(complaint.priority)].investigation
+    handling = complaint.handling_due or complaint.resolution_due
+    if handling is not None and now < handling < due:
+        return desk.local(handling)
+    return due
+
+
 def dispatch(desk: Desk, actor: str, number: str, *, handler: str,
+             investigation_due: object = None,
              expected_version: int | None = None) -> Outcome:
-    """The supervisor sends the 处理单 to the department and assigns a handler."""
+    """The supervisor sends the 处理单 to the department and assigns a handler, with
+    the date the department's investigation is due (empty: the priority's default,
+    ``investigation_default``), shown to the department and watched like the others."""
+    due_at = None
+    if investigation_due not in (None, ""):
+        try:
+            due_at = parse_received_at(investigation_due, desk.now() + timedelta(days=3650),
+                                       desk.config.timezone)
+        except ValueError as exc:
+            raise ValidationFailed({"investigation_due": f"调查期限：{exc}"}) from None
+        if due_at <= desk.now():
+            raise ValidationFailed({"investigation_due": "调查期限：应晚于现在"})
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
         person = session.get(Staff, handler)
@@ -301,7 +360,9 @@ def dispatch(desk: Desk, actor: str, number: str, *, handler: str,
         if person.department != c.department:
             raise ValidationFailed({"handler": f"{person.name} 不属于责任部门"
                                                f"{desk.config.department_name(c.department)}"})
-        return effects.dispatched(as_row(c), handler=handler)
+        now = desk.now()
+        return effects.dispatched(as_row(c), handler=handler, at=now,
+                                  investigation_due=due_at or investigation_default(desk, c, now))
 
     return act(desk, actor, number, A.DISPATCH, expected_version, apply)
 
@@ -368,10 +429,17 @@ def sheet_number(complaint: Complaint) -> str:
     return numbers.sheet_number(complaint.number, complaint.round)
 
 
+#: What the sheet's editors write; the 部门经理意见 is the manager's (approvals.py).
+EDITABLE_TEXTS = {name: label for name, label in SHEET_TEXTS.items() if name != "manager_opinion"}
+
+
 def _sheet_fields(desk: Desk, data: Mapping[str, object], *, complete: bool) -> dict:
     errors: dict[str, str] = {}
     fields: dict[str, object] = {}
-    for name, label in SHEET_TEXTS.items():
+    if clean_text(str(data.get("manager_opinion") or "")).strip():
+        errors["manager_opinion"] = ("部门经理意见：须由责任部门的部门经理本人在处理单上填写"
+                                     "（控制台“部门经理意见”），不随处理单保存")
+    for name, label in EDITABLE_TEXTS.items():
         text = clean_text(str(data.get(name) or "")).strip()
         if len(text) > 5000:
             errors[name] = f"{label}：过长（最多 5000 字）"
@@ -476,6 +544,9 @@ def submit_sheet(desk: Desk, actor: str, number: str, data: Mapping[str, object]
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
         sheet = _write_sheet(desk, session, c, staff, fields)
+        if desk.config.approval.manager_required and not sheet.manager_opinion_by:
+            raise ValidationFailed({"manager_opinion": "部门经理意见：提交审批前须由责任部门的"
+                                                       "部门经理填写"})
         detail = effects.sheet_submitted(as_row(sheet), by=staff.login, at=desk.now_utc())
         session.add(sheet)
         return detail
@@ -486,36 +557,53 @@ def submit_sheet(desk: Desk, actor: str, number: str, data: Mapping[str, object]
 
 def approve_plan(desk: Desk, actor: str, number: str, *, opinion: str,
                  expected_version: int | None = None) -> Outcome:
-    """The supervisor approves with an 实施意见. Nobody approves a sheet they drafted."""
+    """Approve with an 实施意见: the one approval, or above the configured amount the
+    first (a 客服主管's) or the second (the configured role's) — whichever the sheet
+    waits for. Nobody approves a sheet they wrote or gave the 部门经理意见 of, nor
+    approves it twice."""
     return _decide(desk, actor, number, A.APPROVE, SheetState.APPROVED, "opinion", "实施意见",
                    opinion, expected_version)
 
 
 def return_plan(desk: Desk, actor: str, number: str, *, reason: str,
                 expected_version: int | None = None) -> Outcome:
-    """Send the plan back to its drafter with a reason (required)."""
+    """Send the plan back to its drafter with a reason (required), at either level."""
     return _decide(desk, actor, number, A.RETURN, SheetState.RETURNED, "reason", "退回原因",
                    reason, expected_version)
 
 
 def _decide(desk: Desk, actor: str, number: str, action: Action, state: SheetState,
             name: str, label: str, value: str, expected_version: int | None) -> Outcome:
-    """A supervisor's decision on the submitted sheet, with its required text."""
+    """A decision on the submitted sheet, with its required text."""
     errors: dict[str, str] = {}
     text = _required({name: value}, name, label, errors, 2000)
     if errors:
         raise ValidationFailed(errors)
 
+    def choose(c: Complaint) -> Action:
+        session = object_session(c)
+        sheet = _current_sheet(session, c) if session is not None else None  # type: ignore[arg-type]
+        if action is not A.APPROVE or sheet is None or c.status != S.PENDING_APPROVAL.value:
+            return action
+        which = approvals.level(sheet, desk.config.approval)
+        return {approvals.SINGLE: A.APPROVE, approvals.FIRST: A.APPROVE_FIRST,
+                approvals.SECOND: A.APPROVE_SECOND}[which]
+
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
         sheet = _current_sheet(session, c)
         if sheet is None:
             raise NotFound(f"{c.number} 没有待审批的处理单")
-        detail = effects.decided(as_row(c), as_row(sheet), state=state, by=staff.login,
-                                 at=desk.now_utc(), text=text)
+        at = desk.now_utc()
+        if approvals.level(sheet, desk.config.approval) == approvals.FIRST \
+                and state is SheetState.APPROVED:
+            detail = effects.first_approved(as_row(sheet), by=staff.login, at=at, text=text)
+        else:
+            detail = effects.decided(as_row(c), as_row(sheet), state=state, by=staff.login,
+                                     at=at, text=text)
         session.add(sheet)
         return detail
 
-    return act(desk, actor, number, action, expected_version, apply)
+    return act(desk, actor, number, action, expected_version, apply, choose=choose)
 
 
 # ----------------------------------------------------------------- 6. implementation
@@ -589,32 +677,6 @@ def read_handling(session: Session, c: Complaint) -> Handling:
         Investigation.complaint_id == c.id).order_by(Investigation.id)))
     current = next((s for s in sheets if s.round == c.round), None)
     return Handling(c, current, sheets, investigations)
-
-
-@dataclass(frozen=True)
-class PendingApproval:
-    number: str
-    sheet_number: str
-    customer_name: str
-    department: str
-    drafted_by: str
-    submitted_at: datetime
-    due_at: datetime | None
-    method: str | None
-    loss_cents: int | None
-
-
-def pending_approvals(desk: Desk, limit: int = 500) -> list[PendingApproval]:
-    """Sheets waiting for a supervisor, oldest first."""
-    with desk.store.read() as session:
-        rows = session.exec(
-            select(HandlingSheet, Complaint).join(Complaint, Complaint.id == HandlingSheet.complaint_id)
-            .where(HandlingSheet.state == SheetState.SUBMITTED.value,
-                   Complaint.status == Status.PENDING_APPROVAL.value)
-            .order_by(HandlingSheet.submitted_at).limit(limit))
-        return [PendingApproval(c.number, s.sheet_number, c.customer_name, s.department,
-                                s.drafted_by, s.submitted_at, c.handling_due or c.due_at,
-                                s.method, s.loss_cents) for s, c in rows]
 
 
 def handlers_of(desk: Desk, department: str | None) -> list[Staff]:

@@ -50,7 +50,7 @@ def db_time(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-READERS = {Role.SUPERVISOR, Role.ADMIN}
+READERS = {Role.SUPERVISOR, Role.LEADER, Role.ADMIN}
 
 
 def check_reader(desk: Desk, login: str) -> None:

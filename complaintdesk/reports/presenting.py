@@ -109,8 +109,9 @@ def print_staff(console: Console, desk: Desk, staff: list[Staff]) -> None:
     for heading in ("登录名", "姓名", "角色", "部门", "状态"):
         table.add_column(heading)
     for person in staff:
+        dept = desk.config.department_name(person.department)
         table.add_row(Text(person.login), Text(person.name), Text(label(Role, person.role)),
-                      Text(desk.config.department_name(person.department)),
+                      Text(f"{dept}（部门经理）" if person.manager else dept),
                       Text("在职" if person.active else "已停用"))
     console.print(table)
 

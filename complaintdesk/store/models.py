@@ -23,6 +23,8 @@ class Staff(SQLModel, table=True):
     department: Optional[str] = None
     active: bool = True
     created_at: datetime
+    #: The manager (部门经理) of ``department``: gives the 处理单's 部门经理意见 (v12).
+    manager: bool = False
 
 
 class Customer(SQLModel, table=True):
@@ -94,6 +96,13 @@ class Complaint(SQLModel, table=True):
     # Merged into another complaint as its duplicate (schema v10): closed, counted
     # once in the 统计表 (as the one it was merged into).
     merged_into_id: Optional[int] = Field(default=None, foreign_key="complaint.id")
+    # The department's investigation clock, set at dispatch, and the handling
+    # clock's pause while the desk waits on the customer (schema v12, clocks.py).
+    dispatched_at: Optional[datetime] = None
+    investigation_due: Optional[datetime] = None
+    paused_at: Optional[datetime] = None          # None: the clocks run
+    pause_reason: Optional[str] = None
+    paused_minutes: int = 0                       # every finished pause, whole minutes
 
 
 class Investigation(SQLModel, table=True):
@@ -145,11 +154,19 @@ class HandlingSheet(SQLModel, table=True):
     version: int = 1
     #: Logins of everyone who saved a version, space-separated (schema v8).
     authors: str = ""
+    #: 部门经理意见 is given by the department's manager, never typed into the
+    #: sheet by its editors; and a plan above the configured amount is approved
+    #: twice: ``first_*`` is the first approval (schema v12, approvals.py).
+    manager_opinion_by: Optional[str] = Field(default=None, foreign_key="staff.login")
+    manager_opinion_at: Optional[datetime] = None
+    first_decided_by: Optional[str] = Field(default=None, foreign_key="staff.login")
+    first_decided_at: Optional[datetime] = None
+    first_opinion: Optional[str] = None
 
     def author_logins(self) -> set[str]:
         """Who wrote any version of this sheet (none of them may decide on it)."""
         return set(self.authors.split()) | {login for login in (
-            self.drafted_by, self.updated_by, self.submitted_by) if login}
+            self.drafted_by, self.updated_by, self.submitted_by, self.manager_opinion_by) if login}
 
 
 class Revisit(SQLModel, table=True):
@@ -231,7 +248,7 @@ class DailyCounter(SQLModel, table=True):
 # ---------------------------------------------------------------- derived facts
 
 TIMING_INPUTS = ("received_at", "first_response_at", "first_response_due", "resolved_at",
-                 "handling_due", "resolution_due")
+                 "handling_due", "resolution_due", "paused_minutes")
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -243,15 +260,20 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 def timing_facts(received_at: datetime, first_response_at: datetime | None,
                  first_response_due: datetime, resolved_at: datetime | None,
-                 handling_due: datetime | None, resolution_due: datetime) -> dict[str, int | None]:
+                 handling_due: datetime | None, resolution_due: datetime,
+                 paused_minutes: int | None = 0) -> dict[str, int | None]:
     """The complaint's timing as the statistics count it (reporting.py's definitions):
 
     - ``first_response_late``: judged after ``first_response_due`` (None: not judged yet);
     - ``resolution_late``: the outcome accepted after the deadline told to the customer
       (``handling_due``, else ``resolution_due``) (None: not resolved);
     - ``handling_minutes``: received → resolved in whole minutes, counted from each
-      time's whole seconds (the fraction dropped), never below 0 (a complaint may be
+      time's whole seconds (the fraction dropped), less the minutes the handling
+      clock was paused waiting on the customer, never below 0 (a complaint may be
       received a few minutes ahead of the clock) (None: not resolved).
+
+    A pause moves the deadline on by the time it lasted (clocks.resumed), so
+    ``resolution_late`` is counted without the pause too.
 
     ``schema.V5_BACKFILL`` computes the same in SQL for files made before v5.
     """
@@ -260,7 +282,8 @@ def timing_facts(received_at: datetime, first_response_at: datetime | None,
     if resolved is not None:
         start = _utc(received_at)
         assert start is not None
-        minutes = max(0, (int(resolved.timestamp()) - int(start.timestamp())) // 60)
+        minutes = max(0, (int(resolved.timestamp()) - int(start.timestamp())) // 60
+                      - (paused_minutes or 0))
     return {
         "first_response_late": None if judged is None
         else int(judged > _utc(first_response_due)),  # type: ignore[operator]
@@ -273,7 +296,8 @@ def timing_facts(received_at: datetime, first_response_at: datetime | None,
 def fill_timing_facts(values: Any) -> None:
     """Set the derived timing columns on a Complaint or on a dict of its columns."""
     if isinstance(values, dict):
-        values.update(timing_facts(*(values[name] for name in TIMING_INPUTS)))
+        values.update(timing_facts(*(values[name] for name in TIMING_INPUTS[:-1]),
+                                   values.get("paused_minutes") or 0))
         return
     for name, value in timing_facts(*(getattr(values, n) for n in TIMING_INPUTS)).items():
         if getattr(values, name) != value:

@@ -11,12 +11,12 @@ from textual.content import Content
 from textual.widgets import Header, Label
 
 from complaintdesk.process.desk import Desk
-from complaintdesk.domain.enums import Action, HandlingMethod, Status
+from complaintdesk.domain.enums import HandlingMethod
 from complaintdesk.domain.money import format_amount
 from complaintdesk.process.staffing import Actor, list_staff
 from complaintdesk.domain.timing import TIME_FORMAT, deadline_state, minutes_left
-from complaintdesk.process import workflow as wf
-from complaintdesk.process.workflow import pending_approvals
+from complaintdesk.domain.approvals import LEVEL_LABELS, SINGLE, approver_of_any
+from complaintdesk.process.approvals import pending_approvals
 
 from screens.case.steps import StepRunner
 from screens.desk_app import DataScreen
@@ -34,6 +34,7 @@ APPROVAL_COLUMNS = [
     Column("处理部门", 10),
     Column("拟定人", 8),
     Column("提交时间", 11),
+    Column("审批", 8, hide_below=100),
     Column("处理方式", 8, hide_below=100),
     Column("损失金额", 12, hide_below=100),
     Column("剩余时间", 10),
@@ -43,21 +44,23 @@ APPROVAL_COLUMNS = [
 class PendingSource:
     """All submitted sheets (a short list), read in one go."""
 
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: Desk, actor: Actor) -> None:
         self.desk = desk
+        self.actor = actor
         self.rows: list[TableRow] = []
 
     def count(self) -> int:
         desk, now = self.desk, self.desk.now()
         names = {s.login: s.name for s in list_staff(desk)}
         self.rows = []
-        for p in pending_approvals(desk):
+        for p in pending_approvals(desk, role=self.actor.role):
             state = deadline_state(p.submitted_at, p.due_at, now, 1.0) if p.due_at else ""
             self.rows.append(TableRow(
                 key=p.number,
                 cells=(p.number, p.customer_name, desk.config.department_name(p.department),
                        names.get(p.drafted_by, p.drafted_by),
                        desk.local(p.submitted_at).strftime(TIME_FORMAT)[5:],
+                       "-" if p.level == SINGLE else LEVEL_LABELS[p.level],
                        HandlingMethod(p.method).label if p.method else "-",
                        format_amount(p.loss_cents),
                        compact_left(minutes_left(p.due_at, now), state == "overdue")
@@ -90,8 +93,7 @@ class ApprovalsScreen(DataScreen):
 
     def disabled_reason(self, action: str, parameters: tuple[str, ...]) -> str | None:
         if action == "decide":
-            return wf.refusal(Status.PENDING_APPROVAL, Action.APPROVE, self.actor.role,
-                              self.actor.login)
+            return approver_of_any(self.actor.role, self.desk.config.approval)
         return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -111,7 +113,7 @@ class ApprovalsScreen(DataScreen):
         yield Header()
         yield Label(Content("正在读取…"), id="approvals-status")
         yield TableHeader(APPROVAL_COLUMNS, id="approvals-header")
-        yield VirtualTable(APPROVAL_COLUMNS, PendingSource(self.desk), id="approvals")
+        yield VirtualTable(APPROVAL_COLUMNS, PendingSource(self.desk, self.actor), id="approvals")
         yield HiddenColumns(APPROVAL_COLUMNS, id="approvals-hidden")
         yield Footer()
 

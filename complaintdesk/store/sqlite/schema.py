@@ -104,8 +104,23 @@ def v11(conn: sqlite3.Connection) -> None:
                  "PRIMARY KEY (complaint_id, key, recipient)) WITHOUT ROWID")
 
 
+def v12(conn: sqlite3.Connection) -> None:
+    """The four clocks and their pause (clocks.py), approval by amount and the
+    department manager's own opinion (approvals.py)."""
+    for column in ("dispatched_at DATETIME", "investigation_due DATETIME", "paused_at DATETIME",
+                   "pause_reason TEXT", "paused_minutes INTEGER NOT NULL DEFAULT 0"):
+        conn.execute(f"ALTER TABLE complaint ADD COLUMN {column}")
+    for column in ("manager_opinion_by TEXT REFERENCES staff(login)",
+                   "manager_opinion_at DATETIME",
+                   "first_decided_by TEXT REFERENCES staff(login)", "first_decided_at DATETIME",
+                   "first_opinion TEXT"):
+        conn.execute(f"ALTER TABLE handling_sheet ADD COLUMN {column}")
+    conn.execute("ALTER TABLE staff ADD COLUMN manager BOOLEAN NOT NULL DEFAULT 0")
+
+
 # MIGRATIONS[n] takes a file from version n-1 to version n, inside the caller's
 # IMMEDIATE transaction. Never edit a released step: add a new one.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8, 9: v9, 10: v10, 11: v11}
+    1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8, 9: v9, 10: v10, 11: v11,
+    12: v12}
 SCHEMA_VERSION = max(MIGRATIONS)

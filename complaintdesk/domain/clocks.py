@@ -1,0 +1,164 @@
+"""The four clocks of a complaint (process.md §2, §4, §6, §7), each with its early
+warning, and the pause of the handling clock while the desk waits on the customer.
+
+- 首次响应 first response: from receiving until the responsibility is judged;
+- 部门调查 investigation: from dispatch until the department records its findings
+  (the deadline is set at dispatch and shown to the department);
+- 处理期限 handling: the deadline promised to the customer, until the customer
+  accepts the outcome;
+- 回访 revisit: from the accepted outcome until the call-back.
+
+A **pause** (reason required, audited; the workflow's 暂停计时/恢复计时) stops the
+handling and investigation clocks. Resumed — by hand, or by the customer's next
+contact — their deadlines move on by the working time (or, for a limit counted on
+the clock, the calendar time) the pause took, and the pause's calendar minutes are
+added to ``paused_minutes``, which the 统计表 reports and leaves out of the
+handling time. Everything here reads and writes a *row* (``effects.Row``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from complaintdesk.domain.enums import Status
+from complaintdesk.domain.timing import deadline_state
+from complaintdesk.domain.workdays import Span, WorkCalendar
+
+if TYPE_CHECKING:
+    from complaintdesk.domain.config import DeskConfig
+
+#: Where a pause may start: from the acceptance of the responsibility until the
+#: customer's answer (the revisit has its own 无法联系 rule).
+PAUSABLE = frozenset({Status.ACCEPTED, Status.INVESTIGATING, Status.DRAFTING,
+                      Status.PENDING_APPROVAL, Status.RETURNED, Status.APPROVED,
+                      Status.INFORMED, Status.SECOND_ROUND})
+
+CLOCK_LABELS = {"first_response": "首次响应", "investigation": "部门调查",
+                "handling": "处理期限", "revisit": "回访"}
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One running clock: what it is, when it started and runs out."""
+
+    kind: str          # a CLOCK_LABELS key
+    start: datetime
+    due: datetime
+    paused: bool = False
+
+    @property
+    def label(self) -> str:
+        return CLOCK_LABELS[self.kind]
+
+    def state(self, now: datetime, at_risk_fraction: float) -> str:
+        """``"paused"``, ``"overdue"``, ``"at-risk"`` or ``""`` (see timing.deadline_state)."""
+        if self.paused:
+            return "paused"
+        return deadline_state(self.start, self.due, now, at_risk_fraction)
+
+
+def _get(c: Any, name: str) -> Any:
+    """A column that rows made before it existed (the demo's) may lack."""
+    try:
+        return c[name]
+    except (KeyError, AttributeError):
+        return None
+
+
+def clocks(c: Mapping[str, Any]) -> list[Clock]:
+    """The clocks running on a complaint now, the nearest-ending first."""
+    status = Status(c["status"])
+    if c["closed"] or status is Status.CLOSED:
+        return []
+    paused = _get(c, "paused_at") is not None
+    out: list[Clock] = []
+    if status is Status.REVISIT:
+        if c["revisit_due"] is not None:
+            out.append(Clock("revisit", c["resolved_at"] or c["received_at"], c["revisit_due"]))
+        return out
+    if c["first_response_at"] is None or status is Status.REGISTERED:
+        out.append(Clock("first_response", c["received_at"], c["first_response_due"]))
+        return out
+    if status is Status.INVESTIGATING and _get(c, "investigation_due") is not None:
+        out.append(Clock("investigation", _get(c, "dispatched_at") or c["received_at"],
+                         c["investigation_due"], paused))
+    out.append(Clock("handling", c["received_at"], c["handling_due"] or c["resolution_due"],
+                     paused))
+    out.sort(key=lambda clock: clock.due)
+    return out
+
+
+def queue_due(c: Mapping[str, Any]) -> datetime | None:
+    """The deadline the queue sorts and counts down by: the nearest running clock's."""
+    running = clocks(c)
+    return running[0].due if running else None
+
+
+def clock_start(status: str, received_at: datetime, dispatched_at: datetime | None,
+                resolved_at: datetime | None) -> datetime:
+    """When the clock the queue shows (``queue_due``) started: for its amber share."""
+    if status == Status.INVESTIGATING.value and dispatched_at is not None:
+        return dispatched_at
+    if status == Status.REVISIT.value and resolved_at is not None:
+        return resolved_at
+    return received_at
+
+
+def moved_on(due: datetime, start: datetime, end: datetime, limit: Span,
+             calendar: WorkCalendar) -> datetime:
+    """``due`` moved on by the pause from ``start`` to ``end``: by the working time
+    the pause took when ``limit`` counts working time, else by its calendar length."""
+    if not limit.working:
+        return due + (end - start)
+    lost = calendar.working_days_between(start, end) * calendar.day_length
+    return calendar.add_working_time(due, lost) if lost else due
+
+
+def _same_zone(moment: datetime, like: datetime) -> datetime:
+    """``moment`` on ``like``'s wall clock (working days are the desk's local days)."""
+    if moment.tzinfo is not None and like.tzinfo is not None:
+        return moment.astimezone(like.tzinfo)
+    return moment
+
+
+def paused(c: Any, *, reason: str, at: datetime) -> dict[str, Any]:
+    """The handling clock stops at ``at`` (the row's ``paused_at``)."""
+    c["paused_at"], c["pause_reason"] = at, reason
+    return {"reason": reason}
+
+
+def resumed(c: Any, *, at: datetime, limit: Span, calendar: WorkCalendar, how: str
+            ) -> dict[str, Any]:
+    """The clocks run again: the handling and investigation deadlines move on by the
+    pause, and its minutes are kept for the 统计表. ``how``: by hand, or the
+    customer's next contact (in words, for the audit)."""
+    start = _same_zone(c["paused_at"], at)
+    minutes = max(0, int((at - start).total_seconds()) // 60)
+    detail: dict[str, Any] = {"how": how, "paused_minutes": minutes,
+                              "reason": c["pause_reason"]}
+    for name in ("handling_due", "resolution_due", "investigation_due"):
+        if c[name] is not None:
+            c[name] = moved_on(_same_zone(c[name], at), start, at, limit, calendar)
+            detail[name] = c[name].isoformat()
+    c["paused_at"], c["pause_reason"] = None, None
+    c["paused_minutes"] = (c["paused_minutes"] or 0) + minutes
+    c["due_at"] = queue_due(c)
+    return detail
+
+
+def resumed_on(c: Any, *, at: datetime, config: "DeskConfig", how: str) -> dict[str, Any]:
+    """``resumed`` as the desk counts: by the priority's handling limit's unit."""
+    from complaintdesk.domain.enums import Priority
+
+    limit = config.limits[Priority(c["priority"])].resolution
+    return resumed(c, at=at, limit=limit, calendar=config.calendar, how=how)
+
+
+BY_HAND = "手动恢复"
+BY_CONTACT = "客户再次联系"
+
+__all__ = ["BY_CONTACT", "BY_HAND", "resumed_on", "CLOCK_LABELS", "Clock", "PAUSABLE", "clock_start", "clocks", "moved_on", "paused",
+           "queue_due", "resumed"]
