@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -12,6 +12,7 @@ class Cast:
     service: list[str]        # counter clerks and supervisors: judge, tell the customer
     supervisors: list[str]    # dispatch, approve, return, escalate
     handlers: dict[str, list[str]]  # department code → its handlers
+    managers: dict[str, str] = field(default_factory=dict)  # department code → its manager
 
 
 class Case:

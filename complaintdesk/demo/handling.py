@@ -357,6 +357,18 @@ class CaseHandling:
         text = template.format_map(k.values)
         return SECOND_ROUND_LEAD + text if rnd > 1 else text
 
+    def _manager_event(self, k: Case, sheet: dict, manager: str, opinion: str,
+                       at: datetime) -> tuple:
+        """The manager's 部门经理意见, given between the step before and the submission
+        (its audit event; the complaint's version counts it, as workflow.act does)."""
+        last = self.events[-1] if self.events and self.events[-1][2] == k.c["id"] else None
+        before = datetime.fromisoformat(last[0]) if last else at - timedelta(minutes=2)
+        when = before + (at - before) / 2
+        detail = _JSON(effects.manager_opinion_given(sheet, by=manager, at=when, text=opinion))
+        k.c["version"] += 1
+        return (when.isoformat(" ", "microseconds"), manager, k.c["id"],
+                _EVENT[A.MANAGER_OPINION], None, None, _CODE[k.status], detail)
+
     def _new_sheet(self, k: Case, at: datetime, actor: str) -> dict:
         c = k.c
         sheet = dict(NEW_SHEET, product=c["product"], quantity=c["quantity"],
@@ -416,7 +428,12 @@ class CaseHandling:
                 effects.sheet_edited(sheet, fields, by=actor, at=at)
                 detail = _JSON(effects.sheet_saved(sheet))
             else:
+                opinion = plan.pop("manager_opinion", None)
                 effects.sheet_edited(sheet, plan, by=actor, at=at)
+                manager = self.cast.managers.get(c["department"])
+                if opinion and manager and sheet["manager_opinion_by"] is None:
+                    # The department's manager signed the plan before it went up.
+                    self.events.append(self._manager_event(k, sheet, manager, opinion, at))
                 detail = _JSON(effects.sheet_submitted(sheet, by=actor, at=at))
         elif action is A.JUDGE_OURS:
             actor = k.service
@@ -429,7 +446,8 @@ class CaseHandling:
         elif action is A.DISPATCH:
             actor = self.pick(self.cast.supervisors)
             k.handler = self.pick(self.cast.handlers.get(c["department"]) or self.all_handlers)
-            detail = _JSON(effects.dispatched(c, handler=k.handler))
+            due = self.calendar.plus(at, self.config.limits[k.priority].investigation)
+            detail = _JSON(effects.dispatched(c, handler=k.handler, at=at, investigation_due=due))
         elif action is A.RECORD_INVESTIGATION:
             actor = k.handler
             detail = _JSON(effects.investigated(c, evidence=self._investigation(k, at)))

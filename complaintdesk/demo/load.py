@@ -34,7 +34,7 @@ from complaintdesk.domain.enums import Role
 from complaintdesk.domain.errors import DomainError
 from complaintdesk.store.models import Staff
 from complaintdesk.demo.cases import Cast
-from complaintdesk.demo.text import COUNTERS, DEFAULT_SEED, HANDLERS, SUPERVISORS
+from complaintdesk.demo.text import COUNTERS, DEFAULT_SEED, HANDLERS, MANAGERS, SUPERVISORS
 from complaintdesk.demo.batch import Plan, Prepared
 from complaintdesk.demo.writer import LocalBuilder, RemoteBuilder, bulk_connection, write_load
 
@@ -69,6 +69,13 @@ def ensure_staff(desk: Desk, actor: str) -> tuple[list[str], list[str], "Cast"]:
         if i >= len(HANDLERS):
             login = f"{login}{i // len(HANDLERS) + 1}"
         roster.append((login, name, Role.HANDLER.value, dept.code))
+    managers: dict[str, str] = {}
+    for i, dept in enumerate(departments):
+        login, name = MANAGERS[i % len(MANAGERS)]
+        if i >= len(MANAGERS):
+            login = f"{login}{i // len(MANAGERS) + 1}"
+        roster.append((login, name, Role.HANDLER.value, dept.code))
+        managers[login] = dept.code
     roster += [(login, name, Role.SUPERVISOR.value, None) for login, name in SUPERVISORS]
 
     logins = [r[0] for r in roster]
@@ -79,6 +86,8 @@ def ensure_staff(desk: Desk, actor: str) -> tuple[list[str], list[str], "Cast"]:
         if login not in existing:
             staffing.add_staff(desk, actor, login, name, role, dept,
                                 account_exists=lambda _login: True)  # fictional staff
+            if login in managers:
+                staffing.set_manager(desk, actor, login, True)
             added.append(login)
     with desk.store.read() as session:
         active = list(session.exec(select(Staff).where(
@@ -89,13 +98,16 @@ def ensure_staff(desk: Desk, actor: str) -> tuple[list[str], list[str], "Cast"]:
     order = {login: i for i, login in enumerate(logins)}
     active.sort(key=lambda s: order[s.login])
     handlers: dict[str, list[str]] = {}
+    heads: dict[str, str] = {}
     for s in active:
-        if s.role == Role.HANDLER.value and s.department:
+        if s.manager and s.department:
+            heads.setdefault(s.department, s.login)
+        elif s.role == Role.HANDLER.value and s.department:
             handlers.setdefault(s.department, []).append(s.login)
     cast = Cast(service=[s.login for s in active
                           if s.role in (Role.COUNTER.value, Role.SUPERVISOR.value)],
                  supervisors=[s.login for s in active if s.role == Role.SUPERVISOR.value],
-                 handlers=handlers)
+                 handlers=handlers, managers=heads)
     # Counters take most calls; supervisors register the odd escalated walk-in.
     counters = [login for login, *_ in COUNTERS if login in receivers]
     others = [login for login in receivers if login not in counters]

@@ -16,6 +16,9 @@ COUNTERS = (("lixiaomei", "李晓梅"), ("wangqiang", "王强"), ("zhaomin", "�
 HANDLERS = (("sunwei", "孙伟"), ("zhouyan", "周燕"), ("wuhao", "吴昊"), ("zhengli", "郑丽"),
             ("fengtao", "冯涛"), ("hejing", "何静"), ("luobin", "罗斌"), ("tangxue", "唐雪"))
 SUPERVISORS = (("liuyang", "刘洋"), ("huangmin", "黄敏"))
+#: Each department's manager (部门经理): gives the 处理单's 部门经理意见.
+MANAGERS = (("jianglei", "蒋磊"), ("caihong", "蔡红"), ("panjun", "潘军"), ("yuanli", "袁丽"),
+            ("dengchao", "邓超"), ("xiejun", "谢军"), ("songjia", "宋佳"), ("hanmei", "韩梅"))
 
 # ------------------------------------------------------------------ people and places
 

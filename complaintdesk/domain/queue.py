@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from complaintdesk.domain.clocks import clock_start
 from complaintdesk.domain.enums import Priority
 
 
@@ -47,6 +48,14 @@ class QueueRow:
     due_at: datetime
     escalated: bool
     closed: bool
+    dispatched_at: datetime | None = None
+    resolved_at: datetime | None = None
+    paused_at: datetime | None = None   # the handling clock waits on the customer
+
+    @property
+    def clock_start(self) -> datetime:
+        """When the clock ``due_at`` counts down started (its amber share)."""
+        return clock_start(self.status, self.received_at, self.dispatched_at, self.resolved_at)
 
     @property
     def sort_key(self) -> tuple:

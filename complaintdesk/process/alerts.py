@@ -16,12 +16,14 @@ loses its alerts).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 
 from complaintdesk.domain.enums import Priority, Role, Status
-from complaintdesk.domain.timing import TIME_FORMAT, deadline_state, time_left
+from complaintdesk.domain.clocks import clocks
+from complaintdesk.domain.effects import as_row
+from complaintdesk.domain.timing import TIME_FORMAT, time_left
 from complaintdesk.process.desk import Desk
 from complaintdesk.process.staffing import require
 from complaintdesk.store.models import AlertSent, Complaint, Staff
@@ -57,23 +59,33 @@ def _due_alerts(desk: Desk, session, now: datetime) -> list[Alert]:  # type: ign
     active = {s.login for s in staff}
     supervisors = sorted(s.login for s in staff if s.role == Role.SUPERVISOR.value)
     out: list[Alert] = []
-    rows = session.exec(select(Complaint).where(Complaint.closed == False,  # noqa: E712
-                                                col(Complaint.due_at).is_not(None))).all()
-    for c in rows:
-        due = desk.local(c.due_at)
+    # Only the rows with a clock at or past its warning share are read (the store
+    # finds them; each is checked again below, clock by clock).
+    ids = desk.store.warning_candidates(session, now, now + REVISIT_NOTICE, fraction)
+    rows: list[Complaint] = []
+    for start in range(0, len(ids), 500):
+        rows += session.exec(select(Complaint).where(col(Complaint.id).in_(ids[start:start + 500])))
+    for c in sorted(rows, key=lambda row: row.id):  # type: ignore[arg-type]
         status = Status(c.status)
         what = f"{c.number} {Priority(c.priority).label} {status.label} {c.customer_name}"
-        if status is Status.REVISIT:
-            if c.revisit_due is not None and desk.local(c.revisit_due) - now <= REVISIT_NOTICE:
-                out.append(Alert("revisit", c.number, c.id, f"revisit:{c.revisit_due.isoformat()}",
-                                 _recipients(c, supervisors, active),
-                                 f"{what}：回访期限 {due.strftime(TIME_FORMAT)}（{time_left(due, now)}）"))
-            continue
-        state = deadline_state(desk.local(c.received_at), due, now, fraction)
-        if state:
-            out.append(Alert(state, c.number, c.id, f"{state}:{c.due_at.isoformat()}",
-                             _recipients(c, supervisors, active),
-                             f"{what}：期限 {due.strftime(TIME_FORMAT)}（{time_left(due, now)}）"))
+        for clock in clocks(as_row(c)):
+            due = desk.local(clock.due)
+            if clock.kind == "revisit":
+                if due - now <= REVISIT_NOTICE:
+                    out.append(Alert("revisit", c.number, c.id, f"revisit:{c.revisit_due.isoformat()}",
+                                     _recipients(c, supervisors, active),
+                                     f"{what}：回访期限 {due.strftime(TIME_FORMAT)}（{time_left(due, now)}）"))
+                continue
+            state = clock.state(now, fraction)
+            if state not in ("at-risk", "overdue"):
+                continue
+            # (The key of the first-response and handling clocks is the one alerts
+            # had before the investigation clock existed: nothing is given twice.)
+            key = f"{state}:{clock.due.astimezone(UTC).isoformat()}" if clock.kind != "investigation" \
+                else f"{state}:investigation:{clock.due.astimezone(UTC).isoformat()}"
+            out.append(Alert(state, c.number, c.id, key, _recipients(c, supervisors, active),
+                             f"{what}：{clock.label} {due.strftime(TIME_FORMAT)}"
+                             f"（{time_left(due, now)}）"))
     since = now - MAJOR_WINDOW
     for c in session.exec(select(Complaint).where(
             Complaint.priority == Priority.MAJOR.value,
@@ -121,7 +133,8 @@ def give_alerts(desk: Desk, actor: str | None, *, remember: bool = True) -> list
 def deadline_states_of(desk: Desk, login: str) -> dict[str, str]:
     """The amber (``"at-risk"``) and red (``"overdue"``) open complaints ``login`` is
     responsible for — the handler once dispatched, else whoever registered it —
-    by number: what every console's header counts for its person."""
+    by number, the worst of their clocks: what every console's header counts for
+    its person. A paused clock is neither."""
     now = desk.now()
     fraction = desk.config.at_risk_fraction
     out: dict[str, str] = {}
@@ -131,7 +144,8 @@ def deadline_states_of(desk: Desk, login: str) -> dict[str, str]:
             (Complaint.handler == login)
             | (col(Complaint.handler).is_(None) & (Complaint.received_by == login)))).all()
         for c in rows:
-            state = deadline_state(desk.local(c.received_at), desk.local(c.due_at), now, fraction)
+            states = {clock.state(now, fraction) for clock in clocks(as_row(c))}
+            state = "overdue" if "overdue" in states else "at-risk" if "at-risk" in states else ""
             if state:
                 out[c.number] = state
     return out

@@ -111,6 +111,13 @@ class Store(Protocol):
         """The priority queue of ``queue_filter`` (default: the open complaints)."""
         ...
 
+    def warning_candidates(self, session: Session, now: datetime, notice: datetime,
+                           fraction: float) -> list[int]:
+        """Ids of the open complaints with a clock at or past ``fraction`` of its time
+        at ``now`` (a pause leaves the handling and investigation clocks out), or a
+        revisit due by ``notice``: a superset alerts.py checks clock by clock."""
+        ...
+
     def report_sql(self, name: str) -> str:
         """The text of the 统计表's named query (main, pending, middle, revisits,
         repeats, count, rows, staff_names) in this backend's SQL: the reports do

@@ -28,6 +28,8 @@ QUEUE_COLUMNS = [
 #: Before the time left of a row past its early-warning point (the 超 of an
 #: overdue row is its marker).
 AT_RISK_MARK = "!"
+#: The 剩余时间 of a complaint whose handling clock is paused (waiting on the customer).
+PAUSED_MARK = "暂停"
 
 
 def compact_left(minutes: int, overdue: bool) -> str:
@@ -128,8 +130,10 @@ class QueueSource:
         priority = Priority(r.priority).label + ("上报" if r.escalated else "")
         if r.closed:
             state, left = "", "-"
+        elif r.paused_at is not None:
+            state, left = "", PAUSED_MARK  # the clock waits on the customer
         else:
-            state = deadline_state(r.received_at, r.due_at, now, fraction)
+            state = deadline_state(r.clock_start, r.due_at, now, fraction)
             left = compact_left(minutes_left(r.due_at, now), state == "overdue")
             if state == "at-risk":  # amber has a text marker too (NO_COLOR, colour-blind)
                 left = AT_RISK_MARK + left

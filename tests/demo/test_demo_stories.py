@@ -43,9 +43,9 @@ def _matter(event: str, category: str) -> Matter:
 
 #: Limits on the clock only: with working days a deadline depends on the holidays in
 #: reach, so it moves with more than the clock (the next test covers that case).
-CLOCK_LIMITS = {p: TimeLimit(Span(h1, "hours"), Span(h2, "hours"))
-                for p, (h1, h2) in {Priority.URGENT: (2, 24), Priority.MAJOR: (24, 72),
-                                    Priority.GENERAL: (48, 168)}.items()}
+CLOCK_LIMITS = {p: TimeLimit(Span(h1, "hours"), Span(h2, "hours"), Span(h3, "hours"))
+                for p, (h1, h2, h3) in {Priority.URGENT: (2, 24, 12), Priority.MAJOR: (24, 72, 48),
+                                        Priority.GENERAL: (48, 168, 96)}.items()}
 
 
 def _fill(path, now: datetime, count: int = 250, seed: int = 11, limits=None):

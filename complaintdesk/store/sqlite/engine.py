@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from datetime import datetime
 
 from sqlalchemy import event
 from sqlalchemy import text as sql
@@ -27,7 +28,7 @@ from complaintdesk.store.sqlite.dbfile import ADVICE, DamagedDatabase, inspect, 
 from complaintdesk.domain.errors import DomainError, StoreError
 from complaintdesk.domain.search import indexed_fields
 from complaintdesk.store.models import DailyCounter
-from complaintdesk.store.sqlite import audit_chain, audit_trail, search_index
+from complaintdesk.store.sqlite import audit_chain, audit_trail, clock_sql, search_index
 from complaintdesk.store.sqlite.schema import MIGRATIONS, SCHEMA_VERSION
 from complaintdesk.store.sqlite.watcher import ChangeWatcher
 from complaintdesk.store.sqlite.queue import Queue
@@ -268,6 +269,13 @@ class Store:
     def queue(self, source: Clock, queue_filter: QueueFilter | None = None) -> Queue:
         """The priority queue of ``queue_filter`` read from this file."""
         return Queue(source, queue_filter)
+
+    def warning_candidates(self, session: Session, now: datetime, notice: datetime,
+                           fraction: float) -> list[int]:
+        """Ids of the open complaints with a clock at or past ``fraction`` of its
+        time at ``now``, or a revisit due by ``notice`` (clock_sql.WARNING_SQL)."""
+        return [row[0] for row in session.connection().execute(clock_sql.WARNING_SQL, {
+            "now": clock_sql.stamp(now), "notice": clock_sql.stamp(notice), "f": fraction})]
 
     def report_sql(self, name: str) -> str:
         """The 统计表's query ``name`` in SQLite's words (report_sql.REPORT_SQL)."""

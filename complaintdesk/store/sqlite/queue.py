@@ -53,6 +53,7 @@ def _where(f: QueueFilter, search: SearchQuery | None, now: datetime) -> list:
         clauses.append(or_(*mine))
     if f.overdue_only:
         clauses.append(Complaint.due_at < now)
+        clauses.append(Complaint.paused_at.is_(None))  # type: ignore[union-attr] # a paused clock is not overdue
     tri, bi = _indexes(f)
     if search is not None and search.trigram:
         clauses.append(Complaint.id.in_(
@@ -85,7 +86,8 @@ def _rows_select(clauses: list) -> Select:
         select(Complaint.id, Complaint.number, Complaint.priority, Complaint.status,
                Complaint.customer_name, Complaint.contact, Complaint.category,
                Complaint.department, Staff.name, Complaint.received_at, Complaint.due_at,
-               Complaint.escalated, Complaint.closed)
+               Complaint.escalated, Complaint.closed, Complaint.dispatched_at,
+               Complaint.resolved_at, Complaint.paused_at)
         .outerjoin(Staff, Staff.login == Complaint.handler)
         .where(*clauses)
     )
