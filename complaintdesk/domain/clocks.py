@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from complaintdesk.domain.enums import Status
@@ -85,8 +85,9 @@ def clocks(c: Mapping[str, Any]) -> list[Clock]:
     if status is Status.INVESTIGATING and _get(c, "investigation_due") is not None:
         out.append(Clock("investigation", _get(c, "dispatched_at") or c["received_at"],
                          c["investigation_due"], paused))
-    out.append(Clock("handling", c["received_at"], c["handling_due"] or c["resolution_due"],
-                     paused))
+    # The pauses' time is left out of the handling clock's amber share as of its deadline.
+    out.append(Clock("handling", handling_start(c["received_at"], _get(c, "paused_minutes")),
+                     c["handling_due"] or c["resolution_due"], paused))
     out.sort(key=lambda clock: clock.due)
     return out
 
@@ -97,14 +98,21 @@ def queue_due(c: Mapping[str, Any]) -> datetime | None:
     return running[0].due if running else None
 
 
+def handling_start(received_at: datetime, paused_minutes: int | None) -> datetime:
+    """Where the handling clock's share counts from: receiving, moved on by the pauses."""
+    return received_at + timedelta(minutes=paused_minutes or 0)
+
+
 def clock_start(status: str, received_at: datetime, dispatched_at: datetime | None,
-                resolved_at: datetime | None) -> datetime:
+                resolved_at: datetime | None, paused_minutes: int | None = 0) -> datetime:
     """When the clock the queue shows (``queue_due``) started: for its amber share."""
     if status == Status.INVESTIGATING.value and dispatched_at is not None:
         return dispatched_at
     if status == Status.REVISIT.value and resolved_at is not None:
         return resolved_at
-    return received_at
+    if status == Status.REGISTERED.value:
+        return received_at
+    return handling_start(received_at, paused_minutes)
 
 
 def moved_on(due: datetime, start: datetime, end: datetime, limit: Span,
@@ -160,5 +168,5 @@ def resumed_on(c: Any, *, at: datetime, config: "DeskConfig", how: str) -> dict[
 BY_HAND = "手动恢复"
 BY_CONTACT = "客户再次联系"
 
-__all__ = ["BY_CONTACT", "BY_HAND", "resumed_on", "CLOCK_LABELS", "Clock", "PAUSABLE", "clock_start", "clocks", "moved_on", "paused",
+__all__ = ["BY_CONTACT", "BY_HAND", "handling_start", "resumed_on", "CLOCK_LABELS", "Clock", "PAUSABLE", "clock_start", "clocks", "moved_on", "paused",
            "queue_due", "resumed"]

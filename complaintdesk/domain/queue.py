@@ -51,11 +51,13 @@ class QueueRow:
     dispatched_at: datetime | None = None
     resolved_at: datetime | None = None
     paused_at: datetime | None = None   # the handling clock waits on the customer
+    paused_minutes: int = 0
 
     @property
     def clock_start(self) -> datetime:
         """When the clock ``due_at`` counts down started (its amber share)."""
-        return clock_start(self.status, self.received_at, self.dispatched_at, self.resolved_at)
+        return clock_start(self.status, self.received_at, self.dispatched_at, self.resolved_at,
+                           self.paused_minutes)
 
     @property
     def sort_key(self) -> tuple:

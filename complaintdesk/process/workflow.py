@@ -116,6 +116,8 @@ def refusal(status: Status, action: Action, role: Role, login: str,
             return "已在暂停计时中（等待客户）"
         if action is A.RESUME and complaint.paused_at is None:
             return "计时没有暂停"
+    if action is A.PAUSE and status is S.REGISTERED:
+        return "须先判定责任才能暂停计时"
     rule = TRANSITIONS.get((status, action))
     if rule is None:
         if action is A.ESCALATE and status is S.CLOSED:
@@ -125,8 +127,6 @@ def refusal(status: Status, action: Action, role: Role, login: str,
     if role not in roles:
         if action in (A.APPROVE, A.APPROVE_FIRST, A.RETURN):
             return "只有主管可以审批处理方案"
-        if action is A.PAUSE and status is S.REGISTERED:
-            return "须先判定责任才能暂停计时"
         allowed = "、".join(r.label for r in Role if r in roles)
         return f"只有{allowed}可以{action.label}"
     if action is A.ESCALATE and complaint is not None and complaint.escalated:

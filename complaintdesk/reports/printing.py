@@ -25,6 +25,7 @@ lines for 受理人员, 部门经理, 主管 and 客户 close every sheet.
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -128,11 +129,25 @@ def methods(code: str | None) -> Choices:
                                      for m in HandlingMethod))
 
 
-def _decision(record: ComplaintRecord, desk: Desk, sheet: HandlingSheet, text: str | None) -> str:
+def _signed(record: ComplaintRecord, desk: Desk, text: str | None, login: str | None,
+            at: datetime | None) -> str:
+    """An opinion as the form prints it: the text, then ——who and when."""
     if not text:
         return ""
-    who = _person(record, sheet.decided_by)
-    return f"{text}\n——{who} {time_text(desk, sheet.decided_at)}".rstrip()
+    when = time_text(desk, at) if at is not None else ""
+    return f"{text}\n——{_person(record, login)} {when}".rstrip()
+
+
+def _decision(record: ComplaintRecord, desk: Desk, sheet: HandlingSheet, text: str | None) -> str:
+    """实施意见 (or 退回原因), signed; a plan approved twice shows both approvals."""
+    first = ""
+    if sheet.first_decided_by:
+        first = "一级审批：" + _signed(record, desk, sheet.first_opinion, sheet.first_decided_by,
+                                      sheet.first_decided_at)
+        if not text:
+            return first
+        return f"{first}\n二级审批：{_signed(record, desk, text, sheet.decided_by, sheet.decided_at)}"
+    return _signed(record, desk, text, sheet.decided_by, sheet.decided_at)
 
 
 def sheet_form(record: ComplaintRecord, desk: Desk, sheet: HandlingSheet | None,
@@ -171,7 +186,9 @@ def sheet_form(record: ComplaintRecord, desk: Desk, sheet: HandlingSheet | None,
         texts = {
             "投诉处理结果": sheet.result,
             "受理人员意见": sheet.receiver_opinion,
-            "部门经理意见": sheet.manager_opinion,
+            "部门经理意见": (_signed(record, desk, sheet.manager_opinion, sheet.manager_opinion_by,
+                                     sheet.manager_opinion_at)
+                             if sheet.manager_opinion_by else sheet.manager_opinion),
             "客户意见": sheet.customer_opinion,
             "实施意见": _decision(record, desk, sheet,
                                   sheet.implementation_opinion if approved else None),

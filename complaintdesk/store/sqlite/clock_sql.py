@@ -16,8 +16,9 @@ WHERE closed = 0 AND due_at IS NOT NULL AND (
   OR (status = 'registered' AND julianday(:now) >= julianday(received_at)
       + :f * (julianday(first_response_due) - julianday(received_at)))
   OR (status NOT IN ('registered', 'revisit') AND paused_at IS NULL AND (
-      julianday(:now) >= julianday(received_at)
-        + :f * (julianday(coalesce(handling_due, resolution_due)) - julianday(received_at))
+      julianday(:now) >= julianday(received_at) + paused_minutes / 1440.0
+        + :f * (julianday(coalesce(handling_due, resolution_due)) - julianday(received_at)
+                - paused_minutes / 1440.0)
       OR (status = 'investigating' AND investigation_due IS NOT NULL
           AND julianday(:now) >= julianday(coalesce(dispatched_at, received_at))
             + :f * (julianday(investigation_due) - julianday(coalesce(dispatched_at, received_at))))))

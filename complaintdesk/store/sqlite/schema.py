@@ -116,6 +116,15 @@ def v12(conn: sqlite3.Connection) -> None:
                    "first_opinion TEXT"):
         conn.execute(f"ALTER TABLE handling_sheet ADD COLUMN {column}")
     conn.execute("ALTER TABLE staff ADD COLUMN manager BOOLEAN NOT NULL DEFAULT 0")
+    # The new role 分管领导 (leader): the role CHECK widened in place, as SQLite's
+    # documented procedure allows for a constraint every existing row satisfies
+    # (a rebuilt table would break the foreign keys that name staff).
+    (version,) = conn.execute("PRAGMA schema_version").fetchone()
+    conn.execute("PRAGMA writable_schema = ON")
+    conn.execute("UPDATE sqlite_schema SET sql = replace(sql, ?, ?) WHERE type = 'table' "
+                 "AND name = 'staff'", ("'supervisor','admin'", "'supervisor','leader','admin'"))
+    conn.execute(f"PRAGMA schema_version = {int(version) + 1}")
+    conn.execute("PRAGMA writable_schema = OFF")
 
 
 # MIGRATIONS[n] takes a file from version n-1 to version n, inside the caller's
