@@ -85,6 +85,8 @@ def summary_dict(report: Report, desk: Desk) -> dict:
         "satisfaction_attitude": report.attitude,
         "satisfaction_result": report.result,
         "trend": [{"period": code, "total": count} for code, count in report.trend],
+        "paused": {"complaints": report.paused, "hours": round(report.paused_hours, 2),
+                   "paused_now": report.paused_now, "note": PAUSE_NOTE},
         "staff": [{"login": s.login, "name": s.name, "registered": s.registered,
                    "handled": s.handled, "handled_on_time": s.handled_on_time,
                    "on_time_rate": s.on_time_rate, "revisits": s.revisits,
@@ -160,6 +162,7 @@ def summary_sections(report: Report, desk: Desk) -> list[tuple[str, list[tuple[s
             ("重新处理率", percent(report.reopen_rate)),
             ("重复投诉", str(report.repeats)),
             ("损失金额合计", format_amount(report.loss_total_cents)),
+            ("暂停计时", paused_text(report)),
         ]),
         ("按投诉类型", counts(Category, report.by_category)),
         ("按投诉渠道", counts(Channel, report.by_channel)),
@@ -173,6 +176,19 @@ def summary_sections(report: Report, desk: Desk) -> list[tuple[str, list[tuple[s
             (s.label, f"{report.attitude.get(s.value, 0)} / {report.result.get(s.value, 0)}")
             for s in Satisfaction] + [("未联系上", str(report.revisits_unreached))]),
     ]
+
+
+#: How the paused time is counted: said wherever the 统计表 is shown.
+PAUSE_NOTE = ("处理及时率与平均处理时长不含等待客户的暂停时间：暂停期间处理时限顺延，"
+              "暂停中的投诉不计超期。")
+
+
+def paused_text(report: Report) -> str:
+    """``3 件，共 52.5 小时（其中 1 件暂停中）``."""
+    if not report.paused:
+        return "0 件"
+    now = f"（其中 {report.paused_now} 件暂停中）" if report.paused_now else ""
+    return f"{report.paused} 件，共 {report.paused_hours:.1f} 小时{now}"
 
 
 STAFF_LABELS = ("员工", "受理", "处理", "按时", "超期", "按时率", "回访", "满意率")
@@ -225,6 +241,8 @@ def render_table(report: Report, rows: Iterable[ReportRow] | None, desk: Desk) -
         label_width = max(display_width(label) for label, _ in pairs)
         for label, value in pairs:
             yield f"  {pad(label, label_width)}  {value}"
+        if title == "总体":
+            yield "  " + PAUSE_NOTE
     if report.staff:
         yield ""
         yield "【员工考核】"
@@ -246,6 +264,7 @@ def render_table(report: Report, rows: Iterable[ReportRow] | None, desk: Desk) -
         yield "  ".join(pad(c, w) for c, w in zip(cell, widths)).rstrip()
 
 
-__all__ = ["ROW_LABELS", "align_columns", "STAFF_LABELS", "STAFF_NOTE", "csv_cells", "department_label", "hours",
+__all__ = ["PAUSE_NOTE", "ROW_LABELS", "align_columns", "STAFF_LABELS", "STAFF_NOTE",
+           "paused_text", "csv_cells", "department_label", "hours",
            "method_label", "percent", "render_table", "row_dict", "staff_cells",
            "summary_dict", "summary_sections", "write_csv", "write_json", "yuan"]

@@ -15,7 +15,7 @@ from textual.widgets import Header, Label, Static, TabbedContent, TabPane
 
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.money import format_amount
-from complaintdesk.reports.output import (STAFF_LABELS, STAFF_NOTE, align_columns, csv_cells, percent,
+from complaintdesk.reports.output import (PAUSE_NOTE, STAFF_LABELS, STAFF_NOTE, align_columns, csv_cells, percent,
                                          staff_cells, summary_sections)
 from complaintdesk.reports.figures import Period, Report, build_report, period_of, report_rows
 from complaintdesk.domain.text import display_width, pad
@@ -79,6 +79,8 @@ def summary_content(report: Report, desk: Desk, width: int) -> Content:
         else:
             for label, value in pairs:
                 lines.append((f"  {pad(label, label_width)}  {value}", ""))
+        if title == "总体":
+            lines.append((f"  {PAUSE_NOTE}", "dim"))
     if report.trend:
         lines.append(("", ""))
         lines.append(("【投诉数量走势】", "bold"))

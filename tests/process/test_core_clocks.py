@@ -223,3 +223,31 @@ def test_investigation_limit_from_the_config(tmp_path, clock):  # noqa: F811
     finally:
         desk.close()
     assert DeskConfig().limits  # the defaults hold an investigation limit per priority
+
+
+# ----------------------------------------------------------------- the 统计表
+
+def test_the_statistics_report_paused_time_and_leave_it_out(people, clock):  # noqa: F811
+    from complaintdesk.reports.figures import build_report, parse_period
+    from complaintdesk.reports.output import PAUSE_NOTE, render_table, summary_dict
+
+    resumed = drive_to(people, S.INFORMED, priority="紧急")          # 24 h on the clock
+    waiting = drive_to(people, S.DRAFTING, priority="紧急", contact="13700001111")
+    late = drive_to(people, S.DRAFTING, priority="紧急", contact="13600001111")
+    clock.now = NOW + timedelta(hours=1)
+    pauses.pause(people, "counter1", resumed, reason="等待客户回电")
+    pauses.pause(people, "counter1", waiting, reason="等待客户寄回商品")
+    clock.now = NOW + timedelta(hours=11)
+    wf.record_customer_opinion(people, "counter1", resumed, agreed=True, opinion="同意")
+    clock.now = NOW + timedelta(hours=30)  # all three past their first 24 h
+    report = build_report(people, parse_period("2026-11", people.config.timezone))
+    assert (report.paused, report.paused_now) == (2, 1)
+    assert report.paused_hours == pytest.approx(10 + 29)  # 10 h finished, 29 h running
+    # On time: the resumed one (accepted within 24 h of clock time less its pause);
+    # late: only the one never paused; the one paused now is not counted yet.
+    assert (report.resolution.on_time, report.resolution.late) == (1, 1)
+    assert report.handling_hours_avg == pytest.approx(1)  # 11 h less 10 h paused
+    text = "\n".join(render_table(report, None, people))
+    assert "2 件，共 39.0 小时（其中 1 件暂停中）" in text and PAUSE_NOTE in text
+    assert summary_dict(report, people)["paused"]["complaints"] == 2
+    assert late  # (registered to be late)

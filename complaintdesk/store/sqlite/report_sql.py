@@ -51,6 +51,30 @@ WHERE c.merged_into_id IS NOT NULL AND (c.first_response_late IS NULL OR c.resol
 GROUP BY 1
 """
 
+# The complaints whose handling clock was ever paused (a few, by their partial
+# index): how many, the time paused (a running pause up to now) and how many are
+# paused now.
+_PAUSED_WHERE = "(c.paused_minutes > 0 OR c.paused_at IS NOT NULL)"
+_PAUSED = f"""
+SELECT count(*), coalesce(sum(c.paused_minutes), 0)
+         + coalesce(sum(CASE WHEN c.paused_at IS NOT NULL
+                        THEN max(0, CAST((julianday(:now) - julianday(c.paused_at)) * 1440 AS INTEGER))
+                        END), 0),
+       sum(c.paused_at IS NOT NULL)
+FROM complaint c INDEXED BY ix_complaint_paused
+WHERE {_PAUSED_WHERE} AND {_RANGE}
+"""
+
+# The paused now and past their (not yet moved) deadline are not late while the
+# clock waits: the "pending" counts take them back out.
+_PAUSED_PENDING = f"""
+SELECT c.handler, 0,
+       sum(c.resolution_late IS NULL AND coalesce(c.handling_due, c.resolution_due) < :now)
+FROM complaint c INDEXED BY ix_complaint_paused
+WHERE {_PAUSED_WHERE} AND c.paused_at IS NOT NULL AND c.merged_into_id IS NULL AND {_RANGE}
+GROUP BY 1
+"""
+
 # The median: the index in order of minutes, walked to the middle of the period's rows.
 _MIDDLE = f"""
 SELECT c.handling_minutes FROM complaint c INDEXED BY ix_complaint_handling_minutes
@@ -92,6 +116,8 @@ REPORT_SQL = {
     "merged": _MERGED,
     "pending": _PENDING,
     "merged_pending": _MERGED_PENDING,
+    "paused": _PAUSED,
+    "paused_pending": _PAUSED_PENDING,
     "middle": _MIDDLE,
     "revisits": _REVISITS,
     "repeats": _REPEATS,
