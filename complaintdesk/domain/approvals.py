@@ -75,7 +75,7 @@ def manager_refusal(staff: Any, department: str | None, approval: Approval,
     if approval.manager_by == "flag":
         if not staff.manager:
             return f"只有{department_name}的部门经理可以填写部门经理意见"
-    elif staff.role != approval.manager_by:
+    elif Role(staff.role).value != approval.manager_by:
         return f"只有{department_name}的{Role(approval.manager_by).label}可以填写部门经理意见"
     return None
 

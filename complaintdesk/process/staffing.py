@@ -59,6 +59,7 @@ class Actor:
     name: str
     role: Role
     department: str | None
+    manager: bool = False  # the department's manager (部门经理)
 
     @property
     def label(self) -> str:
@@ -66,7 +67,7 @@ class Actor:
 
 
 def _actor(staff: Staff) -> Actor:
-    return Actor(staff.login, staff.name, Role(staff.role), staff.department)
+    return Actor(staff.login, staff.name, Role(staff.role), staff.department, bool(staff.manager))
 
 
 def _not_staff_message(login: str) -> str:

@@ -60,7 +60,7 @@ class PendingSource:
                 cells=(p.number, p.customer_name, desk.config.department_name(p.department),
                        names.get(p.drafted_by, p.drafted_by),
                        desk.local(p.submitted_at).strftime(TIME_FORMAT)[5:],
-                       "-" if p.level == SINGLE else LEVEL_LABELS[p.level],
+                       "单级" if p.level == SINGLE else LEVEL_LABELS[p.level],
                        HandlingMethod(p.method).label if p.method else "-",
                        format_amount(p.loss_cents),
                        compact_left(minutes_left(p.due_at, now), state == "overdue")

@@ -162,7 +162,7 @@ class RevisitsScreen(DataScreen):
         if row is None:
             return "没有选中的投诉"
         return refusal_for(STEP_BY_NAME[name], row.complaint, None, self.actor,
-                           self.desk.config.revisit_max_attempts)
+                           self.desk.config)
 
     def disabled_reason(self, action: str, parameters: tuple[str, ...]) -> str | None:
         if action == "step" and parameters:

@@ -25,7 +25,9 @@ from complaintdesk.process import workflow as wf
 from complaintdesk.process.records import Revisit
 from complaintdesk.domain.money import format_amount
 from complaintdesk.reports.presenting import revisit_line, revisit_summary
-from complaintdesk.domain.timing import TIME_FORMAT, describe_due
+from complaintdesk.domain.clocks import clocks
+from complaintdesk.domain.effects import as_row
+from complaintdesk.domain.timing import TIME_FORMAT, describe_due, minutes_left, span
 from complaintdesk.domain.validation import FIELD_LABELS
 
 from screens.desk_app import DataScreen
@@ -63,18 +65,54 @@ def field_rows(record: ComplaintRecord, desk, now) -> list[tuple[str, str]]:  # 
         (FIELD_LABELS["quantity"], "—" if c.quantity is None else str(c.quantity)),
         ("部门受理人员", f"{record.receiver_name}（{c.received_by}）"),
         ("状态", Status(c.status).label),
-        ("首次响应期限", _deadline(desk, c.first_response_due, c.first_response_at, now, "已响应")),
-        ("处理期限", _deadline(desk, c.resolution_due, c.resolved_at or c.closed_at, now, "已处理完毕",
-                           working=desk.config.limits[Priority(c.priority)].resolution.working)),
-    ]
+    ] + clock_rows(c, desk, now)
 
 
-def _deadline(desk, due, done, now, done_label: str, working: bool = False) -> str:  # type: ignore[no-untyped-def]
-    """Time left while it runs (in working days too where the desk counts them);
-    once met, when it was met (not "超时 177天" forever)."""
+def clock_rows(c, desk, now) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """The four clocks (clocks.py): each deadline, what is left or when it was met, and
+    its warning (预警 once the configured share is used, 超时, 暂停 while the desk
+    waits on the customer)."""
+    limits = desk.config.limits[Priority(c.priority)]
+    states = {clock.kind: clock.state(now, desk.config.at_risk_fraction)
+              for clock in clocks(as_row(c))}
+
+    def row(label: str, kind: str, due, done, done_label: str,  # type: ignore[no-untyped-def]
+            working: bool = False) -> tuple[str, str]:
+        return label, _deadline(desk, due, done, now, done_label, working, states.get(kind))
+
+    rows = [row("首次响应期限", "first_response", c.first_response_due, c.first_response_at, "已响应")]
+    if c.investigation_due is not None:
+        if c.status == Status.INVESTIGATING.value:
+            rows.append(row("调查期限", "investigation", c.investigation_due, None, "",
+                            limits.investigation.working))
+        else:
+            rows.append(("调查期限", f"{desk.local(c.investigation_due).strftime(TIME_FORMAT)}"
+                                     "（已记录调查）"))
+    rows.append(row("处理期限", "handling", c.handling_due or c.resolution_due,
+                    c.resolved_at or c.closed_at, "已处理完毕", limits.resolution.working))
+    if c.revisit_due is not None and not c.closed:
+        rows.append(row("回访期限", "revisit", c.revisit_due, None, ""))
+    if c.paused_at is not None:
+        since = desk.local(c.paused_at)
+        rows.append(("暂停计时", f"暂停中：{c.pause_reason}（自 {since.strftime(TIME_FORMAT)}，"
+                                 f"已 {span(minutes_left(now, since))}；恢复后处理期限顺延，按 P 恢复）"))
+    elif c.paused_minutes:
+        rows.append(("暂停计时", f"累计暂停 {span(c.paused_minutes)}（处理期限已顺延）"))
+    return rows
+
+
+STATE_MARKS = {"at-risk": "（预警）", "overdue": "", "paused": "（暂停中）"}
+
+
+def _deadline(desk, due, done, now, done_label: str, working: bool = False,  # type: ignore[no-untyped-def]
+              state: str | None = None) -> str:
+    """Time left while it runs (in working days too where the desk counts them) and its
+    warning; once met, when it was met (not "超时 177天" forever)."""
     if done is None:
+        if state == "paused":
+            return f"{desk.local(due).strftime(TIME_FORMAT)}（暂停中，恢复后顺延）"
         days = desk.config.calendar.working_days_between(now, desk.local(due)) if working else None
-        return describe_due(desk.local(due), now, days)
+        return describe_due(desk.local(due), now, days) + STATE_MARKS.get(state or "", "")
     when = desk.local(done).strftime(TIME_FORMAT)
     return f"{desk.local(due).strftime(TIME_FORMAT)}（{done_label} {when}）"
 
@@ -310,7 +348,7 @@ class ComplaintRecordScreen(DataScreen):
 
     def _refusal(self, step) -> str | None:  # type: ignore[no-untyped-def]
         return step_refusal(step, self.handling, self.actor,
-                            self.desk.config.revisit_max_attempts)
+                            self.desk.config)
 
     def action_step(self, name: str) -> None:
         handling = self.handling

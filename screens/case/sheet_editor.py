@@ -31,7 +31,10 @@ from screens.desk_app import DeskScreen
 if TYPE_CHECKING:
     from screens.desk_app import DeskApp
 
-AREAS = list(wf.SHEET_TEXTS.items())  # result, receiver_opinion, manager_opinion, customer_opinion
+#: What the editor writes: result, receiver_opinion, customer_opinion. The
+#: 部门经理意见 is the department manager's own (given on the record, key O): shown here.
+AREAS = list(wf.EDITABLE_TEXTS.items())
+MANAGER_NONE = "（尚未填写：由责任部门的部门经理在投诉记录上按 O 填写）"
 LINES = ("handling_date", "loss_amount", "product", "quantity")
 LABELS = {**dict(AREAS), "handling_date": "处理日期", "loss_amount": "损失金额", "product": "品名",
           "quantity": "数量", "method": "处理方式"}
@@ -95,7 +98,12 @@ class SheetEditorScreen(DeskScreen):
                              Label(id="sheet-department"),
                              Label(Content("处理日期"), classes="form-label inline"),
                              Field(id="handling_date", classes="short"), classes="form-row")
-            for name, label in AREAS:
+            for name, label in wf.SHEET_TEXTS.items():
+                if name == "manager_opinion":
+                    yield Horizontal(Label(Content(label), classes="form-label"),
+                                     Label(Content(MANAGER_NONE), id="sheet-manager"),
+                                     classes="form-row")
+                    continue
                 yield Horizontal(Label(Content(label), classes="form-label"),
                                  TextBox(id=name, soft_wrap=True), classes="form-row")
             yield Horizontal(Label(Content("处理方式"), classes="form-label"),
@@ -126,6 +134,14 @@ class SheetEditorScreen(DeskScreen):
         self.query_one("#sheet-department", Label).update(
             Content(desk.config.department_name(c.department) or "—"))
         self._show(sheet_values(handling, desk))
+        manager = MANAGER_NONE
+        if sheet is not None and sheet.manager_opinion_by:
+            when = desk.local(sheet.manager_opinion_at).strftime(TIME_FORMAT) \
+                if sheet.manager_opinion_at else ""
+            manager = f"{sheet.manager_opinion}\n——{sheet.manager_opinion_by} {when}".rstrip()
+        elif sheet is not None and sheet.manager_opinion:  # typed before v12: kept, unsigned
+            manager = f"{sheet.manager_opinion}\n（未签名：升级前录入）"
+        self.query_one("#sheet-manager", Label).update(Content(manager))
         self.sheet_version = sheet.version if sheet else None
         status = "新处理单" if sheet is None else f"第 {sheet.version} 版"
         if sheet is not None and sheet.return_reason and sheet.state in ("returned", "draft"):

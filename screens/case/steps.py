@@ -9,7 +9,9 @@ from functools import partial
 
 from textual.content import Content
 
-from complaintdesk.process import revisits
+from complaintdesk.domain.approvals import FIRST, SECOND, level, manager_refusal
+from complaintdesk.domain.config import DeskConfig
+from complaintdesk.process import approvals, pauses, revisits
 from complaintdesk.process import workflow as wf
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import (Action, AgreementMethod, HandlingMethod, Priority, RevisitMethod,
@@ -58,28 +60,33 @@ STEPS = [
                                   Action.REOPEN_JUDGEMENT), only_when_relevant=True),
     Step("w", "close_unreached", "无法联系结案", (Action.CLOSE_UNREACHED,),
          only_when_relevant=True),
+    Step("o", "manager", "部门经理意见", (Action.MANAGER_OPINION,), only_when_relevant=True),
+    Step("p", "pause", "暂停/恢复计时", (Action.PAUSE, Action.RESUME)),
     Step("u", "escalate", "上报", (Action.ESCALATE,)),
 ]
 STEP_BY_NAME = {step.name: step for step in STEPS}
 
 
 def step_refusal(step: Step, handling: wf.Handling | None, actor: Actor,
-                 max_attempts: int) -> str | None:
-    """None if the actor may take this step now, else the core's reason.
-
-    ``max_attempts`` is the desk's ``revisit_max_attempts`` (when 无法联系结案 opens)."""
+                 config: DeskConfig) -> str | None:
+    """None if the actor may take this step now, else the core's reason (the desk's
+    configuration says when 无法联系结案 opens and who approves which amount)."""
     if handling is None:
         return "正在读取…"
-    return refusal_for(step, handling.complaint, handling.sheet, actor, max_attempts)
+    return refusal_for(step, handling.complaint, handling.sheet, actor, config)
 
 
 def refusal_for(step: Step, complaint: Complaint, sheet: HandlingSheet | None, actor: Actor,
-                max_attempts: int) -> str | None:
+                config: DeskConfig) -> str | None:
     """As ``step_refusal``, from a complaint (or a row standing for one) and its sheet."""
     status = Status(complaint.status)
     reasons = [wf.refusal(status, action, actor.role, actor.login, complaint, sheet,
-                          max_attempts) for action in step.actions]
+                          config.revisit_max_attempts, config.approval)
+               for action in step.actions]
     if any(reason is None for reason in reasons):
+        if step.name == "manager":  # the department's own manager, as the core checks
+            return manager_refusal(actor, complaint.department, config.approval,
+                                   config.department_name(complaint.department))
         return None
     return reasons[0]
 
@@ -120,14 +127,48 @@ def submit_judge(desk: Desk, actor: Actor, number: str, values: dict, version: i
 
 
 def dispatch_fields(desk: Desk, handling: wf.Handling) -> list[FormField]:
-    handlers = wf.handlers_of(desk, handling.complaint.department)[:9]
-    return [FormField("handler", f"处理人（{desk.config.department_name(handling.complaint.department)}）",
-                      "choice", [(h.login, h.name) for h in handlers])]
+    c = handling.complaint
+    handlers = wf.handlers_of(desk, c.department)[:9]
+    default = wf.investigation_default(desk, c, desk.now())
+    return [FormField("handler", f"处理人（{desk.config.department_name(c.department)}）",
+                      "choice", [(h.login, h.name) for h in handlers]),
+            FormField("investigation_due", "调查期限",
+                      placeholder=f"默认 {default.strftime(TIME_FORMAT)}"
+                                  f"{_working_left(desk, default)}")]
+
+
+def _working_left(desk: Desk, due) -> str:  # type: ignore[no-untyped-def]
+    """``（剩 4 个工作日）`` when the desk counts working days, else nothing."""
+    left = desk.config.calendar.working_days_between(desk.now(), due)
+    return f"（剩 {left:.1f} 个工作日）".replace(".0 ", " ") if left > 0 else ""
 
 
 def submit_dispatch(desk: Desk, actor: Actor, number: str, values: dict, version: int) -> wf.Outcome:
     return wf.dispatch(desk, actor.login, number, handler=str(values.get("handler") or ""),
+                       investigation_due=values.get("investigation_due"),
                        expected_version=version)
+
+
+PAUSE_FIELDS = [FormField("reason", "暂停原因（必填，如：等待客户补交购货凭证）", "area", height=3)]
+RESUME_FIELDS = [FormField("resume", "恢复计时", "choice", [("yes", "恢复计时，期限顺延")])]
+
+
+def submit_pause(desk: Desk, actor: Actor, number: str, values: dict, version: int) -> wf.Outcome:
+    if "resume" in values:
+        if values.get("resume") != "yes":
+            raise ValidationFailed({"resume": "请选择“恢复计时”，或按 Esc 取消"})
+        return pauses.resume(desk, actor.login, number, expected_version=version)
+    return pauses.pause(desk, actor.login, number, reason=str(values.get("reason") or ""),
+                        expected_version=version)
+
+
+MANAGER_FIELDS = [FormField("opinion", "部门经理意见（以你的名义签署）", "area", height=4)]
+
+
+def submit_manager(desk: Desk, actor: Actor, number: str, values: dict, version: int) -> wf.Outcome:
+    return approvals.give_manager_opinion(desk, actor.login, number,
+                                          opinion=str(values.get("opinion") or ""),
+                                          expected_version=version)
 
 
 INVESTIGATION_FIELDS = [
@@ -245,9 +286,7 @@ def form_for(name: str, desk: Desk, handling: wf.Handling) -> tuple[str, list[Fo
     if name == "judge":
         default_due = desk.local(c.resolution_due).strftime(TIME_FORMAT)
         if desk.config.limits[Priority(c.priority)].resolution.working:  # say it as counted
-            left = desk.config.calendar.working_days_between(desk.now(), desk.local(c.resolution_due))
-            if left > 0:
-                default_due += f"（剩 {left:.1f} 个工作日）".replace(".0 ", " ")
+            default_due += _working_left(desk, desk.local(c.resolution_due))
         fields = judge_fields(desk)
         fields[2] = FormField("handling_due", "处理期限", placeholder=f"默认 {default_due}")
         return "责任判定（分析投诉原因）", fields, submit_judge
@@ -256,13 +295,22 @@ def form_for(name: str, desk: Desk, handling: wf.Handling) -> tuple[str, list[Fo
     if name == "investigate":
         return "调查（核实事实、查找原因、收集证据）", INVESTIGATION_FIELDS, submit_investigation
     if name == "decide":
-        return "审批处理方案", DECIDE_FIELDS, submit_decision
+        which = level(handling.sheet, desk.config.approval) if handling.sheet else None
+        title = {FIRST: "审批处理方案（一级审批）", SECOND: "审批处理方案（二级审批）"}.get(
+            which or "", "审批处理方案")
+        return title, DECIDE_FIELDS, submit_decision
     if name == "inform":
         return "告知客户处理结果和方式", INFORM_FIELDS, submit_inform
     if name == "opinion":
         return "记录客户意见", OPINION_FIELDS, submit_opinion
     if name == "escalate":
         return "上报管理层", ESCALATE_FIELDS, submit_escalate
+    if name == "pause":
+        if c.paused_at is not None:
+            return "恢复计时（客户已回复或材料已到）", RESUME_FIELDS, submit_pause
+        return "暂停计时：等待客户", PAUSE_FIELDS, submit_pause
+    if name == "manager":
+        return "部门经理意见", MANAGER_FIELDS, submit_manager
     if name == "revisit":
         return "回访：记录这次回访", REVISIT_FIELDS, submit_revisit
     if name == "close_unreached":
@@ -295,6 +343,8 @@ def form_intro(name: str, desk: Desk, handling: wf.Handling) -> Content:
         sheet = handling.sheet
         method = HandlingMethod(sheet.method).label if sheet.method else "（未填）"
         amount = format_amount(sheet.loss_cents) if sheet.loss_cents is not None else "（未填）"
+        if name == "decide" and level(sheet, desk.config.approval) != "single":
+            amount += f"（超过 {format_amount(desk.config.approval.second_above_cents)}，须两级审批）"
         if name == "opinion":  # the customer was told the plan: its gist fits one line
             layout = "处理方式 $method · 损失金额 $amount（客户已被告知的方案）"
         elif name == "inform":
@@ -380,7 +430,7 @@ class StepRunner:
 
     def _open_checked(self, name: str, handling: wf.Handling) -> None:
         reason = step_refusal(STEP_BY_NAME[name], handling, self.host.actor,
-                              self.host.desk.config.revisit_max_attempts)
+                              self.host.desk.config)
         if reason is not None:
             self.host.notify(reason, severity="warning", markup=False)
             self.app.post_message(DataChanged())
@@ -408,7 +458,7 @@ class StepRunner:
     def _failed(self, name: str, handling: wf.Handling | None, message: str,
                 values: dict | None = None) -> None:
         gone = handling is None or step_refusal(STEP_BY_NAME[name], handling, self.host.actor,
-                                                self.host.desk.config.revisit_max_attempts)
+                                                self.host.desk.config)
         values = values or {}
         typed = [(label, values[key]) for key, label in self._labels(name, handling, values)
                  if isinstance(values.get(key), str) and values[key].strip()]

@@ -143,7 +143,7 @@ async def test_only_supervisors_and_admins_open_it(stats_desk) -> None:
         open_statistics(app)
         await settle(pilot)
         assert not isinstance(app.screen, StatisticsScreen)
-        assert any("只有客服主管、管理员可以查看统计表" in str(n.message)
+        assert any("只有客服主管、分管领导、管理员可以查看统计表" in str(n.message)
                    for n in app._notifications)
     app = app_for(stats_desk, "admin1")
     async with app.run_test(size=(100, 30)) as pilot:

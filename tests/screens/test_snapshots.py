@@ -162,10 +162,13 @@ def pending_desk(desk, admin, hostile_text):
     ordinary one submitted a day earlier whose handling deadline has passed."""
     from complaintdesk.process import staffing
     from complaintdesk.process import workflow as wf
+    from complaintdesk.process.approvals import give_manager_opinion
 
     staffing.add_staff(desk, admin.login, "counter1", "柜台小王", "counter")
     staffing.add_staff(desk, admin.login, "handler1", "质检老刘", "handler", "quality")
     staffing.add_staff(desk, admin.login, "super1", "主管张", "supervisor")
+    staffing.add_staff(desk, admin.login, "mgr1", "质量部经理 [b]王[/b]", "handler", "quality")
+    staffing.set_manager(desk, admin.login, "mgr1", True)
     old = register(desk, "counter1", customer_name="上海申通物流有限公司", priority="urgent",
                    received_at="2026-11-21T09:00:00+08:00")
     hostile = register(desk, "counter1", customer_name=hostile_text[:100], event=hostile_text,
@@ -189,10 +192,11 @@ def pending_desk(desk, admin, hostile_text):
         wf.record_investigation(desk, "handler1", n, dict(
             facts=hostile_text[:300], root_cause="[b]包装[/b]", finding="我方", report="报告",
             evidence=[{"kind": "photo", "description": "破损照片 [urgent]", "path": "/srv/p/1.jpg"}]))
-        wf.submit_sheet(desk, "handler1", n, dict(
-            result=hostile_text, receiver_opinion="同意 [@click=app.quit]x[/]",
-            manager_opinion="$name ${x}", method="compensation", loss_amount="12345.6",
-            product="玻璃杯", quantity="3"))
+        sheet = dict(result=hostile_text, receiver_opinion="同意 [@click=app.quit]x[/]",
+                     method="compensation", loss_amount="12345.6", product="玻璃杯", quantity="3")
+        wf.save_sheet(desk, "handler1", n, sheet)
+        give_manager_opinion(desk, "mgr1", n, opinion="$name ${x} [b]同意[/b]")
+        wf.submit_sheet(desk, "handler1", n, sheet, sheet_version=2)
     return desk, hostile.number
 
 
