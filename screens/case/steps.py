@@ -337,7 +337,14 @@ def form_intro(name: str, desk: Desk, handling: wf.Handling) -> Content:
     call; for a decision, telling the customer and the customer's answer the plan
     itself (the dialog covers the sheet, and at 80×24 nothing else of it would be on
     screen when the key is pressed)."""
-    if name in ("decide", "inform", "opinion") and handling.sheet is not None:
+    if name == "pause":
+        c = handling.complaint
+        if c.paused_at is not None:
+            return Content(f"暂停中：{c.pause_reason}（自 {desk.local(c.paused_at).strftime(TIME_FORMAT)}）。"
+                           "恢复后处理期限按暂停的时长顺延。")
+        return Content("暂停后处理期限停止计时，不计超时；客户答复方案或再次来电登记时自动恢复，"
+                       "也可再按 P 恢复。恢复后期限按暂停的时长顺延，统计表单列暂停时间。")
+    if name in ("decide", "inform", "opinion", "manager") and handling.sheet is not None:
         # Deciding, telling the customer and taking down the answer are about the plan:
         # the same plan on the same screen as the key that acts on it.
         sheet = handling.sheet
@@ -352,8 +359,11 @@ def form_intro(name: str, desk: Desk, handling: wf.Handling) -> Content:
                 "投诉处理结果：$plan"
         else:
             layout = "$number  $customer\n处理方式 $method · 损失金额 $amount\n投诉处理结果：$plan"
+            if name == "decide" and sheet.first_decided_by:  # the second level sees the first
+                layout += "\n一级审批（$first）：$first_opinion"
         return Content.from_markup(
-            layout,
+            layout, first=sheet.first_decided_by or "",
+            first_opinion=_excerpt(sheet.first_opinion or "", PLAN_EXCERPT),
             number=handling.complaint.number,
             customer=_excerpt(handling.complaint.customer_name, NAME_EXCERPT),
             contact=handling.complaint.contact,
