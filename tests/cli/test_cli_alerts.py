@@ -69,3 +69,61 @@ def test_a_mail_that_cannot_be_sent_is_said_and_the_digest_still_printed(env, tm
     assert "[新的重大投诉]" in done.out
     assert "未能发出" in done.err and "sendmail" in done.err
     assert os.path.exists(db)
+
+
+class _Sink:
+    """A real SMTP server on localhost (aiosmtpd) that keeps what it is sent."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_alerts_go_through_an_smtp_server_once(env, tmp_path):  # noqa: F811
+    from aiosmtpd.controller import Controller
+
+    db = tmp_path / "a.db"
+    number = _desk_with_a_major_complaint(db)
+    sink, port = _Sink(), _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        config = tmp_path / "alerts.toml"
+        config.write_text(f'timezone = "Asia/Shanghai"\n[alerts]\nsmtp_host = "127.0.0.1"\n'
+                          f'smtp_port = {port}\nmail_domain = "desk.example"\n'
+                          'mail_from = "desk@desk.example"\n', encoding="utf-8")
+        configured = dict(env, COMPLAINTDESK_CONFIG=str(config))
+        done = run(configured, db, "alerts")
+        assert done.returncode == 0, done.err
+        assert sorted(rcpt for _frm, rcpts, _data in sink.messages for rcpt in rcpts) == [
+            "counter1@desk.example", "sup1@desk.example"]
+        for frm, _rcpts, data in sink.messages:
+            message = email.message_from_bytes(data, policy=email.policy.default)
+            assert frm == "desk@desk.example" and str(message["Subject"]) == "客户投诉处理台提醒"
+            assert number in message.get_content() and "[新的重大投诉]" in message.get_content()
+        again = run(configured, db, "alerts")
+        assert again.returncode == 0 and len(sink.messages) == 2  # nothing twice
+    finally:
+        controller.stop()
+
+
+def test_an_unreachable_smtp_server_is_said_and_the_digest_still_printed(env, tmp_path):  # noqa: F811
+    db = tmp_path / "a.db"
+    number = _desk_with_a_major_complaint(db)
+    config = tmp_path / "alerts.toml"
+    config.write_text(f'[alerts]\nsmtp_host = "127.0.0.1"\nsmtp_port = {_free_port()}\n',
+                      encoding="utf-8")
+    done = run(dict(env, COMPLAINTDESK_CONFIG=str(config)), db, "alerts")
+    assert done.returncode != 0 and number in done.out
+    assert "以下邮件未能发出" in done.err and "Traceback" not in done.err
