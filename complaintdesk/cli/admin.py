@@ -17,6 +17,7 @@ from complaintdesk.cli.progress import Bar, progress
 from complaintdesk.domain.config import load_config
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Role
+from complaintdesk.domain.money import format_amount
 from complaintdesk.domain.errors import PermissionDenied
 from complaintdesk.box.locations import (SERVICE_USER, STAFF_GROUP, locate_config, locate_database,
                         refuse_path_in_service_mode)
@@ -65,7 +66,8 @@ def cmd_config(desk: Desk | None, actor: Actor | None, args: argparse.Namespace)
     ]
     for priority, limit in config.limits.items():
         lines.append(f"时限 {priority.label}     首次响应 {_delta(limit.first_response)}，"
-                     f"解决 {_delta(limit.resolution)}    ← {origin('deadlines')}")
+                     f"解决 {_delta(limit.resolution)}，部门调查 {_delta(limit.investigation)}"
+                     f"    ← {origin('deadlines')}")
     lines.append(f"预警阈值      {config.at_risk_fraction:.0%}    ← {origin('queue')}")
     lines.append(f"回访          {_delta(config.revisit_within)} 内，未接通 {_delta(config.revisit_retry)} "
                  f"后重拨，最多 {config.revisit_max_attempts} 次    ← {origin('revisit')}")
@@ -83,6 +85,14 @@ def cmd_config(desk: Desk | None, actor: Actor | None, args: argparse.Namespace)
                  f"{'sendmail ' + mail.sendmail if mail.sendmail else f'SMTP {mail.smtp_host}:{mail.smtp_port}'}"
                  f"，收件人 登录名@{mail.domain}")
     lines.append(f"提醒          {mail_line}    ← {origin('alerts')}")
+    approval = config.approval
+    second = ("一级审批（客服主管）" if approval.second_above_cents is None else
+              f"损失金额超过 {format_amount(approval.second_above_cents)} 须两级审批，"
+              f"二级由{Role(approval.second_role).label}")
+    manager = ("部门经理标记（staff set-manager）" if approval.manager_by == "flag"
+               else f"责任部门的{Role(approval.manager_by).label}")
+    lines.append(f"审批          {second}；部门经理意见由{manager}填写"
+                 f"{'，提交前必填' if approval.manager_required else ''}    ← {origin('approval')}")
     depts = "、".join(f"{d.code} {d.name}" for d in config.departments)
     lines.append(f"部门          {depts}    ← {origin('departments')}")
     if mode.settings.configured:
