@@ -14,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from complaintdesk.domain.clocks import queue_due
+from complaintdesk.domain.effects import as_row
 from complaintdesk.domain.config import deadlines_for
-from complaintdesk.domain.enums import Priority, Role, Status
+from complaintdesk.domain.enums import Priority, Role
 from complaintdesk.domain.errors import DomainError, ValidationFailed
 from complaintdesk.domain.timing import TIME_FORMAT
 from complaintdesk.domain.validation import FIELD_LABELS, cleaned_reason, validate_complaint
@@ -135,10 +137,8 @@ def _recompute(desk: Desk, session, c: Complaint, actor: str, now, reason: str) 
     first, resolution = deadlines_for(Priority(c.priority), desk.local(c.received_at), desk.config)
     before = {"first_response_due": c.first_response_due, "resolution_due": c.resolution_due}
     c.first_response_due, c.resolution_due = first, resolution
-    if c.status == Status.REGISTERED.value:
-        c.due_at = first  # the queue counts down to the first response until judged
-    elif c.handling_due is None and c.status == Status.ACCEPTED.value:
-        c.due_at = resolution
+    if not c.closed:  # the queue counts down to the nearest running clock (clocks.py)
+        c.due_at = queue_due(as_row(c))
 
     def shown(moment) -> str:  # type: ignore[no-untyped-def]
         return desk.local(moment).strftime(TIME_FORMAT)
