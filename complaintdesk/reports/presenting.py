@@ -19,6 +19,7 @@ from complaintdesk.reports.labels import RevisitOutcome, action_label, label, ti
 from complaintdesk.process.complaints import ComplaintRecord
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Category, Channel, Priority, RevisitMethod, Role, Satisfaction, Status
+from complaintdesk.domain.timing import span
 from complaintdesk.reports.exporting import complaint_row
 from complaintdesk.store.models import AuditEvent, Complaint, Revisit, Staff
 from complaintdesk.domain.timing import describe_due
@@ -43,9 +44,15 @@ def complaint_fields(desk: Desk, record: ComplaintRecord) -> list[tuple[str, str
     fields += [
         ("部门受理人员", f"{record.receiver_name}（{c.received_by}）"),
         ("首次响应期限", time_text(desk, c.first_response_due)),
-        ("处理期限", time_text(desk, c.resolution_due)),
-        ("已上报管理层", "是" if c.escalated else "否"),
     ]
+    if c.investigation_due is not None:
+        fields.append(("调查期限", time_text(desk, c.investigation_due)))
+    fields.append(("处理期限", time_text(desk, c.handling_due or c.resolution_due)))
+    if c.paused_at is not None:
+        fields.append(("暂停计时", f"暂停中：{c.pause_reason}（自 {time_text(desk, c.paused_at)}）"))
+    elif c.paused_minutes:
+        fields.append(("暂停计时", f"累计暂停 {span(c.paused_minutes)}（处理期限已顺延）"))
+    fields.append(("已上报管理层", "是" if c.escalated else "否"))
     return fields
 
 
@@ -73,8 +80,17 @@ def timeline_entry(desk: Desk, event: AuditEvent) -> dict:
 
 def complaint_json(desk: Desk, record: ComplaintRecord) -> dict:
     """The export row of the complaint plus its audit timeline."""
-    row = complaint_row(desk, record.complaint)
+    c = record.complaint
+    row = complaint_row(desk, c)
     row["received_by_name"] = record.receiver_name
+    # The clocks as they stand (clocks.py): the deadline told the customer, the
+    # department's, and the pause.
+    row["handling_due"] = desk.local(c.handling_due).isoformat() if c.handling_due else None
+    row["investigation_due"] = (desk.local(c.investigation_due).isoformat()
+                                if c.investigation_due else None)
+    row["paused"] = None if c.paused_at is None else {
+        "since": desk.local(c.paused_at).isoformat(), "reason": c.pause_reason}
+    row["paused_minutes"] = c.paused_minutes or 0
     row["timeline"] = [timeline_entry(desk, event) for event in record.timeline]
     return row
 
