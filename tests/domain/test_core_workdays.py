@@ -149,3 +149,34 @@ def test_n_working_days_are_n_days_of_working_time(start, days, hours):
         assert due - begin >= timedelta(days=days, microseconds=-1)  # a day ends at 23:59:59.999999
         # The by-dates shortcut gives what counting working time gives.
         assert due == cal.add_working_time(begin, timedelta(days=days))
+
+
+# ----------------------------------------------------------------- a pause moves the deadline
+
+from complaintdesk.domain.clocks import moved_on  # noqa: E402
+from complaintdesk.domain.workdays import default_calendar  # noqa: E402
+
+_SH = ZoneInfo("Asia/Shanghai")
+_MOMENTS = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 6, 30)).map(
+    lambda moment: moment.replace(microsecond=0, tzinfo=_SH))
+
+
+@settings(max_examples=150, deadline=None)
+@given(due=_MOMENTS, start=_MOMENTS, minutes=st.integers(min_value=0, max_value=40 * 24 * 60))
+def test_a_pause_moves_a_working_day_deadline_by_exactly_the_working_time_lost(due, start,
+                                                                             minutes):
+    calendar = default_calendar()
+    end = start + timedelta(minutes=minutes)
+    lost = calendar.working_days_between(start, end)
+    moved = moved_on(due, start, end, Span(7, "working_days", calendar), calendar)
+    assert moved >= due
+    # The working time between the old and the new deadline is the working time the
+    # pause took (to the microsecond the day's last moment stands for).
+    assert abs(calendar.working_days_between(due, moved) - lost) * 86400 < 1e-3
+
+
+@settings(max_examples=150, deadline=None)
+@given(due=_MOMENTS, start=_MOMENTS, minutes=st.integers(min_value=0, max_value=40 * 24 * 60))
+def test_a_pause_moves_a_clock_time_deadline_by_its_length(due, start, minutes):
+    end = start + timedelta(minutes=minutes)
+    assert moved_on(due, start, end, Span(24, "hours"), default_calendar()) == due + (end - start)
