@@ -16,8 +16,10 @@ loses its alerts).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import insert
 from sqlmodel import col, select
 
 from complaintdesk.domain.enums import Priority, Role, Status
@@ -47,52 +49,65 @@ class Alert:
     text: str  # one line, in words
 
 
-def _recipients(c: Complaint, supervisors: list[str], active: set[str]) -> tuple[str, ...]:
-    responsible = c.handler or c.received_by
+def _recipients(c, supervisors: list[str], active: set[str]) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    responsible = c["handler"] or c["received_by"]
     out = [responsible] if responsible in active else []
     return tuple(dict.fromkeys(out + supervisors))
 
 
-def _due_alerts(desk: Desk, session, now: datetime) -> list[Alert]:  # type: ignore[no-untyped-def]
+#: An alert found due, its words still to write (only those not given yet are
+#: written: on a big desk most found are given already).
+_Due = tuple  # (kind, number, complaint_id, key, recipients, words: Callable[[], str])
+
+
+def _due_alerts(desk: Desk, session, now: datetime) -> list[_Due]:  # type: ignore[no-untyped-def]
     fraction = desk.config.at_risk_fraction
     staff = session.exec(select(Staff).where(Staff.active == True)).all()  # noqa: E712
     active = {s.login for s in staff}
     supervisors = sorted(s.login for s in staff if s.role == Role.SUPERVISOR.value)
-    out: list[Alert] = []
+    out: list[_Due] = []
     # Only the rows with a clock at or past its warning share are read (the store
     # finds them; each is checked again below, clock by clock).
-    ids = desk.store.warning_candidates(session, now, now + REVISIT_NOTICE, fraction)
-    rows: list[Complaint] = []
-    for start in range(0, len(ids), 500):
-        rows += session.exec(select(Complaint).where(col(Complaint.id).in_(ids[start:start + 500])))
-    for c in sorted(rows, key=lambda row: row.id):  # type: ignore[arg-type]
-        status = Status(c.status)
-        what = f"{c.number} {Priority(c.priority).label} {status.label} {c.customer_name}"
-        for clock in clocks(as_row(c)):
-            due = desk.local(clock.due)
+    for c in desk.store.warning_candidates(session, now, now + REVISIT_NOTICE, fraction):
+        for clock in clocks(c):
             if clock.kind == "revisit":
-                if due - now <= REVISIT_NOTICE:
-                    out.append(Alert("revisit", c.number, c.id, f"revisit:{c.revisit_due.isoformat()}",
-                                     _recipients(c, supervisors, active),
-                                     f"{what}：回访期限 {due.strftime(TIME_FORMAT)}（{time_left(due, now)}）"))
+                if clock.due - now <= REVISIT_NOTICE:
+                    out.append(("revisit", c["number"], c["id"],
+                                f"revisit:{c['revisit_due'].isoformat()}",
+                                _recipients(c, supervisors, active),
+                                partial(_words, desk, c, "回访期限", clock.due, now)))
                 continue
             state = clock.state(now, fraction)
             if state not in ("at-risk", "overdue"):
                 continue
             # (The key of the first-response and handling clocks is the one alerts
             # had before the investigation clock existed: nothing is given twice.)
-            key = f"{state}:{clock.due.astimezone(UTC).isoformat()}" if clock.kind != "investigation" \
-                else f"{state}:investigation:{clock.due.astimezone(UTC).isoformat()}"
-            out.append(Alert(state, c.number, c.id, key, _recipients(c, supervisors, active),
-                             f"{what}：{clock.label} {due.strftime(TIME_FORMAT)}"
-                             f"（{time_left(due, now)}）"))
+            stamp = clock.due.astimezone(UTC).isoformat()
+            key = f"{state}:{stamp}" if clock.kind != "investigation" \
+                else f"{state}:investigation:{stamp}"
+            out.append((state, c["number"], c["id"], key, _recipients(c, supervisors, active),
+                        partial(_words, desk, c, clock.label, clock.due, now)))
     since = now - MAJOR_WINDOW
-    for c in session.exec(select(Complaint).where(
+    for c in session.exec(select(Complaint.id, Complaint.number, Complaint.customer_name,
+                                 Complaint.event, Complaint.handler, Complaint.received_by).where(
             Complaint.priority == Priority.MAJOR.value,
             col(Complaint.received_at) >= since)).all():
-        out.append(Alert("major", c.number, c.id, "major", _recipients(c, supervisors, active),
-                         f"{c.number} 重大 {c.customer_name}：{' '.join(c.event.split())[:60]}"))
+        row = dict(c._mapping)
+        out.append(("major", row["number"], row["id"], "major",
+                    _recipients(row, supervisors, active),
+                    partial(lambda r: f"{r['number']} 重大 {r['customer_name']}："
+                                      f"{' '.join(r['event'].split())[:60]}", row)))
     return out
+
+
+def _words(desk: Desk, c, label: str, due: datetime, now: datetime) -> str:  # type: ignore[no-untyped-def]
+    local = desk.local(due)
+    return f"{_what(c)}：{label} {local.strftime(TIME_FORMAT)}（{time_left(local, now)}）"
+
+
+def _what(c) -> str:  # type: ignore[no-untyped-def]
+    return (f"{c['number']} {Priority(c['priority']).label} {Status(c['status']).label} "
+            f"{c['customer_name']}")
 
 
 def give_alerts(desk: Desk, actor: str | None, *, remember: bool = True) -> list[Alert]:
@@ -110,23 +125,23 @@ def give_alerts(desk: Desk, actor: str | None, *, remember: bool = True) -> list
         due = _due_alerts(desk, session, now)
         # What was given already, of these complaints only (the table keeps every
         # alert ever given; a run reads the part it needs).
-        ids = sorted({alert.complaint_id for alert in due})
+        ids = sorted({alert[2] for alert in due})
         given: set[tuple[int, str, str]] = set()
         for start in range(0, len(ids), 500):
-            given.update((a.complaint_id, a.key, a.recipient) for a in session.exec(
-                select(AlertSent).where(col(AlertSent.complaint_id).in_(ids[start:start + 500]))))
+            given.update(tuple(row) for row in session.exec(  # plain tuples: tens of thousands
+                select(AlertSent.complaint_id, AlertSent.key, AlertSent.recipient)
+                .where(col(AlertSent.complaint_id).in_(ids[start:start + 500]))))
         fresh: list[Alert] = []
-        for alert in due:
-            to = tuple(r for r in alert.recipients if (alert.complaint_id, alert.key, r) not in given)
+        for kind, number, complaint_id, key, recipients, words in due:
+            to = tuple(r for r in recipients if (complaint_id, key, r) not in given)
             if to:
-                fresh.append(Alert(alert.kind, alert.number, alert.complaint_id, alert.key, to,
-                                   alert.text))
+                fresh.append(Alert(kind, number, complaint_id, key, to, words()))
         if remember:
             stamp = desk.now_utc()
-            for alert in fresh:
-                for recipient in alert.recipients:
-                    session.add(AlertSent(complaint_id=alert.complaint_id, key=alert.key,
-                                          recipient=recipient, sent_at=stamp))
+            rows = [{"complaint_id": alert.complaint_id, "key": alert.key, "recipient": recipient,
+                     "sent_at": stamp} for alert in fresh for recipient in alert.recipients]
+            if rows:  # one executemany: a first run on a big desk gives tens of thousands
+                session.connection().execute(insert(AlertSent), rows)
     return fresh
 
 

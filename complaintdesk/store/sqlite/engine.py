@@ -271,11 +271,12 @@ class Store:
         return Queue(source, queue_filter)
 
     def warning_candidates(self, session: Session, now: datetime, notice: datetime,
-                           fraction: float) -> list[int]:
-        """Ids of the open complaints with a clock at or past ``fraction`` of its
-        time at ``now``, or a revisit due by ``notice`` (clock_sql.WARNING_SQL)."""
-        return [row[0] for row in session.connection().execute(clock_sql.WARNING_SQL, {
-            "now": clock_sql.stamp(now), "notice": clock_sql.stamp(notice), "f": fraction})]
+                           fraction: float) -> list[dict]:
+        """The open complaints with a clock at or past ``fraction`` of its time at
+        ``now``, or a revisit due by ``notice`` (clock_sql.WARNING_SQL), as dicts of
+        clock_sql.COLUMNS."""
+        return clock_sql.candidates(session.connection().connection.driver_connection, now,
+                                    notice, fraction)
 
     def report_sql(self, name: str) -> str:
         """The 统计表's query ``name`` in SQLite's words (report_sql.REPORT_SQL)."""

@@ -116,6 +116,11 @@ def v12(conn: sqlite3.Connection) -> None:
                    "first_opinion TEXT"):
         conn.execute(f"ALTER TABLE handling_sheet ADD COLUMN {column}")
     conn.execute("ALTER TABLE staff ADD COLUMN manager BOOLEAN NOT NULL DEFAULT 0")
+    # The open complaints' clocks, so that an alerts run finds the amber and red ones
+    # in this small index alone (clock_sql.WARNING_SQL), not in the table's rows.
+    conn.execute("CREATE INDEX ix_complaint_clocks ON complaint(status, received_at, "
+                 "first_response_due, handling_due, resolution_due, investigation_due, "
+                 "dispatched_at, revisit_due, paused_at, paused_minutes) WHERE closed = 0")
     # The few complaints ever paused, by receiving time: the 统计表's paused time.
     conn.execute("CREATE INDEX ix_complaint_paused ON complaint(received_at) "
                  "WHERE paused_minutes > 0 OR paused_at IS NOT NULL")
