@@ -454,7 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
     set_role = staff_sub.add_parser("set-role", help="更改员工角色（及部门）")
     set_role.add_argument("login", metavar="LOGIN")
     set_role.add_argument("role", metavar="ROLE", choices=[r.value for r in Role],
-                          help="counter|handler|supervisor|admin")
+                          help="counter|handler|supervisor|leader|admin")
     set_role.add_argument("--dept", default=None, help="部门代码或名称（投诉处理专员必填）")
     set_role.set_defaults(func=cmd_staff_set_role)
     manager = staff_sub.add_parser("set-manager",

@@ -428,8 +428,9 @@ class CaseHandling:
                 effects.sheet_edited(sheet, fields, by=actor, at=at)
                 detail = _JSON(effects.sheet_saved(sheet))
             else:
-                opinion = plan.pop("manager_opinion", None)
-                effects.sheet_edited(sheet, plan, by=actor, at=at)
+                opinion = plan.get("manager_opinion")
+                effects.sheet_edited(sheet, {k: v for k, v in plan.items()
+                                             if k != "manager_opinion"}, by=actor, at=at)
                 manager = self.cast.managers.get(c["department"])
                 if opinion and manager and sheet["manager_opinion_by"] is None:
                     # The department's manager signed the plan before it went up.
@@ -447,6 +448,9 @@ class CaseHandling:
             actor = self.pick(self.cast.supervisors)
             k.handler = self.pick(self.cast.handlers.get(c["department"]) or self.all_handlers)
             due = self.calendar.plus(at, self.config.limits[k.priority].investigation)
+            handling = c["handling_due"] or c["resolution_due"]
+            if at < handling < due:  # never after the handling deadline (investigation_default)
+                due = handling
             detail = _JSON(effects.dispatched(c, handler=k.handler, at=at, investigation_due=due))
         elif action is A.RECORD_INVESTIGATION:
             actor = k.handler

@@ -80,7 +80,8 @@ def clocks(c: Mapping[str, Any]) -> list[Clock]:
             out.append(Clock("revisit", c["resolved_at"] or c["received_at"], c["revisit_due"]))
         return out
     if c["first_response_at"] is None or status is Status.REGISTERED:
-        out.append(Clock("first_response", c["received_at"], c["first_response_due"]))
+        due, start = first_response(c)
+        out.append(Clock("first_response", start, due))
         return out
     if status is Status.INVESTIGATING and _get(c, "investigation_due") is not None:
         out.append(Clock("investigation", _get(c, "dispatched_at") or c["received_at"],
@@ -90,6 +91,25 @@ def clocks(c: Mapping[str, Any]) -> list[Clock]:
                      c["handling_due"] or c["resolution_due"], paused))
     out.sort(key=lambda clock: clock.due)
     return out
+
+
+def first_response(c: Mapping[str, Any]) -> tuple[datetime, datetime]:
+    """The first-response clock's deadline and start. Judged again after a revisit
+    (回访不满意，重新判定责任) the clock runs anew: its deadline is the queue's
+    (``due_at``), as long as the registration's, counted back from it."""
+    due = c["first_response_due"]
+    if c["first_response_at"] is not None and _get(c, "due_at") is not None:
+        length = c["first_response_due"] - c["received_at"]
+        return c["due_at"], c["due_at"] - length
+    return due, c["received_at"]
+
+
+def clock_state(row: Any, now: datetime, at_risk_fraction: float) -> str:
+    """The state of the clock a queue row counts down (``QueueRow``): ``"paused"``
+    while the desk waits on the customer, else amber/red as ``deadline_state``."""
+    if row.paused_at is not None:
+        return "paused"
+    return deadline_state(row.clock_start, row.due_at, now, at_risk_fraction)
 
 
 def queue_due(c: Mapping[str, Any]) -> datetime | None:
@@ -138,19 +158,28 @@ def paused(c: Any, *, reason: str, at: datetime) -> dict[str, Any]:
     return {"reason": reason}
 
 
-def resumed(c: Any, *, at: datetime, limit: Span, calendar: WorkCalendar, how: str
-            ) -> dict[str, Any]:
+def resumed(c: Any, *, at: datetime, limit: Span, calendar: WorkCalendar, how: str,
+            investigation: Span | None = None) -> dict[str, Any]:
     """The clocks run again: the handling and investigation deadlines move on by the
-    pause, and its minutes are kept for the 统计表. ``how``: by hand, or the
-    customer's next contact (in words, for the audit)."""
+    pause (the investigation's by the part after its dispatch, in its own limit's
+    unit), and its minutes are kept for the 统计表. ``how``: by hand, or the
+    customer's next contact (in words, for the audit). A clock set back before the
+    pause began moves nothing."""
     start = _same_zone(c["paused_at"], at)
-    minutes = max(0, int((at - start).total_seconds()) // 60)
+    at = max(at, start)
+    minutes = int((at - start).total_seconds()) // 60
     detail: dict[str, Any] = {"how": how, "paused_minutes": minutes,
                               "reason": c["pause_reason"]}
-    for name in ("handling_due", "resolution_due", "investigation_due"):
+    for name in ("handling_due", "resolution_due"):
         if c[name] is not None:
             c[name] = moved_on(_same_zone(c[name], at), start, at, limit, calendar)
             detail[name] = c[name].isoformat()
+    if _get(c, "investigation_due") is not None:
+        dispatched = _get(c, "dispatched_at")
+        since = max(start, _same_zone(dispatched, at)) if dispatched is not None else start
+        c["investigation_due"] = moved_on(_same_zone(c["investigation_due"], at), since,
+                                          max(at, since), investigation or limit, calendar)
+        detail["investigation_due"] = c["investigation_due"].isoformat()
     c["paused_at"], c["pause_reason"] = None, None
     c["paused_minutes"] = (c["paused_minutes"] or 0) + minutes
     c["due_at"] = queue_due(c)
@@ -158,15 +187,17 @@ def resumed(c: Any, *, at: datetime, limit: Span, calendar: WorkCalendar, how: s
 
 
 def resumed_on(c: Any, *, at: datetime, config: "DeskConfig", how: str) -> dict[str, Any]:
-    """``resumed`` as the desk counts: by the priority's handling limit's unit."""
+    """``resumed`` as the desk counts: by the priority's limits' units."""
     from complaintdesk.domain.enums import Priority
 
-    limit = config.limits[Priority(c["priority"])].resolution
-    return resumed(c, at=at, limit=limit, calendar=config.calendar, how=how)
+    limits = config.limits[Priority(c["priority"])]
+    return resumed(c, at=at, limit=limits.resolution, calendar=config.calendar, how=how,
+                   investigation=limits.investigation)
 
 
 BY_HAND = "手动恢复"
 BY_CONTACT = "客户再次联系"
 
-__all__ = ["BY_CONTACT", "BY_HAND", "handling_start", "resumed_on", "CLOCK_LABELS", "Clock", "PAUSABLE", "clock_start", "clocks", "moved_on", "paused",
-           "queue_due", "resumed"]
+__all__ = ["BY_CONTACT", "BY_HAND", "CLOCK_LABELS", "Clock", "PAUSABLE", "clock_start",
+           "clock_state", "clocks", "first_response", "handling_start", "moved_on", "paused",
+           "queue_due", "resumed", "resumed_on"]

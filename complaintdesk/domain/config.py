@@ -311,9 +311,10 @@ def _approval(raw: dict) -> Approval:
         raise DomainError(f"配置错误：approval.second_role 应是 {'、'.join(second)} 之一"
                           "（leader 分管领导、supervisor 另一位客服主管、admin 管理员）")
     manager_by = str(section.get("manager_by") or "flag")
-    if manager_by != "flag" and manager_by not in roles:
+    givers = sorted(roles - {Role.ADMIN.value})  # admins take no part in the workflow
+    if manager_by != "flag" and manager_by not in givers:
         raise DomainError(f"配置错误：approval.manager_by 应是 flag（员工标记为部门经理）或角色 "
-                          f"{'、'.join(sorted(roles))} 之一")
+                          f"{'、'.join(givers)} 之一")
     required = section.get("manager_required", False)
     if not isinstance(required, bool):
         raise DomainError("配置错误：approval.manager_required 应是 true 或 false")

@@ -137,8 +137,13 @@ def decided(c: Row, sheet: Row, *, state: SheetState, by: str, at: datetime, tex
 
 
 def _first(sheet: Row) -> Any:
+    return _get(sheet, "first_decided_by")
+
+
+def _get(row: Row, name: str) -> Any:
+    """A column rows made before it existed (the demo's dicts) may lack."""
     try:
-        return sheet["first_decided_by"]
+        return row[name]
     except (KeyError, AttributeError):
         return None
 
@@ -154,9 +159,10 @@ def first_approved(sheet: Row, *, by: str, at: datetime, text: str) -> dict[str,
 def manager_opinion_given(sheet: Row, *, by: str, at: datetime, text: str) -> dict[str, Any]:
     """The department's manager gives the 部门经理意见 (signed: who and when)."""
     before = sheet["manager_opinion"]
+    # (The sheet's version stays: the drafter's fields are untouched, and an editor
+    # open meanwhile saves without a false conflict.)
     sheet["manager_opinion"], sheet["manager_opinion_by"], sheet["manager_opinion_at"] = \
         text, by, at
-    sheet["version"] += 1
     return {"sheet": sheet["sheet_number"], "opinion": text, "before": before or None}
 
 
@@ -295,8 +301,21 @@ def new_sheet(c: Row, *, number: str, by: str, at: datetime, handling_date: date
             "updated_at": at}
 
 
-def sheet_edited(sheet: Row, fields: dict[str, Any], *, by: str, at: datetime) -> None:
-    """A save of the 处理单: its fields, a returned sheet a draft again, who wrote it."""
+#: What the 部门经理意见 signs: a change to any of these withdraws it.
+SIGNED_FIELDS = ("result", "method", "loss_cents")
+
+
+def sheet_edited(sheet: Row, fields: dict[str, Any], *, by: str, at: datetime) -> str | None:
+    """A save of the 处理单: its fields, a returned sheet a draft again, who wrote it.
+    A change of the plan the department's manager signed withdraws the signed
+    opinion (the manager signs the new plan again); its text is returned for the
+    audit, else None."""
+    withdrawn = None
+    signed = _get(sheet, "manager_opinion_by")
+    if signed and any(name in fields and fields[name] != sheet[name] for name in SIGNED_FIELDS):
+        withdrawn = sheet["manager_opinion"]
+        sheet["manager_opinion"], sheet["manager_opinion_by"], sheet["manager_opinion_at"] = \
+            "", None, None
     for name, value in fields.items():
         sheet[name] = value
     if sheet["state"] == SheetState.RETURNED:
@@ -305,6 +324,7 @@ def sheet_edited(sheet: Row, fields: dict[str, Any], *, by: str, at: datetime) -
     authors = sheet["authors"].split()
     if by not in authors:
         sheet["authors"] = " ".join(sorted(authors + [by]))
+    return withdrawn
 
 
 def sheet_saved(sheet: Row) -> dict[str, Any]:

@@ -106,7 +106,7 @@ class Action(LabelledEnum):
     APPROVE = ("approve", "审批通过")
     APPROVE_FIRST = ("approve_first", "一级审批通过")     # above the amount: on to the second
     APPROVE_SECOND = ("approve_second", "二级审批通过")
-    MANAGER_OPINION = ("manager_opinion", "部门经理意见")
+    MANAGER_OPINION = ("manager_opinion", "填写部门经理意见")
     PAUSE = ("pause", "暂停计时")                        # waiting on the customer
     RESUME = ("resume", "恢复计时")
     RETURN = ("return", "退回")

@@ -40,6 +40,9 @@ def give_manager_opinion(desk: Desk, actor: str, number: str, *, opinion: str,
             HandlingSheet.complaint_id == c.id, HandlingSheet.round == c.round)).first()
         if sheet is None:
             raise NotFound(f"{c.number} 本轮还没有处理单：请处理专员先保存处理单，再填写部门经理意见")
+        if staff.login in sheet.author_logins() - {sheet.manager_opinion_by}:
+            raise PermissionDenied(f"{c.number}：部门经理不能为自己拟定或修改过的处理单签署意见"
+                                   "（须由处理单的作者以外的部门经理填写）")
         detail = effects.manager_opinion_given(as_row(sheet), by=staff.login, at=desk.now_utc(),
                                                text=text)
         session.add(sheet)
@@ -73,10 +76,12 @@ class PendingApproval:
 
 def pending_approvals(desk: Desk, limit: int = 500, role: Role | None = None
                       ) -> list[PendingApproval]:
-    """Sheets waiting for an approval, oldest first; with ``role``, only those that
-    role decides (a 客服主管 the single and first approvals, the configured second
-    role the second ones)."""
+    """Sheets waiting for an approval, oldest first; with the ``role`` of an approver,
+    only those that role decides (a 客服主管 the single and first approvals, the
+    configured second role the second ones); others see them all."""
     config = desk.config.approval
+    if role is not None and approvals.approver_of_any(role, config) is not None:
+        role = None  # not an approver: the whole list, to read
     with desk.store.read() as session:
         rows = session.exec(
             select(HandlingSheet, Complaint).join(Complaint, Complaint.id == HandlingSheet.complaint_id)

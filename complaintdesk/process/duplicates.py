@@ -19,6 +19,7 @@ from complaintdesk.domain.enums import LinkKind, Role, Status
 from complaintdesk.domain.errors import DomainError, ValidationFailed
 from complaintdesk.domain.validation import ComplaintDraft, cleaned_reason
 from complaintdesk.process import audit
+from complaintdesk.process.contact import resume_on_contact
 from complaintdesk.process.complaints import MAX_NOTE_LENGTH, find_complaint
 from complaintdesk.process.desk import Desk
 from complaintdesk.process.staffing import require
@@ -148,6 +149,8 @@ def merge_into(desk: Desk, actor: str, number: str, original_number: str, reason
         dup = find_complaint(session, number)
         original = find_complaint(session, original_number)
         _check_merge(session, dup, original, expected_version)
+        # A paused clock ends with the case: its time is kept for the 统计表.
+        resume_on_contact(desk, session, actor, dup, f"合并到 {original.number}，停止计时")
         now = desk.now_utc()
         before = dup.status
         dup.status = Status.CLOSED.value

@@ -10,9 +10,9 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from complaintdesk.domain import clocks
-from complaintdesk.domain.enums import Action
+from complaintdesk.domain.enums import Action, Role
 from complaintdesk.domain.effects import as_row
-from complaintdesk.domain.errors import ValidationFailed
+from complaintdesk.domain.errors import PermissionDenied, ValidationFailed
 from complaintdesk.domain.validation import cleaned_reason
 from complaintdesk.process.desk import Desk
 from complaintdesk.process.workflow import Outcome, act
@@ -30,9 +30,22 @@ def pause(desk: Desk, actor: str, number: str, *, reason: str,
         raise ValidationFailed(errors)
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
-        return clocks.paused(as_row(c), reason=text, at=desk.now())
+        _own_department(c, staff, "暂停计时")
+        now = desk.now()
+        late = [clock.label for clock in clocks.clocks(as_row(c))
+                if clock.state(now, desk.config.at_risk_fraction) == "overdue"]
+        if late:  # a pause stops a clock; it does not undo lateness
+            raise PermissionDenied(f"{c.number}：{'、'.join(late)}已过，不能暂停计时"
+                                   "（超时不能用暂停抹去）")
+        return clocks.paused(as_row(c), reason=text, at=now)
 
     return act(desk, actor, number, Action.PAUSE, expected_version, apply)
+
+
+def _own_department(c: Complaint, staff: Staff, what: str) -> None:
+    """A handler pauses and resumes only the complaints of their own department."""
+    if staff.role == Role.HANDLER.value and staff.department != c.department:
+        raise PermissionDenied(f"{c.number}：只有责任部门的处理专员可以{what}")
 
 
 def resume(desk: Desk, actor: str, number: str, *, how: str = BY_HAND,
@@ -40,6 +53,7 @@ def resume(desk: Desk, actor: str, number: str, *, how: str = BY_HAND,
     """Run the clocks again; the deadlines move on by the pause."""
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
+        _own_department(c, staff, "恢复计时")
         return resumed(desk, c, how)
 
     return act(desk, actor, number, Action.RESUME, expected_version, apply)

@@ -504,8 +504,10 @@ def _sheet_unchanged(desk: Desk, sheet_version: int | None
 
 
 def _write_sheet(desk: Desk, session: Session, c: Complaint, staff: Staff,
-                 fields: dict) -> HandlingSheet:
-    """Write the current round's sheet (its version was checked by ``act``)."""
+                 fields: dict) -> tuple[HandlingSheet, str | None]:
+    """Write the current round's sheet (its version was checked by ``act``); the
+    manager's opinion it withdrew by changing the signed plan, if any (its text goes
+    into the step's audit detail)."""
     if staff.role == Role.HANDLER.value and staff.department != c.department:
         raise PermissionDenied(f"{c.number}：只有责任部门的处理专员可以拟定处理单")
     sheet = _current_sheet(session, c)
@@ -515,10 +517,17 @@ def _write_sheet(desk: Desk, session: Session, c: Complaint, staff: Staff,
                                                   at=now, handling_date=desk.now()))
     else:
         sheet.version += 1
-    effects.sheet_edited(as_row(sheet), fields, by=staff.login, at=now)
+    withdrawn = effects.sheet_edited(as_row(sheet), fields, by=staff.login, at=now)
     session.add(sheet)
     session.flush()
-    return sheet
+    return sheet, withdrawn
+
+
+def _withdrawn(detail: dict, withdrawn: str | None) -> dict:
+    """A step's audit detail, saying which signed 部门经理意见 the changed plan withdrew."""
+    if withdrawn is not None:
+        detail["manager_opinion_withdrawn"] = withdrawn
+    return detail
 
 
 def save_sheet(desk: Desk, actor: str, number: str, data: Mapping[str, object],
@@ -531,7 +540,8 @@ def save_sheet(desk: Desk, actor: str, number: str, data: Mapping[str, object],
     fields = _sheet_fields(desk, data, complete=False)
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
-        return effects.sheet_saved(as_row(_write_sheet(desk, session, c, staff, fields)))
+        sheet, withdrawn = _write_sheet(desk, session, c, staff, fields)
+        return _withdrawn(effects.sheet_saved(as_row(sheet)), withdrawn)
 
     return act(desk, actor, number, A.SAVE_SHEET, None, apply,
                 fresh=_sheet_unchanged(desk, sheet_version))
@@ -543,13 +553,16 @@ def submit_sheet(desk: Desk, actor: str, number: str, data: Mapping[str, object]
     fields = _sheet_fields(desk, data, complete=True)
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
-        sheet = _write_sheet(desk, session, c, staff, fields)
+        sheet, withdrawn = _write_sheet(desk, session, c, staff, fields)
+        if withdrawn is not None and desk.config.approval.manager_required:
+            raise ValidationFailed({"manager_opinion": "部门经理意见：方案已修改，须先保存并由部门"
+                                                       "经理重新填写，再提交审批"})
         if desk.config.approval.manager_required and not sheet.manager_opinion_by:
             raise ValidationFailed({"manager_opinion": "部门经理意见：提交审批前须由责任部门的"
                                                        "部门经理填写"})
         detail = effects.sheet_submitted(as_row(sheet), by=staff.login, at=desk.now_utc())
         session.add(sheet)
-        return detail
+        return _withdrawn(detail, withdrawn)
 
     return act(desk, actor, number, A.SUBMIT_SHEET, None, apply,
                 fresh=_sheet_unchanged(desk, sheet_version))

@@ -130,11 +130,12 @@ def dispatch_fields(desk: Desk, handling: wf.Handling) -> list[FormField]:
     c = handling.complaint
     handlers = wf.handlers_of(desk, c.department)[:9]
     default = wf.investigation_default(desk, c, desk.now())
+    working = desk.config.limits[Priority(c.priority)].investigation.working
     return [FormField("handler", f"处理人（{desk.config.department_name(c.department)}）",
                       "choice", [(h.login, h.name) for h in handlers]),
             FormField("investigation_due", "调查期限",
                       placeholder=f"默认 {default.strftime(TIME_FORMAT)}"
-                                  f"{_working_left(desk, default)}")]
+                                  f"{_working_left(desk, default) if working else ''}")]
 
 
 def _working_left(desk: Desk, due) -> str:  # type: ignore[no-untyped-def]

@@ -8,7 +8,8 @@ from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Category, Priority, Status
 from complaintdesk.process.queue import open_queue, QueueFilter, QueueRow
 from complaintdesk.domain.text import mask_contact
-from complaintdesk.domain.timing import deadline_state, minutes_left
+from complaintdesk.domain.clocks import clock_state
+from complaintdesk.domain.timing import minutes_left
 
 from screens.widgets.virtual_table import PAGE_SIZE, Column, TableRow
 
@@ -130,10 +131,9 @@ class QueueSource:
         priority = Priority(r.priority).label + ("上报" if r.escalated else "")
         if r.closed:
             state, left = "", "-"
-        elif r.paused_at is not None:
+        elif (state := clock_state(r, now, fraction)) == "paused":
             state, left = "", PAUSED_MARK  # the clock waits on the customer
         else:
-            state = deadline_state(r.clock_start, r.due_at, now, fraction)
             left = compact_left(minutes_left(r.due_at, now), state == "overdue")
             if state == "at-risk":  # amber has a text marker too (NO_COLOR, colour-blind)
                 left = AT_RISK_MARK + left

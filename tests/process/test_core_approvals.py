@@ -154,13 +154,34 @@ def test_only_the_departments_manager_gives_the_manager_opinion(two_level) -> No
         wf.save_sheet(two_level, "hq", number, dict(SHEET, manager_opinion="我替经理写"),
                       sheet_version=sheet.version)
     assert "部门经理本人" in typed.value.errors["manager_opinion"]
-    wf.save_sheet(two_level, "hq", number, dict(SHEET, result="改了结果"),
+    # A save that leaves the signed plan alone keeps the signature; it is printed
+    # with who and when.
+    wf.save_sheet(two_level, "hq", number, dict(SHEET, receiver_opinion="同意，补发"),
                   sheet_version=sheet.version)
-    assert _sheet(two_level, number).manager_opinion == "同意退货，由质量部跟进"
-    # It is printed with who and when.
+    assert _sheet(two_level, number).manager_opinion_by == "mq"
     text = render_text(get_complaint(two_level, number), wf.get_handling(two_level, number),
                        two_level, 100)
     assert "同意退货，由质量部跟进" in text and "质量部经理" in text
+    # A changed plan withdraws it (the manager signs the new plan again), audited.
+    wf.save_sheet(two_level, "hq", number, dict(SHEET, loss_amount="90000"),
+                  sheet_version=_sheet(two_level, number).version)
+    sheet = _sheet(two_level, number)
+    assert (sheet.manager_opinion, sheet.manager_opinion_by, sheet.manager_opinion_at) == (
+        "", None, None)
+    assert json.loads(audit_rows(two_level)[-1]["detail"])["manager_opinion_withdrawn"] == \
+        "同意退货，由质量部跟进"
+
+
+def test_the_manager_does_not_sign_their_own_sheet(two_level) -> None:
+    number = drive_to(two_level, S.DRAFTING)
+    staffing.set_manager(two_level, "admin1", "hq", True)  # the drafter is a manager too
+    wf.save_sheet(two_level, "hq", number, SHEET, sheet_version=None)
+    with pytest.raises(PermissionDenied, match="自己拟定或修改过的处理单"):
+        give_manager_opinion(two_level, "hq", number, opinion="同意")
+    give_manager_opinion(two_level, "mq", number, opinion="同意")
+    # Signing leaves the sheet's version: the drafter's open editor saves on.
+    wf.save_sheet(two_level, "hq", number, dict(SHEET, receiver_opinion="再补一句"),
+                  sheet_version=1)
 
 
 def test_manager_opinion_needs_a_sheet_and_a_drafting_status(two_level) -> None:

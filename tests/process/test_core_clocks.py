@@ -11,6 +11,7 @@ import pytest
 
 from complaintdesk.domain.clocks import clocks
 from complaintdesk.domain.config import DeskConfig
+from complaintdesk.domain.enums import Priority
 from complaintdesk.domain.effects import as_row
 from complaintdesk.domain.errors import PermissionDenied, ValidationFailed
 from complaintdesk.process import pauses
@@ -251,3 +252,74 @@ def test_the_statistics_report_paused_time_and_leave_it_out(people, clock):  # n
     assert "2 件，共 39.0 小时（其中 1 件暂停中）" in text and PAUSE_NOTE in text
     assert summary_dict(report, people)["paused"]["complaints"] == 2
     assert late  # (registered to be late)
+
+
+# ----------------------------------------------------------------- edges (review)
+
+def test_judged_again_after_a_revisit_the_first_response_clock_runs_anew(people, clock):  # noqa: F811
+    from complaintdesk.process import revisits
+
+    number = register(people, "counter1", priority="major").number
+    wf.judge_not_ours(people, "counter1", number, explanation="运输问题", agreement_method="柜台")
+    clock.now = NOW + timedelta(days=20)  # long after the registration's first-response deadline
+    revisits.record_revisit(people, "counter1", number, method="wechat", reached=True,
+                            attitude="基本满意", result="不满意", comment="不认可解释")
+    c = complaint(people, number)
+    [first] = clocks(as_row(c))
+    assert first.kind == "first_response" and first.due == c.due_at
+    assert first.state(clock.now, 0.75) == ""  # 24 h ahead again: neither amber nor red
+    assert number not in deadline_states_of(people, "counter1")
+    assert [a for a in give_alerts(people, "admin1") if a.number == number and
+            a.kind in ("overdue", "at-risk")] == []
+    clock.now += timedelta(hours=19)  # 79 % of the new 24 h
+    assert deadline_states_of(people, "counter1") == {number: "at-risk"}
+    assert [a.kind for a in give_alerts(people, "admin1") if a.number == number] == ["at-risk"]
+
+
+def test_an_overdue_clock_is_not_paused(people, clock):  # noqa: F811
+    number = drive_to(people, S.DRAFTING, priority="紧急")  # 24 h
+    clock.now = NOW + timedelta(hours=25)
+    with pytest.raises(PermissionDenied, match="处理期限已过，不能暂停计时"):
+        pauses.pause(people, "counter1", number, reason="等客户")
+    assert complaint(people, number).paused_at is None
+
+
+def test_dispatched_while_paused_the_investigation_moves_only_by_the_time_after(people, clock):  # noqa: F811
+    number = drive_to(people, S.ACCEPTED, priority="紧急")  # clock-time limits: easy sums
+    pauses.pause(people, "counter1", number, reason="等客户补材料")
+    clock.now = NOW + timedelta(hours=4)
+    wf.dispatch(people, "sup1", number, handler="hq")  # investigation due in 12 h
+    due = complaint(people, number).investigation_due
+    clock.now = NOW + timedelta(hours=6)
+    pauses.resume(people, "counter1", number)
+    assert complaint(people, number).investigation_due == due + timedelta(hours=2)
+
+
+def test_merging_a_paused_duplicate_ends_its_pause(people, clock):  # noqa: F811
+    from complaintdesk.process.duplicates import merge_into
+    from complaintdesk.reports.figures import build_report, parse_period
+
+    original = drive_to(people, S.ACCEPTED)
+    dup = drive_to(people, S.ACCEPTED)
+    pauses.pause(people, "counter1", dup, reason="等客户")
+    clock.now = NOW + timedelta(hours=2)
+    merge_into(people, "sup1", dup, original, reason="同一事项重复登记")
+    c = complaint(people, dup)
+    assert c.closed and c.paused_at is None and c.paused_minutes == 120
+    clock.now = NOW + timedelta(days=3)
+    report = build_report(people, parse_period("2026-11", people.config.timezone))
+    assert report.paused_now == 0
+
+
+def test_a_resume_never_moves_a_deadline_back():
+    from complaintdesk.domain.clocks import resumed
+
+    due = datetime(2026, 12, 1, 10, 0, tzinfo=ZONE)
+    row = {"paused_at": NOW + timedelta(hours=2), "pause_reason": "x", "handling_due": due,
+           "resolution_due": due, "investigation_due": None, "paused_minutes": 0,
+           "status": "drafting", "closed": False, "first_response_at": NOW,
+           "received_at": NOW - timedelta(days=1), "first_response_due": NOW}
+    config = DeskConfig()
+    detail = resumed(row, at=NOW, limit=config.limits[Priority.URGENT].resolution,
+                     calendar=config.calendar, how="手动恢复")
+    assert row["handling_due"] == due and detail["paused_minutes"] == 0

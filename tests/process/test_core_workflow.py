@@ -345,6 +345,7 @@ OTHER_DEPT_REFUSED = {
     A.RECORD_INVESTIGATION: "只有责任部门的处理专员可以记录调查",
     A.SAVE_SHEET: "只有责任部门的处理专员可以拟定处理单",
     A.SUBMIT_SHEET: "只有责任部门的处理专员可以拟定处理单",
+    A.PAUSE: "只有责任部门的处理专员可以暂停计时",
 }
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 COLUMNS = ("id", "number", "priority", "status", "customer_name", "handler", "received_by",
            "closed", "received_at", "first_response_at", "first_response_due", "handling_due",
            "resolution_due", "investigation_due", "dispatched_at", "resolved_at", "revisit_due",
-           "paused_at", "paused_minutes")
+           "paused_at", "paused_minutes", "due_at")
 TIMES = frozenset(name for name in COLUMNS if name.endswith(("_at", "_due")))
 
 # Read from ix_complaint_clocks alone (a partial index of the open complaints'
@@ -20,8 +20,8 @@ WARNING_SQL = """
 SELECT id FROM complaint INDEXED BY ix_complaint_clocks
 WHERE closed = 0 AND (
   (status = 'revisit' AND revisit_due <= :notice)
-  OR (status = 'registered' AND julianday(:now) >= julianday(received_at)
-      + :f * (julianday(first_response_due) - julianday(received_at)))
+  OR (status = 'registered' AND julianday(:now) >= julianday(due_at)
+      - (1 - :f) * (julianday(first_response_due) - julianday(received_at)))
   OR (status NOT IN ('registered', 'revisit') AND paused_at IS NULL AND (
       julianday(:now) >= julianday(received_at) + paused_minutes / 1440.0
         + :f * (julianday(coalesce(handling_due, resolution_due)) - julianday(received_at)

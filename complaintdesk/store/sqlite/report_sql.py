@@ -57,10 +57,10 @@ GROUP BY 1
 _PAUSED_WHERE = "(c.paused_minutes > 0 OR c.paused_at IS NOT NULL)"
 _PAUSED = f"""
 SELECT count(*), coalesce(sum(c.paused_minutes), 0)
-         + coalesce(sum(CASE WHEN c.paused_at IS NOT NULL
+         + coalesce(sum(CASE WHEN c.paused_at IS NOT NULL AND c.closed = 0
                         THEN max(0, CAST((julianday(:now) - julianday(c.paused_at)) * 1440 AS INTEGER))
                         END), 0),
-       sum(c.paused_at IS NOT NULL)
+       sum(c.paused_at IS NOT NULL AND c.closed = 0)
 FROM complaint c INDEXED BY ix_complaint_paused
 WHERE {_PAUSED_WHERE} AND {_RANGE}
 """

@@ -120,7 +120,7 @@ def v12(conn: sqlite3.Connection) -> None:
     # in this small index alone (clock_sql.WARNING_SQL), not in the table's rows.
     conn.execute("CREATE INDEX ix_complaint_clocks ON complaint(status, received_at, "
                  "first_response_due, handling_due, resolution_due, investigation_due, "
-                 "dispatched_at, revisit_due, paused_at, paused_minutes) WHERE closed = 0")
+                 "dispatched_at, revisit_due, paused_at, paused_minutes, due_at) WHERE closed = 0")
     # The few complaints ever paused, by receiving time: the 统计表's paused time.
     conn.execute("CREATE INDEX ix_complaint_paused ON complaint(received_at) "
                  "WHERE paused_minutes > 0 OR paused_at IS NOT NULL")
@@ -129,10 +129,14 @@ def v12(conn: sqlite3.Connection) -> None:
     # (a rebuilt table would break the foreign keys that name staff).
     (version,) = conn.execute("PRAGMA schema_version").fetchone()
     conn.execute("PRAGMA writable_schema = ON")
-    conn.execute("UPDATE sqlite_schema SET sql = replace(sql, ?, ?) WHERE type = 'table' "
-                 "AND name = 'staff'", ("'supervisor','admin'", "'supervisor','leader','admin'"))
+    changed = conn.execute(
+        "UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE type = 'table' AND name = 'staff' "
+        "AND instr(sql, ?) > 0", ("'supervisor','admin'", "'supervisor','leader','admin'",
+                                  "'supervisor','admin'")).rowcount
     conn.execute(f"PRAGMA schema_version = {int(version) + 1}")
     conn.execute("PRAGMA writable_schema = OFF")
+    if changed != 1:  # a staff table not made by these steps: stop, nothing is kept
+        raise RuntimeError("staff 表的角色约束与预期不同，无法加入“分管领导”角色")
 
 
 # MIGRATIONS[n] takes a file from version n-1 to version n, inside the caller's
