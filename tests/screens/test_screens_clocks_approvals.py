@@ -148,7 +148,7 @@ async def test_a_large_plan_goes_to_the_leader_after_the_supervisor(staffed, cou
                                                                     hostile_text):
     number = _drafting(staffed, counter, hostile_text)
     give_manager_opinion(staffed, "mgr1", number, opinion="同意")
-    wf.submit_sheet(staffed, "handler1", number, SHEET, sheet_version=2)
+    wf.submit_sheet(staffed, "handler1", number, SHEET, sheet_version=1)
     app = make_app(staffed, "lead1")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_record(pilot, number)

@@ -196,7 +196,7 @@ def pending_desk(desk, admin, hostile_text):
                      method="compensation", loss_amount="12345.6", product="玻璃杯", quantity="3")
         wf.save_sheet(desk, "handler1", n, sheet)
         give_manager_opinion(desk, "mgr1", n, opinion="$name ${x} [b]同意[/b]")
-        wf.submit_sheet(desk, "handler1", n, sheet, sheet_version=2)
+        wf.submit_sheet(desk, "handler1", n, sheet, sheet_version=1)
     return desk, hostile.number
 
 
