@@ -256,3 +256,39 @@ def test_approval_configuration(tmp_path) -> None:
         path.write_text(f"[approval]\n{bad}\n", encoding="utf-8")
         with pytest.raises(DomainError, match=words.replace(".", r"\.")):
             load_config(path)
+
+
+def test_two_supervisors_approving_at_once_one_wins(tmp_path, clock) -> None:  # noqa: F811
+    """Both open the same sheet (the same version) and approve at once: one first
+    approval is given; the other hears that the complaint changed, and nothing else
+    is recorded — never a first and a second approval by the two without the second
+    seeing the first."""
+    import threading
+
+    desk = _desk(tmp_path, clock, second_above_cents=5000_00, second_role="supervisor")
+    try:
+        number = _submitted(desk)
+        version = wf.get_handling(desk, number).complaint.version
+        results: dict[str, object] = {}
+        start = threading.Barrier(2)
+
+        def approve(who: str) -> None:
+            start.wait()
+            try:
+                results[who] = wf.approve_plan(desk, who, number, opinion=f"{who} 同意",
+                                               expected_version=version)
+            except wf.StaleEdit as exc:
+                results[who] = exc
+
+        threads = [threading.Thread(target=approve, args=(who,)) for who in ("sup1", "sup2")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        outcomes = sorted(type(r).__name__ for r in results.values())
+        assert outcomes == ["Outcome", "StaleEdit"]
+        sheet = wf.get_handling(desk, number).sheet
+        assert sheet.state == "submitted" and sheet.first_decided_by in ("sup1", "sup2")
+        assert wf.get_handling(desk, number).complaint.status == "pending_approval"
+    finally:
+        desk.close()
