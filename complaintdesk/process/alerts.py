@@ -4,7 +4,7 @@ out). ``complaintdesk alerts`` (cron or a systemd timer) gives each alert once:
 - a complaint's deadline turned amber (预警: the configured share of its time used)
   or red (超时) — again when a new deadline of a later step does;
 - a revisit falling due (within the next day, or past);
-- a new 重大 complaint.
+- a new 重大 complaint (once, to those responsible and the supervisors then).
 
 Each goes to the person responsible (the handler once dispatched, else whoever
 registered it) and to the supervisors. Finding what is due and remembering it as
@@ -88,10 +88,14 @@ def _due_alerts(desk: Desk, session, now: datetime) -> list[_Due]:  # type: igno
             out.append((state, c["number"], c["id"], key, _recipients(c, supervisors, active),
                         partial(_words, desk, c, clock.label, clock.due, now)))
     since = now - MAJOR_WINDOW
+    # A new 重大 complaint is announced once, to those responsible then (one not yet
+    # announced is found by the alert table's key).
+    announced = select(AlertSent.complaint_id).where(AlertSent.complaint_id == Complaint.id,
+                                                      AlertSent.key == "major")
     for c in session.exec(select(Complaint.id, Complaint.number, Complaint.customer_name,
                                  Complaint.event, Complaint.handler, Complaint.received_by).where(
             Complaint.priority == Priority.MAJOR.value,
-            col(Complaint.received_at) >= since)).all():
+            col(Complaint.received_at) >= since, ~announced.exists())).all():
         row = dict(c._mapping)
         out.append(("major", row["number"], row["id"], "major",
                     _recipients(row, supervisors, active),
