@@ -97,11 +97,14 @@ def first_response(c: Mapping[str, Any]) -> tuple[datetime, datetime]:
     """The first-response clock's deadline and start. Judged again after a revisit
     (回访不满意，重新判定责任) the clock runs anew: its deadline is the queue's
     (``due_at``), as long as the registration's, counted back from it."""
-    due = c["first_response_due"]
     if c["first_response_at"] is not None and _get(c, "due_at") is not None:
-        length = c["first_response_due"] - c["received_at"]
-        return c["due_at"], c["due_at"] - length
-    return due, c["received_at"]
+        return c["due_at"], _anew(c["due_at"], c["first_response_due"], c["received_at"])
+    return c["first_response_due"], c["received_at"]
+
+
+def _anew(due: datetime, first_response_due: datetime, received_at: datetime) -> datetime:
+    """The start of a first-response clock run anew to ``due``: as long as the first."""
+    return due - (first_response_due - received_at)
 
 
 def clock_state(row: Any, now: datetime, at_risk_fraction: float) -> str:
@@ -109,7 +112,7 @@ def clock_state(row: Any, now: datetime, at_risk_fraction: float) -> str:
     while the desk waits on the customer, else amber/red as ``deadline_state``."""
     if row.paused_at is not None:
         return "paused"
-    return deadline_state(row.clock_start, row.due_at, now, at_risk_fraction)
+    return deadline_state(clock_start(row), row.due_at, now, at_risk_fraction)
 
 
 def queue_due(c: Mapping[str, Any]) -> datetime | None:
@@ -123,16 +126,18 @@ def handling_start(received_at: datetime, paused_minutes: int | None) -> datetim
     return received_at + timedelta(minutes=paused_minutes or 0)
 
 
-def clock_start(status: str, received_at: datetime, dispatched_at: datetime | None,
-                resolved_at: datetime | None, paused_minutes: int | None = 0) -> datetime:
-    """When the clock the queue shows (``queue_due``) started: for its amber share."""
-    if status == Status.INVESTIGATING.value and dispatched_at is not None:
-        return dispatched_at
-    if status == Status.REVISIT.value and resolved_at is not None:
-        return resolved_at
-    if status == Status.REGISTERED.value:
-        return received_at
-    return handling_start(received_at, paused_minutes)
+def clock_start(row: Any) -> datetime:
+    """When the clock a queue row counts down (``due_at``) started: for its amber share
+    (the row: ``QueueRow``, with the same times as ``clocks`` reads)."""
+    if row.status == Status.INVESTIGATING.value and row.dispatched_at is not None:
+        return row.dispatched_at
+    if row.status == Status.REVISIT.value and row.resolved_at is not None:
+        return row.resolved_at
+    if row.status == Status.REGISTERED.value:
+        if row.first_response_at is not None and row.first_response_due is not None:
+            return _anew(row.due_at, row.first_response_due, row.received_at)
+        return row.received_at
+    return handling_start(row.received_at, row.paused_minutes)
 
 
 def moved_on(due: datetime, start: datetime, end: datetime, limit: Span,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from complaintdesk.domain.clocks import clock_start
 from complaintdesk.domain.enums import Priority
 
 
@@ -52,12 +51,8 @@ class QueueRow:
     resolved_at: datetime | None = None
     paused_at: datetime | None = None   # the handling clock waits on the customer
     paused_minutes: int = 0
-
-    @property
-    def clock_start(self) -> datetime:
-        """When the clock ``due_at`` counts down started (its amber share)."""
-        return clock_start(self.status, self.received_at, self.dispatched_at, self.resolved_at,
-                           self.paused_minutes)
+    first_response_at: datetime | None = None
+    first_response_due: datetime | None = None
 
     @property
     def sort_key(self) -> tuple:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from complaintdesk.domain.clocks import clocks
+from complaintdesk.domain.clocks import clock_state, clocks
 from complaintdesk.domain.config import DeskConfig
 from complaintdesk.domain.enums import Priority
 from complaintdesk.domain.effects import as_row
@@ -271,8 +271,12 @@ def test_judged_again_after_a_revisit_the_first_response_clock_runs_anew(people,
     assert number not in deadline_states_of(people, "counter1")
     assert [a for a in give_alerts(people, "admin1") if a.number == number and
             a.kind in ("overdue", "at-risk")] == []
+    [row] = [r for r in people.store.queue(people).page(0, 50) if r.number == number]
+    assert clock_state(row, clock.now, 0.75) == ""  # the queue's colour says the same
     clock.now += timedelta(hours=19)  # 79 % of the new 24 h
     assert deadline_states_of(people, "counter1") == {number: "at-risk"}
+    [row] = [r for r in people.store.queue(people).page(0, 50) if r.number == number]
+    assert clock_state(row, clock.now, 0.75) == "at-risk"
     assert [a.kind for a in give_alerts(people, "admin1") if a.number == number] == ["at-risk"]
 
 

@@ -87,7 +87,8 @@ def _rows_select(clauses: list) -> Select:
                Complaint.customer_name, Complaint.contact, Complaint.category,
                Complaint.department, Staff.name, Complaint.received_at, Complaint.due_at,
                Complaint.escalated, Complaint.closed, Complaint.dispatched_at,
-               Complaint.resolved_at, Complaint.paused_at, Complaint.paused_minutes)
+               Complaint.resolved_at, Complaint.paused_at, Complaint.paused_minutes,
+               Complaint.first_response_at, Complaint.first_response_due)
         .outerjoin(Staff, Staff.login == Complaint.handler)
         .where(*clauses)
     )
