@@ -227,6 +227,24 @@ def act(desk: Desk, actor: str, number: str, action: Action | None,
         return Outcome(complaint.number, next_status, complaint.version)
 
 
+def later_deadline(desk: Desk, value: object, label: str) -> datetime | None:
+    """A deadline typed by staff (empty: None, the default applies), in the desk's
+    zone, later than now.
+
+    Raises:
+        ValueError: with ``label`` and what is wrong, for the field.
+    """
+    if value in (None, ""):
+        return None
+    try:
+        due = parse_received_at(value, desk.now() + timedelta(days=3650), desk.config.timezone)
+    except ValueError as exc:
+        raise ValueError(f"{label}：{exc}") from None
+    if due <= desk.now():
+        raise ValueError(f"{label}必须晚于现在")
+    return due
+
+
 def revisit_due(desk: Desk, now: datetime) -> datetime:
     """When the revisit of an outcome accepted ``now`` falls due (the desk's window)."""
     return now + desk.config.revisit_within
@@ -299,15 +317,10 @@ def judge_ours(desk: Desk, actor: str, number: str, *, department: str,
     if not customer_told:
         errors["customer_told"] = "须先把处理期限告知客户，并在此确认"
     due = None
-    if handling_due not in (None, ""):
-        try:
-            due = parse_received_at(handling_due, desk.now() + timedelta(days=3650),
-                                    desk.config.timezone)
-        except ValueError as exc:
-            errors["handling_due"] = f"处理期限：{exc}"
-        else:
-            if due <= desk.now():
-                errors["handling_due"] = "处理期限必须晚于现在"
+    try:
+        due = later_deadline(desk, handling_due, "处理期限")
+    except ValueError as exc:
+        errors["handling_due"] = str(exc)
     if errors:
         raise ValidationFailed(errors)
 
@@ -343,15 +356,10 @@ def dispatch(desk: Desk, actor: str, number: str, *, handler: str,
     """The supervisor sends the 处理单 to the department and assigns a handler, with
     the date the department's investigation is due (empty: the priority's default,
     ``investigation_default``), shown to the department and watched like the others."""
-    due_at = None
-    if investigation_due not in (None, ""):
-        try:
-            due_at = parse_received_at(investigation_due, desk.now() + timedelta(days=3650),
-                                       desk.config.timezone)
-        except ValueError as exc:
-            raise ValidationFailed({"investigation_due": f"调查期限：{exc}"}) from None
-        if due_at <= desk.now():
-            raise ValidationFailed({"investigation_due": "调查期限：应晚于现在"})
+    try:
+        due_at = later_deadline(desk, investigation_due, "调查期限")
+    except ValueError as exc:
+        raise ValidationFailed({"investigation_due": str(exc)}) from None
 
     def apply(session: Session, c: Complaint, staff: Staff) -> dict:
         person = session.get(Staff, handler)
