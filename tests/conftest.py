@@ -13,6 +13,8 @@ import pytest
 from complaintdesk.process import staffing
 from complaintdesk.domain.config import DeskConfig
 from complaintdesk.process.desk import open_desk
+from tests import pg_server
+from tests.backends import BACKENDS, drop_store_location, new_store_location
 
 DESK_ZONE = "Asia/Shanghai"
 
@@ -26,32 +28,56 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                           "sudo, tmux, sqlite3; its tear-down restores the machine)")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: a test of the SQLite file itself (its schema "
+                            "history, WAL, FTS5 tables): not run on the other backends")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A ``sqlite_only`` test runs once, on SQLite: its other backends' instances are
+    deselected (pytest reports how many), never skipped quietly."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on = callspec.params.get("backend") if callspec is not None else None
+        if on is None and "backend" in getattr(item, "fixturenames", ()):
+            on = BACKENDS[0] if len(BACKENDS) == 1 else None
+        if item.get_closest_marker("sqlite_only") and on not in (None, "sqlite"):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture
 def frozen_now() -> datetime:
     """"Now" for every test that uses the desk: a Monday morning at the counter."""
     return datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo(DESK_ZONE))
 
 
-#: The store backends the tests that use ``desk`` run on, from
-#: ``$COMPLAINTDESK_TEST_BACKENDS`` (comma separated; default ``sqlite``). With more
-#: than one, every such test runs once per backend (ids ``[sqlite]``…); with one,
-#: test ids stay as they are (the snapshots are named after them).
-BACKENDS = [b.strip() for b in os.environ.get("COMPLAINTDESK_TEST_BACKENDS", "sqlite").split(",")
-            if b.strip()]
+@pytest.fixture(scope="module", params=BACKENDS if len(BACKENDS) > 1 else None)
+def backend(request) -> str:
+    """The store backend this test runs on: one axis for every fixture of a module
+    (module-scoped databases included)."""
+    return getattr(request, "param", BACKENDS[0])
 
 
-def new_store_location(backend: str, tmp_path: Path) -> Path:
-    """A new, empty database of ``backend`` for one test."""
-    if backend == "sqlite":
-        return tmp_path / "t.db"
-    raise pytest.UsageError(f"COMPLAINTDESK_TEST_BACKENDS: unknown backend {backend!r} "
-                            "(known: sqlite)")
-
-
-@pytest.fixture(params=BACKENDS if len(BACKENDS) > 1 else None)
-def store_location(request, tmp_path) -> Path:
+@pytest.fixture
+def store_location(backend, tmp_path):
     """Where this test's new database lives, on each backend under test."""
-    return new_store_location(getattr(request, "param", BACKENDS[0]), tmp_path)
+    location = new_store_location(backend, tmp_path)
+    yield location
+    drop_store_location(location)
+
+
+@pytest.fixture
+def pg_url():
+    """A new PostgreSQL database with the schema in place (tests/pg_server.py)."""
+    url = pg_server.new_database()
+    yield url
+    pg_server.drop_database(url)
 
 
 @pytest.fixture

@@ -24,3 +24,25 @@ def sample(**changes: object) -> dict[str, object]:
 
 def register(desk, login: str, **changes: object):  # type: ignore[no-untyped-def]
     return register_complaint(desk, login, sample(**changes))
+
+
+def sql_rows(desk, statement: str, **params: object) -> list[tuple]:  # type: ignore[no-untyped-def]
+    """Rows of ``statement`` (``:name`` parameters) read straight from the desk's
+    database, whichever its backend, behind the core's back."""
+    from sqlalchemy import text
+
+    with desk.store.engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(text(statement), params)]
+
+
+def sql_run(desk, statement: str, **params: object) -> None:  # type: ignore[no-untyped-def]
+    """Change the desk's database behind the core's back, as another tool would."""
+    from sqlalchemy import text
+
+    with desk.store.engine.begin() as conn:
+        conn.execute(text(statement), params)
+
+
+def backend(desk) -> str:  # type: ignore[no-untyped-def]
+    """``sqlite`` or ``postgresql``."""
+    return getattr(desk.store, "backend", "sqlite")

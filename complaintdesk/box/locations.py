@@ -30,6 +30,7 @@ from pathlib import Path
 
 from complaintdesk.domain.config import DeskConfig, load_config
 from complaintdesk.domain.errors import DomainError
+from complaintdesk.store import is_url
 
 SYSTEM_CONFIG = Path("/etc/complaintdesk/config.toml")
 SERVICE_USER = "complaintdesk"
@@ -82,10 +83,13 @@ class ServiceSettings:
     user: str = SERVICE_USER
     group: str = STAFF_GROUP
     data_dir: Path = SERVICE_DATA_DIR
+    #: ``[database] url`` of the system configuration: the desk on a PostgreSQL
+    #: server instead of the data directory's SQLite file.
+    url: str | None = None
 
     @property
-    def database(self) -> Path:
-        return self.data_dir / DB_NAME
+    def database(self) -> Path | str:
+        return self.url or self.data_dir / DB_NAME
 
     @property
     def backup_dir(self) -> Path:
@@ -100,14 +104,29 @@ def service_settings(system_config: Path = SYSTEM_CONFIG) -> ServiceSettings:
         return ServiceSettings(configured=False)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise DomainError(f"无法读取系统配置 {system_config}：{exc}（请管理员修正该文件）") from None
+    url = _database_url(raw, system_config)
     table = raw.get("service")
     if not isinstance(table, dict):
-        return ServiceSettings(configured=False)
+        return ServiceSettings(configured=False, url=url)
     data_dir = Path(str(table.get("data_dir") or SERVICE_DATA_DIR))
     if not data_dir.is_absolute():
         raise DomainError(f"配置错误：{system_config} 中 service.data_dir 必须是绝对路径")
     return ServiceSettings(True, str(table.get("user") or SERVICE_USER),
-                           str(table.get("group") or STAFF_GROUP), data_dir)
+                           str(table.get("group") or STAFF_GROUP), data_dir, url)
+
+
+def _database_url(raw: dict, system_config: Path) -> str | None:
+    """``[database] url``: a PostgreSQL URL, or nothing (the SQLite file)."""
+    table = raw.get("database")
+    if table is None:
+        return None
+    url = table.get("url") if isinstance(table, dict) else None
+    if url is None:
+        return None
+    if not isinstance(url, str) or not is_url(url):
+        raise DomainError(f"配置错误：{system_config} 中 database.url 应为 "
+                          "postgresql://用户@主机:端口/数据库名（SQLite 文件无需设置此项）")
+    return url
 
 
 @dataclass(frozen=True)
@@ -172,7 +191,7 @@ def detect_mode(settings: ServiceSettings | None = None,
 class Located:
     """A path and where it came from (for ``complaintdesk config``)."""
 
-    path: Path | None
+    path: Path | str | None  # a str: a PostgreSQL URL
     source: str
 
 
@@ -213,13 +232,20 @@ def locate_database(mode: RunMode, cli_value: str | None,
     if cli_value is not None:
         if not cli_value.strip():
             raise DomainError("--db 的路径为空：请给出数据库文件路径，如 --db /srv/complaintdesk/desk.db")
-        return Located(Path(cli_value).expanduser(), "命令行 --db")
+        return Located(_location(cli_value), "命令行 --db")
     named = env.get("COMPLAINTDESK_DB")
     if named:
-        return Located(Path(named).expanduser(), "环境变量 $COMPLAINTDESK_DB")
+        return Located(_location(named), "环境变量 $COMPLAINTDESK_DB")
+    if mode.settings.url:
+        return Located(mode.settings.url, "系统配置 database.url")
     if mode.settings.configured:
         return Located(mode.settings.database, "系统配置的服务数据目录")
     return Located(xdg_data_dir() / DB_NAME, "个人数据目录（XDG）")
+
+
+def _location(value: str) -> Path | str:
+    """A PostgreSQL URL as it is, a file path with ``~`` expanded."""
+    return value if is_url(value) else Path(value).expanduser()
 
 
 def ensure_personal_dir(located: Located) -> None:
@@ -239,10 +265,12 @@ def group_members(group: str) -> set[str]:
     return members
 
 
-def access_warning(mode: RunMode, database: Path, login: str) -> str | None:
+def access_warning(mode: RunMode, database: Path | str, login: str) -> str | None:
     """Why a newly added staff member could not reach the desk yet, if so: not in
     the staff group (service mode: the launcher refuses her), or not in the
     database file's group (group-file mode: the file refuses her)."""
+    if not isinstance(database, Path):  # a database server: its roles decide
+        return None
     if mode.service:
         group = mode.settings.group
     else:

@@ -140,10 +140,19 @@ def cmd_setup_box(desk: Desk | None, actor: Actor | None, args: argparse.Namespa
 
 # ------------------------------------------------------------------ backup / check
 
+def _sqlite_only(desk: Desk, what: str, instead: str) -> None:
+    if desk.store.backend != "sqlite":
+        from complaintdesk.cli.errors import CliError
+
+        raise CliError(f"{what}只用于 SQLite 数据库文件；本台在 PostgreSQL 服务器上：{instead}")
+
+
 def cmd_backup(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     from complaintdesk.box.check import backup, backup_stream, scratch_dir_for
 
     _admin_or_root(actor, "备份数据库")
+    _sqlite_only(desk, "backup ", "请用 pg_dump 或服务器的备份（见 README），"
+                 "或 complaintdesk copy-to 新文件.db 复制出一份 SQLite 备份")
     mode = args.mode
     if args.output is not None:
         refuse_path_in_service_mode(mode, "备份文件路径")
@@ -178,6 +187,8 @@ def _pages(bar: Bar):  # type: ignore[no-untyped-def]
 def cmd_check(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     from complaintdesk.box.check import check
 
+    _sqlite_only(desk, "check ", "服务器自己保证数据页完好；审计链请用 complaintdesk audit verify 校验")
+
     _admin_or_root(actor, "检查数据库")
     return print_check(check(desk.store, args.mode, quick=args.quick))
 
@@ -192,10 +203,8 @@ def print_check(report: "CheckReport") -> int:
 # ------------------------------------------------------------------ audit
 
 def cmd_audit_verify(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
-    from complaintdesk.store.sqlite.audit_chain import verify_chain
-
     _admin_or_root(actor, "校验审计记录")
-    result = verify_chain(desk.store, args.head)
+    result = desk.store.verify_audit_trail(args.head)
     if result.ok:
         proof = f"；链头 {args.head} 之前的记录未被改动" if args.head else ""
         print(f"审计链完整：{result.checked} 条事件，链头 {result.head.text}{proof}")
@@ -208,10 +217,8 @@ def cmd_audit_verify(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
 
 
 def cmd_audit_head(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
-    from complaintdesk.store.sqlite.audit_chain import chain_head
-
     _admin_or_root(actor, "查看审计链头")
-    head = chain_head(desk.store)
+    head = desk.store.verify_audit_trail(quick=True).head
     print(head.text)
     if sys.stderr.isatty():
         print(f"（共 {head.count} 条事件。请把这一行记下或发往别处，日后用 "
@@ -248,3 +255,40 @@ def add_admin_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     verify.set_defaults(func=cmd_audit_verify, root_ok=True)
     head = audit_sub.add_parser("head", help="输出链头（事件号:哈希），供记录或发往别处")
     head.set_defaults(func=cmd_audit_head, root_ok=True)
+
+    copy = sub.add_parser("copy-to", help="把整个受理台复制到另一个数据库并校验"
+                          "（如 postgresql://…；或新的 .db 文件作备份），可重复运行")
+    copy.add_argument("target", metavar="TARGET",
+                      help="目标：postgresql://用户@主机:端口/数据库名，或一个新的 SQLite 文件路径")
+    copy.set_defaults(func=cmd_copy_to, root_ok=True)
+
+    migrate = sub.add_parser("migrate", help="把数据库结构升级到本版本（SQLite 或 PostgreSQL）")
+    migrate.set_defaults(func=cmd_migrate, root_ok=True, creates=True)
+
+
+# ------------------------------------------------------------------ copy-to / migrate
+
+def cmd_copy_to(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
+    from complaintdesk.store import is_url
+    from complaintdesk.store.transfer import copy_desk
+
+    _admin_or_root(actor, "复制受理台")
+    target = args.target if is_url(args.target) else Path(args.target).expanduser()
+    report = copy_desk(desk.store, target, progress=lambda line: print(line, file=sys.stderr))
+    again = "（替换了此前的副本）" if report.replaced else ""
+    print(f"已复制到 {report.target}{again}：{report.counts.get('complaint', 0):,} 条投诉，"
+          f"{report.counts.get('audit_event', 0):,} 条审计记录，行数与审计链均已校验；"
+          f"链头 {report.head}")
+    return 0
+
+
+def cmd_migrate(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
+    """Opening the desk already upgraded it (in one transaction, refusing a newer
+    schema): say where it stands."""
+    done = desk.store.upgraded
+    if done:
+        print(f"数据库 {desk.store.path} 已升级（{'、'.join(done)}），现为本版本的结构"
+              f"（{desk.store.schema_version()}）")
+    else:
+        print(f"数据库 {desk.store.path} 的结构已是本版本（{desk.store.schema_version()}），无需升级")
+    return 0

@@ -25,7 +25,7 @@ from typing import TextIO
 from sqlalchemy.exc import SQLAlchemyError
 
 from complaintdesk import __version__
-from complaintdesk.store import adminlog
+from complaintdesk.store import adminlog, has_desk, is_url, shown_location
 from complaintdesk.process import staffing
 from complaintdesk.cli.alerts import add_alerts_command
 from complaintdesk.cli.identity import ROOT
@@ -92,10 +92,41 @@ def cmd_console(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
 def cmd_demo(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     from complaintdesk.demo.load import fill_demo
 
+    if desk.store.backend != "sqlite":
+        return _demo_on_server(desk, actor, args)
     with progress("生成演示数据", args.count) as bar:
         summary = fill_demo(desk, args.count, args.seed, actor=actor.login,
                             progress=lambda done, _total: bar.to(done))
     print(f"{summary.line()}（数据库：{desk.store.path}）")
+    return 0
+
+
+def _demo_on_server(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
+    """The demo on a PostgreSQL desk: built in a scratch SQLite file by the same
+    generator, then loaded with COPY (copy-to), into a desk that has no complaints
+    yet (its staff so far are replaced by the demo's, the caller kept as admin)."""
+    import tempfile
+
+    from complaintdesk.demo.load import fill_demo
+    from complaintdesk.process.complaints import count_complaints
+    from complaintdesk.process.desk import open_desk
+    from complaintdesk.store.transfer import copy_desk
+
+    if count_complaints(desk):
+        raise CliError("PostgreSQL 上的演示数据只能填入还没有投诉的数据库：请换一个空数据库"
+                       "（SQLite 上可反复填入）")
+    with tempfile.TemporaryDirectory(prefix="complaintdesk-demo-") as scratch:
+        built = open_desk(Path(scratch) / "demo.db", desk.config, desk.clock)
+        try:
+            staffing.sign_in(built, actor.login, bootstrap=True)
+            with progress("生成演示数据", args.count) as bar:
+                summary = fill_demo(built, args.count, args.seed, actor=actor.login,
+                                    progress=lambda done, _total: bar.to(done))
+            copy_desk(built.store, desk.store.url, replace_unused=True,  # type: ignore[attr-defined]
+                      progress=lambda line: print(line, file=sys.stderr))
+        finally:
+            built.close()
+    print(f"{summary.line()}（数据库：{desk.store.path}，用 COPY 载入）")
     return 0
 
 
@@ -483,8 +514,12 @@ def _run(args: argparse.Namespace) -> int:
     located = locate_database(mode, args.db)
     config = load_config(locate_config(mode).path) if locate_config(mode).path else None
     assert located.path is not None
-    if not getattr(args, "creates", False) and not _exists(located.path):
+    if not getattr(args, "creates", False) and not has_desk(located.path):
         # A mistyped path must not become a new, empty desk with its caller as admin.
+        if is_url(located.path):
+            raise CliError(f"数据库 {shown_location(located.path)} 中还没有 complaintdesk 的数据"
+                           f"（{located.source}）。请检查地址；要在此新建请运行 {PROG} init"
+                           f"（或 {PROG} demo 填入演示数据）")
         raise CliError(f"数据库不存在：{located.path}（{located.source}）。请检查路径；"
                        f"要新建请运行 {PROG} init（或 {PROG} demo 填入演示数据）")
     ensure_personal_dir(located)
@@ -512,16 +547,6 @@ def _run(args: argparse.Namespace) -> int:
         return func(desk, actor, args)
     finally:
         desk.close()
-
-
-def _exists(path: Path) -> bool:
-    try:
-        path.stat()
-    except FileNotFoundError:
-        return False
-    except OSError:
-        return True  # there, but not ours to read: opening it says why
-    return True
 
 
 def _printable_output() -> None:

@@ -107,6 +107,10 @@ class SearchQuery:
     trigram: str | None
     bigram: str | None
     number_prefixes: tuple[str, ...] = ()
+    #: The words themselves, for a backend whose index is not FTS5: 3+ characters
+    #: as typed, 2 characters in lower case.
+    long_terms: tuple[str, ...] = ()
+    short_terms: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -141,4 +145,6 @@ def parse_search(text: str) -> SearchQuery:
         trigram=" AND ".join(_trigram_term(t) for t in long_terms) or None,
         bigram=" AND ".join(_quote(t) for t in short_terms) or None,
         number_prefixes=tuple(numbers),
+        long_terms=tuple(long_terms),
+        short_terms=tuple(short_terms),
     )

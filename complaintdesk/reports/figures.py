@@ -441,8 +441,11 @@ def iter_report_rows(desk: Desk, period: Period, page: int = 5000) -> Iterator[R
         after = (rows[-1].received_at, rows[-1].id)
 
 
-def _utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+def _utc(value: str | datetime) -> datetime:
+    """A time as the backend returns it: naive UTC text (SQLite) or aware (PostgreSQL)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 __all__ = ["NONE", "READERS", "check_reader", "Period", "Rate", "Report", "ReportRow", "StaffFigures", "build_report",

@@ -82,7 +82,10 @@ class Clock(Protocol):
 class Store(Protocol):
     """One database: units of work, numbering, the search index, the watcher."""
 
-    path: Path
+    #: ``sqlite`` or ``postgresql``.
+    backend: str
+    #: Where the database is, to show (a file, or a URL without its password).
+    path: Path | str
     #: Set when the backend found the database damaged; no write is tried after.
     damaged: str | None
 
@@ -97,6 +100,16 @@ class Store(Protocol):
 
     def check_audit_trail(self) -> AuditCheck:
         """The quick check of the audit trail (append-only guards, last links)."""
+        ...
+
+    def verify_audit_trail(self, head: str | None = None, quick: bool = False) -> AuditCheck:
+        """The whole audit chain checked link by link (``quick``: the last links
+        only), and against ``head`` (``N:HASH``) if given."""
+        ...
+
+    def bulk_load(self) -> object:
+        """One transaction loading whole tables into this database (copy-to):
+        count, clear, copy, set_column, index, finish, abort."""
         ...
 
     def next_sequence(self, session: Session, day: str) -> int:

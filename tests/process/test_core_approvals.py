@@ -26,9 +26,9 @@ from tests.process.test_core_workflow import (SHEET, S, add_people, audit_rows, 
 BIG = dict(SHEET, method="赔偿", loss_amount="8,000.00")
 
 
-def _desk(tmp_path: Path, clock, **approval: object):  # type: ignore[no-untyped-def]
+def _desk(location, clock, **approval: object):  # type: ignore[no-untyped-def]
     config = DeskConfig(timezone_name="Asia/Shanghai", approval=Approval(**approval))
-    desk = open_desk(tmp_path / "t.db", config=config, clock=clock)
+    desk = open_desk(location, config=config, clock=clock)
     add_people(desk)
     staffing.add_staff(desk, "admin1", "lead1", "分管领导甲", "leader")
     staffing.add_staff(desk, "admin1", "sup3", "主管丙", "supervisor")
@@ -38,8 +38,8 @@ def _desk(tmp_path: Path, clock, **approval: object):  # type: ignore[no-untyped
 
 
 @pytest.fixture
-def two_level(tmp_path, clock):  # type: ignore[no-untyped-def]  # noqa: F811
-    desk = _desk(tmp_path, clock, second_above_cents=5000_00)
+def two_level(store_location, clock):  # type: ignore[no-untyped-def]  # noqa: F811
+    desk = _desk(store_location, clock, second_above_cents=5000_00)
     yield desk
     desk.close()
 
@@ -90,8 +90,8 @@ def test_above_the_amount_a_supervisor_then_the_leader(two_level) -> None:
     assert json.loads(event["detail"])["first_decided_by"] == "sup1"
 
 
-def test_the_second_approver_is_never_the_first_nor_an_author(tmp_path, clock) -> None:  # noqa: F811
-    desk = _desk(tmp_path, clock, second_above_cents=5000_00, second_role="supervisor")
+def test_the_second_approver_is_never_the_first_nor_an_author(store_location, clock) -> None:  # noqa: F811
+    desk = _desk(store_location, clock, second_above_cents=5000_00, second_role="supervisor")
     try:
         number = _submitted(desk)
         wf.approve_plan(desk, "sup1", number, opinion="同意")
@@ -195,8 +195,8 @@ def test_manager_opinion_needs_a_sheet_and_a_drafting_status(two_level) -> None:
         give_manager_opinion(two_level, "mq", pending, opinion="同意")
 
 
-def test_the_manager_does_not_approve_what_they_signed(tmp_path, clock) -> None:  # noqa: F811
-    desk = _desk(tmp_path, clock, manager_by="supervisor")
+def test_the_manager_does_not_approve_what_they_signed(store_location, clock) -> None:  # noqa: F811
+    desk = _desk(store_location, clock, manager_by="supervisor")
     try:
         staffing.set_role(desk, "admin1", "sup3", "supervisor", "quality")
         number = drive_to(desk, S.DRAFTING)
@@ -212,8 +212,8 @@ def test_the_manager_does_not_approve_what_they_signed(tmp_path, clock) -> None:
         desk.close()
 
 
-def test_a_required_manager_opinion_holds_the_submission(tmp_path, clock) -> None:  # noqa: F811
-    desk = _desk(tmp_path, clock, manager_required=True)
+def test_a_required_manager_opinion_holds_the_submission(store_location, clock) -> None:  # noqa: F811
+    desk = _desk(store_location, clock, manager_required=True)
     try:
         number = drive_to(desk, S.DRAFTING)
         with pytest.raises(ValidationFailed) as missing:
@@ -258,14 +258,14 @@ def test_approval_configuration(tmp_path) -> None:
             load_config(path)
 
 
-def test_two_supervisors_approving_at_once_one_wins(tmp_path, clock) -> None:  # noqa: F811
+def test_two_supervisors_approving_at_once_one_wins(store_location, clock) -> None:  # noqa: F811
     """Both open the same sheet (the same version) and approve at once: one first
     approval is given; the other hears that the complaint changed, and nothing else
     is recorded — never a first and a second approval by the two without the second
     seeing the first."""
     import threading
 
-    desk = _desk(tmp_path, clock, second_above_cents=5000_00, second_role="supervisor")
+    desk = _desk(store_location, clock, second_above_cents=5000_00, second_role="supervisor")
     try:
         number = _submitted(desk)
         version = wf.get_handling(desk, number).complaint.version

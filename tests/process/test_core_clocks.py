@@ -210,13 +210,13 @@ def test_clocks_of_each_stage(people, clock):  # noqa: F811
     assert _kinds(people, drive_to(people, S.CLOSED)) == []
 
 
-def test_investigation_limit_from_the_config(tmp_path, clock):  # noqa: F811
+def test_investigation_limit_from_the_config(tmp_path, store_location, clock):  # noqa: F811
     path = tmp_path / "c.toml"
     path.write_text("timezone = \"Asia/Shanghai\"\n[deadlines.general]\nfirst_response_hours = 48\n"
                     "resolution_working_days = 7\ninvestigation_hours = 6\n", encoding="utf-8")
     from complaintdesk.domain.config import load_config
     config = load_config(path)
-    desk = open_desk(tmp_path / "t.db", config=config, clock=clock)
+    desk = open_desk(store_location, config=config, clock=clock)
     try:
         add_people(desk)
         number = drive_to(desk, S.INVESTIGATING)

@@ -4,10 +4,10 @@ complaints by a fragment of their 受理编号."""
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
+from tests.helpers import sql_rows
 from complaintdesk.process import staffing
 from complaintdesk.process.complaints import add_note, find_numbers, get_complaint, link_complaints
 from complaintdesk.domain.enums import LinkKind
@@ -36,11 +36,7 @@ def events(desk, number: str, action: str | None = None) -> list:
 
 
 def link_rows(desk) -> list[tuple]:
-    conn = sqlite3.connect(desk.store.path)
-    try:
-        return conn.execute("SELECT complaint_id, linked_id, kind, created_by FROM complaint_link").fetchall()
-    finally:
-        conn.close()
+    return sql_rows(desk, "SELECT complaint_id, linked_id, kind, created_by FROM complaint_link")
 
 
 # ----------------------------------------------------------------- links

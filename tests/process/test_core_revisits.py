@@ -30,16 +30,16 @@ def clock() -> Clock:
     return Clock(NOW)
 
 
-def _desk(tmp_path, clock: Clock, **config: object):  # type: ignore[no-untyped-def]
-    desk = open_desk(tmp_path / "t.db", config=DeskConfig(timezone_name="Asia/Shanghai",
+def _desk(location, clock: Clock, **config: object):  # type: ignore[no-untyped-def]
+    desk = open_desk(location, config=DeskConfig(timezone_name="Asia/Shanghai",
                                                           **config), clock=clock)
     add_people(desk)
     return desk
 
 
 @pytest.fixture
-def people(tmp_path, clock):  # type: ignore[no-untyped-def]
-    desk = _desk(tmp_path, clock)
+def people(store_location, clock):  # type: ignore[no-untyped-def]
+    desk = _desk(store_location, clock)
     yield desk
     desk.close()
 
@@ -77,8 +77,8 @@ def test_not_ours_accepted_is_due_a_revisit_too(people, clock) -> None:
         "revisit", NOW + timedelta(days=7), NOW, NOW)
 
 
-def test_the_revisit_window_is_configurable(tmp_path, clock) -> None:
-    desk = _desk(tmp_path, clock, revisit_within=relativedelta(days=3))
+def test_the_revisit_window_is_configurable(store_location, clock) -> None:
+    desk = _desk(store_location, clock, revisit_within=relativedelta(days=3))
     try:
         number = drive_to(desk, Status.REVISIT)
         assert complaint(desk, number).revisit_due == NOW + timedelta(days=3)
@@ -268,8 +268,8 @@ def test_failed_calls_on_one_day_are_one_attempt(people, clock) -> None:
     assert revisits.close_unreached(people, "counter1", number).status is Status.CLOSED
 
 
-def test_max_attempts_is_configurable(tmp_path, clock) -> None:
-    desk = _desk(tmp_path, clock, revisit_max_attempts=1, revisit_retry=relativedelta(hours=4))
+def test_max_attempts_is_configurable(store_location, clock) -> None:
+    desk = _desk(store_location, clock, revisit_max_attempts=1, revisit_retry=relativedelta(hours=4))
     try:
         number = drive_to(desk, Status.REVISIT)
         revisits.record_revisit(desk, "counter1", number, method="phone", reached=False)
@@ -333,6 +333,7 @@ def test_hostile_comment_is_kept_exactly(people, hostile_text) -> None:
 
 # ----------------------------------------------------------------- the v4 upgrade
 
+@pytest.mark.sqlite_only
 def test_upgrade_backfills_the_statistics_columns_from_history(people) -> None:
     """The v4 migration derives first response, resolution and the approved plan from
     the audit trail and the sheets: the same values the use-cases set."""

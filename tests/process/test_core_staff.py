@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import pwd
-import sqlite3
 import threading
 
 import pytest
 
+from tests.helpers import sql_rows
 from complaintdesk.process import complaints
 from complaintdesk.process import staffing
 from complaintdesk.process.desk import open_desk
@@ -27,11 +27,7 @@ def form(**overrides) -> dict[str, object]:
 
 
 def _audit_actions(desk) -> list[tuple[str, str]]:
-    raw = sqlite3.connect(desk.store.path)
-    try:
-        return raw.execute("SELECT actor, action FROM audit_event ORDER BY id").fetchall()
-    finally:
-        raw.close()
+    return sql_rows(desk, "SELECT actor, action FROM audit_event ORDER BY id")
 
 
 # ----------------------------------------------------------------- the acting user

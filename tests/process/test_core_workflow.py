@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from tests.helpers import sql_rows
 from complaintdesk.process import pauses, revisits
 from complaintdesk.process.approvals import pending_approvals
 from complaintdesk.store.sqlite import schema
@@ -351,23 +352,18 @@ OTHER_DEPT_REFUSED = {
 
 def snapshot(desk: Desk) -> dict[str, list[tuple]]:
     """Every row of every table the workflow writes."""
-    conn = desk.store.raw_connection()
-    try:
-        return {table: conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
-                for table in ("complaint", "handling_sheet", "investigation", "audit_event",
-                              "staff", "customer", "revisit")}
-    finally:
-        conn.close()
+    return {table: sql_rows(desk, f"SELECT * FROM {table} ORDER BY "
+                            + ("login" if table == "staff" else "id"))
+            for table in ("complaint", "handling_sheet", "investigation", "audit_event",
+                          "staff", "customer", "revisit")}
 
 
-def audit_rows(desk: Desk, after_id: int = 0) -> list[sqlite3.Row]:
-    conn = desk.store.raw_connection()
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute("SELECT * FROM audit_event WHERE id > ? ORDER BY id",
-                            (after_id,)).fetchall()
-    finally:
-        conn.close()
+def audit_rows(desk: Desk, after_id: int = 0) -> list[dict]:
+    from sqlalchemy import text
+
+    with desk.store.engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(
+            text("SELECT * FROM audit_event WHERE id > :after ORDER BY id"), {"after": after_id})]
 
 
 def last_audit_id(desk: Desk) -> int:
@@ -501,12 +497,15 @@ def _check_one(desk: Desk, number: str, status: Status, action: Action, login: s
 # --------------------------------------------------------------------------- 3. the rules
 
 @pytest.fixture
-def people(staffed, tmp_path, frozen_now):  # type: ignore[no-untyped-def]
-    """A new desk per test (a copy of the staffed database), the clock frozen."""
-    target = tmp_path / "t.db"
-    shutil.copyfile(staffed, target)
-    desk = open_desk(target, config=DeskConfig(timezone_name="Asia/Shanghai"),
+def people(backend, staffed, store_location, frozen_now):  # type: ignore[no-untyped-def]
+    """A new desk per test with everyone in STAFF (on SQLite a copy of the staffed
+    file), the clock frozen."""
+    if backend == "sqlite":
+        shutil.copyfile(staffed, store_location)
+    desk = open_desk(store_location, config=DeskConfig(timezone_name="Asia/Shanghai"),
                      clock=lambda: frozen_now)
+    if backend != "sqlite":
+        add_people(desk)
     yield desk
     desk.close()
 
@@ -1174,6 +1173,7 @@ def test_every_expected_version_action_refuses_stale(people, action: Action) -> 
     assert kwargs_call(loaded + 1).version == loaded + 2
 
 
+@pytest.mark.sqlite_only
 def test_everyone_who_saved_a_version_is_on_the_sheet_and_may_not_decide(people) -> None:
     """A supervisor who rewrote the handler's sheet, which the handler then
     submitted, may neither approve nor return it; the v8 migration finds the
@@ -1198,11 +1198,11 @@ def test_everyone_who_saved_a_version_is_on_the_sheet_and_may_not_decide(people)
         conn.close()
 
 
-def test_judging_late_refuses_a_registration_deadline_already_past(tmp_path) -> None:
+def test_judging_late_refuses_a_registration_deadline_already_past(store_location) -> None:
     """Judged after the default handling deadline has passed: the form must name a
     new one (a deadline in the past is never promised to a customer)."""
     clock = Clock(NOW)
-    desk = open_desk(tmp_path / "late.db", config=DeskConfig(timezone_name="Asia/Shanghai"),
+    desk = open_desk(store_location, config=DeskConfig(timezone_name="Asia/Shanghai"),
                      clock=clock)
     try:
         add_people(desk)

@@ -62,8 +62,8 @@ def _race(desk: Desk, what: str, number: str, loaded: object) -> list[tuple[str,
 
 
 @pytest.fixture
-def desk(tmp_path):
-    opened = open_desk_at(tmp_path / "race.db")
+def desk(store_location):
+    opened = open_desk_at(store_location)
     add_people(opened)
     yield opened
     opened.close()

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.backends import drop_store_location, new_store_location
 from complaintdesk.process import revisits
 from complaintdesk.store.sqlite import schema_history
 from complaintdesk.process import staffing
@@ -61,8 +62,8 @@ def _complaint(desk, when: str, priority: str, category: str, channel: str) -> s
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Path, dict[str, str]]:
-    path = tmp_path_factory.mktemp("report") / "r.db"
+def built(tmp_path_factory, backend):  # type: ignore[no-untyped-def]
+    path = new_store_location(backend, tmp_path_factory.mktemp("report"))
     clock = Clock(NOW)
     desk = open_desk(path, config=DeskConfig(timezone_name="Asia/Shanghai"), clock=clock)
     try:
@@ -98,7 +99,8 @@ def built(tmp_path_factory) -> tuple[Path, dict[str, str]]:
                                 attitude="基本满意", result="不满意", comment="不接受解释")
     finally:
         desk.close()
-    return path, n
+    yield path, n
+    drop_store_location(path)
 
 
 def desk_on(path: Path, zone: str = "Asia/Shanghai"):  # type: ignore[no-untyped-def]
@@ -218,9 +220,9 @@ def test_an_empty_period_has_zero_counts_and_no_rates(desk_sh) -> None:
     assert summary_dict(r, desk_sh)["on_time_rate"] is None
 
 
-def test_median_of_an_even_count_is_the_mean_of_the_middle_two(tmp_path) -> None:
+def test_median_of_an_even_count_is_the_mean_of_the_middle_two(store_location) -> None:
     clock = Clock(NOW)
-    desk = open_desk(tmp_path / "m.db", config=DeskConfig(timezone_name="Asia/Shanghai"),
+    desk = open_desk(store_location, config=DeskConfig(timezone_name="Asia/Shanghai"),
                      clock=clock)
     try:
         add_people(desk)
@@ -235,11 +237,11 @@ def test_median_of_an_even_count_is_the_mean_of_the_middle_two(tmp_path) -> None
         desk.close()
 
 
-def test_median_of_an_odd_count_counts_only_the_period(tmp_path) -> None:
+def test_median_of_an_odd_count_counts_only_the_period(store_location) -> None:
     """The median walks every resolved complaint in order of minutes; the shorter ones
     of another month must not count."""
     clock = Clock(NOW)
-    desk = open_desk(tmp_path / "m.db", config=DeskConfig(timezone_name="Asia/Shanghai"),
+    desk = open_desk(store_location, config=DeskConfig(timezone_name="Asia/Shanghai"),
                      clock=clock)
     try:
         add_people(desk)
@@ -258,6 +260,7 @@ def test_median_of_an_odd_count_counts_only_the_period(tmp_path) -> None:
         desk.close()
 
 
+@pytest.mark.sqlite_only
 def test_kept_timing_facts_match_the_rule_and_the_upgrade(built, tmp_path) -> None:
     """Lateness and handling minutes kept by every write equal models.timing_facts of the
     row's times, and the v5 upgrade's SQL computes the same for older files."""
@@ -364,8 +367,8 @@ def test_json_csv_and_table_output(desk_sh, built) -> None:
                for line in table)
 
 
-def test_hostile_text_is_written_exactly(tmp_path, hostile_text) -> None:
-    desk = open_desk(tmp_path / "h.db", config=DeskConfig(timezone_name="Asia/Shanghai"),
+def test_hostile_text_is_written_exactly(tmp_path, store_location, hostile_text) -> None:
+    desk = open_desk(store_location, config=DeskConfig(timezone_name="Asia/Shanghai"),
                      clock=lambda: NOW)
     try:
         staffing.sign_in(desk, "admin1")

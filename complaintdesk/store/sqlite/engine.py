@@ -156,12 +156,19 @@ def _unstorable(exc: Exception) -> None:
 class Store:
     """The database file: short read sessions and short immediate write sessions."""
 
+    backend = "sqlite"
+
     def __init__(self, path: Path):
         self.path = Path(path)
         self.engine = make_engine(self.path)
         self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         #: Set when SQLite reported the file damaged: no write is tried after that.
         self.damaged: str | None = None
+        #: The schema steps opening it applied (``v12``…).
+        self.upgraded: list[str] = []
+
+    def schema_version(self) -> str:
+        return f"SQLite 结构版本 {SCHEMA_VERSION}"
 
     def _damaged(self, exc: Exception) -> DamagedDatabase:
         """Note the damage (once, in the log too) and say what to do."""
@@ -249,6 +256,16 @@ class Store:
         """The quick check: append-only triggers present, the last links sound."""
         return audit_chain.quick_check(self)
 
+    def verify_audit_trail(self, head: str | None = None, quick: bool = False):  # type: ignore[no-untyped-def]
+        """Every link of the audit chain (``quick``: the last ones), and ``head``."""
+        return audit_chain.quick_check(self) if quick else audit_chain.verify_chain(self, head)
+
+    def bulk_load(self):  # type: ignore[no-untyped-def]
+        """One transaction that loads whole tables into this (new) file (copy-to)."""
+        from complaintdesk.store.sqlite.bulk import BulkLoad
+
+        return BulkLoad(self)
+
     def next_sequence(self, session: Session, day: str) -> int:
         """The next number of ``day``'s counter, inside the caller's write
         transaction: BEGIN IMMEDIATE's write lock serialises registrations, and
@@ -317,6 +334,7 @@ def _migrate(store: Store) -> None:
             for step in range(version + 1, SCHEMA_VERSION + 1):
                 MIGRATIONS[step](conn.connection.driver_connection)
                 conn.exec_driver_sql(f"PRAGMA user_version = {step}")
+                store.upgraded.append(f"v{step}")
 
 
 def open_store(path: Path) -> Store:

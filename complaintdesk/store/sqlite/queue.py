@@ -1,4 +1,6 @@
-"""The SQLite store's priority queue (``port.QueueReader``): which complaints need doing first, filtered and searched.
+"""The SQLite store's priority queue: the shared keyset queue (``keyset_queue``)
+with SQLite's text search (the FTS5 indexes of ``search_index``) and its planner
+hints.
 
 Order: open before closed, 紧急 before 重大 before 一般, then the nearest
 deadline (``due_at``), then id. The index ``ix_complaint_queue`` has exactly
@@ -9,16 +11,13 @@ keyset pagination (no OFFSET walk), which keeps page-down flat at a million rows
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 
-from sqlalchemy import and_, column, false, func, literal_column, or_, select, table, true, tuple_
+from sqlalchemy import column, literal_column, select, table
 from sqlalchemy.sql import Select
 
-from complaintdesk.domain.enums import Priority
-from complaintdesk.domain.queue import QueueFilter, QueueRow
-from complaintdesk.domain.search import SearchQuery, parse_search
-from complaintdesk.store.models import Complaint, Staff
-from complaintdesk.store.port import Clock
+from complaintdesk.domain.search import SearchQuery
+from complaintdesk.store.keyset_queue import SORT_COLUMNS, KeysetQueue
+from complaintdesk.store.models import Complaint
 from complaintdesk.store.sqlite.search_index import (BIGRAM_TABLE, OPEN_BIGRAM_TABLE,
                                                      OPEN_TRIGRAM_TABLE, TRIGRAM_TABLE)
 
@@ -32,128 +31,25 @@ def _fts(name: str):  # type: ignore[no-untyped-def]
 _ALL = (_fts(TRIGRAM_TABLE), _fts(BIGRAM_TABLE))
 _OPEN = (_fts(OPEN_TRIGRAM_TABLE), _fts(OPEN_BIGRAM_TABLE))
 
-SORT_COLUMNS = (Complaint.closed, Complaint.priority_rank, Complaint.due_at, Complaint.id)
 FEW_MATCHES = 3000
 
 
-def _where(f: QueueFilter, search: SearchQuery | None, now: datetime) -> list:
-    clauses = []
-    if not f.include_closed:
-        clauses.append(Complaint.closed == false())
-    if f.status:
-        clauses.append(Complaint.status == f.status)
-    if f.priority:
-        clauses.append(Complaint.priority_rank == Priority.parse(f.priority).rank)
-    if f.department:
-        clauses.append(Complaint.department == f.department)
-    if f.mine:
-        mine = [Complaint.received_by == f.mine, Complaint.handler == f.mine]
-        if f.mine_department:
-            mine.append(Complaint.department == f.mine_department)
-        clauses.append(or_(*mine))
-    if f.overdue_only:
-        clauses.append(Complaint.due_at < now)
-        clauses.append(Complaint.paused_at.is_(None))  # type: ignore[union-attr] # a paused clock is not overdue
-    tri, bi = _indexes(f)
-    if search is not None and search.trigram:
-        clauses.append(Complaint.id.in_(
-            select(tri.c.rowid).where(tri.c[tri.name].op("MATCH")(search.trigram))))
-    for prefix in search.number_prefixes if search is not None else ():
-        # As a subquery, like the text indexes: the planner otherwise walks the whole
-        # queue index checking the number range (400 ms at a million rows).
-        numbered = select(Complaint.id).where(Complaint.number >= prefix,
-                                              Complaint.number < prefix + "\uffff")
-        clauses.append(Complaint.id.in_(numbered.scalar_subquery()))
-    if search is not None and search.bigram:
-        clauses.append(Complaint.id.in_(
-            select(bi.c.rowid).where(bi.c[bi.name].op("MATCH")(search.bigram))))
-    return clauses
+class Queue(KeysetQueue):
+    """The queue read from a SQLite file."""
 
+    def _indexes(self) -> tuple:
+        return _ALL if self.filter.include_closed else _OPEN
 
-def _indexes(f: QueueFilter) -> tuple:
-    return _ALL if f.include_closed else _OPEN
-
-
-def _search(f: QueueFilter) -> SearchQuery | None:
-    if not f.search.strip():
-        return None
-    query = parse_search(f.search)
-    return None if query.empty else query
-
-
-def _rows_select(clauses: list) -> Select:
-    return (
-        select(Complaint.id, Complaint.number, Complaint.priority, Complaint.status,
-               Complaint.customer_name, Complaint.contact, Complaint.category,
-               Complaint.department, Staff.name, Complaint.received_at, Complaint.due_at,
-               Complaint.escalated, Complaint.closed, Complaint.dispatched_at,
-               Complaint.resolved_at, Complaint.paused_at, Complaint.paused_minutes,
-               Complaint.first_response_at, Complaint.first_response_due)
-        .outerjoin(Staff, Staff.login == Complaint.handler)
-        .where(*clauses)
-    )
-
-
-class Queue:
-    """A filtered view of the queue. Methods open their own short read sessions."""
-
-    def __init__(self, desk: Clock, f: QueueFilter | None = None) -> None:
-        self.desk = desk
-        self.filter = f or QueueFilter()
-        self.search = _search(self.filter)  # raises DomainError for a bad search
-
-    #: Only the closed complaints of the view (one half of a split search, see _split).
-    closed_only = False
-
-    def _clauses(self) -> list:
-        clauses = _where(self.filter, self.search, self.desk.now())
-        return [*clauses, Complaint.closed == true()] if self.closed_only else clauses
-
-    _parts: tuple[Queue, Queue] | None = None
-
-    def _split(self) -> tuple[Queue, Queue] | None:
-        """A text search with closed complaints too reads its two halves apart: the
-        open complaints (first in the queue order) from the open-only index, then
-        the closed ones. Read together, every page first built the set of all
-        matches, 167,000 for 退款 on the 1M demo: 340 ms for the first page. Pages
-        of the closed half still do (its matches come from the index of all)."""
-        if self.search is None or not self.filter.include_closed or self.closed_only:
-            return None
-        if self._parts is None:
-            open_part = Queue(self.desk, self.filter.with_(include_closed=False))
-            closed_part = Queue(self.desk, self.filter)
-            closed_part.closed_only = True
-            # Each half picks its own plan (see _order) from its own count.
-            open_count = open_part.count()
-            if self._count is not None and not self.capped and not open_part.capped:
-                closed_part._count = self._count - open_count
-            self._parts = (open_part, closed_part)
-        return self._parts
-
-    #: A search counts at most this many matches: beyond it nobody scrolls, they add
-    #: a word, and counting 160,000 matches of 退款 exactly costs 100 ms at 1M rows.
-    SEARCH_CAP = 10_000
-    capped = False
-    _count: int | None = None
-
-    def count(self, exact: bool = False) -> int:
-        """Rows in this view; for a search at most SEARCH_CAP (then ``capped`` is set)
-        unless ``exact``."""
-        limit = None if exact else self.SEARCH_CAP + 1
-        query = self._search_count(limit) if self.search is not None else None
-        if query is None:
-            query = select(Complaint.id).where(*self._clauses())
-            if self.search is not None:
-                query = query.limit(limit)
-        with self.desk.store.read() as session:
-            count = session.exec(  # type: ignore[call-overload]
-                select(func.count()).select_from(query.subquery())).one()[0]
-        if exact:
-            return count
-        self._count = count
-        self.capped = self.search is not None and count > self.SEARCH_CAP
-        self._parts = None  # counted afresh: so are the halves
-        return min(count, self.SEARCH_CAP) if self.capped else count
+    def text_clauses(self, search: SearchQuery) -> list:
+        tri, bi = self._indexes()
+        clauses = []
+        if search.trigram:
+            clauses.append(Complaint.id.in_(
+                select(tri.c.rowid).where(tri.c[tri.name].op("MATCH")(search.trigram))))
+        if search.bigram:
+            clauses.append(Complaint.id.in_(
+                select(bi.c.rowid).where(bi.c[bi.name].op("MATCH")(search.bigram))))
+        return clauses
 
     def _search_count(self, limit: int | None) -> Select | None:
         """Counting a text search, driven by the text index: its matches are read in
@@ -163,7 +59,7 @@ class Queue:
         in 34,000 of a million complaints."""
         search = self.search
         assert search is not None
-        tri, bi = _indexes(self.filter)
+        tri, bi = self._indexes()
         if search.trigram:
             driver, expression, rest = tri, search.trigram, replace(search, trigram=None)
         elif search.bigram:
@@ -172,7 +68,7 @@ class Queue:
             return None
         if not rest.empty:  # several kinds of terms: the IN form measured faster
             return None
-        others = _where(self.filter, rest, self.desk.now())
+        others = self._where(rest)
         match = driver.c[driver.name].op("MATCH")(expression)
         if not others or (len(others) == 1 and not self.filter.include_closed):
             # No other condition, or only "not closed", which every match of the
@@ -181,60 +77,6 @@ class Queue:
         return select(driver.c.rowid).where(
             match, select(Complaint.id).where(Complaint.id == driver.c.rowid, *others).exists(),
         ).limit(limit)
-
-    def page(self, offset: int, limit: int, after: tuple | None = None) -> list[QueueRow]:
-        """Rows ``offset`` .. ``offset+limit``; ``after`` is the sort key of row ``offset-1``
-        when known, which turns the OFFSET walk into an index seek."""
-        split = self._split()
-        if split is not None:
-            return self._split_page(*split, offset, limit, after)
-        base = _rows_select(self._clauses())
-        if after is None:
-            return self._rows(base.offset(offset).order_by(*self._order()).limit(limit))
-        rows: list[QueueRow] = []
-        for arm in self._seek_arms(after, forward=True):  # nearest rows first
-            rows += self._rows(base.where(arm).order_by(*self._order()).limit(limit - len(rows)))
-            if len(rows) == limit:
-                break
-        return rows
-
-    def _rows(self, query: Select) -> list[QueueRow]:
-        with self.desk.store.read() as session:
-            return [QueueRow(*row) for row in session.exec(query)]  # type: ignore[call-overload]
-
-    def _split_page(self, open_part: Queue, closed_part: Queue, offset: int, limit: int,
-                    after: tuple | None) -> list[QueueRow]:
-        if after is not None and after[0]:  # already among the closed
-            return closed_part.page(offset, limit, after)
-        rows = open_part.page(offset, limit, after)
-        if len(rows) < limit:  # the open ones end on this page: the closed follow
-            skip = 0
-            if after is None and not rows:
-                skip = offset - open_part.count(exact=True)
-            rows += closed_part.page(skip, limit - len(rows))
-        return rows
-
-    def page_before(self, before: tuple, limit: int) -> list[QueueRow]:
-        """The ``limit`` rows just before the row whose sort key is ``before``."""
-        split = self._split()
-        if split is not None:
-            open_part, closed_part = split
-            if not before[0]:
-                return open_part.page_before(before, limit)
-            rows = closed_part.page_before(before, limit)
-            if len(rows) < limit:  # the first closed one: the last open ones before it
-                rows = open_part.page_from_end(0, limit - len(rows)) + rows
-            return rows
-        rows: list[QueueRow] = []
-        for arm in self._seek_arms(before, forward=False):  # nearest rows first
-            rows = self._reversed(_rows_select(self._clauses()).where(arm), limit - len(rows)) + rows
-            if len(rows) == limit:
-                break
-        return rows
-
-    def page_from_end(self, offset_from_end: int, limit: int) -> list[QueueRow]:
-        """Rows counted from the end: cheap near the end, where OFFSET from the start is not."""
-        return self._reversed(_rows_select(self._clauses()), limit, offset_from_end)
 
     def _order(self, descending: bool = False) -> list:
         """The queue order. For a search with few matches, the sort columns are written
@@ -245,54 +87,3 @@ class Queue:
         columns = [literal_column(f"+complaint.{c.key}") if few else c for c in SORT_COLUMNS]
         return [c.desc() for c in columns] if descending else columns
 
-    def _reversed(self, query: Select, limit: int, offset: int = 0) -> list[QueueRow]:
-        query = query.order_by(*self._order(descending=True)).offset(offset).limit(limit)
-        with self.desk.store.read() as session:
-            rows = [QueueRow(*row) for row in session.exec(query)]  # type: ignore[call-overload]
-        rows.reverse()
-        return rows
-
-    def _key_columns(self, key: tuple) -> tuple[tuple, tuple]:
-        # With closed fixed by the filter, leave it out of the row value: SQLite then
-        # uses the row value as a range on the queue index instead of scanning it.
-        if not self.filter.include_closed:
-            return SORT_COLUMNS[1:], key[1:]
-        return SORT_COLUMNS, key
-
-    def _seek_arms(self, key: tuple, forward: bool) -> list:
-        """Conditions for the rows after (``forward``) or before the row whose sort key
-        is ``key``, nearest first, each a seek in the queue index.
-
-        A closed complaint has no deadline (due_at NULL), and a row value holding NULL
-        compares as unknown: every row of the same priority would drop out of the page.
-        NULL sorts first, so such a key reads its own group (same priority, no
-        deadline) by id, then the rows beyond the group: after it, from the row value
-        (..., '', 0), which every deadline follows and NULL does not; before it, from
-        the groups before."""
-        columns, values = self._key_columns(key)
-        if key[2] is not None:
-            row, at = tuple_(*columns), tuple_(*values)
-            return [row > at if forward else row < at]
-        *head, due, ident = columns
-        *head_values, _null, ident_value = values
-        group = [*(c == v for c, v in zip(head, head_values)), due.is_(None)]
-        if forward:
-            return [and_(*group, ident > ident_value),
-                    tuple_(*head, due, ident) > tuple_(*head_values, literal_column("''"), 0)]
-        return [and_(*group, ident < ident_value), tuple_(*head) < tuple_(*head_values)]
-
-    def _key_before(self, key: tuple):  # type: ignore[no-untyped-def]
-        """Every row before ``key`` as one condition (for counting a position)."""
-        return or_(*self._seek_arms(key, forward=False))
-
-    def position(self, number: str) -> int | None:
-        """Index of complaint ``number`` in this view, or None if the filter hides it."""
-        with self.desk.store.read() as session:
-            target = session.exec(  # type: ignore[call-overload]
-                _rows_select(self._clauses()).where(Complaint.number == number)).first()
-            if target is None:
-                return None
-            key = QueueRow(*target).sort_key
-            return session.exec(  # type: ignore[call-overload]
-                select(func.count()).select_from(Complaint)
-                .where(*self._clauses(), self._key_before(key))).one()[0]

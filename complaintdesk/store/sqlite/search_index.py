@@ -138,7 +138,9 @@ def _reindex_corrected(connection: Any, target: Complaint) -> bool:
 def _keep_open_search(_mapper: Any, connection: Any, target: Complaint) -> None:
     """A complaint closed (or ever reopened) leaves (or rejoins) the open-only search
     indexes in the same transaction, whichever use-case changed it; a corrected
-    searchable field is indexed anew."""
+    searchable field is indexed anew. (Another backend keeps its own index.)"""
+    if connection.dialect.name != "sqlite":
+        return
     if _reindex_corrected(connection, target):
         return
     history = inspect(target).attrs.closed.history

@@ -1,0 +1,35 @@
+"""The open complaints with a clock at or past its warning share, or a revisit
+within the notice, on PostgreSQL: the same conditions as the SQLite store's
+``clock_sql.WARNING_SQL``, in interval arithmetic (process/alerts.py checks each
+candidate again, clock by clock)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from complaintdesk.store.sqlite.clock_sql import COLUMNS
+
+_PAUSE = "paused_minutes * interval '1 minute'"
+
+WARNING_SQL = f"""
+SELECT {", ".join(COLUMNS)} FROM complaint
+WHERE NOT closed AND (
+  (status = 'revisit' AND revisit_due <= %(notice)s)
+  OR (status = 'registered' AND %(now)s >= due_at
+      - (1 - %(f)s) * (first_response_due - received_at))
+  OR (status NOT IN ('registered', 'revisit') AND paused_at IS NULL AND (
+      %(now)s >= received_at + {_PAUSE}
+        + %(f)s * (coalesce(handling_due, resolution_due) - received_at - {_PAUSE})
+      OR (status = 'investigating' AND investigation_due IS NOT NULL
+          AND %(now)s >= coalesce(dispatched_at, received_at)
+            + %(f)s * (investigation_due - coalesce(dispatched_at, received_at)))))
+)
+ORDER BY id"""
+
+
+def candidates(connection: Any, now: datetime, notice: datetime, fraction: float) -> list[dict]:
+    """The candidates as plain dicts of COLUMNS (times aware UTC)."""
+    rows = connection.exec_driver_sql(WARNING_SQL, {"now": now, "notice": notice,
+                                                    "f": float(fraction)})
+    return [dict(zip(COLUMNS, row)) for row in rows]

@@ -1,0 +1,295 @@
+"""The PostgreSQL store: the port of ``store/port.py`` on a database server.
+
+Why each setting: every session runs in UTC, so a time given as naive UTC text
+(the report queries' bounds, ``figures.db_time``) means what it says whatever the
+server's or the role's ``TimeZone``; reads are REPEATABLE READ, READ ONLY (one
+snapshot per unit of work, as SQLite's read transaction); a write transaction
+first takes one transaction-scoped advisory lock, so writers queue as they do on
+SQLite (``BEGIN IMMEDIATE``) and a use-case's read-check-write (the version
+checks) can never lose an update under READ COMMITTED: the lock is taken before
+the first read, and every read after it sees every commit before it.
+Readers never wait for it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from sqlalchemy import event
+from sqlalchemy import text as sql
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, StatementError
+from sqlmodel import Session, create_engine
+
+from complaintdesk.domain.errors import DomainError, StoreError
+from complaintdesk.domain.queue import QueueFilter
+from complaintdesk.domain.search import indexed_fields
+from complaintdesk.store.port import STORE_KEY, Clock
+from complaintdesk.store.postgres import audit, clock_sql, search
+from complaintdesk.store.postgres.audit import chain_time
+from complaintdesk.store.postgres import migrate
+from complaintdesk.store.postgres.ddl import CHANNEL, WRITE_LOCK
+from complaintdesk.store.postgres.queue import Queue
+from complaintdesk.store.postgres.report_sql import REPORT_SQL
+from complaintdesk.store.sqlite.audit_chain import GENESIS, content_bytes, link
+
+CONNECT_TIMEOUT_S = 10
+
+
+def driver_url(url: str) -> str:
+    """``url`` for SQLAlchemy with the psycopg 3 driver."""
+    scheme, rest = url.split(":", 1)
+    return "postgresql+psycopg:" + rest
+
+
+def shown(url: str) -> str:
+    """``url`` without its password, to show and log."""
+    try:
+        return make_url(driver_url(url)).render_as_string(hide_password=True).replace(
+            "postgresql+psycopg:", "postgresql:", 1)
+    except ArgumentError:
+        return "postgresql://…"
+
+
+def libpq_dsn(url: str) -> str:
+    """``url`` as libpq takes it (psycopg.connect)."""
+    return make_url(driver_url(url)).set(drivername="postgresql").render_as_string(
+        hide_password=False)
+
+
+def make_engine(url: str) -> Engine:
+    engine = create_engine(driver_url(url), pool_size=4, max_overflow=4, pool_pre_ping=True,
+                           connect_args={"connect_timeout": CONNECT_TIMEOUT_S,
+                                         "options": "-c TimeZone=UTC",
+                                         "application_name": "complaintdesk"})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: object) -> None:
+        dbapi_conn.execute("SET TIME ZONE 'UTC'")
+        dbapi_conn.commit()
+
+    return engine
+
+
+def _unstorable(exc: Exception) -> None:
+    raise DomainError("文本中有无法处理的字符（孤立的代理项 U+D800–U+DFFF 或 NUL，例如终端传来的"
+                      "非 UTF-8 字节）：未执行，请删除该字符后重试") from exc
+
+
+class Store:
+    """A PostgreSQL database: short read-only snapshots and serialised writes."""
+
+    backend = "postgresql"
+
+    def __init__(self, url: str):
+        self.url = url
+        #: What to show for the database (the URL without its password).
+        self.path = shown(url)
+        self.engine = make_engine(url)
+        self._reader = self.engine.execution_options(isolation_level="REPEATABLE READ",
+                                                     postgresql_readonly=True)
+        #: A server never reports a damaged file the way SQLite does: always None.
+        self.damaged: str | None = None
+        #: The Alembic revisions opening it applied.
+        self.upgraded: list[str] = []
+
+    def schema_version(self) -> str:
+        return f"PostgreSQL 结构修订 {migrate.head()}"
+
+    @contextmanager
+    def _answered(self, failed: str) -> Iterator[None]:
+        try:
+            yield
+        except OperationalError as exc:
+            raise StoreError(failed.format(_words(exc))) from exc
+        except DBAPIError as exc:
+            if isinstance(exc.orig, psycopg.errors.InsufficientPrivilege):
+                raise StoreError(failed.format(_words(exc))) from exc
+            if isinstance(exc.orig, psycopg.errors.CharacterNotInRepertoire) or \
+                    "0x00" in str(exc.orig):
+                _unstorable(exc)
+            raise
+        except StatementError as exc:
+            if isinstance(exc.orig, (UnicodeEncodeError, ValueError)) and \
+                    ("surrogate" in str(exc.orig) or "NUL" in str(exc.orig)):
+                _unstorable(exc)
+            raise
+        except UnicodeEncodeError as exc:
+            _unstorable(exc)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """One snapshot (REPEATABLE READ, READ ONLY), closed on exit."""
+        with self._answered("读取数据库失败：{}"):
+            with Session(self._reader, expire_on_commit=False, info={STORE_KEY: self}) as session:
+                with session.begin():
+                    yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction holding the writers' lock: committed on success,
+        rolled back on error."""
+        with self._answered("写入数据库失败：{}（数据未保存，可重试）"):
+            with Session(self.engine, expire_on_commit=False, info={STORE_KEY: self}) as session:
+                with session.begin():
+                    session.exec(sql("SELECT pg_advisory_xact_lock(:key)")  # type: ignore[call-overload]
+                                 .bindparams(key=WRITE_LOCK))
+                    yield session
+
+    def check_before_bulk_write(self) -> None:
+        """The server keeps its own pages: nothing to check before a bulk write."""
+
+    def append_audit(self, session: Session, event: dict) -> None:
+        """Append one audit event, linked by its hash to the one before, inside the
+        write transaction (whose lock makes the chain one line)."""
+        session.flush()
+        connection = session.connection()
+        row = connection.exec_driver_sql(
+            "SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1").first()
+        last_id, previous = (0, GENESIS) if row is None else (row[0], bytes(row[1]))
+        event_id = last_id + 1
+        content = content_bytes((event_id, chain_time(event["at"]), event["actor"],
+                                 event["complaint_id"], event["action"], event["field"],
+                                 event["before"], event["after"], event["detail"]))
+        connection.exec_driver_sql(
+            "INSERT INTO audit_event (id, at, actor, complaint_id, action, field, before, after,"
+            " detail, hash) VALUES (%(id)s, %(at)s, %(actor)s, %(complaint_id)s, %(action)s,"
+            " %(field)s, %(before)s, %(after)s, %(detail)s, %(hash)s)",
+            dict(event, id=event_id, at=event["at"].astimezone(UTC),
+                 hash=link(previous, content)))
+
+    def check_audit_trail(self):  # type: ignore[no-untyped-def]
+        """The quick check: the append-only triggers present and enabled, ids without
+        a gap, the last links sound."""
+        return audit.quick_check(self)
+
+    def verify_audit_trail(self, head: str | None = None, quick: bool = False):  # type: ignore[no-untyped-def]
+        """Every link of the audit chain (``quick``: the last ones), and ``head``."""
+        return audit.quick_check(self) if quick else audit.verify_chain(self, head)
+
+    def bulk_load(self):  # type: ignore[no-untyped-def]
+        """One transaction that loads whole tables (copy-to)."""
+        from complaintdesk.store.postgres.bulk import BulkLoad
+
+        return BulkLoad(self)
+
+    def next_sequence(self, session: Session, day: str) -> int:
+        """The next number of ``day``'s counter, in the write transaction (a rollback
+        takes it back: no gaps)."""
+        return session.connection().exec_driver_sql(
+            "INSERT INTO daily_counter AS d (day, last) VALUES (%(day)s, 1) "
+            "ON CONFLICT (day) DO UPDATE SET last = d.last + 1 RETURNING d.last",
+            {"day": day}).scalar_one()
+
+    def index_new_complaint(self, session: Session, values: dict) -> None:
+        with session.connection().connection.driver_connection.cursor() as cursor:
+            search.index_complaints(cursor, [(indexed_fields(values), not values.get("closed"))])
+
+    def queue(self, source: Clock, queue_filter: QueueFilter | None = None) -> Queue:
+        return Queue(source, queue_filter)
+
+    def warning_candidates(self, session: Session, now: datetime, notice: datetime,
+                           fraction: float) -> list[dict]:
+        return clock_sql.candidates(session.connection(), now, notice, fraction)
+
+    def report_sql(self, name: str) -> str:
+        return REPORT_SQL[name]
+
+    def watcher(self) -> "NotifyWatcher":
+        return NotifyWatcher(self.url)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _words(exc: DBAPIError) -> str:
+    orig = exc.orig
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+
+
+class NotifyWatcher:
+    """Tells whether anyone committed a change since last asked: ``LISTEN`` on its
+    own autocommit connection. ``changed_numbers`` collects the complaints the
+    changes named ('' for staff or another table).
+
+    Asking reads what the socket holds without a round trip to the server when
+    something is there; otherwise it sends one empty query, after which the
+    server has delivered every notification committed before it, so a change
+    this process just committed is never missed. Safe to ask from one thread
+    while another closes it.
+    """
+
+    def __init__(self, url: str) -> None:
+        self._lock = threading.Lock()
+        try:
+            self._conn: psycopg.Connection | None = psycopg.connect(
+                libpq_dsn(url), autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+        except psycopg.Error as exc:
+            raise StoreError(f"无法连接数据库 {shown(url)}：{exc}") from None
+        self._got: list[str] = []
+        self._conn.add_notify_handler(lambda note: self._got.append(note.payload))
+        self._conn.execute(f"LISTEN {CHANNEL}")
+        self.changed_numbers: set[str] = set()
+
+    def changed(self) -> bool:
+        with self._lock:
+            if self._conn is None:
+                return False
+            try:
+                self._conn.execute("")
+            except psycopg.Error:
+                return False
+            if not self._got:
+                return False
+            self.changed_numbers.update(self._got)
+            self._got.clear()
+            return True
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+def open_store(url: str) -> Store:
+    """Open (creating the schema in an empty database, or upgrading it) the
+    PostgreSQL database at ``url``.
+
+    Raises:
+        StoreError: the server cannot be reached or refuses, the database is not
+            complaintdesk's, or it comes from a newer release.
+    """
+    try:
+        store = Store(url)
+    except ArgumentError as exc:
+        raise StoreError(f"数据库地址写得不对：{exc}（应为 postgresql://用户@主机:端口/数据库名）") from None
+    try:
+        store.upgraded = migrate.upgrade(store.engine, store.path)
+    except StoreError:
+        store.dispose()
+        raise
+    except DBAPIError as exc:
+        store.dispose()
+        raise StoreError(f"无法打开数据库 {store.path}：{_words(exc)}"
+                         "（请检查服务器地址、数据库名、用户与密码，以及 pg_hba.conf）") from None
+    return store
+
+
+def has_schema(url: str) -> bool:
+    """Whether the database at ``url`` has complaintdesk's schema (True when it
+    cannot be asked: opening it says why)."""
+    try:
+        with psycopg.connect(libpq_dsn(url), connect_timeout=CONNECT_TIMEOUT_S) as conn:
+            return conn.execute("SELECT to_regclass('alembic_version') IS NOT NULL").fetchone()[0]
+    except (psycopg.Error, ArgumentError):
+        return True

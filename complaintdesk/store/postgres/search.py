@@ -1,0 +1,90 @@
+"""The PostgreSQL store's search index and its one writer: a row per complaint
+in ``complaint_search`` with the complaint's letter/digit pairs (``grams``, GIN
+indexed, and a partial index of the open complaints) and its searchable text in
+lower case (``doc``).
+
+A 2-character term is one pair: ``grams @> ARRAY[term]``, exact, answered by the
+index alone. A longer term needs all its pairs (the index finds the candidates)
+and then the term itself in ``doc`` (``strpos``), so it matches exactly what the
+SQLite store's trigram phrase matches: the term inside one searchable field,
+case-insensitive; written with dashes or brackets it also matches its normalised
+form (a contact saved as 13987654321 is found by 139-8765-4321). What is indexed
+is the domain's (``domain/search.py``), the same as for SQLite.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (Boolean, Integer, Text, and_, column, event, func, inspect, literal, or_, select,
+                        table, true)
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from complaintdesk.domain.contacts import searchable
+from complaintdesk.domain.search import INDEXED_FIELDS, SearchQuery, bigrams, index_values, indexed_fields
+from complaintdesk.store.models import Complaint
+
+SEARCH = table("complaint_search", column("complaint_id", Integer), column("open", Boolean),
+               column("grams", ARRAY(Text)), column("doc", Text))
+
+INSERT = ("INSERT INTO complaint_search (complaint_id, open, grams, doc) "
+          "VALUES (%s, %s, %s, %s)")
+UPDATE = "UPDATE complaint_search SET open = %s, grams = %s, doc = %s WHERE complaint_id = %s"
+
+
+def search_row(fields: tuple, open_: bool) -> tuple[int, bool, list[str], str]:
+    """The index row of a complaint given as ``indexed_fields``: its id, whether it
+    is open, its pairs and its searchable text (fields apart by a newline, which
+    no term holds)."""
+    (complaint_id, *columns), _bi = index_values(*fields)
+    return complaint_id, open_, bigrams(columns).split(), "\n".join(columns).lower()
+
+
+def index_complaints(cursor: Any, rows: list[tuple[tuple, bool]]) -> None:
+    """Index complaints given as (``indexed_fields``, open), in the caller's transaction."""
+    cursor.executemany(INSERT, [search_row(fields, open_) for fields, open_ in rows])
+
+
+def _grams(pairs: list[str]) -> Any:
+    """Pairs as one ``text[]`` parameter."""
+    return literal(pairs, ARRAY(Text))
+
+
+def _term(term: str) -> Any:
+    """A term of 3+ characters: its pairs, then the term itself in the text."""
+    lowered = term.lower()
+    pairs = bigrams([lowered]).split()
+    found = func.strpos(SEARCH.c.doc, lowered) > 0
+    return and_(SEARCH.c.grams.contains(_grams(pairs)), found) if pairs else found
+
+
+def text_clause(search: SearchQuery, open_only: bool) -> Any:
+    """The condition on ``Complaint.id`` of every word of ``search``."""
+    conditions = []
+    for term in search.long_terms:
+        normal = searchable(term)
+        if len(normal) >= 3 and normal != term.lower():
+            conditions.append(or_(_term(term), _term(normal)))
+        else:
+            conditions.append(_term(term))
+    if search.short_terms:
+        conditions.append(SEARCH.c.grams.contains(_grams(list(search.short_terms))))
+    if open_only:
+        conditions.append(SEARCH.c.open == true())
+    return Complaint.id.in_(select(SEARCH.c.complaint_id).where(*conditions))
+
+
+def _keep_index(_mapper: Any, connection: Any, target: Complaint) -> None:
+    """A complaint closed, reopened or with a searchable field corrected: its index
+    row follows in the same transaction, whichever use-case changed it."""
+    if connection.dialect.name != "postgresql":
+        return
+    state = inspect(target)
+    if not any(state.attrs[name].history.added for name in (*INDEXED_FIELDS, "closed")):
+        return
+    _id, open_, grams, doc = search_row(indexed_fields(target), not target.closed)
+    connection.exec_driver_sql(UPDATE, (open_, grams, doc, target.id))
+
+
+if not event.contains(Complaint, "before_update", _keep_index):
+    event.listen(Complaint, "before_update", _keep_index)

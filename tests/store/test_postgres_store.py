@@ -1,0 +1,275 @@
+"""The PostgreSQL store against a real server (tests/pg_server.py): what only a
+server database has — its schema upgrades by Alembic, the audit trail guarded by
+the server, LISTEN/NOTIFY, sessions in UTC whatever the server's zone, URLs on
+the command line — and copy-to between the backends, both ways."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+from sqlalchemy.exc import DBAPIError
+
+from complaintdesk.domain.config import DeskConfig
+from complaintdesk.domain.errors import DomainError, StoreError
+from complaintdesk.process import complaints, staffing
+from complaintdesk.process.desk import open_desk
+from complaintdesk.process.queue import open_queue
+from complaintdesk.process.watch import watch_changes
+from complaintdesk.domain.queue import QueueFilter
+from complaintdesk.reports.figures import build_report, parse_period
+from complaintdesk.store import open_store
+from complaintdesk.store.postgres import migrate
+from complaintdesk.store.transfer import copy_desk
+from tests import pg_server
+from tests.helpers import sample, sql_rows, sql_run
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+CONFIG = DeskConfig(timezone_name="Asia/Shanghai")
+
+
+def _admin(url: str) -> psycopg.Connection:
+    return pg_server._admin(url)
+
+
+@pytest.fixture
+def pg_desk(pg_url):  # type: ignore[no-untyped-def]
+    desk = open_desk(pg_url, config=CONFIG, clock=lambda: NOW)
+    staffing.sign_in(desk, "admin1", "管理员")
+    staffing.add_staff(desk, "admin1", "counter1", "柜台小王", "counter")
+    yield desk
+    desk.close()
+
+
+# ------------------------------------------------------------------ schema
+
+def test_an_empty_database_gets_the_schema_and_a_second_open_changes_nothing() -> None:
+    url = pg_server.new_database(empty=True)
+    try:
+        store = open_store(url)
+        assert store.upgraded == [migrate.head()]
+        store.dispose()
+        again = open_store(url)
+        assert again.upgraded == []
+        again.dispose()
+    finally:
+        pg_server.drop_database(url)
+
+
+def test_a_newer_schema_is_refused_in_words(pg_url) -> None:
+    with _admin(pg_url) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    with pytest.raises(StoreError, match="来自更新的 complaintdesk 版本.*9999_from_the_future"):
+        open_store(pg_url)
+
+
+def test_a_database_of_something_else_is_refused_untouched() -> None:
+    url = pg_server.new_database(empty=True)
+    try:
+        with _admin(url) as conn:
+            conn.execute("CREATE TABLE payroll (id int)")
+        with pytest.raises(StoreError, match="不是 complaintdesk 数据库"):
+            open_store(url)
+        with _admin(url) as conn:
+            assert conn.execute("SELECT to_regclass('complaint')").fetchone() == (None,)
+    finally:
+        pg_server.drop_database(url)
+
+
+def test_an_unreachable_server_is_said_in_chinese() -> None:
+    with pytest.raises(StoreError, match=r"无法打开数据库 postgresql://nobody:\*\*\*@127.0.0.1:1/x"
+                       ".*请检查服务器地址") as refused:
+        open_store("postgresql://nobody:secret@127.0.0.1:1/x")
+    assert "secret" not in refused.value.message
+
+
+# ------------------------------------------------------------------ the server's guards
+
+def test_the_server_refuses_to_change_or_empty_the_audit_trail(pg_desk) -> None:
+    complaints.register_complaint(pg_desk, "counter1", sample())
+    for statement in ("UPDATE audit_event SET actor = 'x'", "DELETE FROM audit_event",
+                      "TRUNCATE audit_event CASCADE",
+                      "INSERT INTO audit_event (id, at, actor, action, hash) "
+                      "VALUES (1, now(), 'x', 'y', decode(repeat('00', 32), 'hex'))"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            sql_run(pg_desk, statement)
+    assert pg_desk.store.check_audit_trail().ok
+
+
+def test_a_disabled_guard_and_a_changed_event_are_found(pg_desk) -> None:
+    complaints.register_complaint(pg_desk, "counter1", sample())
+    sql_run(pg_desk, "ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update")
+    sql_run(pg_desk, "UPDATE audit_event SET actor = 'mallory' WHERE id = 2")
+    quick = pg_desk.store.check_audit_trail()
+    assert not quick.ok and any("已被停用" in p for p in quick.problems)
+    full = pg_desk.store.verify_audit_trail()
+    assert full.first_broken_id == 2 and any("审计记录 2 与链不符" in p for p in full.problems)
+
+
+def test_numbers_run_on_without_gaps_after_a_rolled_back_registration(pg_desk) -> None:
+    first = complaints.register_complaint(pg_desk, "counter1", sample())
+    with pytest.raises(Exception):
+        with pg_desk.store.write() as session:
+            assert pg_desk.store.next_sequence(session, "20261123") == 2
+            raise RuntimeError("the registration fails after taking its number")
+    second = complaints.register_complaint(pg_desk, "counter1", sample())
+    assert (first.number, second.number) == ("TS-20261123-0001", "TS-20261123-0002")
+
+
+# ------------------------------------------------------------------ time zones
+
+def test_reports_do_not_depend_on_the_servers_time_zone(pg_url) -> None:
+    """Period bounds are naive UTC text: read in a session zone of New York they
+    would be 5 h off. Every session of the store runs in UTC."""
+    desk = open_desk(pg_url, config=CONFIG, clock=lambda: NOW)
+    staffing.sign_in(desk, "admin1", "管理员")
+    staffing.add_staff(desk, "admin1", "counter1", "柜台小王", "counter")
+    # 2026-10-31 17:00 UTC: in November at the desk; read in New York's zone the
+    # bounds would start at 20:00 UTC and put it in October.
+    early = datetime(2026, 11, 1, 1, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    complaints.register_complaint(desk, "counter1", sample(received_at=early.isoformat()))
+    before = build_report(desk, parse_period("2026-11", CONFIG.timezone)).total
+    desk.close()
+    name = pg_url.rsplit("/", 1)[1]
+    with _admin(pg_url) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" SET timezone = \'America/New_York\'')
+    try:
+        again = open_desk(pg_url, config=CONFIG, clock=lambda: NOW)
+        try:
+            assert before == 1
+            assert build_report(again, parse_period("2026-11", CONFIG.timezone)).total == 1
+            assert build_report(again, parse_period("2026-10", CONFIG.timezone)).total == 0
+        finally:
+            again.close()
+    finally:
+        with _admin(pg_url) as conn:
+            conn.execute(f'ALTER DATABASE "{name}" RESET timezone')
+
+
+# ------------------------------------------------------------------ LISTEN/NOTIFY
+
+def test_the_watcher_hears_which_complaints_changed(pg_desk) -> None:
+    watcher = watch_changes(pg_desk)
+    try:
+        assert watcher.changed() is False
+        complaints.register_complaint(pg_desk, "counter1", sample())
+        assert watcher.changed() is True
+        assert watcher.changed() is False
+    finally:
+        watcher.close()
+
+
+def test_the_store_watcher_names_the_changed_numbers(pg_desk) -> None:
+    watcher = pg_desk.store.watcher()
+    try:
+        made = complaints.register_complaint(pg_desk, "counter1", sample())
+        assert watcher.changed() is True
+        assert made.number in watcher.changed_numbers
+        staffing.add_staff(pg_desk, "admin1", "counter2", "柜台小李", "counter")
+        assert watcher.changed() is True and "" in watcher.changed_numbers
+    finally:
+        watcher.close()
+    assert watcher.closed and watcher.changed() is False
+
+
+# ------------------------------------------------------------------ search
+
+def test_two_character_chinese_terms_and_longer_ones_are_exact(pg_desk) -> None:
+    a = complaints.register_complaint(pg_desk, "counter1", sample(event="快递破损，要求退款"))
+    b = complaints.register_complaint(pg_desk, "counter1", sample(event="退货后款项未到",
+                                                                  contact="13987654321"))
+    def found(text: str) -> list[str]:
+        queue = open_queue(pg_desk, QueueFilter(search=text))
+        return sorted(r.number for r in queue.page(0, 50))
+    assert found("退款") == [a.number]           # 退货…款项 has 退 and 款, not 退款
+    assert found("破损 快递") == [a.number]
+    assert found("款项未到") == [b.number]
+    assert found("139-8765-4321") == [b.number]  # the contact's normalised form
+    assert found("款项未来") == []
+    assert found("GLASS") == [] and found("玻璃杯") == sorted([a.number, b.number])
+
+
+# ------------------------------------------------------------------ copy-to
+
+def test_copy_to_postgresql_and_back_keeps_everything_and_verifies(tmp_path, pg_url) -> None:
+    from complaintdesk.demo.load import fill_demo
+
+    source = open_desk(tmp_path / "demo.db", config=CONFIG, clock=lambda: NOW)
+    try:
+        staffing.sign_in(source, "admin1", "管理员")
+        fill_demo(source, 400, actor="admin1")
+        report = copy_desk(source.store, pg_url)
+        assert report.counts["complaint"] == 400 and not report.replaced
+        target = open_desk(pg_url, config=CONFIG, clock=lambda: NOW)
+        try:
+            _same_desk(source, target)
+            # A re-run replaces the earlier copy.
+            assert copy_desk(source.store, pg_url).replaced
+            _same_desk(source, target)
+            # Work done on the copy: a re-run would lose it, and is refused.
+            staffing.add_staff(target, "admin1", "newcomer", "新人", "counter")
+            with pytest.raises(DomainError, match="不是本数据库早先的副本"):
+                copy_desk(source.store, pg_url)
+            # And back to a new SQLite file, as a backup of the server's desk.
+            back = copy_desk(target.store, tmp_path / "back.db")
+            assert back.counts["staff"] == report.counts["staff"] + 1
+            restored = open_desk(tmp_path / "back.db", config=CONFIG, clock=lambda: NOW)
+            try:
+                _same_desk(target, restored)
+                assert restored.store.verify_audit_trail().ok
+            finally:
+                restored.close()
+            with pytest.raises(DomainError, match="已存在"):
+                copy_desk(target.store, tmp_path / "back.db")
+        finally:
+            target.close()
+    finally:
+        source.close()
+
+
+def _same_desk(one, other) -> None:  # type: ignore[no-untyped-def]
+    """The same complaints in the same queue order, the same 统计表, the same search."""
+    for f in (QueueFilter(), QueueFilter(include_closed=True), QueueFilter(search="退款"),
+              QueueFilter(search="质量问题", include_closed=True)):
+        a, b = open_queue(one, f), open_queue(other, f)
+        assert a.count() == b.count()
+        assert [r.number for r in a.page(0, 60)] == [r.number for r in b.page(0, 60)]
+    for period in ("2026-11", "2026-Q3", "2026"):
+        p = parse_period(period, CONFIG.timezone)
+        ra, rb = build_report(one, p), build_report(other, p)
+        ra.generated_at = rb.generated_at = None  # type: ignore[assignment]
+        assert ra == rb
+    assert sql_rows(one, "SELECT count(*), max(id) FROM audit_event") == \
+        sql_rows(other, "SELECT count(*), max(id) FROM audit_event")
+
+
+# ------------------------------------------------------------------ the command line
+
+def test_the_command_line_takes_a_postgresql_url(pg_url, tmp_path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('timezone = "Asia/Shanghai"\n', encoding="utf-8")
+    env = {**os.environ, "COMPLAINTDESK_CONFIG": str(config)}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "complaintdesk", "--db", pg_url, *args],
+                              capture_output=True, text=True, env=env, timeout=120)
+
+    fresh = pg_server.new_database(empty=True)
+    try:
+        refused = subprocess.run([sys.executable, "-m", "complaintdesk", "--db", fresh, "staff",
+                                  "list"], capture_output=True, text=True, env=env, timeout=120)
+        assert refused.returncode == 1 and "还没有 complaintdesk 的数据" in refused.stderr
+        assert "Traceback" not in refused.stderr
+    finally:
+        pg_server.drop_database(fresh)
+    done = run("migrate")
+    assert done.returncode == 0 and "无需升级" in done.stdout, done.stderr
+    backup = run("backup", "-o", str(tmp_path / "b.db"))
+    assert backup.returncode == 1 and "pg_dump" in backup.stderr
+    verify = run("audit", "verify")
+    assert verify.returncode == 0 and "审计链完整" in verify.stdout, verify.stderr
