@@ -60,8 +60,12 @@ def _start_cluster() -> str | None:
                     f"-k {sock} -c listen_addresses='' -c fsync=off", "start"],
                    check=True, capture_output=True)
     _cluster = base
-    atexit.register(lambda: subprocess.run([*run_as, pg_ctl, "-D", str(data), "-m", "immediate",
-                                            "stop"], capture_output=True))
+    def stop() -> None:
+        subprocess.run([*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+    atexit.register(stop)
     return f"postgresql://postgres@/postgres?host={sock}"
 
 

@@ -84,6 +84,7 @@ def test_a_repeat_complainant_is_recognised_however_the_number_is_written(desk, 
     assert "contact" in refused.value.errors and "手机号" in refused.value.errors["contact"]
 
 
+@pytest.mark.sqlite_only
 def test_the_migration_merges_customers_and_rebuilds_the_search_index(desk, counter):
     a = complaints.register_complaint(desk, counter, sample(contact="13800001111"))
     b = complaints.register_complaint(desk, counter, sample(contact="+86 138 0000 1111"))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 
 import pytest
 
+from tests.helpers import sql_rows
 from complaintdesk.process import complaints
 from complaintdesk.domain.contacts import contact_key as normalize_contact
 from complaintdesk.domain.text import clean_line, clean_text, display_width, mask_contact
@@ -91,11 +91,7 @@ def test_hostile_text_is_stored_and_read_back_exactly(desk, counter, hostile_tex
         assert complaint.address == "[@click=app.quit]地址[/]"
         assert complaint.product == "[urgent]壶"
     # Byte-exact in the file too, for every other reader (export, sqlite3 shell).
-    raw = sqlite3.connect(desk.store.path)
-    try:
-        assert raw.execute("SELECT event FROM complaint").fetchone()[0] == hostile_text
-    finally:
-        raw.close()
+    assert sql_rows(desk, "SELECT event FROM complaint") == [(hostile_text,)]
 
 
 def test_dangerous_characters_never_reach_the_database(desk, counter, hostile_text):
@@ -109,15 +105,11 @@ def test_dangerous_characters_never_reach_the_database(desk, counter, hostile_te
     assert stored.demand == "退款"
     assert stored.customer_name == "[2J张三"
     assert stored.contact == "13812345678"
-    raw = sqlite3.connect(desk.store.path)
-    try:
-        for (value,) in raw.execute(
-                "SELECT event || demand || customer_name || contact FROM complaint"):
-            assert all(ch not in value for ch in ["\x1b", "\x07", "\x9b", "\x00", *BIDI])
-        for (value,) in raw.execute("SELECT name || contact FROM customer"):
-            assert "\x1b" not in value and "\u2066" not in value
-    finally:
-        raw.close()
+    for (value,) in sql_rows(desk, "SELECT event || demand || customer_name || contact "
+                                   "FROM complaint"):
+        assert all(ch not in value for ch in ["\x1b", "\x07", "\x9b", "\x00", *BIDI])
+    for (value,) in sql_rows(desk, "SELECT name || contact FROM customer"):
+        assert "\x1b" not in value and "\u2066" not in value
 
 
 # ----------------------------------------------------------------- display helpers

@@ -21,6 +21,10 @@ from complaintdesk.demo.load import fill_demo
 from complaintdesk.process.desk import open_desk
 from complaintdesk.domain.errors import DomainError
 
+#: The SQLite store's chain, its triggers and its file (the PostgreSQL store's own
+#: guards: tests/store/test_postgres_store.py).
+pytestmark = pytest.mark.sqlite_only
+
 from tests.conftest import DESK_ZONE
 from tests.store.test_core_migration import make_v1
 

@@ -20,6 +20,10 @@ from complaintdesk.domain.errors import StoreError
 from complaintdesk.store.models import Staff
 from complaintdesk.store.sqlite.engine import open_store
 
+#: The SQLite file itself: pragmas, WAL, locks, its DDL (the PostgreSQL store's
+#: own: tests/store/test_postgres_store.py).
+pytestmark = pytest.mark.sqlite_only
+
 
 def _pragma(conn, name: str):
     return conn.exec_driver_sql(f"PRAGMA {name}").scalar()

@@ -88,6 +88,29 @@ def test_an_unreachable_server_is_said_in_chinese() -> None:
     assert "secret" not in refused.value.message
 
 
+def test_the_baseline_matches_the_models(pg_url) -> None:
+    """Tables, columns and nullability the baseline creates are those the models map
+    (the search index is no model); only the audit hash is stricter (NOT NULL)."""
+    from sqlmodel import SQLModel
+
+    with _admin(pg_url) as conn:
+        columns = conn.execute(
+            "SELECT table_name, column_name, is_nullable = 'NO' FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND table_name NOT IN "
+            "('alembic_version', 'complaint_search')").fetchall()
+    found: dict[str, dict[str, bool]] = {}
+    for table, column, not_null in columns:
+        found.setdefault(table, {})[column] = not_null
+    assert set(found) == set(SQLModel.metadata.tables)
+    for name, table in SQLModel.metadata.tables.items():
+        assert set(found[name]) == {c.name for c in table.columns}, name
+        model = {c.name for c in table.columns if not c.nullable and not c.primary_key}
+        server = {c for c, not_null in found[name].items()
+                  if not_null and c not in {k.name for k in table.primary_key.columns}}
+        assert server - model == ({"hash"} if name == "audit_event" else set()), name
+        assert model <= server, name
+
+
 # ------------------------------------------------------------------ the server's guards
 
 def test_the_server_refuses_to_change_or_empty_the_audit_trail(pg_desk) -> None:
