@@ -67,7 +67,7 @@ class Console(ComplaintDeskApp):
 
 
 def main() -> None:
-    kind, db = sys.argv[1], Path(sys.argv[2])
+    kind, db = sys.argv[1], sys.argv[2]  # a file or a postgresql:// URL
     if kind == "bare":
         result = Bare().run(headless=True, size=(120, 40))
     else:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sqlite3
 import os
 import statistics
 import subprocess
@@ -144,11 +143,13 @@ def search(db: Path, runs: int) -> None:
     from complaintdesk.process.queue import open_queue, QueueFilter
 
     desk = open_desk(db)
-    with sqlite3.connect(db) as conn:
-        total = conn.execute("SELECT max(id) FROM complaint").fetchone()[0]
-        name, contact, number = conn.execute(
-            "SELECT customer_name, contact, number FROM complaint WHERE id = ?",
-            (total // 2,)).fetchone()
+    from sqlalchemy import text
+
+    with desk.store.engine.connect() as conn:
+        total = conn.execute(text("SELECT max(id) FROM complaint")).scalar()
+        name, contact, number = conn.execute(text(
+            "SELECT customer_name, contact, number FROM complaint WHERE id = :id"),
+            {"id": total // 2}).one()
     terms = SEARCH_TERMS + [name, contact, number, number[:11]]
     for closed_too, label in ((False, "the open queue (the default)"),
                               (True, "with 'closed too' (key c): every complaint")):
@@ -169,14 +170,17 @@ def search(db: Path, runs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", type=Path, required=True, help="a database made with demo")
+    parser.add_argument("--db", required=True,
+                        help="a database made with demo: a file or a postgresql:// URL")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--presses", type=int, default=20)
     args = parser.parse_args()
-    if not args.db.exists():
-        raise SystemExit(f"no database at {args.db}: make one with complaintdesk demo --count N")
-
-    print(f"database: {args.db} ({args.db.stat().st_size / 1e6:,.0f} MB)")
+    if "://" not in args.db:
+        if not Path(args.db).exists():
+            raise SystemExit(f"no database at {args.db}: make one with complaintdesk demo --count N")
+        print(f"database: {args.db} ({Path(args.db).stat().st_size / 1e6:,.0f} MB)")
+    else:
+        print(f"database: {args.db}")
     startup(args.db, args.runs)
     asyncio.run(paging(args.db, args.presses))
     search(args.db, args.runs)

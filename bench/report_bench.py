@@ -44,14 +44,17 @@ def timed(func, runs: int) -> tuple[float, float, object]:  # type: ignore[no-un
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", required=True, type=Path)
+    parser.add_argument("--db", required=True, help="a file or a postgresql:// URL")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     desk = open_desk(args.db)
     try:
-        total = desk.store.raw_connection().execute("SELECT count(*) FROM complaint").fetchone()[0]
-        print(f"database: {args.db} ({args.db.stat().st_size / 2**30:.2f} GiB, "
-              f"{total:,} complaints)")
+        from sqlalchemy import text
+
+        with desk.store.engine.connect() as conn:
+            total = conn.execute(text("SELECT count(*) FROM complaint")).scalar()
+        size = f"{Path(args.db).stat().st_size / 2**30:.2f} GiB, " if "://" not in args.db else ""
+        print(f"database: {args.db} ({size}{total:,} complaints)")
         now = desk.now()
         for kind in ("year", "quarter", "month"):
             period = period_of(kind, now)

@@ -6,7 +6,6 @@ Notes are the exception: both are kept."""
 from __future__ import annotations
 
 import multiprocessing
-from pathlib import Path
 
 import pytest
 
@@ -23,7 +22,7 @@ CTX = multiprocessing.get_context("fork")
 
 def _contender(path: str, what: str, number: str, loaded: object, text: str,
                barrier, results) -> None:  # type: ignore[no-untyped-def]
-    desk = open_desk_at(Path(path))
+    desk = open_desk_at(path)
     try:
         barrier.wait(timeout=30)
         try:

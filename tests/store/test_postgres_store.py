@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from complaintdesk.domain.config import DeskConfig
@@ -158,7 +159,7 @@ def test_reports_do_not_depend_on_the_servers_time_zone(pg_url) -> None:
     complaints.register_complaint(desk, "counter1", sample(received_at=early.isoformat()))
     before = build_report(desk, parse_period("2026-11", CONFIG.timezone)).total
     desk.close()
-    name = pg_url.rsplit("/", 1)[1]
+    name = make_url(pg_url).database
     with _admin(pg_url) as conn:
         conn.execute(f'ALTER DATABASE "{name}" SET timezone = \'America/New_York\'')
     try:

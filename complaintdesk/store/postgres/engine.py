@@ -63,7 +63,10 @@ def libpq_dsn(url: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    engine = create_engine(driver_url(url), pool_size=4, max_overflow=4, pool_pre_ping=True,
+    # A console holds at most two pooled connections (its screen's reads and a
+    # background worker's), and one more to LISTEN on: the server's
+    # max_connections must cover three per console (README).
+    engine = create_engine(driver_url(url), pool_size=2, max_overflow=2, pool_pre_ping=True,
                            connect_args={"connect_timeout": CONNECT_TIMEOUT_S,
                                          "options": "-c TimeZone=UTC",
                                          "application_name": "complaintdesk"})

@@ -1,0 +1,141 @@
+"""Fan-out: N headless consoles on one database, one change a second.
+
+Each console is its own process, as on the shared box (one per person over SSH):
+the real console app (screens/app.py) run headless at 80×24 by a counter clerk,
+watching for commits with the store's watcher (SQLite: PRAGMA data_version;
+PostgreSQL: LISTEN/NOTIFY) and reloading what it shows. After they have all
+painted their queue, the CPU time of all of them together is read from /proc
+over an idle window, then over a window in which this process registers one
+complaint a second.
+
+    .venv/bin/python bench/fanout_bench.py --db /tmp/fan.db --consoles 200
+    .venv/bin/python bench/fanout_bench.py --db postgresql://postgres@127.0.0.1/fan --consoles 200
+
+The database must exist with a demo in it (``complaintdesk demo``); the consoles
+sign in as ``fanout_bench`` (added as a counter clerk if missing). Prints the
+figures: total CPU as a share of one core, idle and changing, and the CPU each
+console spends per change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+CHILD = r"""
+import sys
+from complaintdesk.domain.config import DeskConfig
+from complaintdesk.process import staffing
+from complaintdesk.process.desk import open_desk
+from screens.app import ComplaintDeskApp
+
+desk = open_desk(sys.argv[1], DeskConfig(timezone_name="Asia/Shanghai"))
+actor = staffing.sign_in(desk, "fanout_bench")
+app = ComplaintDeskApp(desk, actor)
+app.run(headless=True, size=(80, 24))
+"""
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (all threads)
+    return total / TICKS
+
+
+def rss_mib(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--consoles", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=20.0, help="each window")
+    args = parser.parse_args()
+
+    from complaintdesk.domain.config import DeskConfig
+    from complaintdesk.process import complaints, staffing
+    from complaintdesk.process.desk import open_desk
+    from complaintdesk.store.models import Staff
+
+    desk = open_desk(args.db, DeskConfig(timezone_name="Asia/Shanghai"))
+    with desk.store.read() as session:
+        known = session.get(Staff, "fanout_bench") is not None
+        admin = session.query(Staff.login).filter(Staff.role == "admin").first()[0]
+    if not known:
+        staffing.add_staff(desk, admin, "fanout_bench", "压测柜台", "counter")
+
+    env = {**os.environ, "TERM": "xterm-256color"}
+    procs = [subprocess.Popen([sys.executable, "-c", CHILD, args.db], env=env,
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) for _ in range(args.consoles)]
+    pids = [p.pid for p in procs]
+    started = time.monotonic()
+    # Wait until they have all started and painted: their CPU stops growing fast.
+    last = cpu_seconds(pids)
+    while True:
+        time.sleep(3)
+        now = cpu_seconds(pids)
+        if now - last < 0.05 * 3 * max(1, args.consoles // 10) and time.monotonic() - started > 10:
+            break
+        last = now
+    alive = sum(p.poll() is None for p in procs)
+    print(f"backend: {desk.store.backend}  consoles: {args.consoles} (running: {alive})  "
+          f"start-up: {time.monotonic() - started:.0f} s  memory: {rss_mib(pids):,.0f} MiB "
+          f"({rss_mib(pids) / max(1, alive):.0f} MiB each)")
+
+    before = cpu_seconds(pids)
+    time.sleep(args.seconds)
+    idle = cpu_seconds(pids) - before
+    print(f"idle:   {idle / args.seconds * 100:6.1f} % of one core for all "
+          f"({idle / args.seconds / max(1, alive) * 1000:.2f} ms CPU per console per second)")
+
+    form = {"customer_name": "压测客户", "contact": "13800001111", "channel": "phone",
+            "event": "压测：每秒一条新投诉", "demand": "无", "category": "service",
+            "priority": "general"}
+    before = cpu_seconds(pids)
+    changes = 0
+    end = time.monotonic() + args.seconds
+    while time.monotonic() < end:
+        tick = time.monotonic()
+        complaints.register_complaint(desk, "fanout_bench", form)
+        changes += 1
+        time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
+    time.sleep(1.5)  # the last change's reloads
+    busy = cpu_seconds(pids) - before
+    print(f"1 change/s: {busy / args.seconds * 100:6.1f} % of one core for all "
+          f"({busy / max(1, changes) / max(1, alive) * 1000:.1f} ms CPU per console per change, "
+          f"{changes} changes)")
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    desk.close()
+
+
+if __name__ == "__main__":
+    main()
