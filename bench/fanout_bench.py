@@ -12,7 +12,7 @@ complaint a second.
     .venv/bin/python bench/fanout_bench.py --db postgresql://postgres@127.0.0.1/fan --consoles 200
 
 The database must exist with a demo in it (``complaintdesk demo``); the consoles
-sign in as ``fanout_bench`` (added as a counter clerk if missing). Prints the
+sign in as its first counter clerk, who also registers the changes. Prints the
 figures: total CPU as a share of one core, idle and changing, and the CPU each
 console spends per change.
 """
@@ -36,7 +36,7 @@ from complaintdesk.process.desk import open_desk
 from screens.app import ComplaintDeskApp
 
 desk = open_desk(sys.argv[1], DeskConfig(timezone_name="Asia/Shanghai"))
-actor = staffing.sign_in(desk, "fanout_bench")
+actor = staffing.sign_in(desk, sys.argv[2])
 app = ComplaintDeskApp(desk, actor)
 app.run(headless=True, size=(80, 24))
 """
@@ -75,19 +75,17 @@ def main() -> None:
     args = parser.parse_args()
 
     from complaintdesk.domain.config import DeskConfig
-    from complaintdesk.process import complaints, staffing
+    from complaintdesk.process import complaints
     from complaintdesk.process.desk import open_desk
     from complaintdesk.store.models import Staff
 
     desk = open_desk(args.db, DeskConfig(timezone_name="Asia/Shanghai"))
-    with desk.store.read() as session:
-        known = session.get(Staff, "fanout_bench") is not None
-        admin = session.query(Staff.login).filter(Staff.role == "admin").first()[0]
-    if not known:
-        staffing.add_staff(desk, admin, "fanout_bench", "压测柜台", "counter")
+    with desk.store.read() as session:  # a counter clerk of the demo
+        login = session.query(Staff.login).filter(Staff.role == "counter", Staff.active).order_by(
+            Staff.login).first()[0]
 
     env = {**os.environ, "TERM": "xterm-256color"}
-    procs = [subprocess.Popen([sys.executable, "-c", CHILD, args.db], env=env,
+    procs = [subprocess.Popen([sys.executable, "-c", CHILD, args.db, login], env=env,
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL) for _ in range(args.consoles)]
     pids = [p.pid for p in procs]
@@ -119,7 +117,7 @@ def main() -> None:
     end = time.monotonic() + args.seconds
     while time.monotonic() < end:
         tick = time.monotonic()
-        complaints.register_complaint(desk, "fanout_bench", form)
+        complaints.register_complaint(desk, login, form)
         changes += 1
         time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
     time.sleep(1.5)  # the last change's reloads

@@ -1,0 +1,83 @@
+"""Registration latency with 1 and with 8 writers at once, on either backend.
+
+    .venv/bin/python bench/register_bench.py --db /tmp/b100k.db
+    .venv/bin/python bench/register_bench.py --db postgresql://postgres@127.0.0.1/b100k
+
+Each writer is its own process (as consoles are) registering ``--each`` complaints
+through the use-case (validation, numbering, customer, search index, audit event,
+one transaction), as fast as it can. Prints p50, p95 and worst of every call, and
+registrations a second. Adds complaints to the database: use a copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+FORM = {"customer_name": "压测客户", "contact": "13800001111", "channel": "phone",
+        "event": "压测：登记延迟", "demand": "无", "category": "service", "priority": "general"}
+
+
+def writer(db: str, login: str, each: int, barrier, out) -> None:  # type: ignore[no-untyped-def]
+    from complaintdesk.domain.config import DeskConfig
+    from complaintdesk.process import complaints
+    from complaintdesk.process.desk import open_desk
+
+    desk = open_desk(db, DeskConfig(timezone_name="Asia/Shanghai"))
+    complaints.register_complaint(desk, login, FORM)  # warm: connections, caches
+    barrier.wait()
+    times = []
+    for i in range(each):
+        start = time.perf_counter()
+        complaints.register_complaint(desk, login, dict(FORM, contact=f"1380000{i % 10000:04d}"))
+        times.append(time.perf_counter() - start)
+    out.put(times)
+    desk.close()
+
+
+def run(db: str, login: str, writers: int, each: int) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    barrier, out = ctx.Barrier(writers + 1), ctx.Queue()
+    procs = [ctx.Process(target=writer, args=(db, login, each, barrier, out))
+             for _ in range(writers)]
+    for p in procs:
+        p.start()
+    barrier.wait()
+    start = time.perf_counter()
+    times = sorted(t for _ in procs for t in out.get(timeout=600))
+    wall = time.perf_counter() - start
+    for p in procs:
+        p.join()
+    p95 = times[int(len(times) * 0.95) - 1]
+    print(f"{writers} writer(s) × {each}: p50 {statistics.median(times) * 1000:6.1f} ms   "
+          f"p95 {p95 * 1000:6.1f} ms   worst {times[-1] * 1000:6.1f} ms   "
+          f"{len(times) / wall:6.0f} registrations/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--each", type=int, default=200)
+    args = parser.parse_args()
+    from complaintdesk.domain.config import DeskConfig
+    from complaintdesk.process.desk import open_desk
+    from complaintdesk.store.models import Staff
+
+    desk = open_desk(args.db, DeskConfig(timezone_name="Asia/Shanghai"))
+    with desk.store.read() as session:  # a counter clerk of the demo
+        login = session.query(Staff.login).filter(Staff.role == "counter", Staff.active).order_by(
+            Staff.login).first()[0]
+    print(f"database: {args.db} ({desk.store.backend})")
+    desk.close()
+    for writers in (1, 8):
+        run(args.db, login, writers, args.each)
+
+
+if __name__ == "__main__":
+    main()
