@@ -24,7 +24,6 @@ from sqlmodel import col, select
 
 from complaintdesk.domain.enums import Priority, Role, Status
 from complaintdesk.domain.clocks import clocks
-from complaintdesk.domain.effects import as_row
 from complaintdesk.domain.timing import TIME_FORMAT, time_left
 from complaintdesk.process.desk import Desk
 from complaintdesk.process.staffing import require
@@ -32,6 +31,7 @@ from complaintdesk.store.models import AlertSent, Complaint, Staff
 
 #: A revisit is announced this long before it falls due.
 REVISIT_NOTICE = timedelta(days=1)
+FAR = timedelta(days=36500)  # every revisit, however far off
 #: A 重大 complaint is announced if registered within this time (older ones were
 #: announced by earlier runs, or predate the alerts).
 MAJOR_WINDOW = timedelta(days=7)
@@ -157,16 +157,18 @@ def deadline_states_of(desk: Desk, login: str) -> dict[str, str]:
     now = desk.now()
     fraction = desk.config.at_risk_fraction
     out: dict[str, str] = {}
+    # The store reads only the person's complaints with a clock at or past its share
+    # (every console asks after every change anyone makes); a revisit at any
+    # distance, since its clock's share is not the alerts' notice.
     with desk.store.read() as session:
-        rows = session.exec(select(Complaint).where(
-            Complaint.closed == False, col(Complaint.due_at).is_not(None),  # noqa: E712
-            (Complaint.handler == login)
-            | (col(Complaint.handler).is_(None) & (Complaint.received_by == login)))).all()
-        for c in rows:
-            states = {clock.state(now, fraction) for clock in clocks(as_row(c))}
-            state = "overdue" if "overdue" in states else "at-risk" if "at-risk" in states else ""
-            if state:
-                out[c.number] = state
+        rows = desk.store.warning_candidates(session, now, now + FAR, fraction, login=login)
+    for c in rows:
+        if c["due_at"] is None:
+            continue
+        states = {clock.state(now, fraction) for clock in clocks(c)}
+        state = "overdue" if "overdue" in states else "at-risk" if "at-risk" in states else ""
+        if state:
+            out[c["number"]] = state
     return out
 
 

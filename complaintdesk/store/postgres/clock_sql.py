@@ -28,8 +28,16 @@ WHERE NOT closed AND (
 ORDER BY id"""
 
 
-def candidates(connection: Any, now: datetime, notice: datetime, fraction: float) -> list[dict]:
-    """The candidates as plain dicts of COLUMNS (times aware UTC)."""
-    rows = connection.exec_driver_sql(WARNING_SQL, {"now": now, "notice": notice,
-                                                    "f": float(fraction)})
+PERSON_SQL = WARNING_SQL.replace(
+    "WHERE NOT closed AND (", "WHERE NOT closed AND (handler = %(login)s OR "
+    "(handler IS NULL AND received_by = %(login)s)) AND (", 1)
+
+
+def candidates(connection: Any, now: datetime, notice: datetime, fraction: float,
+               login: str | None = None) -> list[dict]:
+    """The candidates as plain dicts of COLUMNS (times aware UTC); with ``login``,
+    only that person's."""
+    rows = connection.exec_driver_sql(PERSON_SQL if login is not None else WARNING_SQL,
+                                      {"now": now, "notice": notice, "f": float(fraction),
+                                       "login": login})
     return [dict(zip(COLUMNS, row)) for row in rows]

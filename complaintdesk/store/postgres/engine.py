@@ -197,8 +197,8 @@ class Store:
         return Queue(source, queue_filter)
 
     def warning_candidates(self, session: Session, now: datetime, notice: datetime,
-                           fraction: float) -> list[dict]:
-        return clock_sql.candidates(session.connection(), now, notice, fraction)
+                           fraction: float, login: str | None = None) -> list[dict]:
+        return clock_sql.candidates(session.connection(), now, notice, fraction, login)
 
     def report_sql(self, name: str) -> str:
         return REPORT_SQL[name]

@@ -33,16 +33,30 @@ WHERE closed = 0 AND (
 ORDER BY id"""
 
 
+# One person's candidates (a console's header, after every change anyone makes):
+# their own open complaints by the handler and received_by indexes, the same
+# clock conditions.
+_CONDITIONS = WARNING_SQL[WARNING_SQL.index("WHERE closed = 0 AND ("):WARNING_SQL.index("ORDER BY")]
+PERSON_SQL = (f"SELECT {', '.join(COLUMNS)} FROM complaint "
+              + _CONDITIONS.replace("WHERE closed = 0 AND (", "WHERE closed = 0 AND (handler = :login OR "
+                                    "(handler IS NULL AND received_by = :login)) AND (", 1))
+
+
 def _moment(text: str | None) -> datetime | None:
     """A stored time (naive UTC text) as an aware UTC datetime."""
     return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def candidates(connection, now: datetime, notice: datetime,  # type: ignore[no-untyped-def]
-               fraction: float) -> list[dict]:
+               fraction: float, login: str | None = None) -> list[dict]:
     """The candidates as plain dicts of COLUMNS (times aware UTC), read through the
     driver: an alerts run on a million complaints reads tens of thousands of rows,
-    and the ORM's objects would be most of its time."""
+    and the ORM's objects would be most of its time. With ``login``, only the
+    complaints that person is responsible for."""
+    if login is not None:
+        return [_Candidate(zip(COLUMNS, row)) for row in connection.execute(
+            PERSON_SQL, {"now": stamp(now), "notice": stamp(notice), "f": fraction,
+                         "login": login})]
     ids = [row[0] for row in connection.execute(
         WARNING_SQL, {"now": stamp(now), "notice": stamp(notice), "f": fraction})]
     out = []
