@@ -46,3 +46,9 @@ def sql_run(desk, statement: str, **params: object) -> None:  # type: ignore[no-
 def backend(desk) -> str:  # type: ignore[no-untyped-def]
     """``sqlite`` or ``postgresql``."""
     return getattr(desk.store, "backend", "sqlite")
+
+
+def location(desk) -> object:  # type: ignore[no-untyped-def]
+    """What ``open_desk`` takes to open the desk's database again (elsewhere, in a
+    child process): the file, or the URL with its password (``store.path`` hides it)."""
+    return getattr(desk.store, "url", None) or desk.store.path

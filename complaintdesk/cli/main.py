@@ -112,9 +112,11 @@ def _demo_on_server(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     from complaintdesk.process.desk import open_desk
     from complaintdesk.store.transfer import copy_desk
 
-    if count_complaints(desk):
-        raise CliError("PostgreSQL 上的演示数据只能填入还没有投诉的数据库：请换一个空数据库"
-                       "（SQLite 上可反复填入）")
+    from complaintdesk.process.staffing import list_staff
+
+    if count_complaints(desk) or len(list_staff(desk)) > 1:
+        raise CliError("PostgreSQL 上的演示数据只能填入新建的数据库（还没有投诉，只有第一位用户）："
+                       "请换一个空数据库（SQLite 上可反复填入）")
     with tempfile.TemporaryDirectory(prefix="complaintdesk-demo-") as scratch:
         built = open_desk(Path(scratch) / "demo.db", desk.config, desk.clock)
         try:
@@ -601,12 +603,28 @@ def _main(args: argparse.Namespace, command: str, login: str) -> int:
         _fail(exc.message if isinstance(exc, DomainError) else str(exc))
         return EXIT_FAILED
     except (SQLAlchemyError, sqlite3.Error) as exc:
-        adminlog.store_error(command, login, type(getattr(exc, "orig", None) or exc).__name__)
-        _fail(f"数据库错误：{getattr(exc, 'orig', None) or exc}")
-        return EXIT_FAILED
+        return _database_error(exc, command, login)
     except OSError as exc:
         _fail(os_error_text(exc))
         return EXIT_FAILED
+    except Exception as exc:
+        # psycopg's own errors (a PostgreSQL store's raw connections: COPY, LISTEN,
+        # the audit checks), without importing psycopg into every command's start.
+        if not type(exc).__module__.startswith("psycopg"):
+            raise
+        return _database_error(exc, command, login)
+
+
+def _database_error(exc: Exception, command: str, login: str) -> int:
+    """What the database said, in one line; a missing privilege says what to do."""
+    orig = getattr(exc, "orig", None) or exc
+    adminlog.store_error(command, login, type(orig).__name__)
+    if type(orig).__name__ == "InsufficientPrivilege":
+        _fail(f"数据库拒绝了这项操作（权限不足：{str(orig).strip().splitlines()[0]}）："
+              "升级结构、copy-to 和演示数据须用表的所有者角色连接（见 README）")
+    else:
+        _fail(f"数据库错误：{str(orig).strip()}")
+    return EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -56,7 +56,7 @@ def shown_location(location: Path | str) -> str:
 def is_url(location: object) -> bool:
     """Whether ``location`` names a PostgreSQL database (``postgresql://…``) rather
     than a SQLite file."""
-    return isinstance(location, str) and location.split(":", 1)[0] in (
+    return isinstance(location, str) and "://" in location and location.split("://", 1)[0] in (
         "postgresql", "postgres", "postgresql+psycopg")
 
 

@@ -29,6 +29,7 @@ from complaintdesk.store import open_store, shown_location
 from complaintdesk.store.models import (AlertSent, AuditEvent, Complaint, ComplaintLink, Customer,
                                         DailyCounter, HandlingSheet, Investigation, Revisit, Staff)
 from complaintdesk.store.port import Store
+from complaintdesk.store.sqlite.audit_chain import GENESIS
 
 #: In the order their foreign keys allow.
 TABLES = (Staff, Customer, Complaint, Investigation, HandlingSheet, Revisit, ComplaintLink,
@@ -56,8 +57,8 @@ def copy_desk(source: Store, target_location: Path | str,
               replace_unused: bool = False) -> CopyReport:
     """Copy the desk in ``source`` to ``target_location`` and verify the copy.
 
-    ``replace_unused``: a target that holds staff but no complaint yet (a desk just
-    opened, whose first user became its admin) may be replaced too.
+    ``replace_unused``: a target with no complaint and at most one member of staff
+    (a desk just opened, whose first user became its admin) may be replaced too.
 
     Raises:
         DomainError: the target is the source, holds other data, or the copy did
@@ -74,8 +75,15 @@ def copy_desk(source: Store, target_location: Path | str,
     try:
         load = target.bulk_load()  # type: ignore[attr-defined]
         try:
+            if load.is_being_filled(source):
+                raise DomainError(f"目标 {where} 就是当前数据库（同一个数据库，换了用户或地址）："
+                                  "未作任何改动，请给出另一个数据库")
             with source.read() as session:
                 report.replaced = _earlier_copy(session, load, where, replace_unused)
+                last = session.connection().execute(
+                    select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc())  # type: ignore[union-attr]
+                    .limit(1)).first()
+                copied_head = (0, None) if last is None else (last[0], bytes(last[1]))
                 merged: list[tuple[int, int]] = []
                 for model in TABLES:
                     table = model.__table__  # type: ignore[attr-defined]
@@ -99,11 +107,16 @@ def copy_desk(source: Store, target_location: Path | str,
         except BaseException:
             load.abort()
             raise
+        # The target's whole chain, and its head against the snapshot's (the source
+        # may have moved on since: that is not a fault of the copy).
         check = target.verify_audit_trail()  # type: ignore[attr-defined]
-        source_head = source.verify_audit_trail(quick=True).head  # type: ignore[attr-defined]
-        if not check.ok or check.head.text != source_head.text:
-            raise DomainError(f"复制已完成，但目标的审计链校验不通过（{'；'.join(check.problems[:3])}）："
-                              "请勿使用该目标，重新运行 copy-to 以重新复制")
+        problems = list(check.problems)
+        if (check.head.last_id, check.head.hash_hex) != (
+                copied_head[0], (copied_head[1] or GENESIS).hex()):
+            problems.append(f"目标的链头 {check.head.text[:24]}… 与复制时源的链头不同")
+        if problems:
+            raise DomainError(f"复制已提交，但目标的审计链校验不通过（{'；'.join(problems[:3])}）："
+                              "请勿使用该目标；复制到数据库可重新运行 copy-to，复制到文件请删除该文件后重试")
         report.head = check.head.text
         progress(f"审计链：{check.checked:,} 条全部校验通过，链头 {report.head[:24]}…")
     finally:
@@ -115,8 +128,8 @@ def _earlier_copy(session, load, where: str, replace_unused: bool) -> bool:  # t
     """Whether the target holds data; refused unless it is an earlier copy of this desk."""
     if not any(load.count(name) for name in ("staff", "complaint", "audit_event")):
         return False
-    if replace_unused and not load.count("complaint"):
-        load.clear()
+    if replace_unused and not load.count("complaint") and load.count("staff") <= 1:
+        load.clear()  # a desk just opened: nothing but its first user
         return True
     last = load.last_audit_id()
     ours = None

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests.helpers import location
 from complaintdesk.domain.config import DeskConfig
 from complaintdesk.domain.errors import PermissionDenied
 from complaintdesk.process import workflow as wf
@@ -69,7 +70,7 @@ def test_a_dry_run_remembers_nothing_and_only_admins_give_alerts(people, clock):
 def test_two_runs_at_once_give_each_alert_once(people, clock):  # noqa: F811
     for _ in range(5):
         drive_to(people, S.REGISTERED, priority="major")
-    other = open_desk(people.store.path, config=DeskConfig(timezone_name="Asia/Shanghai"),
+    other = open_desk(location(people), config=DeskConfig(timezone_name="Asia/Shanghai"),
                       clock=clock)
     results: list[list] = [[], []]
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from sqlmodel import select
 
-from tests.helpers import backend, sql_rows, sql_run
+from tests.helpers import backend, sql_rows, sql_run, location
 from complaintdesk.process import staffing
 from complaintdesk.process import watch
 from complaintdesk.domain.enums import Priority
@@ -424,7 +424,7 @@ OTHER_PROCESS = textwrap.dedent("""
 def register_elsewhere(desk, login: str, priority: str) -> str:
     """Register a complaint from another process on the same file; its number."""
     done = subprocess.run(
-        [sys.executable, "-c", OTHER_PROCESS, str(desk.store.path), login, priority],
+        [sys.executable, "-c", OTHER_PROCESS, str(location(desk)), login, priority],
         capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
@@ -584,7 +584,7 @@ print("ok")
 def test_watcher_closed_while_another_thread_polls_does_not_crash(desk):
     """Closing the watcher while a worker thread is inside PRAGMA data_version must
     not crash the interpreter (it did, with a segfault, when a console quit mid-poll)."""
-    done = subprocess.run([sys.executable, "-c", CLOSE_WHILE_POLLING, str(desk.store.path)],
+    done = subprocess.run([sys.executable, "-c", CLOSE_WHILE_POLLING, str(location(desk))],
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
     assert done.stdout.strip() == "ok"

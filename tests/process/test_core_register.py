@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from tests.helpers import backend, sql_rows, sql_run
+from tests.helpers import backend, sql_rows, sql_run, location
 from complaintdesk.domain.workdays import Span
 
 from complaintdesk.process import audit
@@ -135,7 +135,7 @@ def test_numbers_unique_across_threads_sharing_a_desk(desk, counter):
 
 
 def test_numbers_unique_across_threads_with_own_desks(desk, counter, frozen_now):
-    others = [open_desk(desk.store.path, config=desk.config, clock=lambda: frozen_now)
+    others = [open_desk(location(desk), config=desk.config, clock=lambda: frozen_now)
               for _ in range(4)]
     try:
         numbers, errors = _register_in_threads(others, counter, 10)
@@ -177,7 +177,7 @@ def test_numbers_unique_across_processes(desk, counter, frozen_now):
     barrier = ctx.Barrier(processes)
     results = ctx.Queue()
     workers = [ctx.Process(target=_register_in_process,
-                           args=(str(desk.store.path), counter, frozen_now.isoformat(),
+                           args=(str(location(desk)), counter, frozen_now.isoformat(),
                                  per_process, barrier, results))
                for _ in range(processes)]
     for w in workers:
@@ -247,7 +247,7 @@ def test_changed_config_affects_new_complaints_only(desk, counter, frozen_now, t
         "[deadlines.general]\nfirst_response_hours = 1.5\nresolution_days = 1.5\n",
         encoding="utf-8")
     config = load_config(config_path)
-    edited = open_desk(desk.store.path, config=config, clock=lambda: frozen_now)
+    edited = open_desk(location(desk), config=config, clock=lambda: frozen_now)
     try:
         after = complaints.register_complaint(edited, counter, form(priority="urgent"))
         general = complaints.register_complaint(edited, counter, form(priority="general"))

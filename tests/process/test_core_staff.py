@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from tests.helpers import sql_rows
+from tests.helpers import sql_rows, location
 from complaintdesk.process import complaints
 from complaintdesk.process import staffing
 from complaintdesk.process.desk import open_desk
@@ -59,7 +59,7 @@ def test_second_unknown_login_is_refused_with_the_command_to_run(desk, admin):
 
 def test_only_one_first_admin_when_two_sign_in_at_once(desk, frozen_now):
     """Two consoles opening a brand-new database at the same moment."""
-    desks = [open_desk(desk.store.path, config=desk.config, clock=lambda: frozen_now)
+    desks = [open_desk(location(desk), config=desk.config, clock=lambda: frozen_now)
              for _ in range(2)]
     barrier = threading.Barrier(2)
     outcomes: dict[str, object] = {}

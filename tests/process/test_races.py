@@ -9,6 +9,7 @@ import multiprocessing
 
 import pytest
 
+from tests.helpers import location
 from complaintdesk.process import complaints
 from complaintdesk.process import workflow as wf
 from complaintdesk.process.desk import Desk
@@ -49,7 +50,7 @@ def _contender(path: str, what: str, number: str, loaded: object, text: str,
 
 def _race(desk: Desk, what: str, number: str, loaded: object) -> list[tuple[str, str, str]]:
     barrier, results = CTX.Barrier(2), CTX.Queue()
-    procs = [CTX.Process(target=_contender, args=(str(desk.store.path), what, number, loaded,
+    procs = [CTX.Process(target=_contender, args=(str(location(desk)), what, number, loaded,
                                                    f"会话{i}的文本", barrier, results))
              for i in (1, 2)]
     for proc in procs:

@@ -297,3 +297,48 @@ def test_the_command_line_takes_a_postgresql_url(pg_url, tmp_path) -> None:
     assert backup.returncode == 1 and "pg_dump" in backup.stderr
     verify = run("audit", "verify")
     assert verify.returncode == 0 and "审计链完整" in verify.stdout, verify.stderr
+
+
+# ------------------------------------------------------------------ what a review found
+
+def test_copy_to_the_same_database_under_another_address_is_refused(pg_desk) -> None:
+    complaints.register_complaint(pg_desk, "counter1", sample())
+    same = make_url(pg_desk.store.url)
+    other_spelling = same.set(host="localhost" if same.host != "localhost" else "127.0.0.1")
+    with pytest.raises(DomainError, match="就是当前数据库"):
+        copy_desk(pg_desk.store, other_spelling.render_as_string(hide_password=False))
+    assert sql_rows(pg_desk, "SELECT count(*) FROM complaint") == [(1,)]
+
+
+def test_amounts_up_to_the_domains_limit_fit(pg_desk) -> None:
+    """domain/money allows up to 10^13 fen; int4 would stop at 2^31."""
+    made = complaints.register_complaint(pg_desk, "counter1", sample())
+    sql_run(pg_desk, "UPDATE complaint SET loss_cents = :v WHERE number = :n",
+            v=10**13, n=made.number)
+    assert sql_rows(pg_desk, "SELECT loss_cents FROM complaint") == [(10**13,)]
+
+
+def test_a_watcher_whose_connection_was_cut_listens_again(pg_desk) -> None:
+    watcher = pg_desk.store.watcher()
+    try:
+        sql_run(pg_desk, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND query LIKE 'LISTEN%'")
+        assert watcher.changed() is False        # the cut is found
+        assert watcher.changed() is True         # listening again: "something changed"
+        made = complaints.register_complaint(pg_desk, "counter1", sample())
+        assert watcher.changed() is True and made.number in watcher.changed_numbers
+    finally:
+        watcher.close()
+
+
+@pytest.mark.parametrize("url", ["postgresql://u@h:54x2/db", "postgresql://u@h:99999/db"])
+def test_a_malformed_url_is_said_in_words(url) -> None:
+    with pytest.raises(StoreError, match="数据库地址写得不对|无法打开数据库"):
+        open_store(url)
+
+
+def test_a_word_that_only_looks_like_a_scheme_is_a_file_name() -> None:
+    from complaintdesk.store import is_url
+
+    assert not is_url("postgres") and not is_url("postgresql:desk.db")
+    assert is_url("postgresql://u@h/db") and is_url("postgres://u@h/db")

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from complaintdesk.store.postgres import search
-from complaintdesk.store.postgres.ddl import WRITE_LOCK
+from complaintdesk.store.postgres.ddl import COPY_LOCK, WRITE_LOCK
 
 #: The tables whose ids the server issues: moved past the copied ids.
 IDENTITY_TABLES = ("customer", "complaint", "investigation", "handling_sheet", "revisit",
@@ -24,7 +24,13 @@ class BulkLoad:
     def __init__(self, store: Any) -> None:
         self._conn = store.engine.raw_connection()
         self._raw = self._conn.driver_connection
-        self._raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+        self._raw.execute("SET LOCAL lock_timeout = '30s'")
+        self._raw.execute("SELECT pg_advisory_xact_lock(%s), pg_advisory_xact_lock(%s)",
+                          (WRITE_LOCK, COPY_LOCK))
+
+    def is_being_filled(self, store) -> bool:  # type: ignore[no-untyped-def]
+        """Whether ``store`` is this very database (its copy lock is held: by us)."""
+        return store.backend == "postgresql" and is_being_filled(store)
 
     def count(self, table: str) -> int:
         return self._raw.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -82,3 +88,15 @@ class BulkLoad:
     def abort(self) -> None:
         self._raw.rollback()
         self._conn.close()
+
+
+def is_being_filled(store: Any) -> bool:
+    """Whether a copy-to is filling the database of ``store`` right now (its copy
+    lock is taken): asked of a copy's source, it means the source is the target."""
+    with store.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        free = raw.execute("SELECT pg_try_advisory_lock(%s)", (COPY_LOCK,)).fetchone()[0]
+        if free:
+            raw.execute("SELECT pg_advisory_unlock(%s)", (COPY_LOCK,))
+        conn.rollback()
+    return not free

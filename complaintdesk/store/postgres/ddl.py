@@ -16,6 +16,10 @@ from __future__ import annotations
 #: holds: writers queue as on SQLite.
 WRITE_LOCK = 0x636F6D70  # "comp"
 
+#: Held by a copy-to while it fills a database: a copy whose source is that very
+#: database (the same desk under another role or address) is refused by it.
+COPY_LOCK = 0x636F7079  # "copy"
+
 #: The channel every commit that changes a complaint (or staff) notifies, with the
 #: complaint's number as payload ('' for a change of staff or settings).
 CHANNEL = "complaintdesk"
@@ -77,7 +81,7 @@ CREATE TABLE complaint (
     resolved_at         TIMESTAMPTZ,
     closed_at           TIMESTAMPTZ,
     handling_method     TEXT,
-    loss_cents          INTEGER,
+    loss_cents          BIGINT,
     reopen_count        INTEGER NOT NULL DEFAULT 0,
     revisit_attempts    INTEGER NOT NULL DEFAULT 0,
     first_response_late INTEGER,
@@ -170,7 +174,7 @@ CREATE TABLE handling_sheet (
     manager_opinion        TEXT NOT NULL DEFAULT '',
     customer_opinion       TEXT NOT NULL DEFAULT '',
     method                 TEXT CHECK (method IS NULL OR method IN ('compensation','return','discount','other')),
-    loss_cents             INTEGER CHECK (loss_cents IS NULL OR loss_cents >= 0),
+    loss_cents             BIGINT CHECK (loss_cents IS NULL OR loss_cents >= 0),
     product                TEXT NOT NULL DEFAULT '',
     quantity               INTEGER CHECK (quantity IS NULL OR quantity >= 0),
     state                  TEXT NOT NULL CHECK (state IN ('draft','submitted','approved','returned')),

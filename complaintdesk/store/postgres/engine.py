@@ -39,6 +39,7 @@ from complaintdesk.store.postgres.report_sql import REPORT_SQL
 from complaintdesk.store.sqlite.audit_chain import GENESIS, content_bytes, link
 
 CONNECT_TIMEOUT_S = 10
+LOCK_TIMEOUT_S = 10
 
 
 def driver_url(url: str) -> str:
@@ -52,7 +53,7 @@ def shown(url: str) -> str:
     try:
         return make_url(driver_url(url)).render_as_string(hide_password=True).replace(
             "postgresql+psycopg:", "postgresql:", 1)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return "postgresql://…"
 
 
@@ -109,6 +110,9 @@ class Store:
         try:
             yield
         except OperationalError as exc:
+            if isinstance(exc.orig, psycopg.errors.LockNotAvailable):
+                raise StoreError(failed.format(f"数据库忙（另一处的写入 {LOCK_TIMEOUT_S} 秒内未结束）")
+                                 ) from exc
             raise StoreError(failed.format(_words(exc))) from exc
         except DBAPIError as exc:
             if isinstance(exc.orig, psycopg.errors.InsufficientPrivilege):
@@ -140,6 +144,9 @@ class Store:
         with self._answered("写入数据库失败：{}（数据未保存，可重试）"):
             with Session(self.engine, expire_on_commit=False, info={STORE_KEY: self}) as session:
                 with session.begin():
+                    # Like SQLite's busy timeout: a writer stuck elsewhere (a console
+                    # whose host died mid-write) gives "busy, retry", not a wait for ever.
+                    session.exec(sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_S}s'"))  # type: ignore[call-overload]
                     session.exec(sql("SELECT pg_advisory_xact_lock(:key)")  # type: ignore[call-overload]
                                  .bindparams(key=WRITE_LOCK))
                     yield session
@@ -217,48 +224,64 @@ def _words(exc: DBAPIError) -> str:
 
 class NotifyWatcher:
     """Tells whether anyone committed a change since last asked: ``LISTEN`` on its
-    own autocommit connection. ``changed_numbers`` collects the complaints the
-    changes named ('' for staff or another table).
+    own autocommit connection. ``changed_numbers`` are the complaints the changes
+    since the previous ask named ('' for staff or another table).
 
-    Asking reads what the socket holds without a round trip to the server when
-    something is there; otherwise it sends one empty query, after which the
-    server has delivered every notification committed before it, so a change
-    this process just committed is never missed. Safe to ask from one thread
-    while another closes it.
+    Asking sends one empty query, after which the server has delivered every
+    notification committed before it, so a change this process just committed is
+    never missed. A lost connection (the server restarted) is opened again on the
+    next ask, which then says "changed" (what happened meanwhile is unknown). Safe
+    to ask from one thread while another closes it.
     """
 
     def __init__(self, url: str) -> None:
         self._lock = threading.Lock()
+        self._url = url
+        self._got: list[str] = []
+        self.changed_numbers: set[str] = set()
+        self._closed = False
+        self._conn: psycopg.Connection | None = None
         try:
-            self._conn: psycopg.Connection | None = psycopg.connect(
-                libpq_dsn(url), autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+            self._connect()
         except psycopg.Error as exc:
             raise StoreError(f"无法连接数据库 {shown(url)}：{exc}") from None
-        self._got: list[str] = []
-        self._conn.add_notify_handler(lambda note: self._got.append(note.payload))
-        self._conn.execute(f"LISTEN {CHANNEL}")
-        self.changed_numbers: set[str] = set()
+
+    def _connect(self) -> None:
+        conn = psycopg.connect(libpq_dsn(self._url), autocommit=True,
+                               connect_timeout=CONNECT_TIMEOUT_S, keepalives=1,
+                               keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
+        conn.add_notify_handler(lambda note: self._got.append(note.payload))
+        conn.execute(f"LISTEN {CHANNEL}")
+        self._conn = conn
 
     def changed(self) -> bool:
         with self._lock:
-            if self._conn is None:
+            if self._closed:
                 return False
+            if self._conn is None:  # lost: listen again, and say something changed
+                try:
+                    self._connect()
+                except psycopg.Error:
+                    return False
+                self.changed_numbers = set()
+                return True
             try:
                 self._conn.execute("")
             except psycopg.Error:
+                self._conn.close()
+                self._conn = None
                 return False
-            if not self._got:
-                return False
-            self.changed_numbers.update(self._got)
+            self.changed_numbers = set(self._got)
             self._got.clear()
-            return True
+            return bool(self.changed_numbers)
 
     @property
     def closed(self) -> bool:
-        return self._conn is None
+        return self._closed
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
@@ -274,7 +297,7 @@ def open_store(url: str) -> Store:
     """
     try:
         store = Store(url)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:
         raise StoreError(f"数据库地址写得不对：{exc}（应为 postgresql://用户@主机:端口/数据库名）") from None
     try:
         store.upgraded = migrate.upgrade(store.engine, store.path)
@@ -294,5 +317,5 @@ def has_schema(url: str) -> bool:
     try:
         with psycopg.connect(libpq_dsn(url), connect_timeout=CONNECT_TIMEOUT_S) as conn:
             return conn.execute("SELECT to_regclass('alembic_version') IS NOT NULL").fetchone()[0]
-    except (psycopg.Error, ArgumentError):
+    except (psycopg.Error, ArgumentError, ValueError):
         return True

@@ -28,6 +28,10 @@ class BulkLoad:
         self._conn.execute("PRAGMA foreign_keys = ON")
         self._conn.execute("BEGIN IMMEDIATE")
 
+    def is_being_filled(self, store: Any) -> bool:
+        """Whether ``store`` is this file (a new file never is)."""
+        return False
+
     def count(self, table: str) -> int:
         return self._conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
