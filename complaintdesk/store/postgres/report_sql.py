@@ -11,7 +11,7 @@ from __future__ import annotations
 _RANGE = "c.received_at >= %(start)s AND c.received_at < %(end)s"
 
 _SUMS = """
-       count(*), coalesce(sum(c.loss_cents), 0),
+       count(*), coalesce(sum(c.loss_cents), 0)::bigint,
        count(*) FILTER (WHERE c.first_response_late = 0),
        count(*) FILTER (WHERE c.first_response_late = 1),
        count(*) FILTER (WHERE c.resolution_late = 0),
@@ -58,8 +58,8 @@ _PAUSED = f"""
 SELECT count(*), coalesce(sum(c.paused_minutes), 0)
          + coalesce(sum(CASE WHEN c.paused_at IS NOT NULL AND NOT c.closed
                         THEN greatest(0, floor(extract(epoch FROM (CAST(%(now)s AS timestamptz)
-                                                                   - c.paused_at)) / 60))::bigint
-                        END), 0),
+                                                                   - c.paused_at)) / 60))::int
+                        END), 0)::bigint,
        count(*) FILTER (WHERE c.paused_at IS NOT NULL AND NOT c.closed)
 FROM complaint c
 WHERE {_PAUSED_WHERE} AND {_RANGE}
