@@ -3,9 +3,7 @@ and a complaint text full of things a terminal or a markup parser would misread.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest

@@ -5,7 +5,6 @@ configured role) and the 部门经理意见 given by the department's own manage
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

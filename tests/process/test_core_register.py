@@ -7,7 +7,6 @@ import sqlite3
 import re
 import threading
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
