@@ -6,6 +6,7 @@ import gc
 import os
 import signal
 import time
+from datetime import timedelta
 import sys
 import threading
 from weakref import WeakSet
@@ -18,6 +19,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.events import Load
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from complaintdesk.domain.errors import DomainError
@@ -26,13 +28,13 @@ from complaintdesk.reports.figures import check_reader
 from complaintdesk.process.queue import QueueFilter
 from complaintdesk.domain.enums import Role
 from complaintdesk.process.staffing import Actor, standing
-from complaintdesk.process.alerts import deadline_states_of
-from complaintdesk.process.watch import Watcher, last_complaint_id, new_urgent_since, watch_changes
+from complaintdesk.process.alerts import deadline_watch_of
+from complaintdesk.process.watch import Changes, Follower, concerns, merged, urgent_news
 
 from screens.commands import DeskCommandPalette, GoToComplaint, system_commands
 from screens.widgets.help_panel import KeysHelpScreen, keys_of
 from screens.desk_app import DataScreen, DeskApp
-from screens.messages import Area, DataChanged, OpenComplaint, ShowArea
+from screens.messages import Area, DataChanged, OpenComplaint, ShowArea, WatchFailed
 from screens.approvals.pending_screen import ApprovalsScreen
 from screens.callbacks.due_screen import RevisitsScreen
 from screens.statistics.statistics_screen import StatisticsScreen
@@ -43,12 +45,14 @@ from screens.worklist.rows import QueueSource
 from screens.widgets.virtual_table import VirtualTable
 
 POLL_SECONDS = 1.0
-#: How often the header recounts the person's amber and red complaints (the clock
-#: turns rows amber without any change; a change recounts, at most once in
-#: MINE_AFTER_CHANGE_SECONDS: with one change a second across the office, every
+#: The header recounts the person's amber and red complaints when the next of their
+#: clocks turns (read with each count, up to MINE_SECONDS ahead), at least every
+#: MINE_SECONDS, and after a change to one of their complaints, at most once in
+#: MINE_AFTER_CHANGE_SECONDS (with one change a second across the office, every
 #: console recounting every second was most of its CPU).
-MINE_SECONDS = 60.0
+MINE_SECONDS = 900.0
 MINE_AFTER_CHANGE_SECONDS = 5.0
+MINE_TURN_MARGIN_SECONDS = 0.5  # look just after the clock has turned
 APP_TITLE = "客户投诉处理台"
 TERMINAL_CHECK_SECONDS = 1.0
 LEAVE_AFTER_SECONDS = 3.0  # how long the notice of a disabled account stays up
@@ -88,11 +92,13 @@ class ComplaintDeskApp(DeskApp):
         self.desk = desk
         self.actor = actor
         self._watch = watch
-        self._watcher: Watcher | None = None
+        self._follower: Follower | None = None
+        self._arrivals: list[Changes] = []  # from the follower, not yet shown
+        self._arrivals_lock = threading.Lock()
         self._mine: dict[str, str] | None = None  # my amber and red complaints, last look
         self._closing = False
         self._frozen = False
-        self._last_seen_id = 0
+        self._last_seen_id: int | None = None  # the newest complaint announced or not
         self._initial_queue: QueueSource | None = QueueSource(desk, QueueFilter())
         self._initial_queue.prefetch()
         self.data_screens = WeakSet()
@@ -127,7 +133,6 @@ class ComplaintDeskApp(DeskApp):
         if self.actor.role is Role.ADMIN:
             self._check_audit_trail()
         self._check_mine()
-        self.set_interval(MINE_SECONDS, self._check_mine)
 
     @on(VirtualTable.Loaded)
     def _first_table_loaded(self, _event: VirtualTable.Loaded) -> None:
@@ -154,40 +159,60 @@ class ComplaintDeskApp(DeskApp):
             gc.enable()
 
     # ------------------------------------------------------------ live updates
-    @work(thread=True, exit_on_error=False)
     def _start_watching(self) -> None:
-        watcher = watch_changes(self.desk)
-        if self._closing:  # the console quit while the watcher was being opened
-            watcher.close()
-            return
-        self._watcher = watcher
-        self._last_seen_id = last_complaint_id(self.desk)
-        self.call_from_thread(self.set_interval, POLL_SECONDS, self._poll)
+        """Follow others' commits in a thread of the core's (process/watch.Follower):
+        what they changed arrives here, is judged in that thread (the account, new
+        紧急 complaints), and reaches the screens as one DataChanged."""
+        self._follower = Follower(self.desk, self._arrived, self._watch_failed, POLL_SECONDS)
+        self._follower.start()
 
-    def _poll(self) -> None:
-        self._check_changes()
+    def _arrived(self, changes: Changes) -> None:
+        """In the follower's thread: someone committed ``changes``."""
+        if self._closing:
+            return
+        if changes.everything:
+            # The account first: a disabled colleague's console must not show one more
+            # record (nor the contacts in it) after the admin's commit.
+            reason = standing(self.desk, self.actor)
+            if reason is not None:
+                self.call_from_thread(self.leave, reason)
+                return
+        if self._last_seen_id is None and self._follower is not None:
+            self._last_seen_id = self._follower.first_complaint_id
+        urgent, count, self._last_seen_id = urgent_news(
+            self.desk, changes, self._last_seen_id, not_by=self.actor.login)
+        with self._arrivals_lock:
+            self._arrivals.append(changes)
+        self.post_message(DataChanged(urgent, count, watched=True))
 
-    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
-    def _check_changes(self) -> None:
-        if self._watcher is None or not self._watcher.changed():
-            return
-        # The account first: a disabled colleague's console must not show one more
-        # record (nor the contacts in it) after the admin's commit.
-        reason = standing(self.desk, self.actor)
-        if reason is not None:
-            self.call_from_thread(self.leave, reason)
-            return
-        urgent, count, self._last_seen_id = new_urgent_since(
-            self.desk, self._last_seen_id, not_by=self.actor.login)
-        self.post_message(DataChanged(urgent, count))
+    def _stop_watching(self) -> None:
+        if self._follower is not None:
+            self._follower.stop()
+
+    def _watch_failed(self, error: Exception) -> None:
+        if not self._closing:
+            self.post_message(WatchFailed(error))
+
+    def on_watch_failed(self, message: WatchFailed) -> None:
+        self.notify(f"无法得知其他人的修改（列表可按 Ctrl+R 刷新）：{message.error}",
+                    severity="error", timeout=10, markup=False)
+
+    def _take_arrivals(self, message: DataChanged) -> Changes | None:
+        """The changes a DataChanged stands for, those of messages it replaced too:
+        from the follower, what has arrived since the last one (None: taken
+        already); posted by a screen of this console, everything."""
+        if not message.watched:
+            return Changes(everything=True)
+        with self._arrivals_lock:
+            batches, self._arrivals = self._arrivals, []
+        return merged(batches) if batches else None
 
     def leave(self, reason: str) -> None:
         """Hide every record at once behind a notice saying why, then quit."""
         if self._leaving:
             return
         self._leaving = True
-        if self._watcher is not None:
-            self._watcher.close()
+        self._stop_watching()
         # A mode of its own with nothing but the notice; every area (and each screen
         # with a record in it) is removed.
         self.add_mode(LEFT_MODE, lambda: NoticeScreen("控制台已关闭", reason))
@@ -232,8 +257,7 @@ class ComplaintDeskApp(DeskApp):
         if self._closing:
             return
         self._closing = True
-        if self._watcher is not None:
-            self._watcher.close()
+        self._stop_watching()
         threading.Timer(1.0, os._exit, args=(code,)).start()
         self.exit(return_code=code)
 
@@ -264,18 +288,26 @@ class ComplaintDeskApp(DeskApp):
             self._mine_pending = True
             self.set_timer(wait, self._check_mine)
 
+    _mine_timer: Timer | None = None
+
     @work(thread=True, exclusive=True, group="mine", exit_on_error=False)
     def _check_mine(self) -> None:
         self._mine_counted, self._mine_pending = time.monotonic(), False
         try:
-            states = deadline_states_of(self.desk, self.actor.login)
+            states, turn = deadline_watch_of(self.desk, self.actor.login,
+                                             timedelta(seconds=MINE_SECONDS))
         except DomainError:
             return  # the header keeps what it showed; the screens say what is wrong
-        self.call_from_thread(self._show_mine, states)
+        wait = MINE_SECONDS if turn is None else (turn - self.desk.now()).total_seconds()
+        self.call_from_thread(self._show_mine, states, max(wait, 0.0) + MINE_TURN_MARGIN_SECONDS)
 
-    def _show_mine(self, states: dict[str, str]) -> None:
+    def _show_mine(self, states: dict[str, str], next_look: float = MINE_SECONDS) -> None:
         """The header counts the person's own amber and red complaints; one that turns
-        amber or red since the last look is announced (not those already so at start)."""
+        amber or red since the last look is announced (not those already so at start).
+        The next look is when the next of their clocks turns (at most MINE_SECONDS)."""
+        if self._mine_timer is not None:
+            self._mine_timer.stop()
+        self._mine_timer = self.set_timer(next_look, self._check_mine)
         amber = sum(state == "at-risk" for state in states.values())
         red = len(states) - amber
         self.title = APP_TITLE + (f" · 我的：预警 {amber} 超时 {red}" if states else "")
@@ -289,21 +321,14 @@ class ComplaintDeskApp(DeskApp):
                             timeout=10, markup=False)
 
     def on_data_changed(self, message: DataChanged) -> None:
-        """Reload what is on the terminal: the top screen and, under dialogs, the
-        screen they cover; screens further down reload when shown again. Announce
-        new 紧急 complaints, one notice each, or one for them all past a few."""
-        self._recount_mine_soon()
-        shown: list[DataScreen] = []
-        for screen in reversed(self.screen_stack):
-            if isinstance(screen, DataScreen):
-                shown.append(screen)
-            if not isinstance(screen, ModalScreen):
-                break
-        for screen in list(self.data_screens):
-            if screen in shown:
-                screen.refresh_data()
-            else:
-                screen.stale = True  # another area's, or covered: reloads when shown
+        """Bring what is on the terminal up to date: the top screen and, under
+        dialogs, the screen they cover, each judging what the changes touch of what
+        it shows (the queue reads again only when its rows moved); screens further
+        down reload when shown again. Announce new 紧急 complaints, one notice each,
+        or one for them all past a few."""
+        changes = self._take_arrivals(message)
+        if changes is not None:
+            self._show_changes(changes)
         urgent = message.urgent
         if message.urgent_count > len(urgent):
             self.notify(f"新的紧急投诉 {message.urgent_count:,} 件（{urgent[0][0]} 等），请在列表中查看",
@@ -312,6 +337,21 @@ class ComplaintDeskApp(DeskApp):
         for number, customer in urgent:
             self.notify(f"新的紧急投诉 {number}：{customer}", title="紧急",
                         severity="warning", timeout=10, markup=False)
+
+    def _show_changes(self, changes: Changes) -> None:
+        if concerns(changes, self.actor.login, self._mine or {}):
+            self._recount_mine_soon()
+        shown: list[DataScreen] = []
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, DataScreen):
+                shown.append(screen)
+            if not isinstance(screen, ModalScreen):
+                break
+        for screen in list(self.data_screens):
+            if screen in shown:
+                screen.changes_arrived(changes)
+            elif screen.touched_by(changes):
+                screen.stale = True  # another area's, or covered: reloads when shown
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place for failures of background database work: say so, never crash."""
@@ -324,8 +364,7 @@ class ComplaintDeskApp(DeskApp):
         self._closing = True
         gc.unfreeze()  # collectable again (tests run many consoles in one process)
         self._restore_collection()  # a console that quit before its first paint
-        if self._watcher is not None:
-            self._watcher.close()
+        self._stop_watching()
 
     # ------------------------------------------------------------ help and palette
     def action_help(self) -> None:

@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from complaintdesk.process.desk import Desk
 from complaintdesk.process.staffing import Actor
+from complaintdesk.process.watch import Changes
 from screens.messages import Area, ShowArea
 from screens.worklist.rows import QueueSource
 
@@ -70,6 +71,17 @@ class DataScreen(DeskScreen):
         """Read again what the screen shows."""
         raise NotImplementedError
 
+    def touched_by(self, changes: Changes) -> bool:
+        """Whether others' ``changes`` may alter what the screen shows (by default,
+        any change may)."""
+        return True
+
+    def changes_arrived(self, changes: Changes) -> None:
+        """Others committed ``changes`` while the screen is on the terminal: read
+        again what they touch (by default, everything when touched)."""
+        if self.touched_by(changes):
+            self.refresh_data()
+
     def on_mount(self) -> None:
         self.app.data_screens.add(self)
         if self.FOLLOWS_CLOCK:
@@ -82,10 +94,15 @@ class DataScreen(DeskScreen):
 
     def _minute_passed(self) -> None:
         if self.is_current:
-            self.refresh_data()
+            self.clock_moved()
         else:
             self.stale = True
         self._next_minute()
+
+    def clock_moved(self) -> None:
+        """A minute of the desk's clock passed while the screen is on the terminal
+        (by default: read again)."""
+        self.refresh_data()
 
     def on_screen_resume(self) -> None:
         if self.stale:

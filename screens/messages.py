@@ -25,13 +25,30 @@ class DataChanged(Message):
     several) unless it carries announcements, which are never dropped.
     """
 
-    def __init__(self, urgent: list[tuple[str, str]] | None = None, urgent_count: int = 0) -> None:
+    def __init__(self, urgent: list[tuple[str, str]] | None = None, urgent_count: int = 0, *,
+                 watched: bool = False) -> None:
         self.urgent = list(urgent or [])
         self.urgent_count = urgent_count
+        #: From the change follower: what changed waits in the app (a newer message
+        #: that replaces this one takes it too). Else posted by a screen of this
+        #: console after its own save: everything may have changed.
+        self.watched = watched
         super().__init__()
 
     def can_replace(self, message: Message) -> bool:
-        return isinstance(message, DataChanged) and not message.urgent_count
+        # A follower's message leaves its changes waiting in the app, and a screen's
+        # stands for everything: either may give way, but not a screen's to a
+        # follower's (which would stand for less).
+        return (isinstance(message, DataChanged) and not message.urgent_count
+                and (message.watched or not self.watched))
+
+
+class WatchFailed(Message):
+    """The change follower could not ask the database (it goes on trying)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        super().__init__()
 
 
 class Area(StrEnum):

@@ -57,3 +57,64 @@ class QueueRow:
     @property
     def sort_key(self) -> tuple:
         return (self.closed, Priority(self.priority).rank, self.due_at, self.id)
+
+
+@dataclass(frozen=True)
+class ViewEffect:
+    """What a console showing part of a queue view must do after others' commits."""
+
+    reload: bool = False   # rows it has read moved or changed: count and read again
+    recount: bool = False  # only the count may have changed: count again
+    added: int = 0         # that many new complaints joined the view past its rows
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.reload or self.recount or self.added)
+
+
+def _sorts_before(a: tuple, b: tuple) -> bool | None:
+    """Whether sort key ``a`` comes before ``b``; None when the keys cannot say (a
+    closed complaint's missing deadline, which the backends place differently)."""
+    try:
+        return a < b
+    except TypeError:
+        return None
+
+
+def effect_on_view(loaded: list[QueueRow], start: int, total: int, changed: set[str] | frozenset[str],
+                   new: set[str] | frozenset[str], shown_now: list[QueueRow]) -> ViewEffect:
+    """How commits that touched the complaints ``changed`` (``new`` among them just
+    registered) move a view of which the console has read ``loaded``, the rows
+    ``start`` … in order, out of ``total``; ``shown_now`` are the changed ones the
+    view shows after the commits.
+
+    A read row that changed, or a row that now sorts among or before the read
+    ones, means reading again. A new complaint sorting after them only adds to the
+    count. Any other change off the read rows may have added to or taken from the
+    count (count again) — or, when the read rows are not the first, shifted them
+    from above (read again)."""
+    if not changed:
+        return ViewEffect()
+    if not loaded:
+        return ViewEffect(reload=True)
+    read = {row.number for row in loaded}
+    now = {row.number: row for row in shown_now}
+    last = loaded[-1].sort_key
+    reaches_end = start + len(loaded) >= total
+    added, recount = 0, False
+    for number in changed:
+        row = now.get(number)
+        if number in read:
+            return ViewEffect(reload=True)
+        if row is not None:
+            if reaches_end or _sorts_before(row.sort_key, last) is not False:
+                return ViewEffect(reload=True)  # among or before the rows read
+            if number in new:
+                added += 1
+                continue
+        elif number in new:
+            continue  # a new complaint this view does not show
+        if start > 0:
+            return ViewEffect(reload=True)  # it may have left or joined above the rows read
+        recount = True
+    return ViewEffect(recount=recount, added=0 if recount else added)

@@ -154,22 +154,37 @@ def deadline_states_of(desk: Desk, login: str) -> dict[str, str]:
     responsible for — the handler once dispatched, else whoever registered it —
     by number, the worst of their clocks: what every console's header counts for
     its person. A paused clock is neither."""
+    return deadline_watch_of(desk, login, timedelta(0))[0]
+
+
+def deadline_watch_of(desk: Desk, login: str,
+                      ahead: timedelta) -> tuple[dict[str, str], datetime | None]:
+    """``deadline_states_of`` now, and the first moment within ``ahead`` at which one
+    of the person's clocks turns amber or red (None: none does): a console counts
+    again then, not every minute."""
     now = desk.now()
     fraction = desk.config.at_risk_fraction
     out: dict[str, str] = {}
+    turns: list[datetime] = []
     # The store reads only the person's complaints with a clock at or past its share
-    # (every console asks after every change anyone makes); a revisit at any
-    # distance, since its clock's share is not the alerts' notice.
+    # by ``now + ahead``; a revisit at any distance, since its clock's share is not
+    # the alerts' notice.
     with desk.store.read() as session:
-        rows = desk.store.warning_candidates(session, now, now + FAR, fraction, login=login)
+        rows = desk.store.warning_candidates(session, now + ahead, now + FAR, fraction,
+                                             login=login)
     for c in rows:
         if c["due_at"] is None:
             continue
-        states = {clock.state(now, fraction) for clock in clocks(c)}
+        running = clocks(c)
+        states = {clock.state(now, fraction) for clock in running}
         state = "overdue" if "overdue" in states else "at-risk" if "at-risk" in states else ""
         if state:
             out[c["number"]] = state
-    return out
+        for clock in running:
+            if not clock.paused:
+                amber = clock.start + (clock.due - clock.start) * fraction
+                turns += [t for t in (amber, clock.due) if now < t <= now + ahead]
+    return out, min(turns, default=None)
 
 
 def staff_names(desk: Desk) -> dict[str, str]:

@@ -1,19 +1,81 @@
-"""What other consoles changed: the store's watcher (``watch_changes``) says
-whether anyone committed; these read what is new."""
+"""What other consoles changed: the store's watcher (``watch_changes``) says what
+anyone committed (``store/changes.py``); a ``Follower`` asks it in a thread of
+its own; these read what a console announces."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 from sqlmodel import func, select
 
-from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Priority
+from complaintdesk.process.desk import Desk
+from complaintdesk.store.changes import Changes, ChangedComplaint, merged
 from complaintdesk.store.models import Complaint
 from complaintdesk.store.port import Watcher
 
 
 def watch_changes(desk: Desk) -> Watcher:
-    """A watcher of commits by anyone; ``changed()`` costs microseconds."""
+    """A watcher of commits by anyone; asking it costs microseconds when nobody
+    committed."""
     return desk.store.watcher()
+
+
+class Follower:
+    """Asks a watcher what changed every ``every`` seconds, in a plain thread of its
+    own (an idle console then costs one cheap question a second, and nothing on its
+    event loop), and hands each answer to ``deliver`` in that thread. An error
+    (the database gone) goes to ``failed`` once per spell; the thread goes on
+    asking. ``stop()`` ends it and closes the watcher."""
+
+    def __init__(self, desk: Desk, deliver: Callable[[Changes], None],
+                 failed: Callable[[Exception], None], every: float = 1.0) -> None:
+        self.desk = desk
+        self._deliver = deliver
+        self._failed = failed
+        self._every = every
+        self._stop = threading.Event()
+        self.watcher: Watcher | None = None
+        self.first_complaint_id = 0  # the newest complaint when it began to look
+        self._thread = threading.Thread(target=self._run, name="complaintdesk-watch", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            watcher = watch_changes(self.desk)
+        except Exception as exc:  # noqa: BLE001 - told, not raised in a bare thread
+            self._failed(exc)
+            return
+        try:
+            self.first_complaint_id = last_complaint_id(self.desk)
+        except Exception as exc:  # noqa: BLE001
+            watcher.close()
+            self._failed(exc)
+            return
+        self.watcher = watcher
+        if self._stop.is_set():  # stopped while the watcher was being opened
+            watcher.close()
+            return
+        failing = False
+        while not self._stop.wait(self._every):
+            try:
+                changes = watcher.changes()
+                if changes is not None:
+                    self._deliver(changes)
+                failing = False
+            except Exception as exc:  # noqa: BLE001 - the next look may do better
+                if not failing:
+                    self._failed(exc)
+                failing = True
+        watcher.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.watcher is not None:
+            self.watcher.close()
 
 
 def last_complaint_id(desk: Desk) -> int:
@@ -51,4 +113,24 @@ def new_urgent_since(desk: Desk, after_id: int, limit: int = URGENT_SHOWN, *,
     return [(r[0], r[1]) for r in rows], count, newest
 
 
-__all__ = ["Watcher", "last_complaint_id", "new_urgent_since", "watch_changes", "URGENT_SHOWN"]
+def urgent_news(desk: Desk, changes: Changes, after_id: int, limit: int = URGENT_SHOWN, *,
+                not_by: str | None = None) -> tuple[list[tuple[str, str]], int, int]:
+    """``new_urgent_since`` for what ``changes`` says: read from it when it names
+    the new complaints (no query), from the database when it cannot."""
+    if changes.everything:
+        return new_urgent_since(desk, after_id, limit, not_by=not_by)
+    urgent = [c for c in changes.new if c.id > after_id and c.priority == Priority.URGENT.value
+              and c.received_by != not_by]
+    newest = max([after_id, *(c.id for c in changes.new)])
+    return [(c.number, c.customer_name) for c in urgent[:limit]], len(urgent), newest
+
+
+def concerns(changes: Changes, login: str, known: set[str] | dict[str, str]) -> bool:
+    """Whether ``changes`` may move the person's own amber and red count: a changed
+    complaint they registered or handle, or one the count holds."""
+    return changes.everything or any(c.concerns(login) or c.number in known
+                                     for c in changes.complaints)
+
+
+__all__ = ["Changes", "ChangedComplaint", "Follower", "Watcher", "concerns", "last_complaint_id",
+           "merged", "new_urgent_since", "urgent_news", "watch_changes", "URGENT_SHOWN"]

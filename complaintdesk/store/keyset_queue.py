@@ -11,6 +11,7 @@ keyset pagination (no OFFSET walk), which keeps page-down flat at a million rows
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
@@ -256,6 +257,15 @@ class KeysetQueue:
     def _key_before(self, key: tuple):  # type: ignore[no-untyped-def]
         """Every row before ``key`` as one condition (for counting a position)."""
         return or_(*self._seek_arms(key, forward=False))
+
+    def rows_of(self, numbers: Iterable[str]) -> list[QueueRow]:
+        """The rows of these complaints that this view shows now (any order): what a
+        console asks after others' commits, to see whether its page moved."""
+        numbers = list(numbers)
+        if not numbers:
+            return []
+        return self._rows(_rows_select(self._where(self.search))
+                          .where(Complaint.number.in_(numbers)))
 
     def position(self, number: str) -> int | None:
         """Index of complaint ``number`` in this view, or None if the filter hides it."""

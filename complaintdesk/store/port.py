@@ -12,6 +12,7 @@ all its reads and its writes for one step inside one of them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Protocol
 from sqlmodel import Session
 
 from complaintdesk.domain.queue import QueueFilter, QueueRow
+from complaintdesk.store.changes import Changes
 
 
 #: ``session.info[STORE_KEY]`` is the store whose unit of work ``session`` is.
@@ -40,8 +42,13 @@ class AuditCheck(Protocol):
 
 
 class Watcher(Protocol):
-    """Tells whether anyone committed since last asked (toolong's watcher idea:
-    the screens ask it, the backend decides how it knows)."""
+    """Tells what anyone committed since last asked (toolong's watcher idea: the
+    screens ask it, the backend decides how it knows; ``store/changes.py`` says
+    what)."""
+
+    def changes(self) -> Changes | None:
+        """None if nobody committed since the last ask."""
+        ...
 
     def changed(self) -> bool: ...
 
@@ -68,6 +75,10 @@ class QueueReader(Protocol):
     def page_from_end(self, offset_from_end: int, limit: int) -> list[QueueRow]: ...
 
     def position(self, number: str) -> int | None: ...
+
+    def rows_of(self, numbers: Iterable[str]) -> list[QueueRow]:
+        """The rows of these complaints that this view shows now (any order)."""
+        ...
 
 
 class Clock(Protocol):

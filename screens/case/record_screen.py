@@ -19,6 +19,7 @@ from complaintdesk.process.case_file import read_case
 from complaintdesk.process.complaints import ComplaintRecord, add_note, link_complaints, resolve_number
 from complaintdesk.process.corrections import correct_complaint, correction_refusal
 from complaintdesk.process.duplicates import merge_into, merge_refusal
+from complaintdesk.process.watch import Changes
 from complaintdesk.domain.enums import (AgreementMethod, Category, Channel, HandlingMethod, Priority,
                                  Status)
 from complaintdesk.process import workflow as wf
@@ -200,6 +201,8 @@ class ComplaintRecordScreen(DataScreen):
         self._correct_draft: dict[str, object] = {}
         self.handling: wf.Handling | None = None
         self.steps = StepRunner(self)
+        self._shown_numbers: set[str] = {number}  # the complaints this record lists
+        self._customer = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -226,6 +229,12 @@ class ComplaintRecordScreen(DataScreen):
 
     def refresh_data(self) -> None:
         self._load()
+
+    def touched_by(self, changes: Changes) -> bool:
+        """This complaint, one it lists (links, the customer's others), or a new
+        complaint of the same customer name."""
+        return (changes.everything or not changes.numbers.isdisjoint(self._shown_numbers)
+                or any(c.customer_name == self._customer for c in changes.new))
 
     def action_reload(self) -> None:
         self._load()
@@ -261,6 +270,9 @@ class ComplaintRecordScreen(DataScreen):
                            Wrapped(value, classes="rv-value"), classes="rv-row")
                 for label, value in field_rows(record, desk, now)
             )
+            self._customer = record.complaint.customer_name
+            self._shown_numbers = {self.number, *(link.complaint.number for link in record.links),
+                                   *(c.number for c in record.customer_others)}
             links = [summary_line(link.complaint, desk,
                                   f"{link.kind.label}{'→' if link.outgoing else '←'} ")
                      for link in record.links]

@@ -6,7 +6,7 @@ a row source for one page at a time, in a thread worker, and keeps a few pages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from rich.cells import cell_len, set_cell_size
@@ -22,6 +22,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
+
+from complaintdesk.domain.queue import ViewEffect
 
 PAGE_SIZE = 100
 MAX_PAGES = 12
@@ -41,6 +43,7 @@ class TableRow:
     key: str
     cells: tuple[str, ...]
     tag: str = ""  # a component-class suffix, e.g. "overdue"
+    data: object = field(default=None, compare=False)  # what the source made it from
 
 
 class RowSource(Protocol):
@@ -52,6 +55,22 @@ class RowSource(Protocol):
 
     def index_of(self, key: str) -> int | None:
         """Position of the row with ``key`` in the current order, if present."""
+        ...
+
+
+class FollowingSource(RowSource, Protocol):
+    """A source that can say what others' changes do to the rows read, so a table
+    need not read them all again (``VirtualTable.follow_changes``)."""
+
+    def assess(self, changed: frozenset[str], new: frozenset[str], start: int,
+               rows: list[TableRow], total: int) -> "ViewEffect": ...
+
+    def recount(self, keep_until: int) -> int:
+        """Count again, the rows before ``keep_until`` still where they were."""
+        ...
+
+    def restyle(self, row: TableRow) -> TableRow:
+        """The row again as the clock now shows it, from its data."""
         ...
 
 
@@ -166,7 +185,10 @@ class VirtualTable(ScrollView, can_focus=True):
     }
 
     cursor_row: reactive[int] = reactive(0)
-    row_count: reactive[int] = reactive(0)
+    # No repaint of its own: a load repaints when its rows are in, and a new count
+    # alone (another console's complaint past the rows read) changes only the
+    # scrollbar and the count line.
+    row_count: reactive[int] = reactive(0, repaint=False)
 
     class Selected(Message):
         def __init__(self, key: str) -> None:
@@ -206,6 +228,97 @@ class VirtualTable(ScrollView, can_focus=True):
         is seen by its change watcher too, and that reload must not undo the jump to
         the complaint just registered."""
         self.reload(keep_key=self._landing if self._landing is not None else self.cursor_key)
+
+    def loaded_rows(self) -> tuple[int, list[TableRow]]:
+        """The rows of this load read around the top of the view, in order, with the
+        index of the first (the run of current pages that holds the top)."""
+        def current(page: int) -> bool:
+            cached = self._pages.get(page)
+            return cached is not None and cached[0] == self._generation
+
+        top = round(self.scroll_offset.y) // PAGE_SIZE
+        if not current(top):
+            return top * PAGE_SIZE, []
+        first, last = top, top
+        while first > 0 and current(first - 1):
+            first -= 1
+        while current(last + 1):
+            last += 1
+        rows: list[TableRow] = []
+        for page in range(first, last + 1):
+            rows += self._pages[page][1]
+        return first * PAGE_SIZE, rows
+
+    def follow_changes(self, changed: frozenset[str], new: frozenset[str]) -> None:
+        """Others changed the rows keyed ``changed`` (``new`` ones just made): read
+        again only if that moves the rows read; else at most count again. A source
+        that cannot judge (or a load under way) means a reload in place."""
+        if not hasattr(self.source, "assess") or self._landing is not None:
+            self.reload_in_place()
+            return
+        start, rows = self.loaded_rows()
+        self._assess(self._generation, self.source, changed, new, start, rows, self.row_count)
+
+    # A description of its own: Textual's default is the repr of every argument,
+    # a page of rows.
+    @work(thread=True, group="table-changes", exit_on_error=False, description="follow changes")
+    def _assess(self, generation: int, source: FollowingSource, changed: frozenset[str],
+                new: frozenset[str], start: int, rows: list[TableRow], total: int) -> None:
+        effect = source.assess(changed, new, start, rows, total)
+        end = start + len(rows)
+        if effect.reload:
+            self.app.call_from_thread(self._reload_if, generation)
+        elif effect.recount:
+            self.app.call_from_thread(self._recounted, generation, end, source.recount(end), 0)
+        elif effect.added:
+            self.app.call_from_thread(self._recounted, generation, end, None, effect.added)
+
+    def _reload_if(self, generation: int) -> None:
+        if generation == self._generation:
+            self.reload_in_place()
+
+    def _recounted(self, generation: int, end: int, count: int | None, added: int) -> None:
+        """The rows before ``end`` stay; the count is ``count``, or ``added`` more.
+        Pages past ``end`` are dropped: their rows may have shifted."""
+        if generation != self._generation:
+            return
+        for page in [p for p in self._pages if p * PAGE_SIZE >= end]:
+            del self._pages[page]
+        if round(self.scroll_offset.y) + self.size.height > end:
+            self.refresh()  # rows past those kept are on the terminal: read again
+        count = self.row_count + added if count is None else count
+        if count == self.row_count:
+            return
+        self.row_count = count
+        self._resize_rows(count)
+        if self.cursor_row >= count:
+            self.cursor_row = max(count - 1, 0)
+        self.post_message(self.Loaded(count))
+
+    def _resize_rows(self, count: int) -> None:
+        """A new row count for the scrollbar. Setting ``virtual_size`` lays the whole
+        screen out again and repaints the table (most of a console's work when
+        another console registers a complaint); when the scrollbar stays as shown
+        or hidden as it was, only the scrollbar is updated, as Textual does
+        after a resize (``Widget._scroll_update``)."""
+        size = Size(self.size.width, count)
+        height = self.scrollable_content_region.height
+        if (count > height) != (self.virtual_size.height > height):
+            self.virtual_size = size  # the scrollbar appears or goes: a layout
+            return
+        self.set_reactive(VirtualTable.virtual_size, size)
+        self._scroll_update(size)
+
+    def restyle(self) -> None:
+        """Show the rows read as the clock now has them (countdowns, colours),
+        without reading them again."""
+        restyle = getattr(self.source, "restyle", None)
+        if restyle is None:
+            self.reload_in_place()
+            return
+        for page, (generation, rows) in list(self._pages.items()):
+            self._pages[page] = (generation, [restyle(row) for row in rows])
+        self.refresh()
 
     @on(Mount)
     def _load_on_mount(self) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import Header, Input, Label
 from complaintdesk.domain.enums import Priority, Status
 from complaintdesk.domain.errors import DomainError
 from complaintdesk.process.queue import QueueFilter
+from complaintdesk.process.watch import Changes
 
 from screens.desk_app import DataScreen
 from screens.messages import Area, OpenComplaint, ShowArea
@@ -97,9 +98,27 @@ class QueueScreen(DataScreen):
         """Another console (or this one) changed something: reload, cursor kept."""
         self.table.reload_in_place()
 
+    def changes_arrived(self, changes: Changes) -> None:
+        """Read again only when the changed complaints move the rows read; a new
+        complaint past them only adds to the count (the table and its source judge)."""
+        if changes.everything:
+            self.refresh_data()
+        else:
+            self.table.follow_changes(changes.numbers, frozenset(c.number for c in changes.new))
+
+    def clock_moved(self) -> None:
+        """Countdowns and colours from the rows already read; only the 超时 filter's
+        rows change with the clock alone."""
+        if self.queue_filter.overdue_only:
+            self.refresh_data()
+        else:
+            self.table.restyle()
+
     @on(VirtualTable.Loaded)
     def _loaded(self, event: VirtualTable.Loaded) -> None:
-        self.query_one("#queue-status", Label).update(self._status_text(event.count))
+        # The line's size is fixed (desk.tcss): a new count needs no layout pass,
+        # which was most of a console's work when another console saved.
+        self.query_one("#queue-status", Label).update(self._status_text(event.count), layout=False)
 
     def _status_text(self, count: int) -> Content:
         f = self.queue_filter

@@ -7,6 +7,7 @@ import threading
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Category, Priority, Status
 from complaintdesk.process.queue import open_queue, QueueFilter, QueueRow
+from complaintdesk.domain.queue import ViewEffect, effect_on_view
 from complaintdesk.domain.text import mask_contact
 from complaintdesk.domain.clocks import clock_state
 from complaintdesk.domain.timing import minutes_left
@@ -127,6 +128,38 @@ class QueueSource:
     def index_of(self, key: str) -> int | None:
         return self.queue.position(key)
 
+    # ------------------------------------------------------------ following changes
+    def assess(self, changed: frozenset[str], new: frozenset[str], start: int,
+               rows: list[TableRow], total: int) -> ViewEffect:
+        """What others' changes to ``changed`` do to the rows read (one query: the
+        changed complaints this view shows now)."""
+        loaded = [row.data for row in rows]
+        if any(not isinstance(row, QueueRow) for row in loaded):
+            return ViewEffect(reload=True)
+        effect = effect_on_view(loaded, start, total, changed, new,  # type: ignore[arg-type]
+                                self.queue.rows_of(changed))
+        if effect.added and self.queue.capped:  # shows its first SEARCH_CAP only
+            return ViewEffect(recount=True)
+        if effect.added:  # they join past the rows read: the seek keys there shift
+            self._forget_keys_from(start + len(rows))
+            self._count = total + effect.added
+        return effect
+
+    def _forget_keys_from(self, index: int) -> None:
+        with self._lock:
+            for at in [i for i in self._keys if i >= index]:
+                del self._keys[at]
+
+    def recount(self, keep_until: int) -> int:
+        self._forget_keys_from(keep_until)  # the seek keys past the rows kept may shift
+        self._count = self.queue.count()
+        return self._count
+
+    def restyle(self, row: TableRow) -> TableRow:
+        if not isinstance(row.data, QueueRow):
+            return row
+        return self.row(row.data, self.desk.now(), self.desk.config.at_risk_fraction)
+
     def row(self, r: QueueRow, now, fraction: float) -> TableRow:  # type: ignore[no-untyped-def]
         priority = Priority(r.priority).label + ("上报" if r.escalated else "")
         if r.closed:
@@ -152,4 +185,5 @@ class QueueSource:
                 left,
             ),
             tag=tag,
+            data=r,
         )

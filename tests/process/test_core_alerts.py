@@ -88,3 +88,24 @@ def test_two_runs_at_once_give_each_alert_once(people, clock):  # noqa: F811
         other.close()
     given = [(a.number, r) for batch in results for a in batch for r in a.recipients]
     assert len(given) == len(set(given)) == 5 * 3  # five complaints, counter1 + two supervisors
+
+
+def test_a_console_header_knows_when_the_next_of_its_persons_clocks_turns(desk, admin):
+    """deadline_watch_of: the states now, and the moment the next clock turns amber
+    or red within the look-ahead; just before it nothing has turned, just after it
+    has (the header counts again then instead of every minute)."""
+    from dataclasses import replace
+
+    from complaintdesk.process.alerts import deadline_states_of, deadline_watch_of
+    from tests.helpers import register
+
+    made = register(desk, admin.login)
+    states, turn = deadline_watch_of(desk, admin.login, timedelta(days=30))
+    assert states == {} and turn is not None and turn > desk.now()
+    before = replace(desk, clock=lambda: turn - timedelta(seconds=1))
+    after = replace(desk, clock=lambda: turn + timedelta(seconds=1))
+    assert made.number not in deadline_states_of(before, admin.login)
+    assert deadline_states_of(after, admin.login).get(made.number) in ("at-risk", "overdue")
+    # Nothing turns within a minute of a fresh registration; another person has none.
+    assert deadline_watch_of(desk, admin.login, timedelta(minutes=1)) == ({}, None)
+    assert deadline_watch_of(desk, "nobody", timedelta(days=30)) == ({}, None)

@@ -452,3 +452,66 @@ async def test_areas_are_modes_the_app_owns(desk, counter):
         assert app.current_mode == "queue"
         assert any("统计表" in str(n.message) for n in app._notifications)
 
+
+
+# ----------------------------------------------------------------- following changes
+
+async def test_the_queue_reads_again_only_when_a_change_moves_its_rows(desk, counter, admin):
+    """Others' commits reach the console as the complaints they changed. A new
+    complaint sorting past the rows read only adds to the count, a change past them
+    only recounts; a new 紧急 one (first in the order) or a change to a row read
+    reads the page again."""
+    made = [register(desk, admin.login) for _ in range(130)]  # page 0 read, 1 not
+    app = make_app(desk, counter)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(VirtualTable)
+        start, rows = table.loaded_rows()
+        assert (start, len(rows), table.row_count) == (0, 100, 130)
+        generation = table._generation
+
+        late = register(desk, admin.login)  # same deadline, higher id: sorts last
+        assert await wait_until(pilot, lambda: "待处理投诉 131 件" in status_text(app))
+        assert table._generation == generation
+
+        add_note(desk, admin.login, made[120].number, "页外的备注")  # past the rows read
+        await pilot.pause(2.5)
+        await settle(pilot)
+        assert table._generation == generation and table.row_count == 131
+
+        urgent = register(desk, admin.login, priority="urgent", customer_name="急事客户")
+        assert await wait_until(pilot, lambda: shown_numbers(app)[:1] == [urgent.number])
+        assert table._generation > generation and "待处理投诉 132 件" in status_text(app)
+        assert any(urgent.number in str(n.message) for n in app._notifications)
+
+        generation = table._generation
+        add_note(desk, admin.login, made[0].number, "第一页上的备注")
+        assert await wait_until(pilot, lambda: table._generation > generation)
+        assert late.number not in shown_numbers(app)[:30]
+
+
+async def test_a_record_reads_again_only_for_its_own_complaints(desk, counter, admin):
+    """A record on the terminal reads again when its complaint (or one it lists)
+    changes, not when another one does."""
+    mine = register(desk, admin.login, customer_name="甲客户")
+    other = register(desk, admin.login, customer_name="乙客户", contact="13900001234")
+    app = make_app(desk, counter)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.post_message(OpenComplaint(mine.number))
+        await settle(pilot)
+        record = app.screen
+        assert isinstance(record, ComplaintRecordScreen)
+        reads: list[int] = []
+        original = record.refresh_data
+        record.refresh_data = lambda: (reads.append(1), original())[1]  # type: ignore[method-assign]
+
+        add_note(desk, admin.login, other.number, "别的投诉的备注")
+        await pilot.pause(2.5)
+        await settle(pilot)
+        assert reads == []
+
+        add_note(desk, admin.login, mine.number, "这份记录的备注")
+        assert await wait_until(pilot, lambda: "这份记录的备注" in str(
+            record.query_one("#record-timeline", Static).render()))
+        assert reads == [1]

@@ -53,11 +53,42 @@ def test_an_empty_database_gets_the_schema_and_a_second_open_changes_nothing() -
     url = pg_server.new_database(empty=True)
     try:
         store = open_store(url)
-        assert store.upgraded == [migrate.head()]
+        assert store.upgraded == ["0001_baseline", "0002_audit_notify"]
+        assert migrate.head() == "0002_audit_notify"
         store.dispose()
         again = open_store(url)
         assert again.upgraded == []
         again.dispose()
+    finally:
+        pg_server.drop_database(url)
+
+
+def test_a_database_of_the_baseline_is_upgraded_and_its_notes_then_wake_consoles() -> None:
+    """A desk made by the release before (revision 0001) opens, is upgraded by
+    Alembic to 0002, and a note (an audit event alone) then wakes a watcher."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    url = pg_server.new_database(empty=True)
+    try:
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.connect() as connection, connection.begin():
+            command.upgrade(migrate._config(connection), "0001_baseline")
+        engine.dispose()
+        desk = open_desk(url, DeskConfig())
+        try:
+            assert desk.store.upgraded == ["0002_audit_notify"]
+            admin = staffing.sign_in(desk, "admin1", "管理员")
+            made = complaints.register_complaint(desk, admin.login, sample())
+            watcher = watch_changes(desk)
+            try:
+                complaints.add_note(desk, admin.login, made.number, "只写进处理记录的备注")
+                changes = watcher.changes()
+                assert changes is not None and changes.numbers == {made.number}
+            finally:
+                watcher.close()
+        finally:
+            desk.close()
     finally:
         pg_server.drop_database(url)
 
@@ -192,10 +223,12 @@ def test_the_store_watcher_names_the_changed_numbers(pg_desk) -> None:
     watcher = pg_desk.store.watcher()
     try:
         made = complaints.register_complaint(pg_desk, "counter1", sample())
-        assert watcher.changed() is True
-        assert made.number in watcher.changed_numbers
+        changes = watcher.changes()
+        assert changes is not None and not changes.everything
+        assert changes.numbers == {made.number} and changes.new[0].number == made.number
         staffing.add_staff(pg_desk, "admin1", "counter2", "柜台小李", "counter")
-        assert watcher.changed() is True and "" in watcher.changed_numbers
+        changes = watcher.changes()
+        assert changes is not None and changes.everything
     finally:
         watcher.close()
     assert watcher.closed and watcher.changed() is False
@@ -322,11 +355,13 @@ def test_a_watcher_whose_connection_was_cut_listens_again(pg_desk) -> None:
     watcher = pg_desk.store.watcher()
     try:
         sql_run(pg_desk, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND query LIKE 'LISTEN%'")
-        assert watcher.changed() is False        # the cut is found
-        assert watcher.changed() is True         # listening again: "something changed"
+                "WHERE datname = current_database() AND application_name = 'complaintdesk-watch'")
+        assert watcher.changes() is None           # the cut is found
+        again = watcher.changes()                  # listening again: "anything may have changed"
+        assert again is not None and again.everything
         made = complaints.register_complaint(pg_desk, "counter1", sample())
-        assert watcher.changed() is True and made.number in watcher.changed_numbers
+        changes = watcher.changes()
+        assert changes is not None and changes.numbers == {made.number}
     finally:
         watcher.close()
 

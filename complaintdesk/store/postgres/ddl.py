@@ -255,7 +255,8 @@ CREATE TRIGGER audit_event_no_replace BEFORE INSERT ON audit_event
 AUDIT_TRIGGERS = ("audit_event_no_update", "audit_event_no_delete", "audit_event_no_truncate",
                   "audit_event_no_replace")
 
-# LISTEN/NOTIFY: a commit that changed a complaint notifies its number (NOTIFY
+# LISTEN/NOTIFY (revision 0002 adds: every statement appending audit events
+# notifies too). A commit that changed a complaint notifies its number (NOTIFY
 # folds the same payload sent twice in one transaction into one); a change of
 # sheets, investigations, revisits, links or staff notifies the complaint's number
 # through its id, or '' for staff.

@@ -29,6 +29,7 @@ from sqlmodel import Session, create_engine
 from complaintdesk.domain.errors import DomainError, StoreError
 from complaintdesk.domain.queue import QueueFilter
 from complaintdesk.domain.search import indexed_fields
+from complaintdesk.store.changes import UNKNOWN, ChangeFeed, Changes
 from complaintdesk.store.port import STORE_KEY, Clock
 from complaintdesk.store.postgres import audit, clock_sql, search
 from complaintdesk.store.postgres.audit import chain_time
@@ -222,23 +223,27 @@ def _words(exc: DBAPIError) -> str:
     return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
 
 
+#: The watchers' connections in pg_stat_activity (one per console).
+WATCHER_NAME = "complaintdesk-watch"
+
+
 class NotifyWatcher:
-    """Tells whether anyone committed a change since last asked: ``LISTEN`` on its
-    own autocommit connection. ``changed_numbers`` are the complaints the changes
-    since the previous ask named ('' for staff or another table).
+    """Tells what anyone committed since last asked: ``LISTEN`` on its own
+    autocommit connection says that someone did; the audit trail says what
+    (``store/changes.py``, as on SQLite; the notifications' payloads name the
+    complaints too, but a link names only one of its two).
 
     Asking sends one empty query, after which the server has delivered every
     notification committed before it, so a change this process just committed is
     never missed. A lost connection (the server restarted) is opened again on the
-    next ask, which then says "changed" (what happened meanwhile is unknown). Safe
-    to ask from one thread while another closes it.
+    next ask, which then says everything changed (what happened meanwhile is
+    unknown). Safe to ask from one thread while another closes it.
     """
 
     def __init__(self, url: str) -> None:
         self._lock = threading.Lock()
         self._url = url
         self._got: list[str] = []
-        self.changed_numbers: set[str] = set()
         self._closed = False
         self._conn: psycopg.Connection | None = None
         try:
@@ -248,32 +253,42 @@ class NotifyWatcher:
 
     def _connect(self) -> None:
         conn = psycopg.connect(libpq_dsn(self._url), autocommit=True,
+                               application_name=WATCHER_NAME,
                                connect_timeout=CONNECT_TIMEOUT_S, keepalives=1,
                                keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
         conn.add_notify_handler(lambda note: self._got.append(note.payload))
         conn.execute(f"LISTEN {CHANNEL}")
         self._conn = conn
+        self._feed = ChangeFeed(self._execute, "%s")
 
-    def changed(self) -> bool:
+    def _execute(self, sql: str, params: tuple) -> list[tuple]:
+        assert self._conn is not None
+        return self._conn.execute(sql, params).fetchall()
+
+    def changes(self) -> Changes | None:
+        """What the commits since the last ask changed; None if nobody committed."""
         with self._lock:
             if self._closed:
-                return False
-            if self._conn is None:  # lost: listen again, and say something changed
+                return None
+            if self._conn is None:  # lost: listen again, and say everything changed
                 try:
                     self._connect()
                 except psycopg.Error:
-                    return False
-                self.changed_numbers = set()
-                return True
+                    return None
+                return UNKNOWN
             try:
                 self._conn.execute("")
+                if not self._got:
+                    return None
+                self._got.clear()
+                return self._feed.read()
             except psycopg.Error:
                 self._conn.close()
                 self._conn = None
-                return False
-            self.changed_numbers = set(self._got)
-            self._got.clear()
-            return bool(self.changed_numbers)
+                return None
+
+    def changed(self) -> bool:
+        return self.changes() is not None
 
     @property
     def closed(self) -> bool:

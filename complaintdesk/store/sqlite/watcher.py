@@ -2,7 +2,8 @@
 
 ``PRAGMA data_version`` on a connection kept outside any transaction changes
 whenever another connection commits, and costs microseconds. Each console keeps
-one such connection and asks it every second or so.
+one such connection and asks it every second or so; when it has changed, the
+audit trail says what (``store/changes.py``).
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import sqlite3
 import threading
 
+from complaintdesk.store.changes import ChangeFeed, Changes
+
 
 class ChangeWatcher:
-    """Tells whether anyone (another process or this one) committed since last asked.
+    """Tells what anyone (another process or this one) committed since last asked.
 
     Safe to ask from one thread while another closes it: closing a sqlite3
     connection in the middle of a statement on another thread crashes the
@@ -24,20 +27,31 @@ class ChangeWatcher:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = conn
-        self._version = self._read()
+        with self._lock:
+            self._version = self._data_version()
+            self._feed = ChangeFeed(self._execute, "?")
 
-    def _read(self) -> int | None:
+    def _data_version(self) -> int:
+        assert self._conn is not None
+        return self._conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def _execute(self, sql: str, params: tuple) -> list[tuple]:
+        assert self._conn is not None
+        return self._conn.execute(sql, params).fetchall()
+
+    def changes(self) -> Changes | None:
+        """What the commits since the last ask changed; None if nobody committed."""
         with self._lock:
             if self._conn is None:
                 return None
-            return self._conn.execute("PRAGMA data_version").fetchone()[0]
+            version = self._data_version()
+            if version == self._version:
+                return None
+            self._version = version
+            return self._feed.read()
 
     def changed(self) -> bool:
-        version = self._read()
-        if version is None or version == self._version:
-            return False
-        self._version = version
-        return True
+        return self.changes() is not None
 
     @property
     def closed(self) -> bool:

@@ -1,0 +1,153 @@
+"""What changed since a console last looked (store/changes.py through each
+backend's watcher), and what a console makes of it (process/watch.py). Runs on
+every backend of the axis."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from complaintdesk.process import staffing, watch
+from complaintdesk.process.complaints import add_note, link_complaints
+from complaintdesk.store.changes import MAX_CHANGED, ChangedComplaint, Changes, merged
+from tests.helpers import register, sql_run
+
+
+def _changes(watcher) -> Changes:  # type: ignore[no-untyped-def]
+    changes = watcher.changes()
+    assert changes is not None, "a commit went unnoticed"
+    return changes
+
+
+def test_a_registration_is_named_new_with_who_and_how_urgent(desk, admin, counter):
+    watcher = watch.watch_changes(desk)
+    try:
+        assert watcher.changes() is None
+        made = register(desk, counter, priority="urgent", customer_name="周女士")
+        changes = _changes(watcher)
+        assert not changes.everything and changes.numbers == {made.number}
+        (seen,) = changes.new
+        assert (seen.number, seen.priority, seen.received_by, seen.customer_name) == (
+            made.number, "urgent", counter, "周女士")
+        assert watcher.changes() is None  # told once
+    finally:
+        watcher.close()
+
+
+def test_a_later_change_is_not_new_and_a_link_names_both(desk, admin, counter):
+    first = register(desk, counter)
+    second = register(desk, counter)
+    watcher = watch.watch_changes(desk)
+    try:
+        add_note(desk, counter, first.number, "客户来电补充")
+        changes = _changes(watcher)
+        assert changes.numbers == {first.number} and changes.new == ()
+        link_complaints(desk, counter, second.number, first.number)
+        assert _changes(watcher).numbers == {first.number, second.number}
+    finally:
+        watcher.close()
+
+
+def test_a_change_of_staff_means_everything_and_the_account_is_checked(desk, admin, counter):
+    watcher = watch.watch_changes(desk)
+    try:
+        staffing.disable_staff(desk, admin.login, counter)
+        changes = _changes(watcher)
+        assert changes.everything and changes.complaints == ()
+    finally:
+        watcher.close()
+
+
+def test_several_commits_between_looks_are_told_together(desk, admin, counter):
+    watcher = watch.watch_changes(desk)
+    try:
+        made = [register(desk, counter) for _ in range(3)]
+        add_note(desk, counter, made[0].number, "补充")
+        changes = _changes(watcher)
+        assert changes.numbers == {m.number for m in made}
+        assert {c.number for c in changes.new} == {m.number for m in made}
+    finally:
+        watcher.close()
+
+
+def test_more_than_a_screenful_of_complaints_at_once_is_everything(desk, admin, counter):
+    watcher = watch.watch_changes(desk)
+    try:
+        for _ in range(MAX_CHANGED + 5):
+            register(desk, counter)
+        assert _changes(watcher).everything
+        made = register(desk, counter)  # and the next look is precise again
+        changes = _changes(watcher)
+        assert not changes.everything and changes.numbers == {made.number}
+        assert changes.new[0].number == made.number
+    finally:
+        watcher.close()
+
+
+def test_a_commit_with_no_audit_event_means_everything(desk, admin, counter):
+    made = register(desk, counter)
+    watcher = watch.watch_changes(desk)
+    try:
+        sql_run(desk, "UPDATE complaint SET customer_name = '改名' WHERE number = :n",
+                n=made.number)
+        assert _changes(watcher).everything
+    finally:
+        watcher.close()
+
+
+def test_urgent_news_from_changes_needs_no_query_and_skips_ones_own(desk, admin, counter):
+    theirs = register(desk, admin.login, priority="urgent", customer_name="甲")
+    mine = register(desk, counter, priority="urgent", customer_name="乙")
+    plain = register(desk, admin.login, priority="general")
+    changes = Changes(tuple(
+        ChangedComplaint(c.id, c.number, c.priority, c.received_by, None, c.customer_name, True)
+        for c in (theirs, mine, plain)))
+    urgent, count, newest = watch.urgent_news(desk, changes, 0, not_by=counter)
+    assert urgent == [(theirs.number, "甲")] and count == 1 and newest == plain.id
+    # When the changes cannot say, the database does (same answer).
+    assert watch.urgent_news(desk, Changes(everything=True), 0, not_by=counter) == (
+        urgent, count, newest)
+
+
+def test_concerns_the_person_who_registered_or_handles_or_is_counted():
+    def changed(received_by: str, handler: str | None) -> Changes:
+        return Changes((ChangedComplaint(1, "TS-1", "general", received_by, handler, "x", False),))
+
+    assert watch.concerns(changed("wang", None), "wang", {})
+    assert watch.concerns(changed("li", "wang"), "wang", {})
+    assert not watch.concerns(changed("li", "zhao"), "wang", {})
+    assert watch.concerns(changed("li", "zhao"), "wang", {"TS-1": "overdue"})
+    assert watch.concerns(Changes(everything=True), "wang", {})
+
+
+def test_merged_keeps_new_and_the_latest_state():
+    a_new = ChangedComplaint(1, "TS-1", "general", "wang", None, "x", True)
+    a_later = ChangedComplaint(1, "TS-1", "urgent", "wang", "li", "x", False)
+    b = ChangedComplaint(2, "TS-2", "general", "wang", None, "y", False)
+    both = merged([Changes((a_new,)), Changes((a_later, b))])
+    assert both.complaints == (ChangedComplaint(1, "TS-1", "urgent", "wang", "li", "x", True), b)
+    assert merged([Changes((b,)), Changes(everything=True)]).everything
+
+
+def test_the_follower_delivers_in_its_own_thread_and_stops(desk, admin, counter):
+    got: list[Changes] = []
+    failures: list[Exception] = []
+    arrived = threading.Event()
+
+    def deliver(changes: Changes) -> None:
+        got.append(changes)
+        arrived.set()
+
+    follower = watch.Follower(desk, deliver, failures.append, every=0.05)
+    follower.start()
+    try:
+        deadline = time.monotonic() + 10
+        while follower.watcher is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        made = register(desk, counter)
+        assert arrived.wait(10)
+        assert got[0].numbers == {made.number} and follower.first_complaint_id < made.id
+    finally:
+        follower.stop()
+    follower._thread.join(5)
+    assert not follower._thread.is_alive() and failures == []
