@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from complaintdesk.domain.enums import Priority
 
@@ -28,6 +29,29 @@ class QueueFilter:
 
     def with_(self, **changes: object) -> "QueueFilter":
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    def admits(self, c: Any, now: datetime) -> bool | None:
+        """Whether the view shows complaint ``c`` (its closed, status, priority,
+        department, received_by, handler, due_at, paused_at) at ``now``; None for a
+        search, which only the store's text index can say. The store's SQL says the
+        same (store/keyset_queue.where_filter; a test holds them together)."""
+        if self.search.strip():
+            return None
+        if c.closed and not self.include_closed:
+            return False
+        if self.status and c.status != self.status:
+            return False
+        if self.priority and Priority(c.priority).rank != Priority.parse(self.priority).rank:
+            return False
+        if self.department and c.department != self.department:
+            return False
+        if self.mine and not (c.received_by == self.mine or c.handler == self.mine or (
+                self.mine_department and c.department == self.mine_department)):
+            return False
+        if self.overdue_only and not (c.due_at is not None and c.due_at < now
+                                      and c.paused_at is None):
+            return False
+        return True
 
 
 @dataclass(frozen=True)

@@ -127,9 +127,10 @@ def urgent_news(desk: Desk, changes: Changes, after_id: int, limit: int = URGENT
 
 def concerns(changes: Changes, login: str, known: set[str] | dict[str, str]) -> bool:
     """Whether ``changes`` may move the person's own amber and red count: a changed
-    complaint they registered or handle, or one the count holds."""
+    complaint they registered or handle, or one the count holds (not a note or a
+    link: those move no clock)."""
     return changes.everything or any(c.concerns(login) or c.number in known
-                                     for c in changes.complaints)
+                                     for c in changes.rows)
 
 
 __all__ = ["Changes", "ChangedComplaint", "Follower", "Watcher", "concerns", "last_complaint_id",

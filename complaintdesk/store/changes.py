@@ -15,7 +15,11 @@ every commit anyone makes, and this costs well under a millisecond.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from complaintdesk.domain.enums import Priority
 
 #: More complaints than this changed at once (a bulk intake, a demo load): the
 #: consoles read everything again rather than judge each one.
@@ -25,10 +29,16 @@ MAX_EVENTS = 2_000
 
 START_SQL = ("SELECT (SELECT coalesce(max(id), 0) FROM audit_event), "
              "(SELECT coalesce(max(id), 0) FROM complaint)")
-EVENTS_SQL = ("SELECT a.id, a.complaint_id, c.id, c.number, c.priority, c.received_by, "
-              "c.handler, c.customer_name FROM audit_event a "
+EVENTS_SQL = ("SELECT a.id, a.complaint_id, a.action, c.id, c.number, c.priority, c.received_by, "
+              "c.handler, c.customer_name, c.closed, c.status, c.department, c.due_at, "
+              "c.paused_at FROM audit_event a "
               "LEFT JOIN complaint c ON c.id = a.complaint_id "
               "WHERE a.id > {p} ORDER BY a.id LIMIT {limit}")
+
+#: Audit actions that add to a complaint's timeline and change none of the columns
+#: a queue row shows, filters or sorts by (process/complaints.py): a console's
+#: queue has nothing to do for them; a record showing the complaint reads again.
+TIMELINE_ONLY = frozenset({"complaint.note", "complaint.linked", "complaint.linked_from"})
 
 
 @dataclass(frozen=True)
@@ -42,10 +52,22 @@ class ChangedComplaint:
     handler: str | None
     customer_name: str
     new: bool  # registered since the last look
+    row_changed: bool = True  # False: only its timeline grew (TIMELINE_ONLY)
+    # What a queue filters and sorts by (domain/queue.py), as it is now.
+    closed: bool = False
+    status: str = ""
+    department: str | None = None
+    due_at: datetime | None = None
+    paused_at: datetime | None = None
 
     def concerns(self, login: str) -> bool:
         """Whether ``login`` registered it or handles it."""
         return login in (self.received_by, self.handler)
+
+    @property
+    def sort_key(self) -> tuple:
+        """Its place in the queue's order (as ``QueueRow.sort_key``)."""
+        return (self.closed, Priority(self.priority).rank, self.due_at, self.id)
 
 
 @dataclass(frozen=True)
@@ -67,20 +89,28 @@ class Changes:
     def new(self) -> tuple[ChangedComplaint, ...]:
         return tuple(c for c in self.complaints if c.new)
 
+    @property
+    def rows(self) -> tuple[ChangedComplaint, ...]:
+        """The complaints whose queue row may have changed (not only their timeline)."""
+        return tuple(c for c in self.complaints if c.row_changed)
+
 
 #: Everything may have changed and nothing more is known (a reconnect).
 UNKNOWN = Changes(everything=True)
 
 Execute = Callable[[str, Sequence[object]], list[tuple]]
+Moment = Callable[[Any], "datetime | None"]
 
 
 class ChangeFeed:
     """Reads the changes after the last event it saw. ``execute(sql, params)``
     runs a query on the watcher's connection and returns its rows; ``placeholder``
-    is its driver's (``?`` or ``%s``)."""
+    is its driver's (``?`` or ``%s``), ``moment`` turns a time it reads into an
+    aware datetime."""
 
-    def __init__(self, execute: Execute, placeholder: str) -> None:
+    def __init__(self, execute: Execute, placeholder: str, moment: Moment) -> None:
         self._execute = execute
+        self._moment = moment
         self._events_sql = EVENTS_SQL.format(p=placeholder, limit=MAX_EVENTS + 1)
         self.last_event, self.last_complaint = self._execute(START_SQL, ())[0]
 
@@ -94,12 +124,22 @@ class ChangeFeed:
             return Changes(everything=True)
         seen: dict[int, ChangedComplaint] = {}
         staff = False
-        for _event, complaint_id, cid, number, priority, received_by, handler, customer in rows:
+        for (_event, complaint_id, action, cid, number, priority, received_by, handler, customer,
+             closed, status, department, due_at, paused_at) in rows:
             if complaint_id is None or cid is None:
                 staff = True  # staff, settings: not about one complaint
-            elif cid not in seen:
-                seen[cid] = ChangedComplaint(cid, number, priority, received_by, handler,
-                                             customer, new=cid > self.last_complaint)
+                continue
+            row_changed = action not in TIMELINE_ONLY
+            before = seen.get(cid)
+            if before is not None:
+                if row_changed and not before.row_changed:
+                    seen[cid] = replace(before, row_changed=True)
+                continue
+            seen[cid] = ChangedComplaint(
+                cid, number, priority, received_by, handler, customer,
+                new=cid > self.last_complaint, row_changed=row_changed, closed=bool(closed),
+                status=status, department=department, due_at=self._moment(due_at),
+                paused_at=self._moment(paused_at))
         self.last_event = rows[-1][0]
         if seen:
             self.last_complaint = max(self.last_complaint, max(seen))
@@ -117,8 +157,9 @@ def merged(batches: list[Changes]) -> Changes:
     for batch in batches:
         for complaint in batch.complaints:
             before = latest.get(complaint.id)
-            latest[complaint.id] = complaint if before is None or not before.new else \
-                ChangedComplaint(**{**complaint.__dict__, "new": True})
+            latest[complaint.id] = complaint if before is None else replace(
+                complaint, new=complaint.new or before.new,
+                row_changed=complaint.row_changed or before.row_changed)
     if len(latest) > MAX_CHANGED:
         return Changes(everything=True)
     return Changes(tuple(sorted(latest.values(), key=lambda c: c.id)))

@@ -28,7 +28,8 @@ SORT_COLUMNS = (Complaint.closed, Complaint.priority_rank, Complaint.due_at, Com
 
 
 def where_filter(f: QueueFilter, now: datetime) -> list:
-    """The filter's conditions but the text search's."""
+    """The filter's conditions but the text search's: ``QueueFilter.admits`` in SQL
+    (tests/process/test_core_queue.py holds the two together)."""
     clauses = []
     if not f.include_closed:
         clauses.append(Complaint.closed == false())

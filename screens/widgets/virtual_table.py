@@ -7,7 +7,7 @@ a row source for one page at a time, in a thread worker, and keeps a few pages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -60,10 +60,17 @@ class RowSource(Protocol):
 
 class FollowingSource(RowSource, Protocol):
     """A source that can say what others' changes do to the rows read, so a table
-    need not read them all again (``VirtualTable.follow_changes``)."""
+    need not read them all again (``VirtualTable.follow_changes``). ``changes``
+    is whatever the screen was given; the table only passes it on."""
 
-    def assess(self, changed: frozenset[str], new: frozenset[str], start: int,
-               rows: list[TableRow], total: int) -> "ViewEffect": ...
+    def judge(self, changes: Any, start: int, rows: list[TableRow],
+              total: int) -> ViewEffect | None:
+        """The effect, if it can be told without the database (on the UI thread)."""
+        ...
+
+    def assess(self, changes: Any, start: int, rows: list[TableRow], total: int) -> ViewEffect:
+        """The effect, asking the database (in a worker thread)."""
+        ...
 
     def recount(self, keep_until: int) -> int:
         """Count again, the rows before ``keep_until`` still where they were."""
@@ -249,33 +256,39 @@ class VirtualTable(ScrollView, can_focus=True):
             rows += self._pages[page][1]
         return first * PAGE_SIZE, rows
 
-    def follow_changes(self, changed: frozenset[str], new: frozenset[str]) -> None:
-        """Others changed the rows keyed ``changed`` (``new`` ones just made): read
-        again only if that moves the rows read; else at most count again. A source
-        that cannot judge (or a load under way) means a reload in place."""
-        if not hasattr(self.source, "assess") or self._landing is not None:
+    def follow_changes(self, changes: Any) -> None:
+        """Others committed ``changes`` (passed to the source): read again only if
+        they move the rows read; else at most count again. A source that cannot
+        judge (or a load under way) means a reload in place."""
+        source = self.source
+        if not hasattr(source, "judge") or self._landing is not None:
             self.reload_in_place()
             return
         start, rows = self.loaded_rows()
-        self._assess(self._generation, self.source, changed, new, start, rows, self.row_count)
+        effect = source.judge(changes, start, rows, self.row_count)
+        if effect is None or (effect.recount and not effect.reload):
+            self._assess(self._generation, source, changes, start, rows, self.row_count, effect)
+        else:
+            self._take(self._generation, start + len(rows), effect)
 
     # A description of its own: Textual's default is the repr of every argument,
     # a page of rows.
     @work(thread=True, group="table-changes", exit_on_error=False, description="follow changes")
-    def _assess(self, generation: int, source: FollowingSource, changed: frozenset[str],
-                new: frozenset[str], start: int, rows: list[TableRow], total: int) -> None:
-        effect = source.assess(changed, new, start, rows, total)
+    def _assess(self, generation: int, source: FollowingSource, changes: Any, start: int,
+                rows: list[TableRow], total: int, effect: ViewEffect | None) -> None:
+        if effect is None:
+            effect = source.assess(changes, start, rows, total)
         end = start + len(rows)
-        if effect.reload:
-            self.app.call_from_thread(self._reload_if, generation)
-        elif effect.recount:
-            self.app.call_from_thread(self._recounted, generation, end, source.recount(end), 0)
-        elif effect.added:
-            self.app.call_from_thread(self._recounted, generation, end, None, effect.added)
+        count = source.recount(end) if effect.recount and not effect.reload else None
+        self.app.call_from_thread(self._take, generation, end, effect, count)
 
-    def _reload_if(self, generation: int) -> None:
-        if generation == self._generation:
+    def _take(self, generation: int, end: int, effect: ViewEffect, count: int | None = None) -> None:
+        if generation != self._generation or effect.nothing:
+            return
+        if effect.reload:
             self.reload_in_place()
+        else:
+            self._recounted(generation, end, count, effect.added)
 
     def _recounted(self, generation: int, end: int, count: int | None, added: int) -> None:
         """The rows before ``end`` stay; the count is ``count``, or ``added`` more.

@@ -104,7 +104,7 @@ class QueueScreen(DataScreen):
         if changes.everything:
             self.refresh_data()
         else:
-            self.table.follow_changes(changes.numbers, frozenset(c.number for c in changes.new))
+            self.table.follow_changes(changes)
 
     def clock_moved(self) -> None:
         """Countdowns and colours from the rows already read; only the 超时 filter's

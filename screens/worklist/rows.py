@@ -8,6 +8,7 @@ from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Category, Priority, Status
 from complaintdesk.process.queue import open_queue, QueueFilter, QueueRow
 from complaintdesk.domain.queue import ViewEffect, effect_on_view
+from complaintdesk.process.watch import Changes
 from complaintdesk.domain.text import mask_contact
 from complaintdesk.domain.clocks import clock_state
 from complaintdesk.domain.timing import minutes_left
@@ -55,6 +56,7 @@ class QueueSource:
 
     def __init__(self, desk: Desk, queue_filter: QueueFilter) -> None:
         self.desk = desk
+        self.queue_filter = queue_filter
         self.queue = open_queue(desk, queue_filter)  # raises DomainError on a bad search
         self._keys: dict[int, tuple] = {}  # row index -> sort key of that row
         self._load = 0  # counts reloads: row positions are only good for their load
@@ -129,26 +131,43 @@ class QueueSource:
         return self.queue.position(key)
 
     # ------------------------------------------------------------ following changes
-    def assess(self, changed: frozenset[str], new: frozenset[str], start: int,
-               rows: list[TableRow], total: int) -> ViewEffect:
-        """What others' changes to ``changed`` do to the rows read (one query: the
-        changed complaints this view shows now)."""
+    def judge(self, changes: Changes, start: int, rows: list[TableRow],
+              total: int) -> ViewEffect | None:
+        """What others' ``changes`` do to the rows read, judged from what the changes
+        say of each complaint (no query); None when only the store can say (a
+        search: its text index)."""
+        changed = changes.rows  # a note or a link changes no queue row
+        if not changed:
+            return ViewEffect()
+        now = self.desk.now()
+        admitted = [self.queue_filter.admits(c, now) for c in changed]
+        if None in admitted:
+            return None
+        return self._effect(changes, start, rows, total,
+                            [c for c, shown in zip(changed, admitted) if shown])
+
+    def assess(self, changes: Changes, start: int, rows: list[TableRow],
+               total: int) -> ViewEffect:
+        """``judge`` with the store's word on which changed complaints the view
+        shows (one query, in a worker thread)."""
+        return self._effect(changes, start, rows, total,
+                            self.queue.rows_of(c.number for c in changes.rows))
+
+    def _effect(self, changes: Changes, start: int, rows: list[TableRow], total: int,
+                shown: list) -> ViewEffect:  # type: ignore[type-arg]
         loaded = [row.data for row in rows]
         if any(not isinstance(row, QueueRow) for row in loaded):
             return ViewEffect(reload=True)
-        effect = effect_on_view(loaded, start, total, changed, new,  # type: ignore[arg-type]
-                                self.queue.rows_of(changed))
+        changed = changes.rows
+        effect = effect_on_view(loaded, start, total,  # type: ignore[arg-type]
+                                frozenset(c.number for c in changed),
+                                frozenset(c.number for c in changed if c.new), shown)
         if effect.added and self.queue.capped:  # shows its first SEARCH_CAP only
             return ViewEffect(recount=True)
         if effect.added:  # they join past the rows read: the seek keys there shift
             self._forget_keys_from(start + len(rows))
             self._count = total + effect.added
         return effect
-
-    def _forget_keys_from(self, index: int) -> None:
-        with self._lock:
-            for at in [i for i in self._keys if i >= index]:
-                del self._keys[at]
 
     def recount(self, keep_until: int) -> int:
         self._forget_keys_from(keep_until)  # the seek keys past the rows kept may shift
@@ -159,6 +178,11 @@ class QueueSource:
         if not isinstance(row.data, QueueRow):
             return row
         return self.row(row.data, self.desk.now(), self.desk.config.at_risk_fraction)
+
+    def _forget_keys_from(self, index: int) -> None:
+        with self._lock:
+            for at in [i for i in self._keys if i >= index]:
+                del self._keys[at]
 
     def row(self, r: QueueRow, now, fraction: float) -> TableRow:  # type: ignore[no-untyped-def]
         priority = Priority(r.priority).label + ("上报" if r.escalated else "")

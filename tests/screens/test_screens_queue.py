@@ -10,6 +10,7 @@ from textual.widgets import Input, Label, Static
 
 from complaintdesk.process import staffing
 from complaintdesk.process.complaints import add_note, get_complaint, iter_complaints
+from complaintdesk.process.corrections import correct_complaint
 from screens.case.record_screen import ComplaintRecordScreen
 from screens.messages import DataChanged, OpenComplaint
 from screens.widgets.dialogs import LinkDialog, NoteDialog
@@ -459,8 +460,8 @@ async def test_areas_are_modes_the_app_owns(desk, counter):
 async def test_the_queue_reads_again_only_when_a_change_moves_its_rows(desk, counter, admin):
     """Others' commits reach the console as the complaints they changed. A new
     complaint sorting past the rows read only adds to the count, a change past them
-    only recounts; a new 紧急 one (first in the order) or a change to a row read
-    reads the page again."""
+    only recounts, a note changes no row; a new 紧急 one (first in the order) or a
+    correction of a row read reads the page again."""
     made = [register(desk, admin.login) for _ in range(130)]  # page 0 read, 1 not
     app = make_app(desk, counter)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
@@ -485,8 +486,14 @@ async def test_the_queue_reads_again_only_when_a_change_moves_its_rows(desk, cou
         assert any(urgent.number in str(n.message) for n in app._notifications)
 
         generation = table._generation
-        add_note(desk, admin.login, made[0].number, "第一页上的备注")
+        add_note(desk, admin.login, made[0].number, "第一页上的备注")  # no column changes
+        await pilot.pause(2.5)
+        await settle(pilot)
+        assert table._generation == generation
+        correct_complaint(desk, counter, made[0].number, {"customer_name": "改正后的客户"},
+                          "登记时写错了姓名")  # a row on the terminal changes
         assert await wait_until(pilot, lambda: table._generation > generation)
+        assert table.row_at(1).cells[3] == "改正后的客户"
         assert late.number not in shown_numbers(app)[:30]
 
 

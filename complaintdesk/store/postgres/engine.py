@@ -259,7 +259,7 @@ class NotifyWatcher:
         conn.add_notify_handler(lambda note: self._got.append(note.payload))
         conn.execute(f"LISTEN {CHANNEL}")
         self._conn = conn
-        self._feed = ChangeFeed(self._execute, "%s")
+        self._feed = ChangeFeed(self._execute, "%s", lambda value: value)  # timestamptz: aware
 
     def _execute(self, sql: str, params: tuple) -> list[tuple]:
         assert self._conn is not None

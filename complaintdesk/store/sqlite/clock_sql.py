@@ -42,7 +42,7 @@ PERSON_SQL = (f"SELECT {', '.join(COLUMNS)} FROM complaint "
                                     "(handler IS NULL AND received_by = :login)) AND (", 1))
 
 
-def _moment(text: str | None) -> datetime | None:
+def moment(text: str | None) -> datetime | None:
     """A stored time (naive UTC text) as an aware UTC datetime."""
     return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
 
@@ -77,7 +77,7 @@ class _Candidate(dict):
     def __getitem__(self, name: str):  # type: ignore[no-untyped-def]
         value = dict.__getitem__(self, name)
         if value.__class__ is str and name in TIMES:
-            value = _moment(value)
+            value = moment(value)
             self[name] = value
         return value
 

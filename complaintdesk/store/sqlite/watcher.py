@@ -12,6 +12,7 @@ import sqlite3
 import threading
 
 from complaintdesk.store.changes import ChangeFeed, Changes
+from complaintdesk.store.sqlite.clock_sql import moment
 
 
 class ChangeWatcher:
@@ -29,7 +30,7 @@ class ChangeWatcher:
         self._conn: sqlite3.Connection | None = conn
         with self._lock:
             self._version = self._data_version()
-            self._feed = ChangeFeed(self._execute, "?")
+            self._feed = ChangeFeed(self._execute, "?", moment)
 
     def _data_version(self) -> int:
         assert self._conn is not None
