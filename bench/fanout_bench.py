@@ -14,9 +14,11 @@ complaint a second.
 The database must exist with a demo in it (``complaintdesk demo``). The consoles
 sign in as the demo's active staff in turn, as an office would (``--same-person``:
 all as the first counter clerk, the worst case: every change is then "theirs"),
-and the first counter clerk registers the changes: each a general complaint,
-which sorts past the first page of the queue, or with ``--urgent`` a 紧急 one,
-which sorts first and so moves every console's page. Prints the figures: total
+and the first counter clerk makes the changes (``--change``): ``register`` a
+general complaint, which sorts past the first page of the queue (every console's
+count changes); ``urgent``, a 紧急 one, which sorts first and so moves every
+console's page; ``note``, a note on a random open complaint (its timeline only);
+``correct``, a correction of a random open complaint's customer name (its row). Prints the figures: total
 CPU as a share of one core, idle and changing, and the CPU each console spends
 per change.
 """
@@ -24,6 +26,7 @@ per change.
 from __future__ import annotations
 
 import argparse
+import random
 import os
 import subprocess
 import sys
@@ -78,13 +81,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="each window")
     parser.add_argument("--same-person", action="store_true",
                         help="every console signed in as the clerk who makes the changes")
-    parser.add_argument("--urgent", action="store_true", help="register 紧急 complaints")
+    parser.add_argument("--change", choices=["register", "urgent", "note", "correct"],
+                        default="register", help="what each change is (see above)")
     args = parser.parse_args()
 
     from complaintdesk.domain.config import DeskConfig
     from complaintdesk.process import complaints
     from complaintdesk.process.desk import open_desk
-    from complaintdesk.store.models import Staff
+    from complaintdesk.domain.errors import DomainError
+    from complaintdesk.process.corrections import correct_complaint
+    from complaintdesk.store.models import Complaint, Staff
 
     desk = open_desk(args.db, DeskConfig(timezone_name="Asia/Shanghai"))
     with desk.store.read() as session:  # a counter clerk of the demo, and everyone
@@ -109,7 +115,7 @@ def main() -> None:
         last = now
     alive = sum(p.poll() is None for p in procs)
     print(f"backend: {desk.store.backend}  consoles: {args.consoles} as {len(people)} people "
-          f"(running: {alive})  changes: {'紧急' if args.urgent else '一般'} complaints  "
+          f"(running: {alive})  changes: {args.change}  "
           f"start-up: {time.monotonic() - started:.0f} s  memory: {rss_mib(pids):,.0f} MiB "
           f"({rss_mib(pids) / max(1, alive):.0f} MiB each)")
 
@@ -121,13 +127,31 @@ def main() -> None:
 
     form = {"customer_name": "压测客户", "contact": "13800001111", "channel": "phone",
             "event": "压测：每秒一条新投诉", "demand": "无", "category": "service",
-            "priority": "urgent" if args.urgent else "general"}
+            "priority": "urgent" if args.change == "urgent" else "general"}
+    with desk.store.read() as session:
+        open_numbers = [n for (n,) in session.query(Complaint.number).filter(
+            Complaint.closed == False)]  # noqa: E712 - SQL
+    pick = random.Random(1203)
+
+    def make_change() -> None:
+        if args.change in ("register", "urgent"):
+            complaints.register_complaint(desk, login, form)
+        elif args.change == "note":
+            complaints.add_note(desk, login, pick.choice(open_numbers), "压测：一条备注")
+        else:
+            number = pick.choice(open_numbers)
+            try:
+                correct_complaint(desk, login, number, {"customer_name": f"压测客户{pick.randrange(10**6)}"},
+                                  "压测：更正客户姓名")
+            except DomainError:  # this one may not be corrected now: another
+                make_change()
+
     before = cpu_seconds(pids)
     changes = 0
     end = time.monotonic() + args.seconds
     while time.monotonic() < end:
         tick = time.monotonic()
-        complaints.register_complaint(desk, login, form)
+        make_change()
         changes += 1
         time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
     time.sleep(1.5)  # the last change's reloads

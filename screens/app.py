@@ -6,7 +6,7 @@ import gc
 import os
 import signal
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 import sys
 import threading
 from weakref import WeakSet
@@ -289,6 +289,7 @@ class ComplaintDeskApp(DeskApp):
             self.set_timer(wait, self._check_mine)
 
     _mine_timer: Timer | None = None
+    _mine_turn: float | None = None  # monotonic time of the next look set
 
     @work(thread=True, exclusive=True, group="mine", exit_on_error=False)
     def _check_mine(self) -> None:
@@ -298,8 +299,31 @@ class ComplaintDeskApp(DeskApp):
                                              timedelta(seconds=MINE_SECONDS))
         except DomainError:
             return  # the header keeps what it showed; the screens say what is wrong
-        wait = MINE_SECONDS if turn is None else (turn - self.desk.now()).total_seconds()
-        self.call_from_thread(self._show_mine, states, max(wait, 0.0) + MINE_TURN_MARGIN_SECONDS)
+        self.call_from_thread(self._show_mine, states, self._wait_for(turn))
+
+    @work(thread=True, group="mine-among", exit_on_error=False)
+    def _check_mine_among(self, numbers: list[str]) -> None:
+        """Others changed ``numbers``, some of the person's: their states again only."""
+        try:
+            states, turn = deadline_watch_of(self.desk, self.actor.login,
+                                             timedelta(seconds=MINE_SECONDS), numbers)
+        except DomainError:
+            return
+        self.call_from_thread(self._merge_mine, numbers, states, self._wait_for(turn))
+
+    def _wait_for(self, turn: datetime | None) -> float:
+        if turn is None:
+            return MINE_SECONDS
+        return max((turn - self.desk.now()).total_seconds(), 0.0) + MINE_TURN_MARGIN_SECONDS
+
+    def _merge_mine(self, numbers: list[str], states: dict[str, str], next_look: float) -> None:
+        if self._mine is None:  # the first count is still under way; it will see them
+            return
+        merged = {n: s for n, s in self._mine.items() if n not in numbers} | states
+        due = time.monotonic() + next_look
+        if self._mine_turn is not None and self._mine_turn < due:
+            next_look = max(self._mine_turn - time.monotonic(), 0.0)
+        self._show_mine(merged, next_look)
 
     def _show_mine(self, states: dict[str, str], next_look: float = MINE_SECONDS) -> None:
         """The header counts the person's own amber and red complaints; one that turns
@@ -308,6 +332,7 @@ class ComplaintDeskApp(DeskApp):
         if self._mine_timer is not None:
             self._mine_timer.stop()
         self._mine_timer = self.set_timer(next_look, self._check_mine)
+        self._mine_turn = time.monotonic() + next_look
         amber = sum(state == "at-risk" for state in states.values())
         red = len(states) - amber
         self.title = APP_TITLE + (f" · 我的：预警 {amber} 超时 {red}" if states else "")
@@ -339,8 +364,11 @@ class ComplaintDeskApp(DeskApp):
                         severity="warning", timeout=10, markup=False)
 
     def _show_changes(self, changes: Changes) -> None:
-        if concerns(changes, self.actor.login, self._mine or {}):
+        if changes.everything:
             self._recount_mine_soon()
+        elif concerns(changes, self.actor.login, self._mine or {}):
+            # Only the changed complaints' clocks, the person's or counted before.
+            self._check_mine_among(sorted(c.number for c in changes.rows))
         shown: list[DataScreen] = []
         for screen in reversed(self.screen_stack):
             if isinstance(screen, DataScreen):

@@ -106,11 +106,13 @@ def _sorts_before(a: tuple, b: tuple) -> bool | None:
 
 
 def effect_on_view(loaded: list[QueueRow], start: int, total: int, changed: set[str] | frozenset[str],
-                   new: set[str] | frozenset[str], shown_now: list[QueueRow]) -> ViewEffect:
+                   new: set[str] | frozenset[str], shown_now: list[QueueRow],
+                   unmoved: set[str] | frozenset[str] = frozenset()) -> ViewEffect:
     """How commits that touched the complaints ``changed`` (``new`` among them just
-    registered) move a view of which the console has read ``loaded``, the rows
-    ``start`` … in order, out of ``total``; ``shown_now`` are the changed ones the
-    view shows after the commits.
+    registered; ``unmoved`` ones changed in what their row says, not in whether or
+    where the view shows them) move a view of which the console has read
+    ``loaded``, the rows ``start`` … in order, out of ``total``; ``shown_now`` are
+    the changed ones the view shows after the commits.
 
     A read row that changed, or a row that now sorts among or before the read
     ones, means reading again. A new complaint sorting after them only adds to the
@@ -130,6 +132,8 @@ def effect_on_view(loaded: list[QueueRow], start: int, total: int, changed: set[
         row = now.get(number)
         if number in read:
             return ViewEffect(reload=True)
+        if number in unmoved:
+            continue  # not among the rows read, and staying where it was
         if row is not None:
             if reaches_end or _sorts_before(row.sort_key, last) is not False:
                 return ViewEffect(reload=True)  # among or before the rows read

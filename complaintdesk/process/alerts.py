@@ -157,11 +157,12 @@ def deadline_states_of(desk: Desk, login: str) -> dict[str, str]:
     return deadline_watch_of(desk, login, timedelta(0))[0]
 
 
-def deadline_watch_of(desk: Desk, login: str,
-                      ahead: timedelta) -> tuple[dict[str, str], datetime | None]:
+def deadline_watch_of(desk: Desk, login: str, ahead: timedelta, numbers: list[str] | None = None
+                      ) -> tuple[dict[str, str], datetime | None]:
     """``deadline_states_of`` now, and the first moment within ``ahead`` at which one
     of the person's clocks turns amber or red (None: none does): a console counts
-    again then, not every minute."""
+    again then, not every minute. With ``numbers``, only among those complaints
+    (a console after others changed them)."""
     now = desk.now()
     fraction = desk.config.at_risk_fraction
     out: dict[str, str] = {}
@@ -171,7 +172,7 @@ def deadline_watch_of(desk: Desk, login: str,
     # the alerts' notice.
     with desk.store.read() as session:
         rows = desk.store.warning_candidates(session, now + ahead, now + FAR, fraction,
-                                             login=login)
+                                             login=login, numbers=numbers)
     for c in rows:
         if c["due_at"] is None:
             continue

@@ -29,7 +29,7 @@ MAX_EVENTS = 2_000
 
 START_SQL = ("SELECT (SELECT coalesce(max(id), 0) FROM audit_event), "
              "(SELECT coalesce(max(id), 0) FROM complaint)")
-EVENTS_SQL = ("SELECT a.id, a.complaint_id, a.action, c.id, c.number, c.priority, c.received_by, "
+EVENTS_SQL = ("SELECT a.id, a.complaint_id, a.action, a.field, c.id, c.number, c.priority, c.received_by, "
               "c.handler, c.customer_name, c.closed, c.status, c.department, c.due_at, "
               "c.paused_at FROM audit_event a "
               "LEFT JOIN complaint c ON c.id = a.complaint_id "
@@ -39,6 +39,19 @@ EVENTS_SQL = ("SELECT a.id, a.complaint_id, a.action, c.id, c.number, c.priority
 #: a queue row shows, filters or sorts by (process/complaints.py): a console's
 #: queue has nothing to do for them; a record showing the complaint reads again.
 TIMELINE_ONLY = frozenset({"complaint.note", "complaint.linked", "complaint.linked_from"})
+#: The columns that decide whether a queue shows a complaint and where (a
+#: correction of any other field, such as the customer's name, changes what its
+#: row says but not its place).
+PLACE_COLUMNS = frozenset({"closed", "status", "priority", "priority_rank", "department",
+                           "received_by", "handler", "due_at", "paused_at"})
+
+
+def _moves(action: str, field_name: str | None) -> bool:
+    """Whether an event may change where, or whether, queues show its complaint."""
+    if action in TIMELINE_ONLY:
+        return False
+    return not (action == "complaint.corrected" and field_name is not None
+                and field_name not in PLACE_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,7 @@ class ChangedComplaint:
     customer_name: str
     new: bool  # registered since the last look
     row_changed: bool = True  # False: only its timeline grew (TIMELINE_ONLY)
+    moved: bool = True  # False: its place in any queue, and whether it is in one, stay
     # What a queue filters and sorts by (domain/queue.py), as it is now.
     closed: bool = False
     status: str = ""
@@ -124,22 +138,23 @@ class ChangeFeed:
             return Changes(everything=True)
         seen: dict[int, ChangedComplaint] = {}
         staff = False
-        for (_event, complaint_id, action, cid, number, priority, received_by, handler, customer,
-             closed, status, department, due_at, paused_at) in rows:
+        for (_event, complaint_id, action, field_name, cid, number, priority, received_by,
+             handler, customer, closed, status, department, due_at, paused_at) in rows:
             if complaint_id is None or cid is None:
                 staff = True  # staff, settings: not about one complaint
                 continue
             row_changed = action not in TIMELINE_ONLY
+            moved = _moves(action, field_name)
             before = seen.get(cid)
             if before is not None:
-                if row_changed and not before.row_changed:
-                    seen[cid] = replace(before, row_changed=True)
+                seen[cid] = replace(before, row_changed=before.row_changed or row_changed,
+                                    moved=before.moved or moved)
                 continue
             seen[cid] = ChangedComplaint(
                 cid, number, priority, received_by, handler, customer,
-                new=cid > self.last_complaint, row_changed=row_changed, closed=bool(closed),
-                status=status, department=department, due_at=self._moment(due_at),
-                paused_at=self._moment(paused_at))
+                new=cid > self.last_complaint, row_changed=row_changed, moved=moved,
+                closed=bool(closed), status=status, department=department,
+                due_at=self._moment(due_at), paused_at=self._moment(paused_at))
         self.last_event = rows[-1][0]
         if seen:
             self.last_complaint = max(self.last_complaint, max(seen))
@@ -159,7 +174,8 @@ def merged(batches: list[Changes]) -> Changes:
             before = latest.get(complaint.id)
             latest[complaint.id] = complaint if before is None else replace(
                 complaint, new=complaint.new or before.new,
-                row_changed=complaint.row_changed or before.row_changed)
+                row_changed=complaint.row_changed or before.row_changed,
+                moved=complaint.moved or before.moved)
     if len(latest) > MAX_CHANGED:
         return Changes(everything=True)
     return Changes(tuple(sorted(latest.values(), key=lambda c: c.id)))

@@ -136,11 +136,13 @@ class Store(Protocol):
         ...
 
     def warning_candidates(self, session: Session, now: datetime, notice: datetime,
-                           fraction: float, login: str | None = None) -> list[dict]:
+                           fraction: float, login: str | None = None,
+                           numbers: list[str] | None = None) -> list[dict]:
         """The open complaints with a clock at or past ``fraction`` of its time at
         ``now`` (a pause leaves the handling and investigation clocks out), or a
         revisit due by ``notice``: a superset alerts.py checks clock by clock; with
-        ``login``, only the complaints that person is responsible for. Each a
+        ``login``, only the complaints that person is responsible for (and with
+        ``numbers``, only among those). Each a
         dict of the complaint's id, number, priority, status, customer_name, handler,
         received_by, closed, paused_minutes and its clocks' times (aware UTC)."""
         ...

@@ -144,7 +144,8 @@ class QueueSource:
         if None in admitted:
             return None
         return self._effect(changes, start, rows, total,
-                            [c for c, shown in zip(changed, admitted) if shown])
+                            [c for c, shown in zip(changed, admitted) if shown],
+                            frozenset(c.number for c in changed if not c.moved))
 
     def assess(self, changes: Changes, start: int, rows: list[TableRow],
                total: int) -> ViewEffect:
@@ -154,14 +155,16 @@ class QueueSource:
                             self.queue.rows_of(c.number for c in changes.rows))
 
     def _effect(self, changes: Changes, start: int, rows: list[TableRow], total: int,
-                shown: list) -> ViewEffect:  # type: ignore[type-arg]
+                shown: list, unmoved: frozenset[str] = frozenset()) -> ViewEffect:  # type: ignore[type-arg]
+        """(A search's matches can change with a corrected name: ``assess`` passes
+        no ``unmoved``.)"""
         loaded = [row.data for row in rows]
         if any(not isinstance(row, QueueRow) for row in loaded):
             return ViewEffect(reload=True)
         changed = changes.rows
         effect = effect_on_view(loaded, start, total,  # type: ignore[arg-type]
                                 frozenset(c.number for c in changed),
-                                frozenset(c.number for c in changed if c.new), shown)
+                                frozenset(c.number for c in changed if c.new), shown, unmoved)
         if effect.added and self.queue.capped:  # shows its first SEARCH_CAP only
             return ViewEffect(recount=True)
         if effect.added:  # they join past the rows read: the seek keys there shift

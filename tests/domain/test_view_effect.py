@@ -54,8 +54,13 @@ def scenarios(draw):  # type: ignore[no-untyped-def]
     length = draw(st.integers(1, len(rows) - start))
     after = dict(before)
     changed_ids = draw(st.sets(st.integers(1, count), max_size=4))
+    unmoved_ids = set()
     for i in changed_ids:  # an edit: priority, deadline, status, or in/out of the filter
         old = before[i]
+        if draw(st.booleans()):  # or only what the row says (a corrected name)
+            after[i] = Item(i, old.priority, old.due, old.shown, "corrected")
+            unmoved_ids.add(i)
+            continue
         after[i] = Item(i, draw(st.sampled_from(PRIORITIES)) if draw(st.booleans()) else old.priority,
                         draw(st.integers(0, 50)) if draw(st.booleans()) else old.due,
                         draw(st.booleans()) if draw(st.booleans()) else old.shown,
@@ -64,20 +69,21 @@ def scenarios(draw):  # type: ignore[no-untyped-def]
     for i in new_ids:
         after[i] = Item(i, draw(st.sampled_from(PRIORITIES)), draw(st.integers(0, 80)),
                         draw(st.booleans()))
-    return before, after, start, length, changed_ids, new_ids
+    return before, after, start, length, changed_ids, new_ids, unmoved_ids
 
 
 @settings(max_examples=600, deadline=None)
 @given(scenarios())
 def test_what_it_says_needs_no_reading_is_what_the_view_shows(scenario) -> None:
-    before, after, start, length, changed_ids, new_ids = scenario
+    before, after, start, length, changed_ids, new_ids, unmoved_ids = scenario
     old_view, new_view = view(before), view(after)
     loaded = old_view[start:start + length]
     touched = changed_ids | new_ids
     changed = frozenset(after[i].number for i in touched)
     new = frozenset(after[i].number for i in new_ids)
     shown_now = [after[i].row() for i in touched if after[i].shown]
-    effect = effect_on_view(loaded, start, len(old_view), changed, new, shown_now)
+    unmoved = frozenset(after[i].number for i in unmoved_ids)
+    effect = effect_on_view(loaded, start, len(old_view), changed, new, shown_now, unmoved)
     if effect.reload:
         return
     assert new_view[start:start + length] == loaded  # the rows read are still right
@@ -120,6 +126,17 @@ def test_a_change_to_a_row_read_reloads_and_one_past_them_recounts() -> None:
     closed = old[25]  # past the rows read, and gone from the view
     assert effect_on_view(rows[:20], 0, 30, frozenset({closed.number}), frozenset(),
                           []) == ViewEffect(recount=True)
+
+
+def test_a_row_off_the_page_whose_place_stays_changes_nothing_a_row_read_reloads() -> None:
+    old = [Item(i, "general", i, True) for i in range(1, 31)]
+    rows = _rows(*old)
+    for start, loaded in ((0, rows[:20]), (20, rows[20:])):
+        far = old[25] if start == 0 else old[2]
+        assert effect_on_view(loaded, start, 30, frozenset({far.number}), frozenset(),
+                              [far.row()], frozenset({far.number})).nothing
+    assert effect_on_view(rows[:20], 0, 30, frozenset({old[3].number}), frozenset(),
+                          [old[3].row()], frozenset({old[3].number})).reload
 
 
 def test_rows_read_further_down_reload_on_a_change_that_may_be_above_them() -> None:

@@ -151,3 +151,23 @@ def test_the_follower_delivers_in_its_own_thread_and_stops(desk, admin, counter)
         follower.stop()
     follower._thread.join(5)
     assert not follower._thread.is_alive() and failures == []
+
+
+def test_a_corrected_name_keeps_the_place_a_corrected_priority_moves(desk, admin, counter):
+    from complaintdesk.process.corrections import correct_complaint
+
+    made = register(desk, counter)
+    staffing.add_staff(desk, admin.login, "sup9", "主管九", "supervisor")
+    watcher = watch.watch_changes(desk)
+    try:
+        correct_complaint(desk, counter, made.number, {"customer_name": "改正的名字"}, "记错了")
+        (seen,) = _changes(watcher).complaints
+        assert seen.row_changed and not seen.moved and seen.customer_name == "改正的名字"
+        correct_complaint(desk, "sup9", made.number, {"priority": "urgent"}, "其实很急")
+        (seen,) = _changes(watcher).complaints
+        assert seen.moved and seen.priority == "urgent"
+        add_note(desk, counter, made.number, "备注")
+        (seen,) = _changes(watcher).complaints
+        assert not seen.row_changed and not seen.moved
+    finally:
+        watcher.close()

@@ -109,3 +109,38 @@ async def test_the_header_counts_my_amber_and_red_and_says_when_one_turns(store_
                        for n in app._notifications)
     finally:
         desk.close()
+
+
+async def test_the_header_recounts_only_for_changes_to_my_complaints(store_location, frozen_now):
+    """Another console registers an old complaint for me (amber at once): the
+    header counts it from that change alone; one registered by a colleague for
+    themself does not move my count (and costs my console no recount)."""
+    from datetime import timedelta
+
+    from complaintdesk.domain.config import DeskConfig
+    from complaintdesk.process.desk import open_desk
+    from tests.screens.test_screens_queue import wait_until
+
+    desk = open_desk(store_location, config=DeskConfig(timezone_name="Asia/Shanghai"),
+                     clock=lambda: frozen_now)
+    try:
+        admin = staffing.sign_in(desk, "admin1", "管理员")
+        staffing.add_staff(desk, admin.login, "counter1", "柜台小王", "counter")
+        staffing.add_staff(desk, admin.login, "counter2", "柜台小李", "counter")
+        old = (frozen_now - timedelta(hours=40)).isoformat()
+        register(desk, "counter1", priority="general", received_at=old)
+        app = make_app(desk, "counter1")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert app.title == "客户投诉处理台 · 我的：预警 1 超时 0"
+            counted = app._mine_counted
+            register(desk, "counter2", priority="general", received_at=old)
+            await pilot.pause(2.5)
+            await settle(pilot)
+            assert app.title == "客户投诉处理台 · 我的：预警 1 超时 0"
+            mine = register(desk, "counter1", priority="general", received_at=old)
+            assert await wait_until(pilot, lambda: app.title == "客户投诉处理台 · 我的：预警 2 超时 0")
+            assert app._mine_counted == counted  # from the changed complaint alone
+            assert mine.number in (app._mine or {})
+    finally:
+        desk.close()

@@ -33,11 +33,15 @@ PERSON_SQL = WARNING_SQL.replace(
     "(handler IS NULL AND received_by = %(login)s)) AND (", 1)
 
 
+#: One person's candidates among some complaints (a console after others' changes).
+PERSON_AMONG_SQL = PERSON_SQL.replace("ORDER BY id", "AND number = ANY(%(numbers)s) ORDER BY id")
+
+
 def candidates(connection: Any, now: datetime, notice: datetime, fraction: float,
-               login: str | None = None) -> list[dict]:
+               login: str | None = None, numbers: list[str] | None = None) -> list[dict]:
     """The candidates as plain dicts of COLUMNS (times aware UTC); with ``login``,
-    only that person's."""
-    rows = connection.exec_driver_sql(PERSON_SQL if login is not None else WARNING_SQL,
-                                      {"now": now, "notice": notice, "f": float(fraction),
-                                       "login": login})
+    only that person's, and with ``numbers`` only among those complaints."""
+    query = WARNING_SQL if login is None else PERSON_SQL if numbers is None else PERSON_AMONG_SQL
+    rows = connection.exec_driver_sql(query, {"now": now, "notice": notice, "f": float(fraction),
+                                              "login": login, "numbers": numbers})
     return [dict(zip(COLUMNS, row)) for row in rows]

@@ -205,8 +205,9 @@ class Store:
         return Queue(source, queue_filter)
 
     def warning_candidates(self, session: Session, now: datetime, notice: datetime,
-                           fraction: float, login: str | None = None) -> list[dict]:
-        return clock_sql.candidates(session.connection(), now, notice, fraction, login)
+                           fraction: float, login: str | None = None,
+                           numbers: list[str] | None = None) -> list[dict]:
+        return clock_sql.candidates(session.connection(), now, notice, fraction, login, numbers)
 
     def report_sql(self, name: str) -> str:
         return REPORT_SQL[name]

@@ -48,15 +48,20 @@ def moment(text: str | None) -> datetime | None:
 
 
 def candidates(connection, now: datetime, notice: datetime,  # type: ignore[no-untyped-def]
-               fraction: float, login: str | None = None) -> list[dict]:
+               fraction: float, login: str | None = None,
+               numbers: list[str] | None = None) -> list[dict]:
     """The candidates as plain dicts of COLUMNS (times aware UTC), read through the
     driver: an alerts run on a million complaints reads tens of thousands of rows,
     and the ORM's objects would be most of its time. With ``login``, only the
-    complaints that person is responsible for."""
+    complaints that person is responsible for, and with ``numbers`` only among those."""
     if login is not None:
-        return [_Candidate(zip(COLUMNS, row)) for row in connection.execute(
-            PERSON_SQL, {"now": stamp(now), "notice": stamp(notice), "f": fraction,
-                         "login": login})]
+        params = {"now": stamp(now), "notice": stamp(notice), "f": fraction, "login": login}
+        query = PERSON_SQL
+        if numbers is not None:  # only among these complaints (by the unique index)
+            names = [f"n{i}" for i in range(len(numbers))]
+            query += f" AND number IN ({', '.join(':' + n for n in names) or 'NULL'})"
+            params.update(zip(names, numbers))
+        return [_Candidate(zip(COLUMNS, row)) for row in connection.execute(query, params)]
     ids = [row[0] for row in connection.execute(
         WARNING_SQL, {"now": stamp(now), "notice": stamp(notice), "f": fraction})]
     out = []

@@ -288,12 +288,13 @@ class Store:
         return Queue(source, queue_filter)
 
     def warning_candidates(self, session: Session, now: datetime, notice: datetime,
-                           fraction: float, login: str | None = None) -> list[dict]:
+                           fraction: float, login: str | None = None,
+                           numbers: list[str] | None = None) -> list[dict]:
         """The open complaints with a clock at or past ``fraction`` of its time at
         ``now``, or a revisit due by ``notice`` (clock_sql.WARNING_SQL), as dicts of
         clock_sql.COLUMNS."""
         return clock_sql.candidates(session.connection().connection.driver_connection, now,
-                                    notice, fraction, login)
+                                    notice, fraction, login, numbers)
 
     def report_sql(self, name: str) -> str:
         """The 统计表's query ``name`` in SQLite's words (report_sql.REPORT_SQL)."""
