@@ -11,6 +11,10 @@ complaint a second.
     .venv/bin/python bench/fanout_bench.py --db /tmp/fan.db --consoles 200
     .venv/bin/python bench/fanout_bench.py --db postgresql://postgres@127.0.0.1/fan --consoles 200
 
+On PostgreSQL each console holds up to three connections (its pool of two and
+its watcher's LISTEN): the server needs ``max_connections`` of at least three
+per console (PostgreSQL's default of 100 serves about 30).
+
 The database must exist with a demo in it (``complaintdesk demo``). The consoles
 sign in as the demo's active staff in turn, as an office would (``--same-person``:
 all as the first counter clerk, the worst case: every change is then "theirs"),
@@ -81,9 +85,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="each window")
     parser.add_argument("--same-person", action="store_true",
                         help="every console signed in as the clerk who makes the changes")
-    parser.add_argument("--change", choices=["register", "urgent", "note", "correct"],
-                        default="register", help="what each change is (see above)")
+    parser.add_argument("--change", default="register,note,correct,urgent",
+                        help="what each change is, one window each, comma separated: "
+                             "register, urgent, note, correct (see above)")
     args = parser.parse_args()
+    unknown = set(args.change.split(",")) - {"register", "urgent", "note", "correct"}
+    if unknown:
+        parser.error(f"--change: unknown {', '.join(sorted(unknown))}")
 
     from complaintdesk.domain.config import DeskConfig
     from complaintdesk.process import complaints
@@ -91,11 +99,12 @@ def main() -> None:
     from complaintdesk.domain.errors import DomainError
     from complaintdesk.process.corrections import correct_complaint
     from complaintdesk.store.models import Complaint, Staff
+    from sqlmodel import select
 
     desk = open_desk(args.db, DeskConfig(timezone_name="Asia/Shanghai"))
     with desk.store.read() as session:  # a counter clerk of the demo, and everyone
-        staff = session.query(Staff.login, Staff.role).filter(Staff.active).order_by(
-            Staff.login).all()
+        staff = session.exec(select(Staff.login, Staff.role).where(Staff.active)
+                             .order_by(Staff.login)).all()
     login = next(name for name, role in staff if role == "counter")
     people = [login] if args.same_person else [name for name, _role in staff]
 
@@ -115,7 +124,7 @@ def main() -> None:
         last = now
     alive = sum(p.poll() is None for p in procs)
     print(f"backend: {desk.store.backend}  consoles: {args.consoles} as {len(people)} people "
-          f"(running: {alive})  changes: {args.change}  "
+          f"(running: {alive})  "
           f"start-up: {time.monotonic() - started:.0f} s  memory: {rss_mib(pids):,.0f} MiB "
           f"({rss_mib(pids) / max(1, alive):.0f} MiB each)")
 
@@ -125,40 +134,41 @@ def main() -> None:
     print(f"idle:   {idle / args.seconds * 100:6.1f} % of one core for all "
           f"({idle / args.seconds / max(1, alive) * 1000:.2f} ms CPU per console per second)")
 
-    form = {"customer_name": "压测客户", "contact": "13800001111", "channel": "phone",
-            "event": "压测：每秒一条新投诉", "demand": "无", "category": "service",
-            "priority": "urgent" if args.change == "urgent" else "general"}
     with desk.store.read() as session:
-        open_numbers = [n for (n,) in session.query(Complaint.number).filter(
-            Complaint.closed == False)]  # noqa: E712 - SQL
+        open_numbers = list(session.exec(select(Complaint.number).where(
+            Complaint.closed == False)))  # noqa: E712 - SQL
     pick = random.Random(1203)
 
-    def make_change() -> None:
-        if args.change in ("register", "urgent"):
-            complaints.register_complaint(desk, login, form)
-        elif args.change == "note":
+    def make_change(kind: str) -> None:
+        if kind in ("register", "urgent"):
+            complaints.register_complaint(desk, login, {
+                "customer_name": "压测客户", "contact": "13800001111", "channel": "phone",
+                "event": "压测：每秒一条新投诉", "demand": "无", "category": "service",
+                "priority": "urgent" if kind == "urgent" else "general"})
+        elif kind == "note":
             complaints.add_note(desk, login, pick.choice(open_numbers), "压测：一条备注")
         else:
-            number = pick.choice(open_numbers)
             try:
-                correct_complaint(desk, login, number, {"customer_name": f"压测客户{pick.randrange(10**6)}"},
+                correct_complaint(desk, login, pick.choice(open_numbers),
+                                  {"customer_name": f"压测客户{pick.randrange(10**6)}"},
                                   "压测：更正客户姓名")
             except DomainError:  # this one may not be corrected now: another
-                make_change()
+                make_change(kind)
 
-    before = cpu_seconds(pids)
-    changes = 0
-    end = time.monotonic() + args.seconds
-    while time.monotonic() < end:
-        tick = time.monotonic()
-        make_change()
-        changes += 1
-        time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
-    time.sleep(1.5)  # the last change's reloads
-    busy = cpu_seconds(pids) - before
-    print(f"1 change/s: {busy / args.seconds * 100:6.1f} % of one core for all "
-          f"({busy / max(1, changes) / max(1, alive) * 1000:.1f} ms CPU per console per change, "
-          f"{changes} changes)")
+    for kind in args.change.split(","):
+        before = cpu_seconds(pids)
+        changes = 0
+        end = time.monotonic() + args.seconds
+        while time.monotonic() < end:
+            tick = time.monotonic()
+            make_change(kind)
+            changes += 1
+            time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
+        time.sleep(1.5)  # the last change's reloads
+        busy = cpu_seconds(pids) - before
+        print(f"{kind:>8}, 1 change/s: {busy / (args.seconds + 1.5) * 100:6.1f} % of one core for all "
+              f"({busy / max(1, changes) / max(1, alive) * 1000:.1f} ms CPU per console per change, "
+              f"{changes} changes)", flush=True)
     for p in procs:
         p.terminate()
     for p in procs:

@@ -202,3 +202,26 @@ def test_disable_records_audit_and_refuses_repeats(desk, admin, counter):
         staffing.disable_staff(desk, admin.login, counter)
     with pytest.raises(NotFound):
         staffing.disable_staff(desk, admin.login, "nobody")
+
+
+@pytest.mark.sqlite_only
+def test_opening_and_signing_in_take_no_write_lock(desk, admin, counter):
+    """Two hundred consoles start at nine o'clock: opening a current file and
+    signing in must not wait for the writers' lock (they did, and some gave up
+    with "database is locked")."""
+    import sqlite3
+    import time
+
+    holder = sqlite3.connect(str(location(desk)), isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a save
+        started = time.monotonic()
+        again = open_desk(location(desk))
+        try:
+            assert staffing.sign_in(again, counter).login == counter
+        finally:
+            again.close()
+        assert time.monotonic() - started < 2.0
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()

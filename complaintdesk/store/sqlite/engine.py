@@ -318,6 +318,12 @@ class Store:
 
 
 def _migrate(store: Store) -> None:
+    # A look without the writers' lock first: at nine o'clock two hundred consoles
+    # open the file at once, and each taking the lock only to find the schema
+    # current made some wait out the busy timeout ("database is locked").
+    with store.engine.connect() as conn:
+        if conn.exec_driver_sql("PRAGMA user_version").scalar() == SCHEMA_VERSION:
+            return
     with store.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
         with conn.begin():
             version = conn.exec_driver_sql("PRAGMA user_version").scalar() or 0
