@@ -60,7 +60,18 @@ class Follower:
             watcher.close()
             return
         failing = False
-        while not self._stop.wait(self._every):
+        # A watcher that can wait on its connection (PostgreSQL's LISTEN) pauses
+        # there and says whether anything came; else (SQLite) the thread sleeps
+        # between looks and asks every time.
+        wait = getattr(watcher, "wait", None)
+        while not self._stop.is_set():
+            if wait is not None:
+                if not wait(self._every):
+                    continue
+            elif self._stop.wait(self._every):
+                break
+            if self._stop.is_set():
+                break
             try:
                 changes = watcher.changes()
                 if changes is not None:

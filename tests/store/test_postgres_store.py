@@ -377,3 +377,34 @@ def test_a_word_that_only_looks_like_a_scheme_is_a_file_name() -> None:
 
     assert not is_url("postgres") and not is_url("postgresql:desk.db")
     assert is_url("postgresql://u@h/db") and is_url("postgres://u@h/db")
+
+
+def test_a_watcher_waits_on_its_socket_and_wakes_at_a_commit(pg_desk) -> None:
+    """An idle console's follower waits on the LISTEN connection: a commit wakes it
+    at once (not after its timeout), and close() from another thread ends a wait."""
+    import threading
+    import time
+
+    watcher = pg_desk.store.watcher()
+    try:
+        started = time.monotonic()
+        assert watcher.wait(0.3) is False  # nothing happens: the whole timeout
+        assert time.monotonic() - started >= 0.25
+        timer = threading.Timer(0.2, complaints.register_complaint,
+                                args=(pg_desk, "counter1", sample()))
+        timer.start()
+        started = time.monotonic()
+        assert watcher.wait(10) is True
+        assert time.monotonic() - started < 5
+        timer.join()
+        changes = watcher.changes()
+        assert changes is not None and len(changes.new) == 1
+        closer = threading.Timer(0.2, watcher.close)
+        closer.start()
+        started = time.monotonic()
+        watcher.wait(3)
+        closer.join()
+        assert watcher.closed and watcher.changes() is None
+        assert time.monotonic() - started < 3.5
+    finally:
+        watcher.close()

@@ -13,7 +13,9 @@ Readers never wait for it.
 
 from __future__ import annotations
 
+import select
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -257,7 +259,6 @@ class NotifyWatcher:
                                application_name=WATCHER_NAME,
                                connect_timeout=CONNECT_TIMEOUT_S, keepalives=1,
                                keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
-        conn.add_notify_handler(lambda note: self._got.append(note.payload))
         conn.execute(f"LISTEN {CHANNEL}")
         self._conn = conn
         self._feed = ChangeFeed(self._execute, "%s", lambda value: value)  # timestamptz: aware
@@ -278,7 +279,8 @@ class NotifyWatcher:
                     return None
                 return UNKNOWN
             try:
-                self._conn.execute("")
+                self._conn.execute("")  # what was committed before it has arrived now
+                self._got += [note.payload for note in self._conn.notifies(timeout=0)]
                 if not self._got:
                     return None
                 self._got.clear()
@@ -288,6 +290,31 @@ class NotifyWatcher:
                 self._conn = None
                 return None
 
+    def wait(self, timeout: float) -> bool:
+        """Block until the server sends something or ``timeout`` seconds pass (the
+        follower's pause between looks): in the kernel, on the LISTEN connection's
+        socket, so an idle console spends nothing and a change is seen as it is
+        committed. False: nothing came, no need to ask ``changes()``. ``close()``
+        from another thread ends the wait within ``timeout``."""
+        if not self._lock.acquire(timeout=timeout):
+            return False
+        try:
+            if self._closed or self._conn is None:
+                ready = None  # nothing to wait on: a plain pause, then ask (reconnects)
+            else:
+                try:
+                    ready, _, _ = select.select([self._conn.pgconn.socket], [], [], timeout)
+                except (OSError, ValueError, psycopg.Error):
+                    ready = [True]  # the connection is gone: changes() finds out
+        finally:
+            self._lock.release()
+            if self._closed:
+                self.close()
+        if ready is None:
+            time.sleep(timeout)
+            return True
+        return bool(ready)
+
     def changed(self) -> bool:
         return self.changes() is not None
 
@@ -296,11 +323,17 @@ class NotifyWatcher:
         return self._closed
 
     def close(self) -> None:
-        with self._lock:
-            self._closed = True
+        """Closed at once, or (while another thread waits on the socket) by that
+        thread as its wait ends, within the wait's timeout."""
+        self._closed = True
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+        finally:
+            self._lock.release()
 
 
 def open_store(url: str) -> Store:
