@@ -90,10 +90,14 @@ class ViewEffect:
     reload: bool = False   # rows it has read moved or changed: count and read again
     recount: bool = False  # only the count may have changed: count again
     added: int = 0         # that many new complaints joined the view past its rows
+    #: Instead of reading again: the rows read as they are now (from the top) and
+    #: the view's new count (``splice_view``).
+    spliced: tuple[QueueRow, ...] | None = None
+    count: int | None = None
 
     @property
     def nothing(self) -> bool:
-        return not (self.reload or self.recount or self.added)
+        return not (self.reload or self.recount or self.added or self.spliced is not None)
 
 
 def _sorts_before(a: tuple, b: tuple) -> bool | None:
@@ -146,3 +150,36 @@ def effect_on_view(loaded: list[QueueRow], start: int, total: int, changed: set[
             return ViewEffect(reload=True)  # it may have left or joined above the rows read
         recount = True
     return ViewEffect(recount=recount, added=0 if recount else added)
+
+
+def splice_view(loaded: list[QueueRow], start: int, total: int, changed: set[str] | frozenset[str],
+                new: set[str] | frozenset[str], shown_now: list[QueueRow]
+                ) -> tuple[list[QueueRow], int] | None:
+    """The rows read (from the top of the view) and the view's count after commits
+    that changed only rows read or added new complaints, from the changed rows
+    alone (``shown_now``: those the view shows now): a new 紧急 complaint at the top,
+    a row on the terminal corrected, without reading the page again. None when the
+    rows cannot be known so (rows read further down, a change to a complaint not
+    read, a row leaving so that one from beyond would have to move up)."""
+    if start != 0 or not loaded:
+        return None
+    read = {row.number for row in loaded}
+    if any(number not in read and number not in new for number in changed):
+        return None
+    now = {row.number: row for row in shown_now if row.number in changed}
+    rows = [row for row in loaded if row.number not in changed] + list(now.values())
+    try:
+        rows.sort(key=lambda row: row.sort_key)
+        count = total - sum(1 for n in changed if n in read and n not in now) + sum(
+            1 for n in now if n not in read)
+        if start + len(loaded) >= total:  # every row of the view was read
+            return rows, count
+        last = loaded[-1].sort_key
+        # Rows past the last one read may be preceded by rows never read: only those
+        # up to it are known, and there must be as many as were read.
+        known = [row for row in rows if row.sort_key <= last]
+    except TypeError:  # a closed complaint's missing deadline: no order to rely on
+        return None
+    if len(known) < len(loaded):
+        return None
+    return known[:len(loaded)], count

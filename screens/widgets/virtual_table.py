@@ -76,6 +76,10 @@ class FollowingSource(RowSource, Protocol):
         """Count again, the rows before ``keep_until`` still where they were."""
         ...
 
+    def table_rows(self, rows: tuple) -> list[TableRow]:  # type: ignore[type-arg]
+        """A splice's rows (``ViewEffect.spliced``) as table rows."""
+        ...
+
     def restyle(self, row: TableRow) -> TableRow:
         """The row again as the clock now shows it, from its data."""
         ...
@@ -280,15 +284,40 @@ class VirtualTable(ScrollView, can_focus=True):
             effect = source.assess(changes, start, rows, total)
         end = start + len(rows)
         count = source.recount(end) if effect.recount and not effect.reload else None
-        self.app.call_from_thread(self._take, generation, end, effect, count)
+        spliced = source.table_rows(effect.spliced) if effect.spliced is not None else None
+        self.app.call_from_thread(self._take, generation, end, effect, count, spliced)
 
-    def _take(self, generation: int, end: int, effect: ViewEffect, count: int | None = None) -> None:
+    def _take(self, generation: int, end: int, effect: ViewEffect, count: int | None = None,
+              spliced: list[TableRow] | None = None) -> None:
         if generation != self._generation or effect.nothing:
             return
-        if effect.reload:
+        if spliced is not None and effect.count is not None:
+            self._splice(spliced, effect.count)
+        elif effect.reload:
             self.reload_in_place()
         else:
             self._recounted(generation, end, count, effect.added)
+
+    def _splice(self, rows: list[TableRow], count: int) -> None:
+        """The rows from the top are ``rows`` now, of ``count``: the pages they fill
+        replace those read, the cursor stays on its row (or, gone past them, the
+        table reads again)."""
+        key = self._landing if self._landing is not None else self.cursor_key
+        keys = [row.key for row in rows]
+        if key is not None and key not in keys:
+            self.reload_in_place()
+            return
+        self._pages = {page // PAGE_SIZE: (self._generation, rows[page:page + PAGE_SIZE])
+                       for page in range(0, len(rows), PAGE_SIZE)}
+        if self.row_count != count:
+            self.row_count = count
+            self._resize_rows(count)
+        if key is not None:
+            self.cursor_row = keys.index(key)
+        elif self.cursor_row >= count:
+            self.cursor_row = max(count - 1, 0)
+        self.refresh()
+        self.post_message(self.Loaded(count))
 
     def _recounted(self, generation: int, end: int, count: int | None, added: int) -> None:
         """The rows before ``end`` stay; the count is ``count``, or ``added`` more.

@@ -7,7 +7,7 @@ import threading
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Category, Priority, Status
 from complaintdesk.process.queue import open_queue, QueueFilter, QueueRow
-from complaintdesk.domain.queue import ViewEffect, effect_on_view
+from complaintdesk.domain.queue import ViewEffect, effect_on_view, splice_view
 from complaintdesk.process.watch import Changes
 from complaintdesk.domain.text import mask_contact
 from complaintdesk.domain.clocks import clock_state
@@ -134,30 +134,51 @@ class QueueSource:
     def judge(self, changes: Changes, start: int, rows: list[TableRow],
               total: int) -> ViewEffect | None:
         """What others' ``changes`` do to the rows read, judged from what the changes
-        say of each complaint (no query); None when only the store can say (a
-        search: its text index)."""
+        say of each complaint (no query); None when the store must be asked: a
+        search (its text index), or rows read that changed and may be spliced
+        (their new contents)."""
         changed = changes.rows  # a note or a link changes no queue row
         if not changed:
             return ViewEffect()
-        now = self.desk.now()
-        admitted = [self.queue_filter.admits(c, now) for c in changed]
-        if None in admitted:
+        if self.queue_filter.search.strip():
             return None
-        return self._effect(changes, start, rows, total,
-                            [c for c, shown in zip(changed, admitted) if shown],
-                            frozenset(c.number for c in changed if not c.moved))
+        now = self.desk.now()
+        effect = self._effect(changes, start, rows, total,
+                              [c for c in changed if self.queue_filter.admits(c, now)],
+                              self._unmoved(changes))
+        return None if effect.reload and start == 0 else effect
 
     def assess(self, changes: Changes, start: int, rows: list[TableRow],
                total: int) -> ViewEffect:
-        """``judge`` with the store's word on which changed complaints the view
-        shows (one query, in a worker thread)."""
-        return self._effect(changes, start, rows, total,
-                            self.queue.rows_of(c.number for c in changes.rows))
+        """What others' ``changes`` do to the rows read, with the store's word on
+        the changed complaints this view shows now (one query, in a worker
+        thread); when the rows read must change, the changed rows spliced into
+        them if that is enough (a new 紧急 complaint at the top, a row on the
+        terminal corrected), else a reload."""
+        shown = self.queue.rows_of(c.number for c in changes.rows)
+        unmoved = frozenset() if self.queue_filter.search.strip() else self._unmoved(changes)
+        effect = self._effect(changes, start, rows, total, shown, unmoved)
+        if not effect.reload:
+            return effect
+        loaded = [row.data for row in rows]
+        read = {row.key for row in rows}
+        changed = frozenset(c.number for c in changes.rows
+                            if c.number in read or c.number not in unmoved)
+        splice = splice_view(loaded, start, total, changed,  # type: ignore[arg-type]
+                             frozenset(c.number for c in changes.rows if c.new), shown)
+        if splice is None or self.queue.capped:
+            return effect
+        spliced, count = splice
+        self._forget_keys_from(0)
+        self._count = count
+        return ViewEffect(spliced=tuple(spliced), count=count)
+
+    @staticmethod
+    def _unmoved(changes: Changes) -> frozenset[str]:
+        return frozenset(c.number for c in changes.rows if not c.moved)
 
     def _effect(self, changes: Changes, start: int, rows: list[TableRow], total: int,
-                shown: list, unmoved: frozenset[str] = frozenset()) -> ViewEffect:  # type: ignore[type-arg]
-        """(A search's matches can change with a corrected name: ``assess`` passes
-        no ``unmoved``.)"""
+                shown: list, unmoved: frozenset[str]) -> ViewEffect:  # type: ignore[type-arg]
         loaded = [row.data for row in rows]
         if any(not isinstance(row, QueueRow) for row in loaded):
             return ViewEffect(reload=True)
@@ -171,6 +192,16 @@ class QueueSource:
             self._forget_keys_from(start + len(rows))
             self._count = total + effect.added
         return effect
+
+    def table_rows(self, rows: tuple[QueueRow, ...]) -> list[TableRow]:
+        """Rows as the table shows them, the seek keys of their pages noted."""
+        now, fraction = self.desk.now(), self.desk.config.at_risk_fraction
+        with self._lock:
+            for offset in range(0, len(rows), PAGE_SIZE):
+                page = rows[offset:offset + PAGE_SIZE]
+                self._keys[offset] = page[0].sort_key
+                self._keys[offset + len(page) - 1] = page[-1].sort_key
+        return [self.row(r, now, fraction) for r in rows]
 
     def recount(self, keep_until: int) -> int:
         self._forget_keys_from(keep_until)  # the seek keys past the rows kept may shift

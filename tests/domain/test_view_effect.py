@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from complaintdesk.domain.queue import QueueRow, ViewEffect, effect_on_view
+from complaintdesk.domain.queue import QueueRow, ViewEffect, effect_on_view, splice_view
 
 T0 = datetime(2026, 12, 1, 9, 0)
 PRIORITIES = ["urgent", "major", "general"]
@@ -83,6 +83,11 @@ def test_what_it_says_needs_no_reading_is_what_the_view_shows(scenario) -> None:
     new = frozenset(after[i].number for i in new_ids)
     shown_now = [after[i].row() for i in touched if after[i].shown]
     unmoved = frozenset(after[i].number for i in unmoved_ids)
+    spliced = splice_view(loaded, start, len(old_view), changed, new, shown_now)
+    if spliced is not None:  # what it says the rows read are now, they are
+        rows, count = spliced
+        assert rows == new_view[:len(rows)] and count == len(new_view)
+        assert len(rows) >= min(len(loaded), len(new_view))
     effect = effect_on_view(loaded, start, len(old_view), changed, new, shown_now, unmoved)
     if effect.reload:
         return
@@ -154,3 +159,29 @@ def test_a_closed_row_without_deadline_cannot_be_placed_so_reloads() -> None:
     # differently, so nothing is assumed.
     assert effect_on_view(open_rows, 0, 20, frozenset({closed.number}),
                           frozenset({closed.number}), [closed]).reload
+
+
+def test_a_new_urgent_complaint_is_spliced_in_at_the_top() -> None:
+    old = [Item(i, "general", i, True) for i in range(1, 31)]
+    rows = _rows(*old)
+    urgent = Item(99, "urgent", 500, True)
+    spliced = splice_view(rows[:20], 0, 30, frozenset({urgent.number}),
+                          frozenset({urgent.number}), [urgent.row()])
+    assert spliced == ([urgent.row(), *rows[:19]], 31)
+    # Rows read further down, or a change to a row not read: not known so.
+    assert splice_view(rows[10:], 10, 30, frozenset({urgent.number}),
+                       frozenset({urgent.number}), [urgent.row()]) is None
+    assert splice_view(rows[:20], 0, 30, frozenset({old[25].number}), frozenset(),
+                       [old[25].row()]) is None
+
+
+def test_a_row_read_that_moves_past_the_rows_read_is_not_spliced() -> None:
+    """What would fill its place (the first row never read) is unknown."""
+    old = [Item(i, "general", i, True) for i in range(1, 31)]
+    rows = _rows(*old)
+    later = Item(old[3].id, "general", 999, True)
+    assert splice_view(rows[:20], 0, 30, frozenset({later.number}), frozenset(),
+                       [later.row()]) is None
+    # Unless every row was read: then it is simply last.
+    spliced = splice_view(rows, 0, 30, frozenset({later.number}), frozenset(), [later.row()])
+    assert spliced is not None and spliced[0][-1] == later.row() and spliced[1] == 30

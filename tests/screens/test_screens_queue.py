@@ -461,7 +461,8 @@ async def test_the_queue_reads_again_only_when_a_change_moves_its_rows(desk, cou
     """Others' commits reach the console as the complaints they changed. A new
     complaint sorting past the rows read only adds to the count, a change past them
     only recounts, a note changes no row; a new 紧急 one (first in the order) or a
-    correction of a row read reads the page again."""
+    correction of a row read is spliced into the rows read (no reading again),
+    unless the rows read are further down."""
     made = [register(desk, admin.login) for _ in range(130)]  # page 0 read, 1 not
     app = make_app(desk, counter)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
@@ -480,21 +481,31 @@ async def test_the_queue_reads_again_only_when_a_change_moves_its_rows(desk, cou
         await settle(pilot)
         assert table._generation == generation and table.row_count == 131
 
+        cursor = table.cursor_key
         urgent = register(desk, admin.login, priority="urgent", customer_name="急事客户")
         assert await wait_until(pilot, lambda: shown_numbers(app)[:1] == [urgent.number])
-        assert table._generation > generation and "待处理投诉 132 件" in status_text(app)
+        assert "待处理投诉 132 件" in status_text(app)
+        assert table._generation == generation  # spliced in: the page was not read again
+        assert table.cursor_key == cursor and table.cursor_row == 1  # still on its row
+        assert shown_numbers(app)[1:100] == [m.number for m in made[:99]]
         assert any(urgent.number in str(n.message) for n in app._notifications)
 
-        generation = table._generation
         add_note(desk, admin.login, made[0].number, "第一页上的备注")  # no column changes
         await pilot.pause(2.5)
         await settle(pilot)
         assert table._generation == generation
         correct_complaint(desk, counter, made[0].number, {"customer_name": "改正后的客户"},
                           "登记时写错了姓名")  # a row on the terminal changes
-        assert await wait_until(pilot, lambda: table._generation > generation)
-        assert table.row_at(1).cells[3] == "改正后的客户"
+        assert await wait_until(pilot, lambda: table.row_at(1).cells[3] == "改正后的客户")
+        assert table._generation == generation  # that row, spliced
         assert late.number not in shown_numbers(app)[:30]
+
+        # A complaint never read moving up among the rows read cannot be spliced
+        # (what it pushes down is known, what fills in behind it is not): read again.
+        staffing.add_staff(desk, admin.login, "sup9", "主管九", "supervisor")
+        correct_complaint(desk, "sup9", made[120].number, {"priority": "urgent"}, "其实很急")
+        assert await wait_until(pilot, lambda: table._generation > generation)
+        assert shown_numbers(app)[:2] == [urgent.number, made[120].number]
 
 
 async def test_a_record_reads_again_only_for_its_own_complaints(desk, counter, admin):
