@@ -83,6 +83,8 @@ def main() -> None:
     parser.add_argument("--db", required=True)
     parser.add_argument("--consoles", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20.0, help="each window")
+    parser.add_argument("--settle", type=float, default=30.0,
+                        help="seconds to wait after start-up before the idle window")
     parser.add_argument("--same-person", action="store_true",
                         help="every console signed in as the clerk who makes the changes")
     parser.add_argument("--change", default="register,note,correct,urgent",
@@ -128,6 +130,7 @@ def main() -> None:
           f"start-up: {time.monotonic() - started:.0f} s  memory: {rss_mib(pids):,.0f} MiB "
           f"({rss_mib(pids) / max(1, alive):.0f} MiB each)")
 
+    time.sleep(args.settle)  # the last starters' first counts and pages
     before = cpu_seconds(pids)
     time.sleep(args.seconds)
     idle = cpu_seconds(pids) - before
