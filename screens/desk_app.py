@@ -18,6 +18,7 @@ from complaintdesk.process.staffing import Actor
 from complaintdesk.process.watch import Changes
 from screens.messages import Area, ShowArea
 from screens.worklist.rows import QueueSource
+from screens.widgets.virtual_table import VirtualTable
 
 
 class DeskScreen(Screen):
@@ -115,6 +116,20 @@ class DataScreen(DeskScreen):
             self.app.post_message(ShowArea(Area.QUEUE))
         else:
             self.app.pop_screen()
+
+
+def status_list_touched(changes: Changes, status: str, table: "VirtualTable") -> bool:
+    """Whether ``changes`` may alter a list of the complaints at ``status`` (the
+    pending approvals, the revisits due) that ``table`` shows: a changed row now
+    at that status, or one the list holds; when the table has not read all its
+    rows, any changed row. A note or a link alone changes no such list."""
+    if changes.everything:
+        return True
+    rows = changes.rows
+    if any(c.status == status for c in rows):
+        return True
+    held = table.keys_read()
+    return bool(rows) if held is None else any(c.number in held for c in rows)
 
 
 class DeskApp(App[None]):

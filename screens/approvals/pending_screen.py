@@ -10,8 +10,9 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Header, Label
 
+from complaintdesk.process.watch import Changes
 from complaintdesk.process.desk import Desk
-from complaintdesk.domain.enums import HandlingMethod
+from complaintdesk.domain.enums import HandlingMethod, Status
 from complaintdesk.domain.money import format_amount
 from complaintdesk.process.staffing import Actor, list_staff
 from complaintdesk.domain.timing import TIME_FORMAT, deadline_state, minutes_left
@@ -19,7 +20,7 @@ from complaintdesk.domain.approvals import LEVEL_LABELS, SINGLE, approver_of_any
 from complaintdesk.process.approvals import pending_approvals
 
 from screens.case.steps import StepRunner
-from screens.desk_app import DataScreen
+from screens.desk_app import status_list_touched, DataScreen
 from screens.messages import OpenComplaint
 from screens.worklist.rows import compact_left
 from screens.widgets.virtual_table import Column, HiddenColumns, TableHeader, TableRow, VirtualTable
@@ -123,6 +124,9 @@ class ApprovalsScreen(DataScreen):
 
     def refresh_data(self) -> None:
         self.query_one(VirtualTable).reload_in_place()
+
+    def touched_by(self, changes: Changes) -> bool:
+        return status_list_touched(changes, Status.PENDING_APPROVAL.value, self.query_one(VirtualTable))
 
     @on(VirtualTable.Loaded)
     def _loaded(self, event: VirtualTable.Loaded) -> None:

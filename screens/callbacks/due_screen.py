@@ -13,13 +13,14 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Header, Label
 
+from complaintdesk.process.watch import Changes
 from complaintdesk.process.desk import Desk
-from complaintdesk.domain.enums import Priority
+from complaintdesk.domain.enums import Priority, Status
 from complaintdesk.process.revisits import DueRevisit, due_revisits, overdue_revisits
 from complaintdesk.domain.text import mask_contact
 from complaintdesk.domain.timing import minutes_left
 
-from screens.desk_app import DataScreen
+from screens.desk_app import status_list_touched, DataScreen
 from screens.messages import OpenComplaint
 from screens.case.steps import STEP_BY_NAME, StepRunner, refusal_for
 from screens.worklist.rows import compact_left
@@ -141,6 +142,9 @@ class RevisitsScreen(DataScreen):
     def refresh_data(self) -> None:
         """Another console (or this one) changed something: reload, cursor kept."""
         self.table.reload_in_place()
+
+    def touched_by(self, changes: Changes) -> bool:
+        return status_list_touched(changes, Status.REVISIT.value, self.query_one(VirtualTable))
 
     def action_reload(self) -> None:
         self.refresh_data()

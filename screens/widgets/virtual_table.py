@@ -260,6 +260,13 @@ class VirtualTable(ScrollView, can_focus=True):
             rows += self._pages[page][1]
         return first * PAGE_SIZE, rows
 
+    def keys_read(self) -> set[str] | None:
+        """The keys of all the rows, if every row has been read in this load."""
+        start, rows = self.loaded_rows()
+        if start != 0 or len(rows) < self.row_count:
+            return None
+        return {row.key for row in rows}
+
     def follow_changes(self, changes: Any) -> None:
         """Others committed ``changes`` (passed to the source): read again only if
         they move the rows read; else at most count again. A source that cannot

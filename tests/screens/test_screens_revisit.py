@@ -387,3 +387,29 @@ async def test_hostile_comment_shown_literally_on_the_record(desk, admin, hostil
         assert "[urgent] 客户说：[/b]" in text and "[@click=app.quit]x[/]" in text
         assert "不满意，重新处理" in text
     assert status_of(desk, number) is Status.REGISTERED  # not ours: judged again
+
+
+async def test_the_revisit_list_reads_again_only_for_changes_it_can_show(desk, admin):
+    """From another console: a new complaint (not due a revisit) and a note leave
+    the list as it was, unread; a revisit recorded on one of its complaints takes
+    that one off the list."""
+    from complaintdesk.process.complaints import add_note
+    from tests.screens.test_screens_queue import wait_until
+
+    staff(desk, admin)
+    first = not_ours_to_revisit(desk, days_ago=2)
+    second = not_ours_to_revisit(desk, days_ago=1)
+    app = make_app(desk, "counter1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_list(pilot)
+        table = screen.query_one(VirtualTable)
+        generation = table._generation
+        register(desk, "counter1", customer_name="新来的客户")
+        add_note(desk, "counter1", second, "客户说下午再打")
+        await pilot.pause(2.5)
+        await settle(pilot)
+        assert table._generation == generation and shown(app) == [first, second]
+        revisits.record_revisit(desk, "super1", first, method="phone", reached=True,
+                                attitude="满意", result="满意")
+        assert await wait_until(pilot, lambda: shown(app) == [second])
+        assert "待回访 1 件" in status_line(app)
