@@ -80,7 +80,12 @@ class QueueRow:
 
     @property
     def sort_key(self) -> tuple:
-        return (self.closed, Priority(self.priority).rank, self.due_at, self.id)
+        return queue_key(self.closed, self.priority, self.due_at, self.id)
+
+
+def queue_key(closed: bool, priority: str, due_at: datetime | None, ident: int) -> tuple:
+    """A complaint's place in the queue's order (the store's ``SORT_COLUMNS``)."""
+    return (closed, Priority(priority).rank, due_at, ident)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -44,12 +44,17 @@ def describe_due(due: datetime, now: datetime, working_days: float | None = None
     return f"{due.strftime(TIME_FORMAT)}（剩余 {left}，日历时间 {span(minutes_left(due, now))}）"
 
 
+def at_risk_from(start: datetime, due: datetime, at_risk_fraction: float) -> datetime:
+    """The moment a clock from ``start`` to ``due`` turns amber: once
+    ``at_risk_fraction`` of its time is used (at once, if it has no time)."""
+    return start + max(due - start, timedelta(0)) * at_risk_fraction
+
+
 def deadline_state(start: datetime, due: datetime, now: datetime, at_risk_fraction: float) -> str:
-    """``"overdue"`` past the deadline, ``"at-risk"`` once ``at_risk_fraction`` of the
-    time from ``start`` to ``due`` is used, else ``""``."""
+    """``"overdue"`` past the deadline, ``"at-risk"`` from ``at_risk_from`` (a clock
+    with no time at all is at risk until it is overdue), else ``""``."""
     if now >= due:
         return "overdue"
-    total = (due - start).total_seconds()
-    if total <= 0 or (now - start).total_seconds() >= at_risk_fraction * total:
+    if due <= start or now >= at_risk_from(start, due, at_risk_fraction):
         return "at-risk"
     return ""

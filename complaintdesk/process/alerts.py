@@ -24,7 +24,7 @@ from sqlmodel import col, select
 
 from complaintdesk.domain.enums import Priority, Role, Status
 from complaintdesk.domain.clocks import clocks
-from complaintdesk.domain.timing import TIME_FORMAT, time_left
+from complaintdesk.domain.timing import TIME_FORMAT, at_risk_from, time_left
 from complaintdesk.process.desk import Desk
 from complaintdesk.process.staffing import require
 from complaintdesk.store.models import AlertSent, Complaint, Staff
@@ -183,7 +183,7 @@ def deadline_watch_of(desk: Desk, login: str, ahead: timedelta, numbers: list[st
             out[c["number"]] = state
         for clock in running:
             if not clock.paused:
-                amber = clock.start + (clock.due - clock.start) * fraction
+                amber = at_risk_from(clock.start, clock.due, fraction)
                 turns += [t for t in (amber, clock.due) if now < t <= now + ahead]
     return out, min(turns, default=None)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from complaintdesk.domain.enums import Priority
+from complaintdesk.domain.queue import queue_key
 
 #: More complaints than this changed at once (a bulk intake, a demo load): the
 #: consoles read everything again rather than judge each one.
@@ -80,8 +80,8 @@ class ChangedComplaint:
 
     @property
     def sort_key(self) -> tuple:
-        """Its place in the queue's order (as ``QueueRow.sort_key``)."""
-        return (self.closed, Priority(self.priority).rank, self.due_at, self.id)
+        """Its place in the queue's order."""
+        return queue_key(self.closed, self.priority, self.due_at, self.id)
 
 
 @dataclass(frozen=True)
