@@ -8,6 +8,11 @@ program as the service account (checked with ``visudo -c`` before it is put in
 place), the guard sudo runs (guard.py: it refuses an installation the invoking
 account could change, before Python reads any of it), and the launcher staff
 type as ``complaintdesk``.
+
+With ``--database-url`` the desk lives on a PostgreSQL server instead: no SQLite
+file; the URL in ``[database]`` of the configuration and the password in the
+service account's passfile (server_db.py), and the first admin added on the
+server, connecting as the service account.
 """
 
 from __future__ import annotations
@@ -20,14 +25,15 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from complaintdesk.box import guard
+from complaintdesk.box import guard, server_db
 from complaintdesk.domain.errors import DomainError
 from complaintdesk.box.locations import (DB_NAME, GUARD, LAUNCHER, SERVICE_DATA_DIR, SERVICE_USER, STAFF_GROUP,
-                        SUDOERS, SYSTEM_CONFIG, reference_config_text)
+                        SUDOERS, SYSTEM_CONFIG, reference_config_text, service_settings)
 from complaintdesk.process.staffing import os_account_exists
+from complaintdesk.store import shown_location
 
 NOLOGIN = "/usr/sbin/nologin"
 
@@ -41,10 +47,33 @@ class BoxPlan:
     program: Path = Path(sys.prefix) / "bin" / "complaintdesk"
     #: The base interpreter the guard runs on (the program's own, resolved).
     interpreter: Path = Path(os.path.realpath(sys.executable))
+    #: The desk on a PostgreSQL server (``--database-url``), instead of the file.
+    url: str | None = None
+    #: The server role's password, kept in the passfile, never in the configuration.
+    password: str | None = field(default=None, repr=False)
 
     @property
     def database(self) -> Path:
         return self.data_dir / DB_NAME
+
+    @property
+    def passfile(self) -> Path:
+        return self.data_dir / server_db.PASSFILE_NAME
+
+    @property
+    def configured_url(self) -> str | None:
+        """The URL the configuration names: with the passfile when there is a password."""
+        if self.url is None or self.password is None:
+            return self.url
+        return server_db.with_passfile(self.url, self.passfile)
+
+    @property
+    def location(self) -> Path | str:
+        return self.configured_url or self.database
+
+    @property
+    def shown_location(self) -> str:
+        return self.url or str(self.database)
 
     @property
     def prefix(self) -> Path:
@@ -146,7 +175,7 @@ def _init_database(plan: BoxPlan) -> None:
             from complaintdesk.process.desk import open_desk
             from complaintdesk.process.staffing import ensure_admin
 
-            desk = open_desk(plan.database, load_config(SYSTEM_CONFIG))
+            desk = open_desk(plan.location, load_config(SYSTEM_CONFIG))
             try:
                 ensure_admin(desk, plan.admin)
             finally:
@@ -158,7 +187,34 @@ def _init_database(plan: BoxPlan) -> None:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
+        if plan.url is not None:
+            raise DomainError(f"无法以 {plan.user} 身份在 {plan.url} 上登记首位管理员（原因见上一行）。"
+                              "若该库还没有表而此角色无权建表，请先以库的属主角色运行："
+                              "complaintdesk --db postgresql://属主@主机/库名 migrate，再授权（见 README）")
         raise DomainError(f"无法以 {plan.user} 身份创建数据库 {plan.database}")
+
+
+def configured_url() -> str | None:
+    """``[database] url`` of the system configuration as it stands."""
+    return service_settings(SYSTEM_CONFIG).url if SYSTEM_CONFIG.exists() else None
+
+
+def with_configured_database(plan: BoxPlan) -> BoxPlan:
+    """``plan`` for the database the box already names, when the admin gave none:
+    running setup-box again keeps a box on its server.
+
+    Raises:
+        DomainError: the URL given is unsafe to write (server_db.check_url), or the
+            configuration already names another database server.
+    """
+    existing = configured_url()
+    if plan.url is None:
+        return replace(plan, url=existing) if existing is not None else plan
+    server_db.check_url(plan.url)
+    if existing is not None and existing != plan.configured_url:
+        raise DomainError(f"{SYSTEM_CONFIG} 已指定数据库 {shown_location(existing)}：要换成 {plan.url}，"
+                          "请先删除该文件中的 [database] 一节再运行 setup-box")
+    return plan
 
 
 def plan_steps(plan: BoxPlan) -> list[Step]:
@@ -179,7 +235,26 @@ def plan_steps(plan: BoxPlan) -> list[Step]:
         _write(SYSTEM_CONFIG, base.rstrip("\n") + "\n" + service_config_text(plan), 0o644)
 
     def database_ready() -> bool:
+        if plan.url is not None:
+            return server_db.admin_present(plan.location, plan.admin)  # type: ignore[arg-type]
         return plan.database.exists() and _admin_present(plan)
+
+    def write_database() -> None:
+        text = SYSTEM_CONFIG.read_text("utf-8")
+        _write(SYSTEM_CONFIG, text.rstrip("\n") + "\n" + server_db.database_text(plan.configured_url), 0o644)
+
+    server_steps = [] if plan.url is None else [
+        Step(f"写入数据库地址到 {SYSTEM_CONFIG} 的 [database]：{plan.configured_url}",
+             configured_url() != plan.configured_url, write_database),
+    ]
+    if plan.url is not None and plan.password is not None:
+        line = server_db.passfile_line(plan.url, plan.password)
+        server_steps.append(Step(
+            f"写入数据库密码到 {plan.passfile}（{plan.user} 所有，权限 0600；员工账号读不到）",
+            not server_db.passfile_current(plan.passfile, line, plan.user),
+            lambda: server_db.write_passfile(plan.passfile, line, plan.user)))
+    database_step = (f"在 {plan.url} 上登记首位管理员 {plan.admin}（以 {plan.user} 身份连接；空库则建表）"
+                     if plan.url is not None else f"创建数据库 {plan.database}（0600），首位管理员 {plan.admin}")
 
     return [
         Step(f"创建员工组 {plan.group}", not _group_exists(plan.group),
@@ -192,8 +267,8 @@ def plan_steps(plan: BoxPlan) -> list[Step]:
              not (plan.data_dir / "backups").is_dir(), make_data_dir),
         Step(f"写入配置 {SYSTEM_CONFIG}（参考配置 + [service]；已有的设置保留）",
              not config_has_service, write_config),
-        Step(f"创建数据库 {plan.database}（0600），首位管理员 {plan.admin}",
-             not database_ready(), lambda: _init_database(plan)),
+        *server_steps,
+        Step(database_step, not database_ready(), lambda: _init_database(plan)),
         Step(f"安装守卫 {GUARD}（root 所有；先确认安装无人能改，再运行 {plan.program}）",
              not (GUARD.exists() and GUARD.read_text("utf-8") == guard_text(plan)),
              lambda: _write(GUARD, guard_text(plan), 0o755)),
@@ -259,6 +334,7 @@ def _inside(path: Path, root: Path) -> bool:
 
 def setup_box(plan: BoxPlan, *, dry_run: bool) -> list[Step]:
     """Run (or with ``dry_run`` only list) the steps; returns them."""
+    plan = with_configured_database(plan)
     preflight(plan, dry_run=dry_run)
     steps = plan_steps(plan)
     if not dry_run:
@@ -269,4 +345,4 @@ def setup_box(plan: BoxPlan, *, dry_run: bool) -> list[Step]:
 
 
 __all__ = ["BoxPlan", "GUARD", "LAUNCHER", "SUDOERS", "Step", "guard_text", "launcher_text",
-           "plan_steps", "setup_box", "sudoers_text"]
+           "plan_steps", "setup_box", "sudoers_text", "with_configured_database"]

@@ -18,7 +18,7 @@ from complaintdesk.domain.config import load_config
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Role
 from complaintdesk.domain.money import format_amount
-from complaintdesk.domain.errors import PermissionDenied
+from complaintdesk.domain.errors import DomainError, PermissionDenied
 from complaintdesk.box.locations import (SERVICE_USER, STAFF_GROUP, locate_config, locate_database,
                         refuse_path_in_service_mode)
 from complaintdesk.process.staffing import Actor
@@ -125,7 +125,9 @@ def _delta(delta) -> str:  # type: ignore[no-untyped-def]
 def cmd_setup_box(desk: Desk | None, actor: Actor | None, args: argparse.Namespace) -> int:
     from complaintdesk.box.setup import BoxPlan, setup_box
 
-    plan = BoxPlan(admin=args.admin, user=args.user, group=args.group)
+    password = _password_from_stdin() if args.password_stdin else None
+    plan = BoxPlan(admin=args.admin, user=args.user, group=args.group, url=args.database_url,
+                   password=password)
     steps = setup_box(plan, dry_run=args.dry_run)
     header = "将执行（--dry-run，未做任何改动）：" if args.dry_run else "已完成："
     print(header)
@@ -227,6 +229,20 @@ def cmd_audit_head(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     return 0
 
 
+def _password_from_stdin() -> str:
+    """The server role's password: one line of standard input (typed unseen at a terminal)."""
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass("数据库角色的密码：")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise DomainError("--password-stdin 没有读到密码：请在标准输入给出一行密码，"
+                          "例如 sudo complaintdesk setup-box … --password-stdin < 密码文件")
+    return password
+
+
 # ------------------------------------------------------------------ parser
 
 def add_admin_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -237,6 +253,10 @@ def add_admin_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     box.add_argument("--admin", required=True, metavar="LOGIN", help="首位管理员的系统账号")
     box.add_argument("--group", default=STAFF_GROUP, help=f"员工组（默认 {STAFF_GROUP}）")
     box.add_argument("--user", default=SERVICE_USER, help=f"服务账号（默认 {SERVICE_USER}）")
+    box.add_argument("--database-url", metavar="URL",
+                     help="数据放在 PostgreSQL 服务器上：postgresql://角色@主机:端口/数据库名（不含密码）")
+    box.add_argument("--password-stdin", action="store_true",
+                     help="从标准输入读数据库角色的密码，存入服务账号的 pgpass 文件（0600）")
     box.add_argument("--dry-run", action="store_true", help="只列出将要做的事，不做改动")
     box.set_defaults(func=cmd_setup_box, needs_desk=False)
 

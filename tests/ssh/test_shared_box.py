@@ -844,3 +844,95 @@ def test_check_and_backup_for_the_admin(box: Box):
     assert complaints == len(exported) > 0
     refused(box.cd(COUNTER, "backup"))
     refused(box.cd(COUNTER, "check"))
+
+
+# ------------------------------------------------------------------ the box moved to a server
+
+PG_SERVER = os.environ.get("COMPLAINTDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+APP_ROLE = "cdt_box_app"
+
+
+def _pg(sql: str, database: str = "postgres") -> list[tuple]:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    dsn = make_url(PG_SERVER).set(drivername="postgresql", database=database).render_as_string(
+        hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        cursor = conn.execute(sql)
+        return cursor.fetchall() if cursor.description else []
+
+
+def _drop_server_desks() -> None:
+    for (name,) in _pg("SELECT datname FROM pg_database WHERE datname LIKE 'cdt_box_%'"):
+        _pg(f'DROP DATABASE "{name}" WITH (FORCE)')
+    _pg(f"DROP ROLE IF EXISTS {APP_ROLE}")
+
+
+def test_the_box_moved_to_a_postgresql_server(box: Box):
+    """Last, since it moves the box: the admin copies the box's desk to a server
+    (copy-to, as the owner), grants a role that owns nothing, and runs setup-box
+    with the URL and the role's password on stdin. Staff then work on the server
+    through the same launcher; the password is in the service account's passfile
+    alone. The box is put back on its file afterwards."""
+    from sqlalchemy.engine import make_url
+
+    config = SYSTEM_CONFIG_DIR / "config.toml"
+    original = config.read_bytes()
+    database = f"cdt_box_{os.getpid()}"
+    owner_url = make_url(PG_SERVER).set(database=database).render_as_string(hide_password=False)
+    server = make_url(PG_SERVER)
+    app_url = f"postgresql://{APP_ROLE}@{server.host or '127.0.0.1'}:{server.port or 5432}/{database}"
+    password = "柜台:密\\码 9"
+    passfile = DATA_DIR / "pgpass"
+    _drop_server_desks()
+    try:
+        _pg(f'CREATE DATABASE "{database}"')
+        _pg(f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD 'x'")
+        copied = run([str(INSTALLED), "--db", str(DB), "copy-to", owner_url], timeout=300)
+        assert copied.rc == 0, copied.describe()
+        for grant in ("GRANT USAGE ON SCHEMA public TO {r}",
+                      "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {r}",
+                      "REVOKE UPDATE, DELETE, TRUNCATE ON audit_event FROM {r}",
+                      "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {r}"):
+            _pg(grant.format(r=APP_ROLE), database)
+
+        leaked = run([str(INSTALLED), "setup-box", "--admin", ADMIN, "--database-url",
+                      app_url.replace("@", ":secret@", 1)])
+        refused(leaked)
+        assert "不要写密码" in leaked.err and config.read_bytes() == original
+
+        moved = run([str(INSTALLED), "setup-box", "--admin", ADMIN, "--database-url", app_url,
+                     "--password-stdin"], input=password + "\n")
+        assert moved.rc == 0, moved.describe()
+        assert "pgpass" in moved.text and password not in moved.text + moved.err
+        written = config.read_text("utf-8")
+        assert f'url = "{app_url}?passfile={passfile}"' in written and password not in written
+        info = passfile.stat()
+        assert (info.st_uid, info.st_mode & 0o777) == (box.service_uid, 0o600)
+        assert passfile.read_text("utf-8").startswith(
+            f"{server.host or '127.0.0.1'}:{server.port or 5432}:{database}:{APP_ROLE}:")
+        stolen = box.ssh.shell(COUNTER, f"cat {passfile}")
+        assert stolen.rc != 0 and password not in stolen.text
+
+        again = run([str(INSTALLED), "setup-box", "--admin", ADMIN])  # keeps the server
+        assert again.rc == 0 and config.read_text("utf-8") == written, again.describe()
+        assert "已存在，跳过：写入数据库地址" in again.text, again.describe()
+
+        shown = box.cd(ADMIN, "config")
+        assert shown.rc == 0 and app_url in shown.text, shown.describe()
+        before = int(_pg("SELECT count(*) FROM complaint", database)[0][0])
+        added = box.cd(COUNTER, "intake", "-", input=intake_line(customer_name="上海服务器迁移商行"))
+        assert added.rc == 0, added.describe()
+        rows = _pg("SELECT number, received_by FROM complaint WHERE customer_name = '上海服务器迁移商行'",
+                   database)
+        assert len(rows) == 1 and rows[0][1] == COUNTER
+        assert int(_pg("SELECT count(*) FROM complaint", database)[0][0]) == before + 1
+        exported = box.cd(ADMIN, "export")
+        assert exported.rc == 0 and rows[0][0] in exported.text, exported.describe()
+        verified = box.cd(ADMIN, "audit", "verify")
+        assert verified.rc == 0, verified.describe()
+    finally:
+        config.write_bytes(original)
+        passfile.unlink(missing_ok=True)
+        _drop_server_desks()
