@@ -69,6 +69,58 @@ def _start_cluster() -> str | None:
     return f"postgresql://postgres@/postgres?host={sock}"
 
 
+class Scratch:
+    """A throwaway cluster of this test's own, on a socket in its own directory:
+    for what the shared server cannot be made to do (ask for passwords, stream to
+    a standby)."""
+
+    def __init__(self, *, initdb_args: tuple[str, ...] = (), replica_of: Scratch | None = None,
+                 password: str | None = None) -> None:
+        found = _binaries()
+        if found is None:
+            message = "没有 initdb/pg_ctl，无法建临时 PostgreSQL 集群（apt-get install postgresql）"
+            if os.environ.get("CI"):
+                pytest.fail(message + "——CI 中不允许跳过", pytrace=False)
+            pytest.skip(message)
+        initdb, self._pg_ctl = found
+        self.base = Path(tempfile.mkdtemp(prefix="cd-pgx-"))
+        self.data = self.base / "data"
+        user = "postgres" if _has_user("postgres") else "nobody"
+        self._run_as = ["runuser", "-u", user, "--"] if os.geteuid() == 0 else []
+        if self._run_as:
+            shutil.chown(self.base, user)
+        args = list(initdb_args)
+        if password is not None:
+            pwfile = self.base / "pw"
+            pwfile.write_text(password + "\n")
+            if self._run_as:
+                shutil.chown(pwfile, user)
+            args.append(f"--pwfile={pwfile}")
+        if replica_of is None:
+            self._as_owner(initdb, "-D", str(self.data), "-U", "postgres", "-E", "UTF8",
+                           "--locale=C.UTF-8", *args)
+        else:  # a streaming standby of ``replica_of`` (standby.signal, primary_conninfo)
+            basebackup = str(Path(initdb).resolve().with_name("pg_basebackup"))
+            self._as_owner(basebackup, "-h", str(replica_of.base), "-U", "postgres",
+                           "-D", str(self.data), "-R", "-X", "stream", "--checkpoint=fast")
+        self._as_owner(self._pg_ctl, "-D", str(self.data), "-w", "-l", str(self.base / "log"), "-o",
+                       f"-k {self.base} -c listen_addresses='' -c fsync=off -c wal_level=replica",
+                       "start")
+
+    def _as_owner(self, *argv: str) -> None:
+        done = subprocess.run([*self._run_as, *argv], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise AssertionError(f"{argv[0]} failed: {done.stdout}{done.stderr}")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@/{database}?host={self.base}"
+
+    def stop(self) -> None:
+        subprocess.run([*self._run_as, self._pg_ctl, "-D", str(self.data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
 def _has_user(name: str) -> bool:
     try:
         pwd.getpwnam(name)

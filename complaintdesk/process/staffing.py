@@ -85,12 +85,16 @@ def sign_in(desk: Desk, login: str, display_name: str | None = None, *,
     """
     # A read: every console signs in as it starts (two hundred at nine o'clock);
     # only the first person on a new database writes.
+    # Someone else on the staff already: not staff is said from the read too (a
+    # read replica cannot write at all).
     with desk.store.read() as session:
         staff = session.get(Staff, login)
         if staff is not None:
             if not staff.active:
                 raise PermissionDenied(f"账号 {login} 已被停用。如需恢复，请联系管理员。")
             return _actor(staff)
+        if not bootstrap or session.exec(select(func.count()).select_from(Staff)).one() > 0:
+            raise PermissionDenied(_not_staff_message(login))
     with desk.store.write() as session:
         staff = session.get(Staff, login)
         if staff is None:

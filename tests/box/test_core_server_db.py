@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import os
 import pwd
-import shutil
-import subprocess
-import tempfile
 import tomllib
 from pathlib import Path
 
@@ -118,38 +115,12 @@ def test_setup_box_again_keeps_the_configured_server_and_refuses_another(system_
         box.with_configured_database(box.BoxPlan(admin="root", url="postgresql://app@other/cd"))
 
 
-def _cluster_asking_for_passwords(tmp_path: Path, password: str):  # type: ignore[no-untyped-def]
-    found = pg_server._binaries()
-    if found is None:
-        message = "没有 initdb/pg_ctl：无法验证 libpq 读取 pgpass（apt-get install postgresql）"
-        if os.environ.get("CI"):
-            pytest.fail(message + "——CI 中不允许跳过", pytrace=False)
-        pytest.skip(message)
-    initdb, pg_ctl = found
-    base = Path(tempfile.mkdtemp(prefix="cd-pgpw-"))
-    user = "postgres" if pg_server._has_user("postgres") else "nobody"
-    run_as = ["runuser", "-u", user, "--"] if os.geteuid() == 0 else []
-    pwfile = base / "pw"
-    pwfile.write_text(password + "\n")
-    if run_as:
-        shutil.chown(base, user)
-        shutil.chown(pwfile, user)
-    subprocess.run([*run_as, initdb, "-D", str(base / "data"), "-U", "postgres",
-                    "--auth=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8"],
-                   check=True, capture_output=True)
-    subprocess.run([*run_as, pg_ctl, "-D", str(base / "data"), "-w", "-l", str(base / "log"), "-o",
-                    f"-k {base} -c listen_addresses='' -c fsync=off", "start"],
-                   check=True, capture_output=True)
-    return base, lambda: (subprocess.run([*run_as, pg_ctl, "-D", str(base / "data"), "-m",
-                                          "immediate", "stop"], capture_output=True),
-                          shutil.rmtree(base, ignore_errors=True))
-
-
 def test_libpq_signs_in_with_the_passfile_setup_box_writes(tmp_path):
     password = "柜:台\\密码 1"
-    base, stop = _cluster_asking_for_passwords(tmp_path, password)
+    cluster = pg_server.Scratch(initdb_args=("--auth=scram-sha-256",), password=password)
+    base = cluster.base
     try:
-        url = f"postgresql://postgres@/postgres?host={base}"
+        url = cluster.url()
         passfile = tmp_path / "pgpass"
         line = server_db.passfile_line(url, password)
         assert line.startswith(f"{base}:5432:postgres:postgres:")  # a socket: its directory
@@ -169,4 +140,4 @@ def test_libpq_signs_in_with_the_passfile_setup_box_writes(tmp_path):
             desk.close()
         assert server_db.admin_present(signed, "root")
     finally:
-        stop()
+        cluster.stop()

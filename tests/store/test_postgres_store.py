@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -204,6 +205,49 @@ def test_reports_do_not_depend_on_the_servers_time_zone(pg_url) -> None:
     finally:
         with _admin(pg_url) as conn:
             conn.execute(f'ALTER DATABASE "{name}" RESET timezone')
+
+
+# ------------------------------------------------------------------ a read replica
+
+def test_a_read_replica_serves_reports_and_refuses_writes_in_words() -> None:
+    """A streaming standby of a scratch primary (pg_basebackup -R): opening the
+    desk, signing in, the 统计表 and audit verification work there; a stranger is
+    told they are not staff (not the server's English); a write is refused in
+    words, not as an internal error; what the primary commits arrives."""
+    primary = pg_server.Scratch()
+    replica = None
+    try:
+        with _admin(primary.url()) as conn:
+            conn.execute("CREATE DATABASE cd")
+        desk = open_desk(primary.url("cd"), config=CONFIG, clock=lambda: NOW)
+        staffing.sign_in(desk, "admin1", "管理员")
+        staffing.add_staff(desk, "admin1", "counter1", "柜台小王", "counter")
+        complaints.register_complaint(desk, "counter1", sample())
+        replica = pg_server.Scratch(replica_of=primary)
+        standby = open_desk(replica.url("cd"), config=CONFIG, clock=lambda: NOW)
+        try:
+            with _admin(replica.url("cd")) as conn:
+                assert conn.execute("SELECT pg_is_in_recovery()").fetchone()[0] is True
+            assert staffing.sign_in(standby, "counter1").login == "counter1"
+            with pytest.raises(DomainError, match="不是本系统的在职员工"):
+                staffing.sign_in(standby, "stranger1")
+            assert build_report(standby, parse_period("2026-11", CONFIG.timezone)).total == 1
+            assert standby.store.verify_audit_trail().ok
+            with pytest.raises(StoreError, match="只读.*未执行.*请连接主库"):
+                complaints.register_complaint(standby, "counter1", sample())
+            complaints.register_complaint(desk, "counter1", sample())
+            for _ in range(100):
+                if build_report(standby, parse_period("2026-11", CONFIG.timezone)).total == 2:
+                    break
+                time.sleep(0.05)
+            assert build_report(standby, parse_period("2026-11", CONFIG.timezone)).total == 2
+        finally:
+            standby.close()
+            desk.close()
+    finally:
+        if replica is not None:
+            replica.stop()
+        primary.stop()
 
 
 # ------------------------------------------------------------------ LISTEN/NOTIFY

@@ -79,7 +79,10 @@ def _previous(cursor: Any, lo: int) -> bytes:
 
 def _check(store: Any, lo_from_end: int | None, head: str | None = None) -> ChainReport:
     problems: list[str] = []
-    with store.engine.connect() as conn:
+    # The store's reading engine: its transactions begin READ ONLY (a pooled
+    # connection last used for a write would begin READ WRITE, which a read
+    # replica refuses).
+    with store._reader.connect() as conn:
         raw = conn.connection.driver_connection
         with raw.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

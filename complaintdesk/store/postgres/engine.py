@@ -66,6 +66,19 @@ def libpq_dsn(url: str) -> str:
         hide_password=False)
 
 
+#: A write on a hot standby (a read replica) or a server set read-only: no retry helps.
+READ_ONLY_SERVER = ("数据库服务器是只读的（只读副本，或设为只读）：此操作需要写入，未执行，数据未改动。"
+                    "登记、修改、提醒等请连接主库；只读副本只用于统计表、导出和审计核对")
+
+
+def _read_only_server(error: BaseException | None) -> bool:
+    """Whether the server refused a write because it only reads: a standby in
+    recovery, or ``default_transaction_read_only``."""
+    if isinstance(error, psycopg.errors.ReadOnlySqlTransaction):
+        return True
+    return isinstance(error, psycopg.errors.FeatureNotSupported) and "recovery" in str(error)
+
+
 def make_engine(url: str) -> Engine:
     # A console holds at most two pooled connections (its screen's reads and a
     # background worker's), and one more to LISTEN on: the server's
@@ -118,6 +131,8 @@ class Store:
                                  ) from exc
             raise StoreError(failed.format(_words(exc))) from exc
         except DBAPIError as exc:
+            if _read_only_server(exc.orig):
+                raise StoreError(READ_ONLY_SERVER) from exc
             if isinstance(exc.orig, psycopg.errors.InsufficientPrivilege):
                 raise StoreError(failed.format(_words(exc))) from exc
             if isinstance(exc.orig, psycopg.errors.CharacterNotInRepertoire) or \
@@ -355,6 +370,9 @@ def open_store(url: str) -> Store:
         raise
     except DBAPIError as exc:
         store.dispose()
+        if _read_only_server(exc.orig):
+            raise StoreError(f"数据库 {store.path} 是只读副本，结构比本程序旧，副本上无法升级："
+                             "请先对主库运行 complaintdesk migrate，等副本同步后再打开") from None
         raise StoreError(f"无法打开数据库 {store.path}：{_words(exc)}"
                          "（请检查服务器地址、数据库名、用户与密码，以及 pg_hba.conf）") from None
     return store
