@@ -85,7 +85,12 @@ def make_engine(url: str) -> Engine:
     # max_connections must cover three per console (README).
     engine = create_engine(driver_url(url), pool_size=2, max_overflow=2, pool_pre_ping=True,
                            connect_args={"connect_timeout": CONNECT_TIMEOUT_S,
-                                         "options": "-c TimeZone=UTC",
+                                         # The 统计表's group-by of a year (a million
+                                         # rows, a few thousand groups) hashes in
+                                         # memory instead of sorting on disk (2.0 s ->
+                                         # 0.6 s at 1M); JIT's compile (~90 ms) costs
+                                         # more than it saves on the desk's queries.
+                                         "options": "-c TimeZone=UTC -c work_mem=64MB -c jit=off",
                                          "application_name": "complaintdesk"})
 
     @event.listens_for(engine, "connect")
