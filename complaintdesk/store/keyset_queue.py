@@ -113,24 +113,26 @@ class KeysetQueue:
 
     _parts: tuple[KeysetQueue, KeysetQueue] | None = None
 
+    def _splits(self) -> bool:
+        return self.search is not None and self.filter.include_closed and not self.closed_only
+
     def _split(self) -> tuple[KeysetQueue, KeysetQueue] | None:
         """A text search with closed complaints too reads its two halves apart: the
         open complaints (first in the queue order) from the open-only index, then
         the closed ones. Read together, every page first built the set of all
         matches, 167,000 for 退款 on the 1M demo: 340 ms for the first page. Pages
         of the closed half still do (its matches come from the index of all)."""
-        if self.search is None or not self.filter.include_closed or self.closed_only:
+        if not self._splits():
             return None
         if self._parts is None:
-            open_part = type(self)(self.desk, self.filter.with_(include_closed=False))
-            closed_part = type(self)(self.desk, self.filter)
-            closed_part.closed_only = True
-            # Each half picks its own plan (see _order) from its own count.
-            open_count = open_part.count()
-            if self._count is not None and not self.capped and not open_part.capped:
-                closed_part._count = self._count - open_count
-            self._parts = (open_part, closed_part)
+            self.count()  # counts the halves
         return self._parts
+
+    def _halves(self) -> tuple[KeysetQueue, KeysetQueue]:
+        open_part = type(self)(self.desk, self.filter.with_(include_closed=False))
+        closed_part = type(self)(self.desk, self.filter)
+        closed_part.closed_only = True
+        return open_part, closed_part
 
     #: A search counts at most this many matches: beyond it nobody scrolls, they add
     #: a word, and counting 160,000 matches of 退款 exactly costs 100 ms at 1M rows.
@@ -142,20 +144,45 @@ class KeysetQueue:
         """Rows in this view; for a search at most SEARCH_CAP (then ``capped`` is set)
         unless ``exact``."""
         limit = None if exact else self.SEARCH_CAP + 1
+        if not self._splits():
+            count = self._counted(limit)
+        else:
+            # The open half, then the closed half only up to the cap: never the
+            # matches of the index of all and then the open ones again.
+            open_part, closed_part = self._halves()
+            open_count = open_part._counted(limit)
+            open_part._set_count(open_count)
+            closed_count = 0 if limit is not None and open_count >= limit else \
+                closed_part._counted(None if limit is None else limit - open_count)
+            count = open_count + closed_count
+            if limit is None or count < limit:  # the closed half counted whole
+                closed_part._set_count(closed_count)
+            if not exact:
+                self._parts = (open_part, closed_part)
+        if exact:
+            return count
+        return self._set_count(count)
+
+    def _set_count(self, count: int) -> int:
+        self._count = count
+        self.capped = self.search is not None and count > self.SEARCH_CAP
+        return min(count, self.SEARCH_CAP) if self.capped else count
+
+    def _counted(self, limit: int | None) -> int:
+        """Rows in this view, up to ``limit`` when it is a search."""
         query = self._search_count(limit) if self.search is not None else None
         if query is None:
             query = select(Complaint.id).where(*self._clauses())
-            if self.search is not None:
+            if self.search is not None and limit is not None:
                 query = query.limit(limit)
         with self.desk.store.read() as session:
-            count = session.exec(  # type: ignore[call-overload]
+            self._plan(session, counting=True)
+            return session.exec(  # type: ignore[call-overload]
                 select(func.count()).select_from(query.subquery())).one()[0]
-        if exact:
-            return count
-        self._count = count
-        self.capped = self.search is not None and count > self.SEARCH_CAP
-        self._parts = None  # counted afresh: so are the halves
-        return min(count, self.SEARCH_CAP) if self.capped else count
+
+    def _plan(self, session, counting: bool = False) -> None:  # type: ignore[no-untyped-def]
+        """A backend's settings for its planner before a query of this view, in its
+        read transaction (none here)."""
 
     def _search_count(self, limit: int | None) -> Select | None:
         """A backend's faster way to count a text search (None: the plain count)."""
@@ -179,6 +206,7 @@ class KeysetQueue:
 
     def _rows(self, query: Select) -> list[QueueRow]:
         with self.desk.store.read() as session:
+            self._plan(session)
             return [QueueRow(*row) for row in session.exec(query)]  # type: ignore[call-overload]
 
     def _split_page(self, open_part: KeysetQueue, closed_part: KeysetQueue, offset: int, limit: int,
@@ -222,6 +250,7 @@ class KeysetQueue:
     def _reversed(self, query: Select, limit: int, offset: int = 0) -> list[QueueRow]:
         query = query.order_by(*self._order(descending=True)).offset(offset).limit(limit)
         with self.desk.store.read() as session:
+            self._plan(session)
             rows = [QueueRow(*row) for row in session.exec(query)]  # type: ignore[call-overload]
         rows.reverse()
         return rows

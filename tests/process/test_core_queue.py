@@ -190,6 +190,7 @@ def test_keyset_paging_across_the_closed_boundary(desk, many, monkeypatch, searc
     closed complaints too reads its open and closed halves apart (every contact
     matches 1390000), whether it sorts its few matches or walks the queue index."""
     monkeypatch.setattr("complaintdesk.store.sqlite.queue.FEW_MATCHES", few)
+    monkeypatch.setattr("complaintdesk.store.postgres.queue.FEW_MATCHES", few)
     expected = expected_order(many)
     closed = expected[3:9] + expected[30:33] + expected[-2:]
     for number in closed:

@@ -60,6 +60,14 @@ def _term(term: str) -> Any:
 
 def text_clause(search: SearchQuery, open_only: bool) -> Any:
     """The condition on ``Complaint.id`` of every word of ``search``."""
+    conditions = text_conditions(search)
+    if open_only:
+        conditions.append(SEARCH.c.open == true())
+    return Complaint.id.in_(select(SEARCH.c.complaint_id).where(*conditions))
+
+
+def text_conditions(search: SearchQuery) -> list:
+    """The conditions on ``complaint_search`` of every word of ``search``."""
     conditions = []
     for term in search.long_terms:
         normal = searchable(term)
@@ -69,9 +77,7 @@ def text_clause(search: SearchQuery, open_only: bool) -> Any:
             conditions.append(_term(term))
     if search.short_terms:
         conditions.append(SEARCH.c.grams.contains(_grams(list(search.short_terms))))
-    if open_only:
-        conditions.append(SEARCH.c.open == true())
-    return Complaint.id.in_(select(SEARCH.c.complaint_id).where(*conditions))
+    return conditions
 
 
 def _keep_index(_mapper: Any, connection: Any, target: Complaint) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import column, literal_column, select, table
+from sqlalchemy import column, literal_column, select, table, true
 from sqlalchemy.sql import Select
 
 from complaintdesk.domain.search import SearchQuery
@@ -69,6 +69,8 @@ class Queue(KeysetQueue):
         if not rest.empty:  # several kinds of terms: the IN form measured faster
             return None
         others = self._where(rest)
+        if self.closed_only:  # the closed half of a search with closed complaints too
+            others = [*others, Complaint.closed == true()]
         match = driver.c[driver.name].op("MATCH")(expression)
         if not others or (len(others) == 1 and not self.filter.include_closed):
             # No other condition, or only "not closed", which every match of the
