@@ -45,6 +45,10 @@ class Queue(KeysetQueue):
     """The queue read from a PostgreSQL database."""
 
     NULL_DUE_FLOOR = "'-infinity'::timestamptz"
+    #: All matches of a frequent word are a bitmap of the whole GIN index (50 ms for
+    #: 退款's 171,000 before the cap can stop it): count the open half, then the
+    #: closed half up to the cap.
+    COUNT_HALVES = True
 
     def text_clauses(self, search: SearchQuery) -> list:
         if not search.long_terms and not search.short_terms:
