@@ -96,6 +96,14 @@ class Scratch:
             if self._run_as:
                 shutil.chown(pwfile, user)
             args.append(f"--pwfile={pwfile}")
+        try:
+            self._start(initdb, args, replica_of)
+        except BaseException:
+            self.stop()
+            raise
+        atexit.register(self.stop)  # a worker that dies mid-test leaves no server
+
+    def _start(self, initdb: str, args: list[str], replica_of: Scratch | None) -> None:
         if replica_of is None:
             self._as_owner(initdb, "-D", str(self.data), "-U", "postgres", "-E", "UTF8",
                            "--locale=C.UTF-8", *args)
@@ -116,8 +124,11 @@ class Scratch:
         return f"postgresql://postgres@/{database}?host={self.base}"
 
     def stop(self) -> None:
-        subprocess.run([*self._run_as, self._pg_ctl, "-D", str(self.data), "-m", "immediate", "stop"],
-                       capture_output=True)
+        if not self.base.exists():
+            return
+        if (self.data / "postmaster.pid").exists():
+            subprocess.run([*self._run_as, self._pg_ctl, "-D", str(self.data), "-m", "immediate",
+                            "stop"], capture_output=True)
         shutil.rmtree(self.base, ignore_errors=True)
 
 

@@ -44,14 +44,39 @@ def check_url(url: str) -> None:
     if not is_url(url):
         raise DomainError(f"--database-url 应为 postgresql://角色@主机:端口/数据库名，而不是 {url}"
                           "（SQLite 文件无需此项）")
+    if any(ord(c) < 32 or ord(c) == 127 or 0xD800 <= ord(c) <= 0xDFFF for c in url):
+        raise DomainError("数据库地址里有控制字符或无法解码的字节：请重新输入")
     parts = _parts(url)
-    if parts.password is not None:
+    if parts.password is not None or {"password", "sslpassword"} & set(parts.query):
         raise DomainError("数据库地址里不要写密码（配置文件人人可读，命令行 ps 可见）：去掉 :密码，"
                           "用 --password-stdin 从标准输入给出，setup-box 会把它存入服务账号的 pgpass 文件")
     if not parts.username or not parts.database:
         raise DomainError(f"数据库地址须写明角色和数据库名：postgresql://角色@主机:端口/数据库名（现为 {url}）")
     if "passfile" in parts.query:
         raise DomainError("数据库地址里不要写 passfile：setup-box 会写入服务账号数据目录中的 pgpass")
+
+
+def without_passfile(url: str) -> tuple[str, str | None]:
+    """``url`` without its ``passfile`` parameter (the rest of its text as it was),
+    and the passfile it named, if any."""
+    head, _, query = url.partition("?")
+    kept, named = [], None
+    for pair in query.split("&") if query else []:
+        key, _, value = pair.partition("=")
+        if key == "passfile":
+            named = value
+        else:
+            kept.append(pair)
+    return (f"{head}?{'&'.join(kept)}" if kept else head), named
+
+
+def same_database(a: str, b: str) -> bool:
+    """Whether two URLs (passfiles aside) name the same role on the same database."""
+    def key(url: str) -> tuple:
+        parts = _parts(without_passfile(url)[0])
+        return (parts.username, parts.host, parts.port or 5432, parts.database,
+                tuple(sorted((k, str(v)) for k, v in parts.query.items())))
+    return key(a) == key(b)
 
 
 def with_passfile(url: str, passfile: Path) -> str:
@@ -125,4 +150,4 @@ def admin_present(url: str, admin: str) -> bool:
 
 
 __all__ = ["PASSFILE_NAME", "admin_present", "check_url", "database_text", "passfile_current",
-           "passfile_line", "with_passfile", "write_passfile"]
+           "passfile_line", "same_database", "with_passfile", "without_passfile", "write_passfile"]

@@ -51,6 +51,8 @@ class BoxPlan:
     url: str | None = None
     #: The server role's password, kept in the passfile, never in the configuration.
     password: str | None = field(default=None, repr=False)
+    #: The configuration already names the passfile (a password given before).
+    keep_passfile: bool = False
 
     @property
     def database(self) -> Path:
@@ -63,7 +65,7 @@ class BoxPlan:
     @property
     def configured_url(self) -> str | None:
         """The URL the configuration names: with the passfile when there is a password."""
-        if self.url is None or self.password is None:
+        if self.url is None or (self.password is None and not self.keep_passfile):
             return self.url
         return server_db.with_passfile(self.url, self.passfile)
 
@@ -200,21 +202,33 @@ def configured_url() -> str | None:
 
 
 def with_configured_database(plan: BoxPlan) -> BoxPlan:
-    """``plan`` for the database the box already names, when the admin gave none:
-    running setup-box again keeps a box on its server.
+    """``plan`` for the database the box already names: run again without
+    ``--database-url`` (or with the same one, or only to change the password),
+    setup-box keeps the box on its server and never writes ``[database]`` twice.
 
     Raises:
-        DomainError: the URL given is unsafe to write (server_db.check_url), or the
-            configuration already names another database server.
+        DomainError: the URL given is unsafe to write (server_db.check_url); the
+            configuration names another database; a password with no database
+            URL, or for a configured URL that names no passfile.
     """
     existing = configured_url()
-    if plan.url is None:
-        return replace(plan, url=existing) if existing is not None else plan
-    server_db.check_url(plan.url)
-    if existing is not None and existing != plan.configured_url:
+    if plan.url is not None:
+        server_db.check_url(plan.url)
+    if existing is None:
+        if plan.url is None and plan.password is not None:
+            raise DomainError("--password-stdin 是数据库角色的密码：请同时用 --database-url 给出数据库地址")
+        return plan
+    base, named = server_db.without_passfile(existing)
+    if plan.url is not None and not server_db.same_database(plan.url, base):
         raise DomainError(f"{SYSTEM_CONFIG} 已指定数据库 {shown_location(existing)}：要换成 {plan.url}，"
                           "请先删除该文件中的 [database] 一节再运行 setup-box")
-    return plan
+    if named is not None and named != str(plan.passfile):
+        raise DomainError(f"{SYSTEM_CONFIG} 的 database.url 指定的密码文件是 {named}，不是 {plan.passfile}："
+                          "请手工维护该文件，或删除 [database] 一节后重跑 setup-box")
+    if plan.password is not None and named is None:
+        raise DomainError(f"{SYSTEM_CONFIG} 的 database.url 没有指定 passfile：要由 setup-box 保存密码，"
+                          "请先删除 [database] 一节再运行")
+    return replace(plan, url=base, keep_passfile=named is not None)
 
 
 def plan_steps(plan: BoxPlan) -> list[Step]:
@@ -243,16 +257,16 @@ def plan_steps(plan: BoxPlan) -> list[Step]:
         text = SYSTEM_CONFIG.read_text("utf-8")
         _write(SYSTEM_CONFIG, text.rstrip("\n") + "\n" + server_db.database_text(plan.configured_url), 0o644)
 
-    server_steps = [] if plan.url is None else [
-        Step(f"写入数据库地址到 {SYSTEM_CONFIG} 的 [database]：{plan.configured_url}",
-             configured_url() != plan.configured_url, write_database),
-    ]
-    if plan.url is not None and plan.password is not None:
+    server_steps = []
+    if plan.url is not None and plan.password is not None:  # the file before the URL naming it
         line = server_db.passfile_line(plan.url, plan.password)
         server_steps.append(Step(
             f"写入数据库密码到 {plan.passfile}（{plan.user} 所有，权限 0600；员工账号读不到）",
             not server_db.passfile_current(plan.passfile, line, plan.user),
             lambda: server_db.write_passfile(plan.passfile, line, plan.user)))
+    if plan.url is not None:
+        server_steps.append(Step(f"写入数据库地址到 {SYSTEM_CONFIG} 的 [database]：{plan.configured_url}",
+                                 configured_url() is None, write_database))
     database_step = (f"在 {plan.url} 上登记首位管理员 {plan.admin}（以 {plan.user} 身份连接；空库则建表）"
                      if plan.url is not None else f"创建数据库 {plan.database}（0600），首位管理员 {plan.admin}")
 

@@ -282,7 +282,7 @@ def build_report(desk: Desk, period: Period) -> Report:
                     loss_by_method=_zeros([*[m.value for m in HandlingMethod], NONE]),
                     attitude=_zeros(["satisfied", "basic", "dissatisfied"]),
                     result=_zeros(["satisfied", "basic", "dissatisfied"]))
-    with desk.store.read() as session:
+    with desk.store.report_read() as session:
         connection = session.connection()
 
         def run(name: str, params: dict | None = None):  # type: ignore[no-untyped-def]

@@ -147,6 +147,11 @@ class Store(Protocol):
         received_by, closed, paused_minutes and its clocks' times (aware UTC)."""
         ...
 
+    def report_read(self) -> AbstractContextManager[Session]:
+        """A read session for the 统计表's grouping queries (a backend may give them
+        more working memory than the desk's other reads)."""
+        ...
+
     def report_sql(self, name: str) -> str:
         """The text of the 统计表's named query (main, pending, middle, revisits,
         repeats, count, rows, staff_names) in this backend's SQL: the reports do

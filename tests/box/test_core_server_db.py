@@ -27,6 +27,8 @@ from tests import pg_server
     ("postgresql://db/complaintdesk", "须写明角色和数据库名"),
     ("postgresql://app@db", "须写明角色和数据库名"),
     ("postgresql://app@db/cd?passfile=/tmp/x", "不要写 passfile"),
+    ("postgresql://app@db/cd?sslmode=require&password=secret", "不要写密码"),
+    ("postgresql://app@db/cd?application_name=a\nb", "控制字符"),
 ])
 def test_a_url_setup_box_cannot_write_safely_is_refused_in_words(url, words):
     with pytest.raises(DomainError, match=words):
@@ -91,28 +93,58 @@ def system_config(tmp_path, monkeypatch):
 
 
 def test_the_plan_for_a_server_writes_its_url_and_passfile_and_no_sqlite_file(system_config):
-    plan = box.BoxPlan(admin="root", url="postgresql://app@db/cd", password="pw")
+    # Port 1 on the loopback: the admin check is refused at once (no DNS, no wait).
+    plan = box.BoxPlan(admin="root", url="postgresql://app@127.0.0.1:1/cd", password="pw")
     steps = box.plan_steps(box.with_configured_database(plan))
-    said = "\n".join(s.description for s in steps)
-    assert len(steps) == 10 and all(s.needed for s in steps[:4] if "组" not in s.description)
-    assert "postgresql://app@db/cd?passfile=/var/lib/complaintdesk/pgpass" in said
-    assert "/var/lib/complaintdesk/pgpass（complaintdesk 所有，权限 0600" in said
-    assert "complaintdesk.db" not in said and "登记首位管理员 root" in said
-    assert "pw" not in said.replace("pgpass", "")
+    said = [s.description for s in steps]
+    assert len(steps) == 10
+    passfile = next(i for i, d in enumerate(said) if "/var/lib/complaintdesk/pgpass（" in d)
+    url = next(i for i, d in enumerate(said) if "[database]" in d)
+    assert passfile < url, "the passfile is written before the URL that names it"
+    assert said[url].endswith("postgresql://app@127.0.0.1:1/cd?passfile=/var/lib/complaintdesk/pgpass")
+    assert steps[url].needed and "complaintdesk 所有，权限 0600" in said[passfile]
+    assert not any("complaintdesk.db" in d for d in said) and "登记首位管理员 root" in said[-4]
+    assert "pw" not in "\n".join(said).replace("pgpass", "")
 
 
-def test_setup_box_again_keeps_the_configured_server_and_refuses_another(system_config):
-    url = "postgresql://app@db/cd?passfile=/var/lib/complaintdesk/pgpass"
-    system_config.write_text(server_db.database_text(url), encoding="utf-8")
-    kept = box.with_configured_database(box.BoxPlan(admin="root"))
-    assert kept.location == url
-    same = box.with_configured_database(box.BoxPlan(admin="root", url="postgresql://app@db/cd",
-                                                    password="pw"))
-    assert same.configured_url == url
-    step = next(s for s in box.plan_steps(same) if "[database]" in s.description)
-    assert not step.needed
-    with pytest.raises(DomainError, match="已指定数据库 postgresql://app@db/cd"):
+URL = "postgresql://app@127.0.0.1:1/cd"
+CONFIGURED = f"{URL}?passfile=/var/lib/complaintdesk/pgpass"
+
+
+def _database_steps(plan):  # type: ignore[no-untyped-def]
+    return [s for s in box.plan_steps(box.with_configured_database(plan))
+            if "[database]" in s.description]
+
+
+def test_setup_box_again_keeps_the_configured_server_and_never_writes_it_twice(system_config):
+    system_config.write_text(server_db.database_text(CONFIGURED), encoding="utf-8")
+    for again in (box.BoxPlan(admin="root"),                              # plain re-run
+                  box.BoxPlan(admin="root", password="new"),              # a new password only
+                  box.BoxPlan(admin="root", url=URL),                     # the same URL
+                  box.BoxPlan(admin="root", url=URL, password="pw")):     # the same, with a password
+        kept = box.with_configured_database(again)
+        assert kept.location == CONFIGURED
+        assert [s.needed for s in _database_steps(again)] == [False]
+    with pytest.raises(DomainError, match="已指定数据库 postgresql://app@127.0.0.1:1/cd"):
         box.with_configured_database(box.BoxPlan(admin="root", url="postgresql://app@other/cd"))
+
+
+def test_a_password_needs_a_url_that_names_the_passfile(system_config):
+    with pytest.raises(DomainError, match="请同时用 --database-url"):
+        box.with_configured_database(box.BoxPlan(admin="root", password="pw"))
+    system_config.write_text(server_db.database_text(URL), encoding="utf-8")  # written by hand
+    assert box.with_configured_database(box.BoxPlan(admin="root")).location == URL
+    with pytest.raises(DomainError, match="没有指定 passfile"):
+        box.with_configured_database(box.BoxPlan(admin="root", password="pw"))
+
+
+def test_passfile_parameters_are_taken_out_and_compared_apart():
+    assert server_db.without_passfile("postgresql://a@h/d?sslmode=require&passfile=/p&x=1") == (
+        "postgresql://a@h/d?sslmode=require&x=1", "/p")
+    assert server_db.without_passfile("postgresql://a@h/d") == ("postgresql://a@h/d", None)
+    assert server_db.same_database("postgresql://a@h:5432/d?passfile=/p", "postgresql://a@h/d")
+    assert not server_db.same_database("postgresql://a@h/d", "postgresql://b@h/d")
+    assert not server_db.same_database("postgresql://a@h/d", "postgresql://a@h/e")
 
 
 def test_libpq_signs_in_with_the_passfile_setup_box_writes(tmp_path):

@@ -183,14 +183,26 @@ def test_page_sizes(desk, many, size):
     assert numbers(all_rows(queue, size, keyset=True)) == expected_order(many)
 
 
+def _count_halves(monkeypatch, halves: bool) -> None:
+    """Count a search with closed complaints too by its halves, or all then open,
+    on every backend (each picks one; both must give the same rows)."""
+    from complaintdesk.store.postgres.queue import Queue as PostgresQueue
+    from complaintdesk.store.sqlite.queue import Queue as SqliteQueue
+
+    for queue in (SqliteQueue, PostgresQueue):
+        monkeypatch.setattr(queue, "COUNT_HALVES", halves)
+
+
+@pytest.mark.parametrize("halves", [False, True])
 @pytest.mark.parametrize(("search", "few"), [("", 3000), ("1390000", 3000), ("1390000", 0)])
-def test_keyset_paging_across_the_closed_boundary(desk, many, monkeypatch, search, few):
+def test_keyset_paging_across_the_closed_boundary(desk, many, monkeypatch, search, few, halves):
     """Closed complaints have no deadline (NULL), of every priority here: paging by
     key must neither drop the rest of a priority nor stop at its end. A search with
     closed complaints too reads its open and closed halves apart (every contact
     matches 1390000), whether it sorts its few matches or walks the queue index."""
     monkeypatch.setattr("complaintdesk.store.sqlite.queue.FEW_MATCHES", few)
     monkeypatch.setattr("complaintdesk.store.postgres.queue.FEW_MATCHES", few)
+    _count_halves(monkeypatch, halves)
     expected = expected_order(many)
     closed = expected[3:9] + expected[30:33] + expected[-2:]
     for number in closed:
@@ -542,6 +554,24 @@ def test_a_capped_search_ends_at_its_cap_not_at_the_true_end(desk, many, monkeyp
     assert source.count() == 20 and source.queue.capped
     every = [r.number for r in open_queue(desk, QueueFilter(search="1390000")).page(0, 57)]
     assert [r.key for r in source.fetch(15, 5)] == every[15:20]
+
+
+@pytest.mark.parametrize("halves", [False, True])
+@pytest.mark.parametrize("cap", [20, 30, 60])
+def test_a_search_with_closed_too_is_capped_across_its_halves(desk, many, monkeypatch, cap, halves):
+    """Open matches under the cap, open and closed together over it (cap 20, 30), or
+    everything under it (cap 60): the count stops at the cap or is exact, and the
+    rows run from the open ones into the closed ones in the queue order."""
+    monkeypatch.setattr(KeysetQueue, "SEARCH_CAP", cap)
+    _count_halves(monkeypatch, halves)
+    expected = expected_order(many)
+    closed = expected[:30]
+    for number in closed:
+        close_complaint(desk, number)
+    want = [n for n in expected if n not in closed] + closed_order(many, closed)
+    queue = open_queue(desk, QueueFilter(include_closed=True, search="1390000"))
+    assert queue.count() == min(cap, 57) and queue.capped == (cap < 57)
+    assert numbers(all_rows(queue, 10))[:min(cap, 57)] == want[:min(cap, 57)]
 
 
 def test_number_prefix_search_uses_the_number(desk, counter):

@@ -888,7 +888,9 @@ def test_the_box_moved_to_a_postgresql_server(box: Box):
     _drop_server_desks()
     try:
         _pg(f'CREATE DATABASE "{database}"')
-        _pg(f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD 'x'")
+        # The role's password is the one setup-box keeps (the server here trusts
+        # 127.0.0.1, so libpq's use of the passfile is proved in tests/box instead).
+        _pg(f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD '" + password.replace("'", "''") + "'")
         copied = run([str(INSTALLED), "--db", str(DB), "copy-to", owner_url], timeout=300)
         assert copied.rc == 0, copied.describe()
         for grant in ("GRANT USAGE ON SCHEMA public TO {r}",

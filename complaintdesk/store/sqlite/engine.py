@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from datetime import datetime
 
@@ -295,6 +295,10 @@ class Store:
         clock_sql.COLUMNS."""
         return clock_sql.candidates(session.connection().connection.driver_connection, now,
                                     notice, fraction, login, numbers)
+
+    def report_read(self) -> AbstractContextManager[Session]:
+        """The 统计表 reads like anything else: SQLite's page cache is the process's."""
+        return self.read()
 
     def report_sql(self, name: str) -> str:
         """The 统计表's query ``name`` in SQLite's words (report_sql.REPORT_SQL)."""
