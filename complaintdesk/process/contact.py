@@ -33,9 +33,13 @@ def resume_customer(desk: Desk, session: Session, actor: str, customer_id: int,
     """A new complaint (``new_number``) from the same customer is their next contact:
     every paused complaint of theirs runs again. The numbers resumed."""
     out = []
+    # By the customer's index alone: with "not closed" in the query, SQLite (no
+    # statistics) walked every open complaint by the closed index, 40 ms a
+    # registration at 1M, and 8 writers timed out on the write lock.
     for c in session.exec(select(Complaint).where(
-            Complaint.customer_id == customer_id, col(Complaint.paused_at).is_not(None),
-            Complaint.closed == False)).all():  # noqa: E712
+            Complaint.customer_id == customer_id, col(Complaint.paused_at).is_not(None))).all():
+        if c.closed:
+            continue
         if resume_on_contact(desk, session, actor, c, f"{clocks.BY_CONTACT}（新登记 {new_number}）"):
             out.append(c.number)
     return out
