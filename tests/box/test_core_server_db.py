@@ -73,13 +73,18 @@ def test_the_passfile_is_written_private_to_its_account_and_replaced_whole(tmp_p
     assert [p.name for p in tmp_path.iterdir()] == ["pgpass"]  # nothing left aside
 
 
-def test_admin_present_reads_the_server_desk(pg_url):
-    assert not server_db.admin_present(pg_url, "root")
-    desk = open_desk(pg_url)
+def _signed_in_as_admin(url: str) -> None:
+    """What setup-box's last step does on a server: root the desk's admin."""
+    desk = open_desk(url)
     try:
         staffing.ensure_admin(desk, "root")
     finally:
         desk.close()
+
+
+def test_admin_present_reads_the_server_desk(pg_url):
+    assert not server_db.admin_present(pg_url, "root")
+    _signed_in_as_admin(pg_url)
     assert server_db.admin_present(pg_url, "root")
     assert not server_db.admin_present(pg_url, "nobody-else")
     assert not server_db.admin_present(pg_url.replace("/cd_", "/no_such_", 1), "root")
@@ -164,12 +169,7 @@ def test_libpq_signs_in_with_the_passfile_setup_box_writes(tmp_path):
         signed = server_db.with_passfile(url, passfile)
         with psycopg.connect(libpq_dsn(signed), connect_timeout=5) as conn:
             assert conn.execute("SELECT current_user").fetchone()[0] == "postgres"
-        # The desk's own engine passes the URL's passfile to libpq too.
-        desk = open_desk(signed)
-        try:
-            staffing.ensure_admin(desk, "root")
-        finally:
-            desk.close()
+        _signed_in_as_admin(signed)  # the desk's own engine passes the passfile to libpq too
         assert server_db.admin_present(signed, "root")
     finally:
         cluster.stop()
