@@ -96,8 +96,8 @@ def passfile_line(url: str, password: str) -> str:
     as ``localhost``."""
     parts = _parts(url)
     socket_dir = parts.query.get("host")
-    fields = (parts.host or (socket_dir if isinstance(socket_dir, str) else None) or "localhost", str(parts.port or 5432), parts.database or "*",
-              parts.username or "*", password)
+    host = parts.host or (socket_dir if isinstance(socket_dir, str) else None) or "localhost"
+    fields = (host, str(parts.port or 5432), parts.database or "*", parts.username or "*", password)
     return ":".join(_escaped(f) for f in fields) + "\n"
 
 

@@ -74,10 +74,6 @@ class BoxPlan:
         return self.configured_url or self.database
 
     @property
-    def shown_location(self) -> str:
-        return self.url or str(self.database)
-
-    @property
     def prefix(self) -> Path:
         return self.program.parent.parent
 

@@ -168,8 +168,8 @@ class KeysetQueue:
             open_part, closed_part = self._halves()
             open_count = open_part._counted(limit)
             open_part._set_count(open_count)
-            if count < limit:
-                closed_part._set_count(count - open_count)
+            if count < limit:  # (a commit between the two reads cannot make it negative)
+                closed_part._set_count(max(0, count - open_count))
             self._parts = (open_part, closed_part)
         if exact:
             return count

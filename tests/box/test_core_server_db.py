@@ -173,3 +173,50 @@ def test_libpq_signs_in_with_the_passfile_setup_box_writes(tmp_path):
         assert server_db.admin_present(signed, "root")
     finally:
         cluster.stop()
+
+
+# ------------------------------------------------------------------ any URL, any password
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12)
+
+
+def _libpq_fields(line: str) -> list[str]:
+    """A passfile line read as libpq reads it: ``:`` separates, ``\\`` escapes the next."""
+    fields, field, escaped = [], "", False
+    for char in line.rstrip("\n"):
+        if escaped:
+            field, escaped = field + char, False
+        elif char == "\\":
+            escaped = True
+        elif char == ":":
+            fields.append(field)
+            field = ""
+        else:
+            field += char
+    return [*fields, field]
+
+
+@settings(max_examples=200, deadline=None)
+@given(password=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30),
+       role=st.from_regex(r"[a-z_][a-z0-9_]{0,15}", fullmatch=True),
+       database=st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True))
+def test_any_password_reads_back_from_the_passfile_line(password, role, database):
+    line = server_db.passfile_line(f"postgresql://{role}@db.example.com:5433/{database}", password)
+    assert line.count("\n") == 1 and line.endswith("\n")
+    assert _libpq_fields(line) == ["db.example.com", "5433", database, role, password]
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=_TEXT, value=_TEXT)
+def test_any_url_setup_box_takes_reads_back_from_the_configuration(name, value):
+    from urllib.parse import quote
+
+    url = f"postgresql://app@db/cd?application_name={quote(name)}&options={quote(value)}"
+    server_db.check_url(url)
+    configured = server_db.with_passfile(url, Path("/var/lib/complaintdesk/pgpass"))
+    assert tomllib.loads(server_db.database_text(configured))["database"]["url"] == configured
+    assert server_db.without_passfile(configured) == (url, "/var/lib/complaintdesk/pgpass")
+    assert server_db.same_database(configured, url)
