@@ -43,6 +43,7 @@ from screens.widgets.dialogs import ConfirmDialog, NoticeScreen
 from screens.worklist.queue_screen import QueueScreen
 from screens.worklist.rows import QueueSource
 from screens.widgets.virtual_table import VirtualTable
+from screens.urgent_notices import Notice, UrgentNotices
 
 POLL_SECONDS = 1.0
 #: The header recounts the person's amber and red complaints when the next of their
@@ -99,6 +100,8 @@ class ComplaintDeskApp(DeskApp):
         self._closing = False
         self._frozen = False
         self._last_seen_id: int | None = None  # the newest complaint announced or not
+        self._urgent = UrgentNotices()
+        self._urgent_timer: Timer | None = None
         self._initial_queue: QueueSource | None = QueueSource(desk, QueueFilter())
         self._initial_queue.prefetch()
         self.data_screens = WeakSet()
@@ -349,19 +352,27 @@ class ComplaintDeskApp(DeskApp):
         """Bring what is on the terminal up to date: the top screen and, under
         dialogs, the screen they cover, each judging what the changes touch of what
         it shows (the queue reads again only when its rows moved); screens further
-        down reload when shown again. Announce new 紧急 complaints, one notice each,
-        or one for them all past a few."""
+        down reload when shown again. Announce new 紧急 complaints: one notice at a
+        time, what comes while it is up in the next (screens/urgent_notices.py)."""
         changes = self._take_arrivals(message)
         if changes is not None:
             self._show_changes(changes)
-        urgent = message.urgent
-        if message.urgent_count > len(urgent):
-            self.notify(f"新的紧急投诉 {message.urgent_count:,} 件（{urgent[0][0]} 等），请在列表中查看",
-                        title="紧急", severity="warning", timeout=10, markup=False)
-            return
-        for number, customer in urgent:
-            self.notify(f"新的紧急投诉 {number}：{customer}", title="紧急",
-                        severity="warning", timeout=10, markup=False)
+        self._announce(self._urgent.arrived(message.urgent, message.urgent_count,
+                                            time.monotonic()))
+
+    def _announce(self, notice: Notice | None) -> None:
+        """Show a 紧急 notice; what comes while it is up waits for it to go
+        (screens/urgent_notices.py)."""
+        if notice is not None:
+            self.notify(notice.text, title="紧急", severity="warning", timeout=self._urgent.shown_seconds,
+                        markup=False)
+        if self._urgent.waiting and self._urgent_timer is None:
+            self._urgent_timer = self.set_timer(
+                max(self._urgent.wait_until - time.monotonic(), 0.0), self._announce_waiting)
+
+    def _announce_waiting(self) -> None:
+        self._urgent_timer = None
+        self._announce(self._urgent.due(time.monotonic()))
 
     def _show_changes(self, changes: Changes) -> None:
         if changes.everything:

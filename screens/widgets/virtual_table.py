@@ -7,6 +7,7 @@ a row source for one page at a time, in a thread worker, and keeps a few pages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from math import ceil
 from typing import Any, Protocol
 
 from rich.cells import cell_len, set_cell_size
@@ -19,6 +20,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
@@ -93,6 +95,17 @@ def layout(columns: list[Column], width: int) -> list[int]:
     rest = max(width - fixed, 0)
     share = rest // len(flexible) if flexible else 0
     return [0 if c not in shown else (c.width or max(share, 4)) for c in columns]
+
+
+def thumb_cells(track: int, virtual: int, window: int, position: float) -> tuple[int, int]:
+    """Where a vertical scrollbar's thumb is drawn on a ``track`` cells high, in
+    eighths of a cell from the top: its start and end, as Textual's
+    ``ScrollBarRender.render_bar`` places it."""
+    if not (window and track and virtual) or track == virtual or window >= virtual:
+        return (0, 0)
+    thumb = max(1.0, window / (virtual / track))
+    start = int((track - thumb) * (position / (virtual - window)) * 8)
+    return start, start + ceil(thumb * 8)
 
 
 ELLIPSIS = ".."  # ASCII: "…" is East-Asian ambiguous, two cells in many CJK terminals
@@ -356,6 +369,14 @@ class VirtualTable(ScrollView, can_focus=True):
             self.virtual_size = size  # the scrollbar appears or goes: a layout
             return
         self.set_reactive(VirtualTable.virtual_size, size)
+        bar = self.vertical_scrollbar if self.show_vertical_scrollbar else None
+        if bar is not None and bar.window_size == height and count > height \
+                and thumb_cells(bar.size.height, bar.window_virtual_size, height, bar.position) \
+                == thumb_cells(bar.size.height, count, height, bar.position):
+            # The thumb is drawn in the same eighths of a cell: nothing to repaint.
+            bar.set_reactive(ScrollBar.window_virtual_size, count)
+            self.scroll_y = self.validate_scroll_y(self.scroll_y)
+            return
         self._scroll_update(size)
 
     def restyle(self) -> None:

@@ -8,6 +8,7 @@ from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Vertical
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Header, Input, Label
@@ -68,9 +69,10 @@ class QueueScreen(DataScreen):
         yield Header()
         yield Input(id="search", placeholder="搜索：编号、客户、联系方式或投诉内容，多个词用空格分开；Enter 确定，Esc 取消")
         yield Label(Content("正在读取…"), id="queue-status")
-        yield TableHeader(QUEUE_COLUMNS, id="queue-header")
-        yield VirtualTable(QUEUE_COLUMNS, self.app.take_initial_queue(), id="queue")
-        yield HiddenColumns(QUEUE_COLUMNS, id="queue-hidden")
+        with Vertical(id="queue-body"):
+            yield TableHeader(QUEUE_COLUMNS, id="queue-header")
+            yield VirtualTable(QUEUE_COLUMNS, self.app.take_initial_queue(), id="queue")
+            yield HiddenColumns(QUEUE_COLUMNS, id="queue-hidden")
         yield Footer()
 
     def on_mount(self) -> None:

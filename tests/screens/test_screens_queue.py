@@ -257,6 +257,32 @@ async def test_many_new_urgent_complaints_at_once_are_one_notice(desk, counter, 
         assert len(notices) == 1 and f"新的紧急投诉 {urgent:,} 件" in notices[0]
 
 
+async def test_urgent_complaints_arriving_while_a_notice_is_up_come_in_the_next(
+        desk, counter, admin):
+    """One 紧急 notice at a time: a second new 紧急 complaint while the first's notice
+    is up is at the top of the queue at once, and announced when that notice goes,
+    with any others that came meanwhile, in one notice."""
+    app = make_app(desk, counter)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        app._urgent.shown_seconds = 5.0
+
+        def urgent_notices() -> list[str]:
+            return [str(n.message) for n in app._notifications if "紧急投诉" in str(n.message)]
+
+        first = register(desk, admin.login, priority="urgent", customer_name="第一位")
+        assert await wait_until(pilot, lambda: len(urgent_notices()) == 1)
+        assert urgent_notices() == [f"新的紧急投诉 {first.number}：第一位"]
+        second = register(desk, admin.login, priority="urgent", customer_name="第二位")
+        third = register(desk, admin.login, priority="urgent", customer_name="第三位")
+        assert await wait_until(pilot, lambda: set(shown_numbers(app)[:3]) == {
+            first.number, second.number, third.number})
+        assert len(urgent_notices()) == 1  # still only the first's
+        assert await wait_until(pilot, lambda: any("2 件" in n for n in urgent_notices()), 150)
+        last = [n for n in urgent_notices() if "2 件" in n][0]
+        assert second.number in last and third.number in last and "第二位" in last
+
+
 # ----------------------------------------------------------------- reading ahead
 
 class _CountingSource:
