@@ -148,7 +148,7 @@ def search(db: Path, runs: int) -> None:
     with desk.store.engine.connect() as conn:
         total = conn.execute(text("SELECT max(id) FROM complaint")).scalar()
         name, contact, number = conn.execute(text(
-            "SELECT customer_name, contact, number FROM complaint WHERE id = :id"),
+            "SELECT customer_name, contact, number FROM complaint WHERE id >= :id ORDER BY id LIMIT 1"),
             {"id": total // 2}).one()
     terms = SEARCH_TERMS + [name, contact, number, number[:11]]
     for closed_too, label in ((False, "the open queue (the default)"),
