@@ -364,8 +364,8 @@ class ComplaintDeskApp(DeskApp):
         """Show a 紧急 notice; what comes while it is up waits for it to go
         (screens/urgent_notices.py)."""
         if notice is not None:
-            self.notify(notice.text, title="紧急", severity="warning", timeout=self._urgent.shown_seconds,
-                        markup=False)
+            self.notify(notice.text, title="紧急", severity="warning",
+                        timeout=self._urgent.shown_seconds, markup=False)
         if self._urgent.waiting and self._urgent_timer is None:
             self._urgent_timer = self.set_timer(
                 max(self._urgent.wait_until - time.monotonic(), 0.0), self._announce_waiting)

@@ -362,7 +362,8 @@ class VirtualTable(ScrollView, can_focus=True):
         screen out again and repaints the table (most of a console's work when
         another console registers a complaint); when the scrollbar stays as shown
         or hidden as it was, only the scrollbar is updated, as Textual does
-        after a resize (``Widget._scroll_update``)."""
+        after a resize (``Widget._scroll_update``), and not even that when its
+        thumb stays in the same eighths of a cell (one more row of thousands)."""
         size = Size(self.size.width, count)
         height = self.scrollable_content_region.height
         if (count > height) != (self.virtual_size.height > height):
