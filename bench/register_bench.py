@@ -68,11 +68,12 @@ def main() -> None:
     from complaintdesk.domain.config import DeskConfig
     from complaintdesk.process.desk import open_desk
     from complaintdesk.store.models import Staff
+    from sqlmodel import select
 
     desk = open_desk(args.db, DeskConfig(timezone_name="Asia/Shanghai"))
     with desk.store.read() as session:  # a counter clerk of the demo
-        login = session.query(Staff.login).filter(Staff.role == "counter", Staff.active).order_by(
-            Staff.login).first()[0]
+        login = session.exec(select(Staff.login).where(Staff.role == "counter", Staff.active)
+                             .order_by(Staff.login)).first()
     print(f"database: {args.db} ({desk.store.backend})")
     desk.close()
     for writers in (1, 8):

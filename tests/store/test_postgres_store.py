@@ -209,6 +209,28 @@ def test_reports_do_not_depend_on_the_servers_time_zone(pg_url) -> None:
 
 # ------------------------------------------------------------------ a read replica
 
+def test_the_reports_reads_have_their_own_settings_and_no_other_read_does(pg_desk) -> None:
+    """The 统计表's reads hash in memory and price the received_at index as data in
+    memory (store/postgres/engine.report_read); every other read keeps the
+    server's settings, and the report's do not outlive its transaction."""
+    from sqlalchemy import text
+
+    store = pg_desk.store
+
+    def settings(session) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+        return (session.exec(text("SHOW work_mem")).one()[0],
+                session.exec(text("SHOW random_page_cost")).one()[0])
+
+    with store.read() as session:
+        server = settings(session)
+    with store.report_read() as session:
+        assert settings(session) == ("64MB", "1.1")
+    assert server != ("64MB", "1.1")
+    for _ in range(3):  # the pool's connections, each used after a report
+        with store.read() as session:
+            assert settings(session) == server
+
+
 def test_a_read_replica_serves_reports_and_refuses_writes_in_words() -> None:
     """A streaming standby of a scratch primary (pg_basebackup -R): opening the
     desk, signing in, the 统计表 and audit verification work there; a stranger is
