@@ -82,8 +82,9 @@ class FollowingSource(RowSource, Protocol):
         """A splice's rows (``ViewEffect.spliced``) as table rows."""
         ...
 
-    def restyle(self, row: TableRow) -> TableRow:
-        """The row again as the clock now shows it, from its data."""
+    def restyle(self, rows: list[TableRow]) -> list[TableRow]:
+        """The rows again as the clock now shows them (one reading of it), from
+        their data."""
         ...
 
 
@@ -235,6 +236,9 @@ class VirtualTable(ScrollView, can_focus=True):
         self._pages: dict[int, tuple[int, list[TableRow]]] = {}
         self._pending: set[int] = set()
         self._generation = 0
+        #: Pages whose rows show an earlier minute's clock: restyled when next shown
+        #: (``restyle`` does only the rows on the terminal).
+        self._restyle_due: set[int] = set()
         self._landing: str | None = None  # the row a reload under way puts the cursor on
 
     # ------------------------------------------------------------ loading
@@ -329,6 +333,7 @@ class VirtualTable(ScrollView, can_focus=True):
             return
         self._pages = {page // PAGE_SIZE: (self._generation, rows[page:page + PAGE_SIZE])
                        for page in range(0, len(rows), PAGE_SIZE)}
+        self._restyle_due.clear()
         if self.row_count != count:
             self.row_count = count
             self._resize_rows(count)
@@ -346,6 +351,7 @@ class VirtualTable(ScrollView, can_focus=True):
             return
         for page in [p for p in self._pages if p * PAGE_SIZE >= end]:
             del self._pages[page]
+            self._restyle_due.discard(page)
         if round(self.scroll_offset.y) + self.size.height > end:
             self.refresh()  # rows past those kept are on the terminal: read again
         count = self.row_count + added if count is None else count
@@ -382,14 +388,33 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def restyle(self) -> None:
         """Show the rows read as the clock now has them (countdowns, colours),
-        without reading them again."""
-        restyle = getattr(self.source, "restyle", None)
-        if restyle is None:
+        without reading them again: the pages on the terminal now, repainted only
+        if a row shows something else; the other pages read when next shown (with
+        a few hundred rows read, restyling them all every minute in every console
+        was most of an idle console's work)."""
+        if getattr(self.source, "restyle", None) is None:
             self.reload_in_place()
             return
-        for page, (generation, rows) in list(self._pages.items()):
-            self._pages[page] = (generation, [restyle(row) for row in rows])
-        self.refresh()
+        self._restyle_due = set(self._pages)
+        top = round(self.scroll_offset.y)
+        shown = range(top, top + max(self.size.height, 1))
+        before = [self._cached_row(index) for index in shown]
+        for page in {index // PAGE_SIZE for index in shown}:
+            self._restyle_page(page)
+        if [self._cached_row(index) for index in shown] != before:
+            self.refresh()
+
+    def _restyle_page(self, page: int) -> None:
+        if page in self._restyle_due:
+            self._restyle_due.discard(page)
+            generation, rows = self._pages[page]
+            self._pages[page] = (generation, self.source.restyle(rows))  # type: ignore[attr-defined]
+
+    def _cached_row(self, index: int) -> TableRow | None:
+        """The row at ``index`` if read (of any load), without asking for it."""
+        page, offset = divmod(index, PAGE_SIZE)
+        cached = self._pages.get(page)
+        return cached[1][offset] if cached is not None and offset < len(cached[1]) else None
 
     @on(Mount)
     def _load_on_mount(self) -> None:
@@ -415,6 +440,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._landing = None
         self._pending.clear()
         self._pages[page] = (generation, rows)
+        self._restyle_due.discard(page)
         self.row_count = count
         self.virtual_size = Size(self.size.width, count)
         if index is not None:
@@ -441,9 +467,11 @@ class VirtualTable(ScrollView, can_focus=True):
             return
         self._pending.discard(page)
         self._pages[page] = (generation, rows)
+        self._restyle_due.discard(page)
         while len(self._pages) > MAX_PAGES:
             far = max(self._pages, key=lambda p: abs(p - self.cursor_row // PAGE_SIZE))
             del self._pages[far]
+            self._restyle_due.discard(far)
         self.refresh()
 
     def row_at(self, index: int) -> TableRow | None:
@@ -453,7 +481,8 @@ class VirtualTable(ScrollView, can_focus=True):
             self._request(page)
         if cached is None:
             return None
-        rows = cached[1]
+        self._restyle_page(page)
+        rows = self._pages[page][1]
         return rows[offset] if offset < len(rows) else None
 
     @property

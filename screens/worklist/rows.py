@@ -208,10 +208,10 @@ class QueueSource:
         self._count = self.queue.count()
         return self._count
 
-    def restyle(self, row: TableRow) -> TableRow:
-        if not isinstance(row.data, QueueRow):
-            return row
-        return self.row(row.data, self.desk.now(), self.desk.config.at_risk_fraction)
+    def restyle(self, rows: list[TableRow]) -> list[TableRow]:
+        now, fraction = self.desk.now(), self.desk.config.at_risk_fraction
+        return [self.row(row.data, now, fraction) if isinstance(row.data, QueueRow) else row
+                for row in rows]
 
     def _forget_keys_from(self, index: int) -> None:
         with self._lock:

@@ -283,6 +283,41 @@ async def test_urgent_complaints_arriving_while_a_notice_is_up_come_in_the_next(
         assert second.number in last and third.number in last and "第二位" in last
 
 
+async def test_a_minute_restyles_the_rows_on_the_terminal_and_the_rest_when_shown(
+        desk, counter, admin, frozen_now):
+    """The clock moves countdowns and colours without reading again: the rows on
+    the terminal at once, repainted only if one shows something else; the other
+    pages read when they are next shown, as the clock has them then."""
+    from datetime import timedelta
+
+    made = [register(desk, admin.login) for _ in range(150)]
+    app = make_app(desk, counter)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(VirtualTable)
+        table.action_jump(-1)  # the second page read too, then back to the top
+        await settle(pilot)
+        table.action_jump(0)
+        await settle(pilot)
+        assert {0, 1} <= set(table._pages)
+        generation = table._generation
+        first, last = table.row_at(0).cells[-1], table._pages[1][1][-1].cells[-1]
+        repaints = []
+        refresh = table.refresh
+        table.refresh = lambda *a, **k: (repaints.append(1), refresh(*a, **k))[1]
+
+        app.screen.clock_moved()  # the same minute: nothing shows otherwise
+        assert repaints == [] and table.row_at(0).cells[-1] == first
+
+        desk.clock = lambda: frozen_now + timedelta(hours=5)
+        app.screen.clock_moved()
+        assert repaints and table._generation == generation  # repainted, not read again
+        assert table.row_at(0).cells[-1] != first
+        assert table._pages[1][1][-1].cells[-1] == last  # off the terminal: not yet
+        assert table.row_at(len(made) - 1).cells[-1] != last  # shown: as the clock has it
+        assert table.row_at(len(made) - 1) == table.source.restyle([table.row_at(len(made) - 1)])[0]
+
+
 # ----------------------------------------------------------------- reading ahead
 
 class _CountingSource:
