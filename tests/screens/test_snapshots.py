@@ -53,6 +53,22 @@ class TestQueue:
 
         assert snap_compare(app, terminal_size=size, run_before=run_before)
 
+    @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+    def test_urgent_notice(self, snap_compare, filled_desk, counter, hostile_text, size):
+        """New 紧急 complaints come as one notice naming them, the names literal
+        (brackets and tags as typed), over the queue at the bottom right."""
+        from screens.messages import DataChanged
+
+        app = make_app(filled_desk, counter)
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await settle(pilot)
+            app.post_message(DataChanged([("TS-20261123-0101", hostile_text[:40]),
+                                          ("TS-20261123-0102", "丙<i>公司")], 2))
+            await settle(pilot)
+
+        assert snap_compare(app, terminal_size=size, run_before=run_before)
+
     def test_empty_list(self, snap_compare, desk, counter):
         """A new database: the list says how to register the first complaint."""
         app = make_app(desk, counter)
