@@ -149,7 +149,8 @@ class Store(Protocol):
 
     def report_read(self) -> AbstractContextManager[Session]:
         """A read session for the 统计表's grouping queries (a backend may give them
-        more working memory than the desk's other reads)."""
+        planner settings of their own: more working memory, the date index priced
+        as data in memory; never the desk's other reads)."""
         ...
 
     def report_sql(self, name: str) -> str:

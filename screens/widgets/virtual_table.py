@@ -237,7 +237,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self._pending: set[int] = set()
         self._generation = 0
         #: Pages whose rows show an earlier minute's clock: restyled when next shown
-        #: (``restyle`` does only the rows on the terminal).
+        #: (``restyle`` does only the rows on the terminal). A page dropped may stay
+        #: in it; a page read again leaves it.
         self._restyle_due: set[int] = set()
         self._landing: str | None = None  # the row a reload under way puts the cursor on
 
@@ -351,7 +352,6 @@ class VirtualTable(ScrollView, can_focus=True):
             return
         for page in [p for p in self._pages if p * PAGE_SIZE >= end]:
             del self._pages[page]
-            self._restyle_due.discard(page)
         if round(self.scroll_offset.y) + self.size.height > end:
             self.refresh()  # rows past those kept are on the terminal: read again
         count = self.row_count + added if count is None else count
@@ -404,9 +404,16 @@ class VirtualTable(ScrollView, can_focus=True):
         if [self._cached_row(index) for index in shown] != before:
             self.refresh()
 
+    def _keep_page(self, page: int, generation: int, rows: list[TableRow]) -> None:
+        """Rows just read, as the clock has them now."""
+        self._pages[page] = (generation, rows)
+        self._restyle_due.discard(page)
+
     def _restyle_page(self, page: int) -> None:
         if page in self._restyle_due:
             self._restyle_due.discard(page)
+            if page not in self._pages:  # dropped since
+                return
             generation, rows = self._pages[page]
             self._pages[page] = (generation, self.source.restyle(rows))  # type: ignore[attr-defined]
 
@@ -439,8 +446,7 @@ class VirtualTable(ScrollView, can_focus=True):
             return
         self._landing = None
         self._pending.clear()
-        self._pages[page] = (generation, rows)
-        self._restyle_due.discard(page)
+        self._keep_page(page, generation, rows)
         self.row_count = count
         self.virtual_size = Size(self.size.width, count)
         if index is not None:
@@ -466,12 +472,10 @@ class VirtualTable(ScrollView, can_focus=True):
         if generation != self._generation:
             return
         self._pending.discard(page)
-        self._pages[page] = (generation, rows)
-        self._restyle_due.discard(page)
+        self._keep_page(page, generation, rows)
         while len(self._pages) > MAX_PAGES:
             far = max(self._pages, key=lambda p: abs(p - self.cursor_row // PAGE_SIZE))
             del self._pages[far]
-            self._restyle_due.discard(far)
         self.refresh()
 
     def row_at(self, index: int) -> TableRow | None:

@@ -66,9 +66,10 @@ def libpq_dsn(url: str) -> str:
         hide_password=False)
 
 
-#: The 统计表's working memory per sort or hash step (see Store.report_read).
-REPORT_RANDOM_PAGE_COST = 1.1  # report_read
+#: The 统计表's own planner settings (see Store.report_read): working memory per
+#: sort or hash step, and the cost of a random page read, as for data in memory.
 REPORT_WORK_MEM = "64MB"
+REPORT_RANDOM_PAGE_COST = 1.1
 
 #: A write on a hot standby (a read replica) or a server set read-only: no retry helps.
 READ_ONLY_SERVER = ("数据库服务器是只读的（只读副本，或设为只读）：此操作需要写入，未执行，数据未改动。"
@@ -249,8 +250,8 @@ class Store:
         - ``random_page_cost`` as for data in memory or on SSD: a period is a
           range of ``received_at``, and at 10M the default 4 (spinning disks) had
           the server read the whole 6 GB table to count a year held in a tenth of
-          it (2.3 s; by the index, 0.7 s). A period holding most of the table is
-          still read whole."""
+          it (its main query 2.3 s; by the index 0.7 s). A period holding most of
+          the table is still read whole."""
         with self.read() as session:
             session.exec(sql(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))  # type: ignore[call-overload]
             session.exec(sql(f"SET LOCAL random_page_cost = {REPORT_RANDOM_PAGE_COST}"))  # type: ignore[call-overload]
