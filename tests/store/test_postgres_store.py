@@ -54,8 +54,8 @@ def test_an_empty_database_gets_the_schema_and_a_second_open_changes_nothing() -
     url = pg_server.new_database(empty=True)
     try:
         store = open_store(url)
-        assert store.upgraded == ["0001_baseline", "0002_audit_notify"]
-        assert migrate.head() == "0002_audit_notify"
+        assert store.upgraded == ["0001_baseline", "0002_audit_notify", "0003_digit_grams"]
+        assert migrate.head() == "0003_digit_grams"
         store.dispose()
         again = open_store(url)
         assert again.upgraded == []
@@ -78,7 +78,7 @@ def test_a_database_of_the_baseline_is_upgraded_and_its_notes_then_wake_consoles
         engine.dispose()
         desk = open_desk(url, DeskConfig())
         try:
-            assert desk.store.upgraded == ["0002_audit_notify"]
+            assert desk.store.upgraded == ["0002_audit_notify", "0003_digit_grams"]
             admin = staffing.sign_in(desk, "admin1", "管理员")
             made = complaints.register_complaint(desk, admin.login, sample())
             watcher = watch_changes(desk)

@@ -23,7 +23,8 @@ from tests.helpers import sample
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 PIECES = ["退款", "快递", "破损", "质量问题", "玻璃杯", "未到账", "Glass", "ÉCRAN", "écran",
-          "138-1234-5678", "13987654321", "要求退货", "[b]标记[/b]", "x", "款项", "退", "货款"]
+          "138-1234-5678", "13987654321", "要求退货", "[b]标记[/b]", "x", "款项", "退", "货款",
+          "4006-123-456", "20261123", "订单0042", "５６７８", "12345678901"]
 rng = random.Random(17)
 TEXTS = ["".join(rng.choice(PIECES) + rng.choice(["", " ", "，", "-"]) for _ in range(6))
          for _ in range(24)]
@@ -64,7 +65,8 @@ WORD = st.one_of(
     st.sampled_from(TEXTS).flatmap(lambda t: st.tuples(st.integers(0, len(t)), st.integers(2, 6))
                                    .map(lambda ab, t=t: t[ab[0]:ab[0] + ab[1]])),
     st.sampled_from(PIECES),
-    st.text(st.sampled_from("退款货快递破损质量glassÉé-138 "), min_size=1, max_size=6))
+    st.text(st.sampled_from("退款货快递破损质量glassÉé-138 "), min_size=1, max_size=6),
+    st.text(st.sampled_from("0123456789-５ "), min_size=2, max_size=12))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

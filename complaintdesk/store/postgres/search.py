@@ -1,10 +1,14 @@
 """The PostgreSQL store's search index and its one writer: a row per complaint
-in ``complaint_search`` with the complaint's letter/digit pairs (``grams``, GIN
-indexed, and a partial index of the open complaints) and its searchable text in
-lower case (``doc``).
+in ``complaint_search`` with the complaint's letter/digit pairs and the four
+adjacent digits of its runs of digits (``grams``, GIN indexed, and a partial
+index of the open complaints; the digit grams since revision 0003) and its
+searchable text in lower case (``doc``).
 
 A 2-character term is one pair: ``grams @> ARRAY[term]``, exact, answered by the
-index alone. A longer term needs all its pairs (the index finds the candidates)
+index alone. A longer term needs all its grams (``domain.search.term_grams``: its
+pairs, and for digits its digit grams, so a phone number is a handful of rare
+grams instead of ten pairs found in nearly every complaint; the index finds the
+candidates)
 and then the term itself in ``doc`` (``strpos``), so it matches exactly what the
 SQLite store's trigram phrase matches: the term inside one searchable field,
 case-insensitive; written with dashes or brackets it also matches its normalised
@@ -21,7 +25,8 @@ from sqlalchemy import (Boolean, Integer, Text, and_, column, event, func, inspe
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from complaintdesk.domain.contacts import searchable
-from complaintdesk.domain.search import INDEXED_FIELDS, SearchQuery, bigrams, index_values, indexed_fields
+from complaintdesk.domain.search import (INDEXED_FIELDS, SearchQuery, bigrams, digit_grams, index_values,
+                                         indexed_fields, term_grams)
 from complaintdesk.store.models import Complaint
 
 SEARCH = table("complaint_search", column("complaint_id", Integer), column("open", Boolean),
@@ -34,10 +39,11 @@ UPDATE = "UPDATE complaint_search SET open = %s, grams = %s, doc = %s WHERE comp
 
 def search_row(fields: tuple, open_: bool) -> tuple[int, bool, list[str], str]:
     """The index row of a complaint given as ``indexed_fields``: its id, whether it
-    is open, its pairs and its searchable text (fields apart by a newline, which
+    is open, its grams and its searchable text (fields apart by a newline, which
     no term holds)."""
     (complaint_id, *columns), _bi = index_values(*fields)
-    return complaint_id, open_, bigrams(columns).split(), "\n".join(columns).lower()
+    doc = "\n".join(columns).lower()
+    return complaint_id, open_, bigrams(columns).split() + sorted(digit_grams(doc)), doc
 
 
 def index_complaints(cursor: Any, rows: list[tuple[tuple, bool]]) -> None:
@@ -51,11 +57,11 @@ def _grams(pairs: list[str]) -> Any:
 
 
 def _term(term: str) -> Any:
-    """A term of 3+ characters: its pairs, then the term itself in the text."""
+    """A term of 3+ characters: its grams, then the term itself in the text."""
     lowered = term.lower()
-    pairs = bigrams([lowered]).split()
+    grams = term_grams(lowered)
     found = func.strpos(SEARCH.c.doc, lowered) > 0
-    return and_(SEARCH.c.grams.contains(_grams(pairs)), found) if pairs else found
+    return and_(SEARCH.c.grams.contains(_grams(grams)), found) if grams else found
 
 
 def text_clause(search: SearchQuery, open_only: bool) -> Any:
