@@ -109,3 +109,54 @@ def test_a_desk_of_the_release_before_gets_digit_grams_and_finds_phone_numbers()
             desk.close()
     finally:
         pg_server.drop_database(url)
+
+
+def test_the_desks_own_role_cannot_upgrade_and_is_told_who_can() -> None:
+    """The desk connects as a role that owns nothing (README): after a release
+    with a new revision, opening the desk as that role says the owner must run
+    migrate, changes nothing, and opens once the owner has."""
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    from complaintdesk.domain.errors import StoreError
+    from complaintdesk.store import open_store
+
+    url = pg_server.new_database()
+    name = make_url(url).database
+    role = f"cd_app_{uuid.uuid4().hex[:8]}"
+    app_url = make_url(url).set(username=role, password=None).render_as_string(hide_password=False)
+    admin = pg_server._admin(pg_server.server())
+    try:
+        desk = open_desk(url, CONFIG, clock=lambda: NOW)
+        staffing.sign_in(desk, "admin1", "管理员")
+        made = complaints.register_complaint(desk, "admin1", sample(contact="13711112222"))
+        desk.close()
+        admin.execute(f'CREATE ROLE "{role}" LOGIN')
+        with pg_server._admin(url) as conn:
+            for grant in ("GRANT USAGE ON SCHEMA public TO {r}",
+                          "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {r}",
+                          "REVOKE UPDATE, DELETE, TRUNCATE ON audit_event FROM {r}",
+                          "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {r}"):
+                conn.execute(grant.format(r=f'"{role}"'))
+            conn.execute("UPDATE complaint_search SET grams = ARRAY(SELECT g FROM unnest(grams) g "
+                         "WHERE length(g) = 2)")
+            conn.execute("UPDATE alembic_version SET version_num = '0002_audit_notify'")
+        with pytest.raises(StoreError, match="当前角色无权修改表结构.*所有者角色运行 complaintdesk --db"):
+            open_store(app_url)
+        with pg_server._admin(url) as conn:
+            assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [
+                ("0002_audit_notify",)]
+            assert conn.execute("SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'ix_search_grams%'"
+                                ).fetchone()[0] == 2
+        open_store(url).dispose()  # the owner's migrate
+        desk = open_desk(app_url, CONFIG, clock=lambda: NOW)
+        try:
+            found = open_queue(desk, QueueFilter(search="137-1111-2222", include_closed=True))
+            assert [r.number for r in found.page(0, 5)] == [made.number]
+        finally:
+            desk.close()
+    finally:
+        pg_server._drop(name)
+        admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+        admin.close()

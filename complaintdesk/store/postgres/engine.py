@@ -267,8 +267,9 @@ class Store:
         self.engine.dispose()
 
 
-def _words(exc: DBAPIError) -> str:
-    orig = exc.orig
+def _words(exc: Exception) -> str:
+    """The server's first line about ``exc`` (SQLAlchemy's or psycopg's own)."""
+    orig = getattr(exc, "orig", None) or exc
     return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
 
 
@@ -399,11 +400,19 @@ def open_store(url: str) -> Store:
     except StoreError:
         store.dispose()
         raise
-    except DBAPIError as exc:
+    except (DBAPIError, psycopg.Error) as exc:
         store.dispose()
-        if _read_only_server(exc.orig, url):
+        # A revision's own SQL goes to the driver's connection: its errors are psycopg's.
+        orig = exc.orig if isinstance(exc, DBAPIError) else exc
+        if _read_only_server(orig, url):
             raise StoreError(f"数据库 {store.path} 是只读副本，结构比本程序旧，副本上无法升级："
                              "请先对主库运行 complaintdesk migrate，等副本同步后再打开") from None
+        if isinstance(orig, psycopg.errors.InsufficientPrivilege):
+            # The desk's own role owns nothing (README): a new release's revisions
+            # are the owner's to apply, before anyone opens the desk.
+            raise StoreError(f"数据库 {store.path} 的结构比本程序旧，需要升级，而当前角色无权修改表结构："
+                             "请由数据库管理员以表的所有者角色运行 complaintdesk --db <所有者的地址> migrate，"
+                             "完成后再打开（升级前数据未改动）") from None
         raise StoreError(f"无法打开数据库 {store.path}：{_words(exc)}"
                          "（请检查服务器地址、数据库名、用户与密码，以及 pg_hba.conf）") from None
     return store
