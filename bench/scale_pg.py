@@ -9,7 +9,7 @@ complaints over 10½ years; the open queue is the demo's own.
 
 What the copies are not: they have no handling sheets, revisits, investigations
 or audit events (so ``audit verify`` knows nothing of them, and a copy's record
-screen is bare), and a copy's search pairs still hold the original's number
+screen is bare), and a copy's search pairs and digit grams still hold the original's number
 (its searchable text has the new one, so a search by number finds it only
 where both match). The figures they serve are the queue, search, 统计表 and
 registration's, which read the complaint and search tables. Never run this on a
