@@ -71,7 +71,8 @@ class QueueScreen(DataScreen):
         yield Label(Content("正在读取…"), id="queue-status")
         with Vertical(id="queue-body"):
             yield TableHeader(QUEUE_COLUMNS, id="queue-header")
-            yield VirtualTable(QUEUE_COLUMNS, self.app.take_initial_queue(), id="queue")
+            self._table = VirtualTable(QUEUE_COLUMNS, self.app.take_initial_queue(), id="queue")
+            yield self._table
             yield HiddenColumns(QUEUE_COLUMNS, id="queue-hidden")
         yield Footer()
 
@@ -82,7 +83,9 @@ class QueueScreen(DataScreen):
 
     @property
     def table(self) -> VirtualTable:
-        return self.query_one(VirtualTable)
+        # Kept from compose: a query walks the screen (a tenth of each console's
+        # work at a colleague's change).
+        return self._table
 
     # ------------------------------------------------------------ data
     def watch_queue_filter(self, queue_filter: QueueFilter) -> None:
