@@ -177,6 +177,66 @@ def test_numbers_run_on_without_gaps_after_a_rolled_back_registration(pg_desk) -
     assert (first.number, second.number) == ("TS-20261123-0001", "TS-20261123-0002")
 
 
+def test_a_connection_lost_while_committing_is_said_as_an_unknown_outcome(pg_desk, pg_url) -> None:
+    """The server's connection ends while it commits a registration (a deferred
+    trigger holds the COMMIT; another session terminates it meanwhile): the
+    clerk is told the outcome is unknown and to look before doing it again, not
+    "not saved, retry", which could register the complaint twice. The desk then
+    works on with a new connection."""
+    import threading
+
+    with _admin(pg_url) as conn:
+        conn.execute("CREATE FUNCTION test_slow_commit() RETURNS trigger LANGUAGE plpgsql AS "
+                     "$$ BEGIN PERFORM pg_sleep(5); RETURN NULL; END $$")
+        conn.execute("CREATE CONSTRAINT TRIGGER test_slow_commit AFTER INSERT ON complaint "
+                     "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_slow_commit()")
+    database = make_url(pg_url).database
+
+    def cut_the_commit() -> None:
+        with _admin(pg_url) as conn:
+            for _ in range(200):
+                row = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                                   "AND wait_event = 'PgSleep'", (database,)).fetchone()
+                if row:
+                    conn.execute("SELECT pg_terminate_backend(%s)", (row[0],))
+                    return
+                time.sleep(0.05)
+
+    cutter = threading.Thread(target=cut_the_commit)
+    try:
+        cutter.start()
+        with pytest.raises(StoreError, match="无法确定这次操作是否已保存.*确认没有再重做"):
+            complaints.register_complaint(pg_desk, "counter1", sample(customer_name="断线时登记的客户"))
+        cutter.join()
+    finally:
+        with _admin(pg_url) as conn:
+            conn.execute("DROP TRIGGER test_slow_commit ON complaint")
+            conn.execute("DROP FUNCTION test_slow_commit()")
+    # (Here the server had not committed when its connection ended: nothing was saved.)
+    assert open_queue(pg_desk, QueueFilter(search="断线时登记的客户")).count() == 0
+    again = complaints.register_complaint(pg_desk, "counter1", sample(customer_name="断线时登记的客户"))
+    assert again.number == "TS-20261123-0001"
+
+
+def test_an_error_the_server_answers_at_commit_is_not_an_unknown_outcome(pg_desk, pg_url) -> None:
+    """A deferred check refused at COMMIT is the server's answer: the write was
+    rolled back, and the clerk is not sent to look for it."""
+    with _admin(pg_url) as conn:
+        conn.execute("CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                     "$$ BEGIN RAISE EXCEPTION 'refused at commit'; END $$")
+        conn.execute("CREATE CONSTRAINT TRIGGER test_refuse AFTER INSERT ON complaint "
+                     "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_refuse()")
+    try:
+        with pytest.raises(Exception) as raised:
+            complaints.register_complaint(pg_desk, "counter1", sample())
+        assert "无法确定" not in str(raised.value)
+    finally:
+        with _admin(pg_url) as conn:
+            conn.execute("DROP TRIGGER test_refuse ON complaint")
+            conn.execute("DROP FUNCTION test_refuse()")
+    assert complaints.register_complaint(pg_desk, "counter1", sample()).number == "TS-20261123-0001"
+
+
 # ------------------------------------------------------------------ time zones
 
 def test_reports_do_not_depend_on_the_servers_time_zone(pg_url) -> None:

@@ -17,7 +17,7 @@ import select
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -116,6 +116,28 @@ def _unstorable(exc: Exception) -> None:
                       "非 UTF-8 字节）：未执行，请删除该字符后重试") from exc
 
 
+#: The connection lost while the server committed: the server may have committed
+#: or not, and the client cannot know which. "Not saved, retry" could register a
+#: complaint twice.
+COMMIT_UNKNOWN = ("无法确定这次操作是否已保存：提交时与数据库服务器的连接断开（{}）。"
+                  "请先查看记录（例如在队列中搜索该客户或编号）是否已有这次的改动，确认没有再重做，以免重复登记")
+
+
+def _commit(transaction: Any) -> None:
+    """Commit a write transaction; a connection lost meanwhile is said as such.
+
+    Raises:
+        StoreError: COMMIT_UNKNOWN (an error the server sent in answer, such as a
+            deferred constraint, is not a lost connection and is raised as it is).
+    """
+    try:
+        transaction.commit()
+    except OperationalError as exc:
+        if exc.connection_invalidated:
+            raise StoreError(COMMIT_UNKNOWN.format(_words(exc))) from exc
+        raise
+
+
 class Store:
     """A PostgreSQL database: short read-only snapshots and serialised writes."""
 
@@ -176,13 +198,21 @@ class Store:
         rolled back on error."""
         with self._answered("写入数据库失败：{}（数据未保存，可重试）", writing=True):
             with Session(self.engine, expire_on_commit=False, info={STORE_KEY: self}) as session:
-                with session.begin():
-                    # Like SQLite's busy timeout: a writer stuck elsewhere (a console
-                    # whose host died mid-write) gives "busy, retry", not a wait for ever.
-                    session.exec(sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_S}s'"))  # type: ignore[call-overload]
-                    session.exec(sql("SELECT pg_advisory_xact_lock(:key)")  # type: ignore[call-overload]
-                                 .bindparams(key=WRITE_LOCK))
+                transaction = session.begin()
+                # Like SQLite's busy timeout: a writer stuck elsewhere (a console
+                # whose host died mid-write) gives "busy, retry", not a wait for ever.
+                session.exec(sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_S}s'"))  # type: ignore[call-overload]
+                session.exec(sql("SELECT pg_advisory_xact_lock(:key)")  # type: ignore[call-overload]
+                             .bindparams(key=WRITE_LOCK))
+                try:
                     yield session
+                except BaseException:
+                    # The error said is the body's, even where the rollback fails
+                    # too (the connection gone): the server rolls back a lost one.
+                    with suppress(DBAPIError):
+                        transaction.rollback()
+                    raise
+                _commit(transaction)
 
     def check_before_bulk_write(self) -> None:
         """The server keeps its own pages: nothing to check before a bulk write."""
