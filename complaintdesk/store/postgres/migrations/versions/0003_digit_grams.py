@@ -4,9 +4,13 @@ searched with closed complaints too took 1.1 s at 10M complaints, the GIN
 intersection of ten digit pairs found in nearly every complaint.
 
 The grams are computed here in SQL, the same as ``digit_grams`` computes them
-(ASCII digits only, ``doc`` being the lower-cased searchable text), with the GIN
-indexes dropped meanwhile and built again once: updating them row by row would
-take far longer on a large desk.
+(ASCII digits only, ``doc`` being the lower-cased searchable text). The column
+is rewritten by ``ALTER COLUMN … TYPE … USING``: PostgreSQL writes the table
+anew and builds its indexes once, so no dead row versions are left behind. An
+``UPDATE`` of every row, tried first, doubled the table at 10.3M complaints and
+left the GIN index pointing at both versions of every row until a VACUUM: a
+frequent word searched with closed complaints too then took 4 s instead of
+0.2 s. Grants, keys and the indexes' names stay as they were.
 
 Revision ID: 0003_digit_grams
 Revises: 0002_audit_notify
@@ -27,13 +31,16 @@ DIGIT_GRAMS = """ARRAY(
       FROM regexp_matches(doc, '[0-9]{4,}', 'g') AS m(run),
            generate_series(1, length(m.run[1]) - 3) AS i)"""
 
+# A transform expression may not hold a subquery, a function may: one that lives
+# as long as this transaction.
 UPGRADE = f"""
 SET LOCAL maintenance_work_mem = '256MB';
-DROP INDEX ix_search_grams_open;
-DROP INDEX ix_search_grams;
-UPDATE complaint_search SET grams = grams || {DIGIT_GRAMS} WHERE doc ~ '[0-9]{{4}}';
-CREATE INDEX ix_search_grams ON complaint_search USING gin (grams);
-CREATE INDEX ix_search_grams_open ON complaint_search USING gin (grams) WHERE open;
+CREATE FUNCTION pg_temp.digit_grams(doc text) RETURNS text[] LANGUAGE sql IMMUTABLE
+    AS $$ SELECT {DIGIT_GRAMS} $$;
+ALTER TABLE complaint_search ALTER COLUMN grams TYPE text[]
+    USING grams || pg_temp.digit_grams(doc);
+DROP FUNCTION pg_temp.digit_grams(text);
+ANALYZE complaint_search;
 """
 
 
