@@ -81,14 +81,24 @@ def digit_grams(text: str) -> set[str]:
             for i in range(len(run) - DIGIT_GRAM + 1)}
 
 
+_DIGITS = frozenset("0123456789")
+
+
 def term_grams(term: str) -> list[str]:
-    """What an index of pairs and digit grams must hold for a text to contain
-    ``term`` (in lower case): its digit grams, and those of its pairs no digit
-    gram already implies (a text holding 1234 holds 12, 23 and 34)."""
+    """Grams an index of pairs and digit grams holds for every text containing
+    ``term`` (in lower case), enough to find it among few candidates: its digit
+    grams, and its pairs but those of digits alone where it has digit grams.
+    Those pairs add nothing a search needs (a text holding 1234 holds 12, 23 and
+    34; a pair of digits is in nearly every complaint): at 10.3M complaints the
+    digit pairs 19 and 99 of 199-6354-3314 took 148 ms of the GIN scan, its digit
+    grams 2 ms. Any of a term's grams narrows the search, never more than the
+    term does: the text itself is compared after."""
     lowered = term.lower()
     quads = digit_grams(lowered)
-    implied = {quad[i:i + 2] for quad in quads for i in range(DIGIT_GRAM - 1)}
-    return [pair for pair in bigrams([lowered]).split() if pair not in implied] + sorted(quads)
+    pairs = bigrams([lowered]).split()
+    if quads:
+        pairs = [pair for pair in pairs if not _DIGITS.issuperset(pair)]
+    return pairs + sorted(quads)
 
 
 # What index_values takes, in its order: the id, then the searchable columns.
