@@ -291,6 +291,27 @@ def test_the_reports_reads_have_their_own_settings_and_no_other_read_does(pg_des
             assert settings(session) == server
 
 
+def test_a_search_count_reads_with_its_own_working_memory_and_no_other_read_does(pg_desk) -> None:
+    """A search's count runs with COUNT_WORK_MEM (store/postgres/queue.py): set
+    for its own read transaction only."""
+    from sqlalchemy import text
+
+    from complaintdesk.store.postgres.queue import COUNT_WORK_MEM
+
+    store = pg_desk.store
+    queue = open_queue(pg_desk, QueueFilter(search="退款", include_closed=True))
+    with store.read() as session:
+        server = session.exec(text("SHOW work_mem")).one()[0]
+    assert server != COUNT_WORK_MEM
+    with store.read() as session:
+        queue._plan(session, counting=True)
+        assert session.exec(text("SHOW work_mem")).one()[0] == COUNT_WORK_MEM
+    assert queue.count() == 0
+    for _ in range(3):  # the pool's connections, each used after a count
+        with store.read() as session:
+            assert session.exec(text("SHOW work_mem")).one()[0] == server
+
+
 def test_a_read_replica_serves_reports_and_refuses_writes_in_words() -> None:
     """A streaming standby of a scratch primary (pg_basebackup -R): opening the
     desk, signing in, the 统计表 and audit verification work there; a stranger is

@@ -29,6 +29,13 @@ FEW_MATCHES = 3000
 _SERIAL = text("SET LOCAL max_parallel_workers_per_gather = 0")
 #: A count of matches: from the text index (a plain scan stops late: 140 ms for 退款).
 _BY_INDEX = text("SET LOCAL enable_seqscan = off")
+#: Working memory of a count, 1 MB instead of the server's 4 MB: a frequent word's
+#: bitmap of a million matches then turns lossy (a bit a heap page) sooner, which
+#: costs less to build than exact entries; the count's LIMIT reads only the first
+#: pages. At 10.3M complaints, with closed ones too: 快递 271 -> 158 ms, 质量问题
+#: 317 -> 230 ms (256 kB was slower again: 退款's open matches went lossy too).
+COUNT_WORK_MEM = "1MB"
+_SMALL_BITMAP = text(f"SET LOCAL work_mem = '{COUNT_WORK_MEM}'")
 #: A page of many matches: the queue index in order, each complaint's search row
 #: probed by its key (no sort of all the matches, no hash or bitmap of them: with
 #: its low estimate the planner otherwise rescans a materialised match list for
@@ -88,6 +95,7 @@ class Queue(KeysetQueue):
         session.exec(_SERIAL)
         if counting:
             session.exec(_BY_INDEX)
+            session.exec(_SMALL_BITMAP)
             return
         many = self._many()
         if many is not None:
