@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import datetime, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import tz
 from dateutil.relativedelta import relativedelta
@@ -141,11 +144,7 @@ class DeskConfig:
     @property
     def timezone(self) -> tzinfo:
         """The desk's time zone: the configured one, else the system's."""
-        if self.timezone_name:
-            zone = tz.gettz(self.timezone_name)
-            if zone is not None:
-                return zone
-        return tz.tzlocal()
+        return desk_zone(self.timezone_name)
 
     def local_now(self) -> datetime:
         return datetime.now(self.timezone)
@@ -155,6 +154,29 @@ class DeskConfig:
             if dept.code == code:
                 return dept.name
         return code or ""
+
+
+@cache
+def desk_zone(name: str) -> tzinfo:
+    """The zone ``name`` names (empty: the system's), as zoneinfo has it where it can.
+
+    Every comparison of a desk-local time with a time from the database (UTC)
+    asks both for their offsets: zoneinfo computes them in C (1.1 µs a comparison
+    here), dateutil's zones in Python (14 µs), which was most of the work of
+    making a page of queue rows. dateutil stays for what zoneinfo does not read:
+    a POSIX TZ string such as ``CST-8``, or a system without /etc/localtime."""
+    if not name:
+        name = os.environ.get("TZ", "").removeprefix(":")
+        if not name:
+            try:
+                with open("/etc/localtime", "rb") as file:
+                    return ZoneInfo.from_file(file, key="localtime")
+            except (OSError, ValueError):
+                return tz.tzlocal()
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return tz.gettz(name) or tz.tzlocal()
 
 
 def _table(raw: dict, key: str, where: str) -> dict:
