@@ -13,8 +13,10 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from screens.widgets.typeahead import OwnKeysInOrder
 
-class ChoiceBar(Widget, can_focus=True):
+
+class ChoiceBar(OwnKeysInOrder, Widget, can_focus=True):
     """Options as ``1 电话  2 电邮 …``; the chosen one is highlighted."""
 
     BINDINGS = [

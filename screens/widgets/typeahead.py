@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual import events
 from textual.app import ScreenStackError
 from textual.screen import Screen
+from textual.widget import Widget
 
 
 def after_typed_keys(screen: Screen, callback: Callable[[], object]) -> None:
@@ -34,3 +36,31 @@ def after_typed_keys(screen: Screen, callback: Callable[[], object]) -> None:
         screen.call_later(run)
     else:
         focused.call_later(screen.call_later, run)
+
+
+class OwnKeysInOrder:
+    """Mixin for a field that takes text keys itself (Input, TextArea, ChoiceBar):
+    its own key bindings (Backspace, Delete, arrows, Home/End, Enter to submit) run
+    in the field, in the order the keys were typed.
+
+    Textual handles a text key in the focused field, but a bound key goes up
+    through every parent's queue to the App before its binding runs; keys typed
+    after it in the same read are meanwhile typed into the field. ``ab`` Backspace
+    ``xyz`` arriving at once became ``abxy`` (upstream Textualize/textual#6605).
+    Bindings of the screen and the App (Esc, Ctrl+S, Tab) are left to Textual:
+    priority ones run as the App reads the key and ``after_typed_keys`` waits for
+    the field; a binding that closes the screen must not run inside the field.
+
+    List it before the widget class, so this handler runs before the widget's own
+    (which never takes a non-printable key that is one of its bindings).
+    """
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.is_printable:
+            return  # text: the field's own handler types it
+        widget: Widget = self  # type: ignore[assignment]
+        for binding in widget._bindings.key_to_bindings.get(event.key, ()):
+            if not binding.priority and await widget.app.run_action(binding.action, widget):
+                event.stop()
+                event.prevent_default()
+                return

@@ -22,6 +22,7 @@ from screens.desk_app import DataScreen
 from screens.messages import Area, OpenComplaint, ShowArea
 from screens.register.record_form import RecordFormScreen
 from screens.worklist.rows import QUEUE_COLUMNS, QueueSource
+from screens.widgets.fields import SearchBox
 from screens.widgets.virtual_table import HiddenColumns, TableHeader, VirtualTable
 from screens.widgets.footer import Footer
 
@@ -67,7 +68,7 @@ class QueueScreen(DataScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(id="search", placeholder="搜索：编号、客户、联系方式或投诉内容，多个词用空格分开；Enter 确定，Esc 取消")
+        yield SearchBox(id="search", placeholder="搜索：编号、客户、联系方式或投诉内容，多个词用空格分开；Enter 确定，Esc 取消")
         yield Label(Content("正在读取…"), id="queue-status")
         with Vertical(id="queue-body"):
             yield TableHeader(QUEUE_COLUMNS, id="queue-header")

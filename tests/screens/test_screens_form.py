@@ -224,9 +224,12 @@ def burst(app, *keys: str) -> None:  # type: ignore[no-untyped-def]
     from textual import events
 
     names = {"\t": "tab", "/": "slash", " ": "space"}
+    named = {"tab": "\t", "enter": "\r", "backspace": "\x7f", "ctrl+s": None,
+             "shift+tab": None, "left": None, "right": None, "home": None, "end": None,
+             "delete": None}
     for key in keys:
-        if key in ("tab", "enter", "ctrl+s", "shift+tab"):
-            app.post_message(events.Key(key, {"tab": "\t", "enter": "\r"}.get(key)))
+        if key in named:
+            app.post_message(events.Key(key, named[key]))
         else:
             for char in key:
                 app.post_message(events.Key(names.get(char, char), char))
@@ -248,6 +251,40 @@ async def test_keys_typed_ahead_land_in_the_fields_they_were_typed_for(desk, cou
     assert (c.customer_name, c.contact, c.channel) == ("王五/刘", "13900002222", "onsite")
     assert (c.event, c.demand, c.category, c.priority, c.product) == (
         "快递破损 n/s", "退款", "product", "urgent", "保温杯")
+
+
+async def test_editing_keys_typed_ahead_apply_in_the_order_typed(desk, counter):
+    """Backspace, Home/End and a picker's arrows typed fast among the text (one read
+    over SSH): each applies where it was typed, not after the text that followed it
+    (Textual sends a bound key up to the App first; "王五x" Backspace "六" became
+    "王五x" without the 六)."""
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, "n", "王五x", "backspace", "六", "tab", "tab", "shift+tab", "4", "left", "tab",
+              "1390000222", "left", "3", "end", "tab",
+              "快递破损", "home", "【", "end", "】", "tab", "退款x", "backspace", "tab",
+              "2", "tab", "1", "tab", "保温杯x", "left", "delete", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, SavedDialog), [str(n.message) for n in app._notifications]
+        number = app.screen.number
+    c = get_complaint(desk, number).complaint
+    assert (c.customer_name, c.contact, c.channel) == ("王五六", "13900002232", "onsite")
+    assert (c.event, c.demand, c.category, c.priority, c.product) == (
+        "【快递破损】", "退款", "product", "urgent", "保温杯")
+
+
+async def test_search_edited_while_typed_ahead(desk, counter):
+    """A search corrected with Backspace and submitted with Enter in one burst
+    searches for the corrected words."""
+    register(desk, counter, customer_name="上海n/商行")
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, "/", "n/商x", "backspace", "行", "enter")
+        await settle(pilot)
+        assert app.screen.queue_filter.search == "n/商行"
+        assert app.screen.query_one(VirtualTable).row_count == 1
 
 
 async def test_keys_typed_ahead_after_slash_go_into_the_search(desk, counter):
