@@ -59,14 +59,20 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    total = 0
+    return sum(cpu_split(pids))
+
+
+def cpu_split(pids: list[int]) -> tuple[float, float]:
+    """User and system CPU seconds of ``pids`` (all threads)."""
+    user = system = 0
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (all threads)
-    return total / TICKS
+        user += int(fields[11])
+        system += int(fields[12])
+    return user / TICKS, system / TICKS
 
 
 def rss_mib(pids: list[int]) -> float:
@@ -165,6 +171,7 @@ def main() -> None:
 
     for kind in args.change.split(","):
         before = cpu_seconds(pids)
+        split_before = cpu_split(pids)
         changes = 0
         end = time.monotonic() + args.seconds
         while time.monotonic() < end:
@@ -174,9 +181,11 @@ def main() -> None:
             time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
         time.sleep(1.5)  # the last change's reloads
         busy = cpu_seconds(pids) - before
+        user, system = (after - was for after, was in zip(cpu_split(pids), split_before))
         print(f"{kind:>8}, 1 change/s: {busy / (args.seconds + 1.5) * 100:6.1f} % of one core for all "
               f"({busy / max(1, changes) / max(1, alive) * 1000:.1f} ms CPU per console per change, "
-              f"{changes} changes)", flush=True)
+              f"of it {system / max(busy, 1e-9) * 100:.0f} % in the kernel; {changes} changes)",
+              flush=True)
     for p in procs:
         p.terminate()
     for p in procs:
