@@ -157,7 +157,8 @@ class KeysetQueue:
             open_part, closed_part = self._halves()
             open_count = open_part._counted(limit)
             open_part._set_count(open_count)
-            closed_count = 0 if open_count >= limit else closed_part._counted(limit - open_count)
+            closed_count = (0 if open_count >= limit
+                            else closed_part._counted_closed(open_count, limit - open_count))
             count = open_count + closed_count
             if count < limit:  # the closed half counted whole
                 closed_part._set_count(closed_count)
@@ -191,6 +192,11 @@ class KeysetQueue:
             self._plan(session, counting=True)
             return session.exec(  # type: ignore[call-overload]
                 select(func.count()).select_from(query.subquery())).one()[0]
+
+    def _counted_closed(self, open_matches: int, limit: int) -> int:
+        """The closed half's rows up to ``limit``, its open half having
+        ``open_matches`` (a backend may judge from it where to look first)."""
+        return self._counted(limit)
 
     def _plan(self, session, counting: bool = False) -> None:  # type: ignore[no-untyped-def]
         """A backend's settings for its planner before a query of this view, in its

@@ -50,3 +50,23 @@ def test_a_phone_number_is_looked_up_by_its_digit_grams_not_by_digit_pairs() -> 
     # Letters keep their pairs, and the pair where letters meet digits.
     assert term_grams("AB1234") == ["ab", "b1", "1234"]
     assert term_grams("退款123") == ["12", "23", "款1", "退款"]
+
+
+# Letters whose lower case is longer or context-dependent (İ, final Σ), beside
+# the rest: where a pair in the grams and a pair in the text could part.
+FIELD = st.one_of(st.text(st.sampled_from("İiIΣΑσςAaBb中文快递0１ -_\t"), max_size=12),
+                  st.text(max_size=12))
+
+
+@given(fields=st.lists(FIELD, min_size=1, max_size=4), data=st.data())
+def test_a_pair_of_letters_is_in_the_grams_exactly_where_the_text_holds_it(fields, data) -> None:
+    """A PostgreSQL count that reads rows one by one tests a two-character word on
+    the text (store/postgres/search.py, ``text_alone``): for a lower-cased pair of
+    letters/digits that is the grams' answer, for any fields."""
+    doc = "\n".join(fields).lower()
+    grams = set(bigrams(fields).split())
+    inside = [doc[i:i + 2] for i in range(len(doc) - 1)]
+    pair = data.draw(st.one_of(st.sampled_from(inside), st.text(min_size=2, max_size=2))
+                     if inside else st.text(min_size=2, max_size=2))
+    if len(pair) == 2 and pair.isalnum():
+        assert (pair in grams) == (pair in doc), (fields, pair)

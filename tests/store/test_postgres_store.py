@@ -557,3 +557,57 @@ def test_a_watcher_waits_on_its_socket_and_wakes_at_a_commit(pg_desk) -> None:
         assert time.monotonic() - started < 3.5
     finally:
         watcher.close()
+
+
+def test_a_frequent_words_closed_matches_are_counted_among_the_oldest_rows_first(
+        pg_desk, monkeypatch) -> None:
+    """With closed complaints too, a word the open complaints say is frequent has its
+    closed half counted among the oldest search rows (store/postgres/queue.py), not
+    by the text index; where those rows hold too few, the index counts, and the
+    count is the same either way."""
+    from complaintdesk.store.keyset_queue import KeysetQueue
+    from complaintdesk.store.models import Complaint
+    from complaintdesk.store.postgres import queue as pg_queue
+
+    def add(event: str, closed: bool) -> None:
+        made = complaints.register_complaint(pg_desk, "counter1", sample(event=event))
+        if closed:
+            with pg_desk.store.write() as session:
+                row = session.get(Complaint, made.id)
+                row.closed, row.due_at = True, None
+
+    for event, closed in [("快递压坏", True), ("快递晚到", True), ("快递丢件", True),
+                          ("快递未到", False), ("快递太慢", False), ("门店态度", False),
+                          ("包装破损", False), ("屏幕破损", False), ("价格不符", False),
+                          ("杯子破损", True), ("外箱破损", True)]:
+        add(event, closed)
+    by_index: list[str] = []  # the halves the text index counted
+    counted = pg_queue.Queue._counted
+
+    def spy(self, limit):  # type: ignore[no-untyped-def]
+        if self.search is not None:
+            by_index.append("closed" if self.closed_only else "open")
+        return counted(self, limit)
+
+    monkeypatch.setattr(pg_queue.Queue, "_counted", spy)
+    monkeypatch.setattr(KeysetQueue, "SEARCH_CAP", 2)
+    # 快递: 2 of 6 open complaints; the cap wants 1 closed match more, and the
+    # oldest rows (5 of them by that share) hold three.
+    queue = open_queue(pg_desk, QueueFilter(search="快递", include_closed=True))
+    assert (queue.count(), queue.capped) == (2, True)
+    assert by_index == ["open"]
+    assert queue.count(exact=True) == 5
+    # 破损: 2 of 6 open; its closed matches are the newest rows, past the oldest
+    # ones read (5 again): the index counts them.
+    by_index.clear()
+    queue = open_queue(pg_desk, QueueFilter(search="破损", include_closed=True))
+    assert (queue.count(), queue.capped) == (2, True)
+    assert by_index == ["open", "closed"]
+    assert queue.count(exact=True) == 4
+    # Under a cap they do not reach, the oldest rows (all 11) hold too few: the
+    # index counts them, and the count is not called capped.
+    monkeypatch.setattr(KeysetQueue, "SEARCH_CAP", 4)
+    by_index.clear()
+    queue = open_queue(pg_desk, QueueFilter(search="破损", include_closed=True))
+    assert (queue.count(), queue.capped) == (4, False)
+    assert by_index == ["open", "closed"]

@@ -74,3 +74,31 @@ WORD = st.one_of(
 def test_both_backends_find_the_same_complaints(two_desks, words, closed_too) -> None:
     sqlite_desk, pg_desk = two_desks
     assert _found(pg_desk, words, closed_too) == _found(sqlite_desk, words, closed_too), words
+
+
+def _capped(desk, words: str, cap: int):  # type: ignore[no-untyped-def]
+    from unittest import mock
+
+    from complaintdesk.store.keyset_queue import KeysetQueue
+
+    try:
+        queue = open_queue(desk, QueueFilter(search=words, include_closed=True))
+    except DomainError as exc:
+        return ("refused", exc.message)
+    with mock.patch.object(KeysetQueue, "SEARCH_CAP", cap):
+        count = queue.count()
+        return count, queue.capped, queue.count(exact=True), queue.search is not None
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(WORD, min_size=1, max_size=2).map(" ".join), cap=st.integers(1, 9))
+def test_both_backends_cap_a_search_with_closed_complaints_alike(two_desks, words, cap) -> None:
+    """A capped count with closed complaints too (PostgreSQL counts a frequent
+    word's closed half among the oldest rows first, store/postgres/queue.py) is
+    min(matches, cap) and says it was capped exactly when there are more."""
+    sqlite_desk, pg_desk = two_desks
+    found = _capped(pg_desk, words, cap)
+    assert found == _capped(sqlite_desk, words, cap), words
+    if found[0] != "refused" and found[3]:  # a search (not words of blanks alone)
+        count, capped, exact, _search = found
+        assert (count, capped) == (min(exact, cap), exact > cap), words

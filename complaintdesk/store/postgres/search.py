@@ -56,12 +56,14 @@ def _grams(pairs: list[str]) -> Any:
     return literal(pairs, ARRAY(Text))
 
 
-def _term(term: str) -> Any:
-    """A term of 3+ characters: its grams, then the term itself in the text."""
+def _term(term: str, text_alone: bool = False) -> Any:
+    """A term of 3+ characters: its grams, then the term itself in the text (or,
+    ``text_alone``, the text only: the grams of a text holding the term always
+    hold the term's, so they are there for the index and decide nothing)."""
     lowered = term.lower()
     grams = term_grams(lowered)
     found = func.strpos(SEARCH.c.doc, lowered) > 0
-    return and_(SEARCH.c.grams.contains(_grams(grams)), found) if grams else found
+    return and_(SEARCH.c.grams.contains(_grams(grams)), found) if grams and not text_alone else found
 
 
 def text_clause(search: SearchQuery, open_only: bool) -> Any:
@@ -72,17 +74,27 @@ def text_clause(search: SearchQuery, open_only: bool) -> Any:
     return Complaint.id.in_(select(SEARCH.c.complaint_id).where(*conditions))
 
 
-def text_conditions(search: SearchQuery) -> list:
-    """The conditions on ``complaint_search`` of every word of ``search``."""
+def text_conditions(search: SearchQuery, text_alone: bool = False) -> list:
+    """The conditions on ``complaint_search`` of every word of ``search``;
+    ``text_alone``: each word tested on the text only, for rows read one by one
+    (not by the index), where reading the grams too tripled the cost."""
     conditions = []
     for term in search.long_terms:
         normal = searchable(term)
         if len(normal) >= 3 and normal != term.lower():
-            conditions.append(or_(_term(term), _term(normal)))
+            conditions.append(or_(_term(term, text_alone), _term(normal, text_alone)))
         else:
-            conditions.append(_term(term))
-    if search.short_terms:
-        conditions.append(SEARCH.c.grams.contains(_grams(list(search.short_terms))))
+            conditions.append(_term(term, text_alone))
+    pairs = list(search.short_terms)
+    if text_alone:
+        # A pair of letters/digits is in the grams exactly where the text holds it
+        # (both come from the same lower-cased fields, and such a pair lies inside
+        # one run of letters/digits).
+        conditions += [func.strpos(SEARCH.c.doc, pair) > 0 for pair in pairs
+                       if len(pair) == 2 and pair.isalnum()]
+        pairs = [pair for pair in pairs if not (len(pair) == 2 and pair.isalnum())]
+    if pairs:
+        conditions.append(SEARCH.c.grams.contains(_grams(pairs)))
     return conditions
 
 
