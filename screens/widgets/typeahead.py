@@ -52,15 +52,25 @@ class OwnKeysInOrder:
     the field; a binding that closes the screen must not run inside the field.
 
     List it before the widget class, so this handler runs before the widget's own
-    (which never takes a non-printable key that is one of its bindings).
+    (Input's and TextArea's never take a non-printable key that is one of their
+    bindings; a class below the mixin, as ChoiceBar's digits, runs first). A
+    binding that declines (SkipAction, a disabled action) goes up as before, where
+    Textual looks in the field again (its actions decline before doing anything).
     """
 
     async def _on_key(self, event: events.Key) -> None:
         if event.is_printable:
             return  # text: the field's own handler types it
         widget: Widget = self  # type: ignore[assignment]
-        for binding in widget._bindings.key_to_bindings.get(event.key, ()):
+        bindings = widget._bindings
+        if widget.app._keymap:  # as Textual's own chain of bindings applies it
+            bindings = bindings.copy()
+            bindings.apply_keymap(widget.app._keymap)
+        for binding in bindings.key_to_bindings.get(event.key, ()):
             if not binding.priority and await widget.app.run_action(binding.action, widget):
+                restart_blink = getattr(widget, "_restart_blink", None)
+                if restart_blink is not None:  # the field's own handler, skipped, would
+                    restart_blink()
                 event.stop()
                 event.prevent_default()
                 return

@@ -40,7 +40,7 @@ COUNT_WORK_MEM = "1MB"
 _SMALL_BITMAP = text(f"SET LOCAL work_mem = '{COUNT_WORK_MEM}'")
 #: The closed half of a frequent word's count (see Queue._counted_closed) is first
 #: looked for in at most this many of the oldest search rows, read in key order
-#: with each row's grams and text tested (about a microsecond a row): where the
+#: with each row's text tested (under a microsecond a row): where the
 #: open complaints say more rows than that would be needed, the index counts.
 OLDEST_ROWS_AT_MOST = 100_000
 #: Read the oldest rows this many times over what the open complaints' share of
