@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from textual.widgets import Input, Label, TextArea
 
 from complaintdesk.process import staffing
@@ -235,43 +237,37 @@ def burst(app, *keys: str) -> None:  # type: ignore[no-untyped-def]
                 app.post_message(events.Key(names.get(char, char), char))
 
 
-async def test_keys_typed_ahead_land_in_the_fields_they_were_typed_for(desk, counter):
-    """A whole complaint typed before the console has caught up (n, then every field,
-    then Ctrl+S): each field gets its own text; nothing lands in the queue or the
-    wrong field (Tab and n are read at once, not after the focused field)."""
+# Whole complaints typed before the console has caught up, and the fields they make.
+TYPED_AHEAD = [
+    # n, then every field, then Ctrl+S: each field gets its own text; nothing lands
+    # in the queue or the wrong field (Tab and n are read at once, not after the
+    # focused field).
+    (("n", "王五/刘", "tab", "tab", "shift+tab", "3", "tab", "13900002222", "tab",
+      "快递破损 n/s", "tab", "退款", "tab", "2", "tab", "1", "tab", "保温杯", "ctrl+s"),
+     ("王五/刘", "13900002222", "onsite", "快递破损 n/s", "退款", "product", "urgent", "保温杯")),
+    # Backspace, Home/End, Delete and a picker's arrows among the text: each applies
+    # where it was typed, not after the text that followed it (Textual sends a
+    # bound key up to the App first: "王五x" Backspace "六" became "王五x六").
+    (("n", "王五x", "backspace", "六", "tab", "tab", "shift+tab", "4", "left", "tab",
+      "1390000222", "left", "3", "end", "tab",
+      "快递破损", "home", "【", "end", "】", "tab", "退款x", "backspace", "tab",
+      "2", "tab", "1", "tab", "保温杯x", "left", "delete", "ctrl+s"),
+     ("王五六", "13900002232", "onsite", "【快递破损】", "退款", "product", "urgent", "保温杯")),
+]
+
+
+@pytest.mark.parametrize("keys, fields", TYPED_AHEAD, ids=["fields", "editing-keys"])
+async def test_keys_typed_ahead_land_where_they_were_typed(desk, counter, keys, fields):
     app = make_app(desk, counter)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        burst(app, "n", "王五/刘", "tab", "tab", "shift+tab", "3", "tab", "13900002222", "tab",
-              "快递破损 n/s", "tab", "退款", "tab", "2", "tab", "1", "tab", "保温杯", "ctrl+s")
-        await settle(pilot)
-        assert isinstance(app.screen, SavedDialog), app.screen
-        number = app.screen.number
-    c = get_complaint(desk, number).complaint
-    assert (c.customer_name, c.contact, c.channel) == ("王五/刘", "13900002222", "onsite")
-    assert (c.event, c.demand, c.category, c.priority, c.product) == (
-        "快递破损 n/s", "退款", "product", "urgent", "保温杯")
-
-
-async def test_editing_keys_typed_ahead_apply_in_the_order_typed(desk, counter):
-    """Backspace, Home/End and a picker's arrows typed fast among the text (one read
-    over SSH): each applies where it was typed, not after the text that followed it
-    (Textual sends a bound key up to the App first; "王五x" Backspace "六" became
-    "王五x" without the 六)."""
-    app = make_app(desk, counter)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        burst(app, "n", "王五x", "backspace", "六", "tab", "tab", "shift+tab", "4", "left", "tab",
-              "1390000222", "left", "3", "end", "tab",
-              "快递破损", "home", "【", "end", "】", "tab", "退款x", "backspace", "tab",
-              "2", "tab", "1", "tab", "保温杯x", "left", "delete", "ctrl+s")
+        burst(app, *keys)
         await settle(pilot)
         assert isinstance(app.screen, SavedDialog), [str(n.message) for n in app._notifications]
         number = app.screen.number
     c = get_complaint(desk, number).complaint
-    assert (c.customer_name, c.contact, c.channel) == ("王五六", "13900002232", "onsite")
-    assert (c.event, c.demand, c.category, c.priority, c.product) == (
-        "【快递破损】", "退款", "product", "urgent", "保温杯")
+    assert (c.customer_name, c.contact, c.channel, c.event, c.demand, c.category, c.priority,
+            c.product) == fields
 
 
 async def test_search_edited_while_typed_ahead(desk, counter):
