@@ -184,6 +184,8 @@ def main() -> None:
         user, system = (after - was for after, was in zip(cpu_split(pids), split_before))
         print(f"{kind:>8}, 1 change/s: {busy / (args.seconds + 1.5) * 100:6.1f} % of one core for all "
               f"({busy / max(1, changes) / max(1, alive) * 1000:.1f} ms CPU per console per change, "
+              f"{(busy - idle / args.seconds * (args.seconds + 1.5)) / max(1, changes) / max(1, alive) * 1000:.1f}"
+              f" above idle, "
               f"of it {system / max(busy, 1e-9) * 100:.0f} % in the kernel; {changes} changes)",
               flush=True)
     for p in procs:
