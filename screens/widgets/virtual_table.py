@@ -16,6 +16,7 @@ from rich.style import Style
 from textual import on, work
 from textual.events import Mount
 from textual.binding import Binding
+from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -185,7 +186,7 @@ class HiddenColumns(Static):
         self.display = bool(pairs)
         if pairs:
             text = "  ".join(f"{title}：{cell.replace(chr(10), ' ') or '—'}" for title, cell in pairs)
-            self.update(f"未显示的列 ▸ {text}")
+            self.update(Content(f"未显示的列 ▸ {text}"))  # customer text: never markup
 
 
 class VirtualTable(ScrollView, can_focus=True):

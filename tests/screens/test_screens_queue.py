@@ -594,3 +594,24 @@ async def test_a_record_reads_again_only_for_its_own_complaints(desk, counter, a
         assert await wait_until(pilot, lambda: "这份记录的备注" in str(
             record.query_one("#record-timeline", Static).render()))
         assert reads == [1]
+
+
+async def test_hidden_columns_show_customer_text_literally():
+    """The line of dropped columns holds customer text: markup in it is shown as
+    typed, never read (no bold, no link, no error for an unclosed tag)."""
+    from textual.app import App, ComposeResult
+
+    from screens.widgets.virtual_table import Column, HiddenColumns, TableRow
+
+    hostile = "[b]赵[/b] [link=https://x.example]点我[/link] [red"
+
+    class Host(App):
+        def compose(self) -> ComposeResult:
+            yield HiddenColumns([Column("客户", 10), Column("品名", 10)])
+
+    async with Host().run_test(size=(80, 5)) as pilot:
+        line = pilot.app.query_one(HiddenColumns)
+        line.follow([10, 0], TableRow("k", ("张三", hostile)))
+        await pilot.pause()
+        shown = line.render_line(0).text
+    assert f"未显示的列 ▸ 品名：{hostile}" in shown, shown
