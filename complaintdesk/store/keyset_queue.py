@@ -69,6 +69,11 @@ def _search(f: QueueFilter) -> SearchQuery | None:
     return None if query.empty else query
 
 
+def rows_of(session, query: Select) -> int:  # type: ignore[no-untyped-def]
+    """How many rows ``query`` gives, read in ``session``."""
+    return session.exec(select(func.count()).select_from(query.subquery())).one()[0]
+
+
 def _rows_select(clauses: list) -> Select:
     return (
         select(Complaint.id, Complaint.number, Complaint.priority, Complaint.status,
@@ -190,8 +195,7 @@ class KeysetQueue:
                 query = query.limit(limit)
         with self.desk.store.read() as session:
             self._plan(session, counting=True)
-            return session.exec(  # type: ignore[call-overload]
-                select(func.count()).select_from(query.subquery())).one()[0]
+            return rows_of(session, query)
 
     def _counted_closed(self, open_matches: int, limit: int) -> int:
         """The closed half's rows up to ``limit``, its open half having

@@ -19,7 +19,7 @@ from sqlalchemy import false, func, select, text, true
 from sqlalchemy.sql import Select
 
 from complaintdesk.domain.search import SearchQuery
-from complaintdesk.store.keyset_queue import KeysetQueue
+from complaintdesk.store.keyset_queue import KeysetQueue, rows_of
 from complaintdesk.store.models import Complaint
 from complaintdesk.store.postgres.search import SEARCH, text_clause, text_conditions
 
@@ -115,8 +115,7 @@ class Queue(KeysetQueue):
         with self.desk.store.read() as session:
             session.exec(_SERIAL)
             session.exec(_BY_INDEX)  # the open ones are the newest: a plain scan reads all
-            open_total = session.exec(  # type: ignore[call-overload]
-                select(func.count()).select_from(opened.subquery())).one()[0]
+            open_total = rows_of(session, opened)
             if open_total > open_at_most:
                 found = 0
             else:
@@ -124,9 +123,7 @@ class Queue(KeysetQueue):
                 first = select(func.min(SEARCH.c.complaint_id)).scalar_subquery()
                 for setting in _KEY_ORDER:
                     session.exec(setting)
-                found = session.exec(  # type: ignore[call-overload]
-                    select(func.count()).select_from(
-                        query.where(SEARCH.c.complaint_id < first + rows).subquery())).one()[0]
+                found = rows_of(session, query.where(SEARCH.c.complaint_id < first + rows))
         return found if found >= limit else self._counted(limit)
 
     def _many(self) -> bool | None:

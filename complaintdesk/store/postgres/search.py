@@ -85,14 +85,15 @@ def text_conditions(search: SearchQuery, text_alone: bool = False) -> list:
             conditions.append(or_(_term(term, text_alone), _term(normal, text_alone)))
         else:
             conditions.append(_term(term, text_alone))
-    pairs = list(search.short_terms)
-    if text_alone:
+    pairs = []
+    for pair in search.short_terms:
         # A pair of letters/digits is in the grams exactly where the text holds it
         # (both come from the same lower-cased fields, and such a pair lies inside
         # one run of letters/digits).
-        conditions += [func.strpos(SEARCH.c.doc, pair) > 0 for pair in pairs
-                       if len(pair) == 2 and pair.isalnum()]
-        pairs = [pair for pair in pairs if not (len(pair) == 2 and pair.isalnum())]
+        if text_alone and len(pair) == 2 and pair.isalnum():
+            conditions.append(func.strpos(SEARCH.c.doc, pair) > 0)
+        else:
+            pairs.append(pair)
     if pairs:
         conditions.append(SEARCH.c.grams.contains(_grams(pairs)))
     return conditions
