@@ -53,6 +53,19 @@ class Watcher(Protocol):
     def changed(self) -> bool: ...
 
     @property
+    def waits(self) -> bool:
+        """Whether ``wait`` is told of commits (PostgreSQL's LISTEN, the kernel's
+        inotify for SQLite); else it is a plain pause."""
+        ...
+
+    def wait(self, timeout: float) -> bool:
+        """Block until someone may have committed (True: ask ``changes()``),
+        ``timeout`` seconds pass or the watcher is closed from another thread (at
+        once). A watcher that is not told of commits pauses ``timeout``, then says
+        to ask."""
+        ...
+
+    @property
     def closed(self) -> bool: ...
 
     def close(self) -> None: ...

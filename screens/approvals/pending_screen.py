@@ -114,7 +114,8 @@ class ApprovalsScreen(DataScreen):
         yield Header()
         yield Label(Content("正在读取…"), id="approvals-status")
         yield TableHeader(APPROVAL_COLUMNS, id="approvals-header")
-        yield VirtualTable(APPROVAL_COLUMNS, PendingSource(self.desk, self.actor), id="approvals")
+        yield VirtualTable(APPROVAL_COLUMNS, PendingSource(self.desk, self.actor), id="approvals",
+                           counted=self._counted)
         yield HiddenColumns(APPROVAL_COLUMNS, id="approvals-hidden")
         yield Footer()
 
@@ -128,10 +129,9 @@ class ApprovalsScreen(DataScreen):
     def touched_by(self, changes: Changes) -> bool:
         return status_list_touched(changes, Status.PENDING_APPROVAL.value, self.query_one(VirtualTable))
 
-    @on(VirtualTable.Loaded)
-    def _loaded(self, event: VirtualTable.Loaded) -> None:
-        text = (f"待审批 {event.count} 件（最早提交的在前，红色为已超过处理期限）。Enter 打开，V 直接审批"
-                if event.count else "没有待审批的处理单。")
+    def _counted(self, count: int) -> None:
+        text = (f"待审批 {count} 件（最早提交的在前，红色为已超过处理期限）。Enter 打开，V 直接审批"
+                if count else "没有待审批的处理单。")
         self.query_one("#approvals-status", Label).update(Content(text))
 
     @on(VirtualTable.Selected)

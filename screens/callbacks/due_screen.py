@@ -121,7 +121,8 @@ class RevisitsScreen(DataScreen):
         yield Header()
         yield Label(Content("正在读取…"), id="revisits-status")
         yield TableHeader(REVISIT_COLUMNS, id="revisits-header")
-        yield VirtualTable(REVISIT_COLUMNS, RevisitSource(self.desk), id="revisits")
+        yield VirtualTable(REVISIT_COLUMNS, RevisitSource(self.desk), id="revisits",
+                           counted=self._counted)
         yield HiddenColumns(REVISIT_COLUMNS, id="revisits-hidden")
         yield Footer()
 
@@ -149,8 +150,7 @@ class RevisitsScreen(DataScreen):
     def action_reload(self) -> None:
         self.refresh_data()
 
-    @on(VirtualTable.Loaded)
-    def _loaded(self, _event: VirtualTable.Loaded) -> None:
+    def _counted(self, _count: int) -> None:
         self.query_one("#revisits-status", Label).update(Content(self.source.status_text()))
         self.refresh_bindings()
 

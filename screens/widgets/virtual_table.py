@@ -6,6 +6,7 @@ a row source for one page at a time, in a thread worker, and keeps a few pages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from math import ceil
 from typing import Any, Protocol
@@ -222,14 +223,22 @@ class VirtualTable(ScrollView, can_focus=True):
             self.key = key
 
     class Loaded(Message):
-        """The row count is known after a (re)load."""
+        """The row count is known after a (re)load. The count as others' changes
+        move it (a complaint registered past the rows read) goes only to the
+        ``counted`` callback: this message crosses every container up to the App,
+        each with its own queue, and those four dispatches were a fifth of a
+        console's work when another console registered a complaint."""
 
         def __init__(self, count: int) -> None:
             super().__init__()
             self.count = count
 
-    def __init__(self, columns: list[Column], source: RowSource, *, id: str | None = None) -> None:
+    def __init__(self, columns: list[Column], source: RowSource, *, id: str | None = None,
+                 counted: Callable[[int], None] | None = None) -> None:
+        """``counted`` is told the row count after each (re)load and each change of it
+        (the screen's line of how many there are)."""
         super().__init__(id=id)
+        self._told_count = counted
         self.columns = columns
         self.source = source
         # page -> (generation fetched in, rows); older generations are shown until
@@ -344,7 +353,7 @@ class VirtualTable(ScrollView, can_focus=True):
         elif self.cursor_row >= count:
             self.cursor_row = max(count - 1, 0)
         self.refresh()
-        self.post_message(self.Loaded(count))
+        self._tell_count(count)
 
     def _recounted(self, generation: int, end: int, count: int | None, added: int) -> None:
         """The rows before ``end`` stay; the count is ``count``, or ``added`` more.
@@ -362,7 +371,11 @@ class VirtualTable(ScrollView, can_focus=True):
         self._resize_rows(count)
         if self.cursor_row >= count:
             self.cursor_row = max(count - 1, 0)
-        self.post_message(self.Loaded(count))
+        self._tell_count(count)
+
+    def _tell_count(self, count: int) -> None:
+        if self._told_count is not None:
+            self._told_count(count)
 
     def _resize_rows(self, count: int) -> None:
         """A new row count for the scrollbar. Setting ``virtual_size`` lays the whole
@@ -455,6 +468,7 @@ class VirtualTable(ScrollView, can_focus=True):
         elif self.cursor_row >= count:
             self.cursor_row = max(count - 1, 0)
         self.refresh()
+        self._tell_count(count)
         self.post_message(self.Loaded(count))
 
     def _request(self, page: int) -> None:

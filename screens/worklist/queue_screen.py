@@ -72,7 +72,8 @@ class QueueScreen(DataScreen):
         yield Label(Content("正在读取…"), id="queue-status")
         with Vertical(id="queue-body"):
             yield TableHeader(QUEUE_COLUMNS, id="queue-header")
-            self._table = VirtualTable(QUEUE_COLUMNS, self.app.take_initial_queue(), id="queue")
+            self._table = VirtualTable(QUEUE_COLUMNS, self.app.take_initial_queue(), id="queue",
+                                       counted=self._counted)
             yield self._table
             yield HiddenColumns(QUEUE_COLUMNS, id="queue-hidden")
         yield Footer()
@@ -120,11 +121,10 @@ class QueueScreen(DataScreen):
         else:
             self.table.restyle()
 
-    @on(VirtualTable.Loaded)
-    def _loaded(self, event: VirtualTable.Loaded) -> None:
+    def _counted(self, count: int) -> None:
         # The line's size is fixed (desk.tcss): a new count needs no layout pass,
         # which was most of a console's work when another console saved.
-        self.query_one("#queue-status", Label).update(self._status_text(event.count), layout=False)
+        self.query_one("#queue-status", Label).update(self._status_text(count), layout=False)
 
     def _status_text(self, count: int) -> Content:
         f = self.queue_filter

@@ -171,3 +171,90 @@ def test_a_corrected_name_keeps_the_place_a_corrected_priority_moves(desk, admin
         assert not seen.row_changed and not seen.moved
     finally:
         watcher.close()
+
+
+class _CountingWatcher:
+    """A store's watcher, its looks counted."""
+
+    def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+        self.inner = inner
+        self.looks = 0
+
+    def changes(self) -> Changes | None:
+        self.looks += 1
+        return self.inner.changes()
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.inner, name)
+
+
+def _started(follower: watch.Follower) -> None:
+    follower.start()
+    deadline = time.monotonic() + 10
+    while follower.watcher is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert follower.watcher is not None
+
+
+def test_an_idle_follower_looks_only_when_someone_commits(desk, admin, counter, monkeypatch):
+    """The follower waits on the backend's signal (LISTEN; inotify on the SQLite
+    file's directory): with nothing committed it does not look at all (polling
+    every 0.05 s would have looked about 20 times), and a commit is delivered at
+    once, not at the end of its 30 s linger."""
+    real = desk.store.watcher
+    made_watchers: list[_CountingWatcher] = []
+
+    def counting() -> _CountingWatcher:
+        made_watchers.append(_CountingWatcher(real()))
+        return made_watchers[-1]
+
+    monkeypatch.setattr(desk.store, "watcher", counting)
+    got: list[Changes] = []
+    arrived = threading.Event()
+    follower = watch.Follower(desk, lambda c: (got.append(c), arrived.set()),
+                              lambda exc: None, every=0.05, linger=30)
+    _started(follower)
+    try:
+        (watcher,) = made_watchers
+        assert watcher.waits
+        time.sleep(1.0)
+        assert watcher.looks == 0
+        started = time.monotonic()
+        made = register(desk, counter)
+        assert arrived.wait(10) and time.monotonic() - started < 5
+        assert got[0].numbers == {made.number}
+        assert watcher.looks <= 3  # the commit, and at most a look again mid-commit
+    finally:
+        follower.stop()
+    follower._thread.join(5)
+    assert not follower._thread.is_alive()
+
+
+def test_stopping_a_follower_ends_its_wait_at_once(desk, admin):
+    """stop() closes the watcher, whose alarm wakes the thread waiting on the
+    signal: a console quits without waiting out the 30 s linger."""
+    follower = watch.Follower(desk, lambda c: None, lambda exc: None, every=0.05, linger=30)
+    _started(follower)
+    time.sleep(0.2)  # in its wait
+    started = time.monotonic()
+    follower.stop()
+    follower._thread.join(5)
+    assert not follower._thread.is_alive() and time.monotonic() - started < 2
+    assert follower.watcher is not None and follower.watcher.closed
+
+
+def test_a_burst_of_commits_is_read_in_few_looks(desk, admin, counter):
+    """Twenty commits in a burst: the follower looks at most once a pace (0.5 s
+    here), so far fewer than twenty looks deliver all twenty complaints."""
+    got: list[Changes] = []
+    follower = watch.Follower(desk, got.append, lambda exc: None, every=0.5, linger=30)
+    _started(follower)
+    try:
+        made = {register(desk, counter).number for _ in range(20)}
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and set().union(*(c.numbers for c in got)) != made:
+            time.sleep(0.05)
+        assert set().union(*(c.numbers for c in got)) == made
+        assert len(got) < 20
+    finally:
+        follower.stop()

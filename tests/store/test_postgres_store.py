@@ -530,7 +530,8 @@ def test_a_word_that_only_looks_like_a_scheme_is_a_file_name() -> None:
 
 def test_a_watcher_waits_on_its_socket_and_wakes_at_a_commit(pg_desk) -> None:
     """An idle console's follower waits on the LISTEN connection: a commit wakes it
-    at once (not after its timeout), and close() from another thread ends a wait."""
+    at once (not after its timeout), and close() from another thread ends a wait
+    at once."""
     import threading
     import time
 
@@ -551,10 +552,10 @@ def test_a_watcher_waits_on_its_socket_and_wakes_at_a_commit(pg_desk) -> None:
         closer = threading.Timer(0.2, watcher.close)
         closer.start()
         started = time.monotonic()
-        watcher.wait(3)
+        assert watcher.wait(30) is False  # the alarm close() rings: at once
         closer.join()
         assert watcher.closed and watcher.changes() is None
-        assert time.monotonic() - started < 3.5
+        assert time.monotonic() - started < 2
     finally:
         watcher.close()
 

@@ -13,9 +13,7 @@ Readers never wait for it.
 
 from __future__ import annotations
 
-import select
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -31,6 +29,7 @@ from sqlmodel import Session, create_engine
 from complaintdesk.domain.errors import DomainError, StoreError
 from complaintdesk.domain.queue import QueueFilter
 from complaintdesk.domain.search import indexed_fields
+from complaintdesk.store.alarm import Alarm
 from complaintdesk.store.changes import UNKNOWN, ChangeFeed, Changes
 from complaintdesk.store.port import STORE_KEY, Clock
 from complaintdesk.store.postgres import audit, clock_sql, search
@@ -305,6 +304,8 @@ def _words(exc: Exception) -> str:
 
 #: The watchers' connections in pg_stat_activity (one per console).
 WATCHER_NAME = "complaintdesk-watch"
+#: With its connection lost, a watcher tries to open it again this often.
+RECONNECT_PAUSE_S = 1.0
 
 
 class NotifyWatcher:
@@ -325,6 +326,7 @@ class NotifyWatcher:
         self._url = url
         self._got: list[str] = []
         self._closed = False
+        self._alarm = Alarm()
         self._conn: psycopg.Connection | None = None
         try:
             self._connect()
@@ -367,20 +369,26 @@ class NotifyWatcher:
                 self._conn = None
                 return None
 
+    #: Whether ``wait`` is told of commits (by the server): always, here.
+    waits = True
+
     def wait(self, timeout: float) -> bool:
-        """Block until the server sends something or ``timeout`` seconds pass (the
-        follower's pause between looks): in the kernel, on the LISTEN connection's
-        socket, so an idle console spends nothing and a change is seen as it is
-        committed. False: nothing came, no need to ask ``changes()``. ``close()``
-        from another thread ends the wait within ``timeout``."""
+        """Block until the server sends something, ``timeout`` seconds pass or the
+        watcher is closed: in the kernel, on the LISTEN connection's socket and the
+        alarm that ``close()`` rings, so an idle console spends nothing and a
+        change is seen as it is committed. False: nothing came, no need to ask
+        ``changes()``. With the connection lost, a pause of at most a second, then
+        True (asking opens it again)."""
         if not self._lock.acquire(timeout=timeout):
             return False
         try:
             if self._closed or self._conn is None:
-                ready = None  # nothing to wait on: a plain pause, then ask (reconnects)
+                # Nothing to wait on: a plain pause, then ask (which reconnects).
+                self._alarm.wait([], min(timeout, RECONNECT_PAUSE_S))
+                ready = None
             else:
                 try:
-                    ready, _, _ = select.select([self._conn.pgconn.socket], [], [], timeout)
+                    ready = self._alarm.wait([self._conn.pgconn.socket], timeout)
                 except (OSError, ValueError, psycopg.Error):
                     ready = [True]  # the connection is gone: changes() finds out
         finally:
@@ -388,8 +396,7 @@ class NotifyWatcher:
             if self._closed:
                 self.close()
         if ready is None:
-            time.sleep(timeout)
-            return True
+            return not self._closed
         return bool(ready)
 
     def changed(self) -> bool:
@@ -401,14 +408,16 @@ class NotifyWatcher:
 
     def close(self) -> None:
         """Closed at once, or (while another thread waits on the socket) by that
-        thread as its wait ends, within the wait's timeout."""
+        thread as its wait ends, at once: the alarm wakes it."""
         self._closed = True
+        self._alarm.ring()
         if not self._lock.acquire(blocking=False):
             return
         try:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+            self._alarm.close()
         finally:
             self._lock.release()
 

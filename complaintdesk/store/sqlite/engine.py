@@ -305,8 +305,9 @@ class Store:
         return REPORT_SQL[name]
 
     def watcher(self) -> ChangeWatcher:
-        """A watcher of commits by anyone (``PRAGMA data_version``)."""
-        return ChangeWatcher(self.raw_connection())
+        """A watcher of commits by anyone (``PRAGMA data_version``, asked when the
+        kernel says the WAL was written)."""
+        return ChangeWatcher(self.raw_connection(), self.path)
 
     def raw_connection(self) -> sqlite3.Connection:
         """A plain sqlite3 connection in autocommit mode, for change detection."""

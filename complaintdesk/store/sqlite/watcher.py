@@ -2,18 +2,21 @@
 
 ``PRAGMA data_version`` on a connection kept outside any transaction changes
 whenever another connection commits, and costs microseconds. Each console keeps
-one such connection and asks it every second or so; when it has changed, the
-audit trail says what (``store/changes.py``).
+one such connection and asks it when the kernel says the database's WAL was
+written (``commit_signal.py``), or every second where it cannot say; when it
+has changed, the audit trail says what (``store/changes.py``).
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+from pathlib import Path
 
+from complaintdesk.store.alarm import Alarm
 from complaintdesk.store.changes import ChangeFeed, Changes
 from complaintdesk.store.sqlite.clock_sql import moment
-
+from complaintdesk.store.sqlite.commit_signal import CommitSignal, open_signal
 
 class ChangeWatcher:
     """Tells what anyone (another process or this one) committed since last asked.
@@ -22,12 +25,15 @@ class ChangeWatcher:
     connection in the middle of a statement on another thread crashes the
     interpreter (a segfault seen in CI when a console quit during a poll), so
     every use of the connection holds one lock, and a closed watcher reports no
-    change.
+    change. A wait on another thread ends at once when it is closed.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path | None = None) -> None:
         self._lock = threading.Lock()
+        self._waiting = threading.Lock()  # held while a thread waits on the signal
         self._conn: sqlite3.Connection | None = conn
+        self._alarm = Alarm()
+        self._signal: CommitSignal | None = open_signal(path) if path is not None else None
         with self._lock:
             self._version = self._data_version()
             self._feed = ChangeFeed(self._execute, "?", moment)
@@ -55,6 +61,31 @@ class ChangeWatcher:
         return self.changes() is not None
 
     @property
+    def waits(self) -> bool:
+        """Whether ``wait`` is told of commits by the kernel (else it is a pause)."""
+        signal = self._signal
+        return signal is not None and not signal.lost
+
+    def wait(self, timeout: float) -> bool:
+        """Block until the database's WAL is written (True),
+        ``timeout`` seconds pass, another file in its directory is written or the
+        watcher is closed (False: at once, from another thread). Without
+        the kernel's signal, a plain pause of ``timeout`` after which it says to
+        look (True)."""
+        with self._waiting:
+            if self.closed:
+                return False
+            if not self.waits:
+                self._alarm.wait([], timeout)
+                return not self.closed
+            assert self._signal is not None
+            if not self._alarm.wait([self._signal.fileno()], timeout):
+                return False
+            # Another file in the directory: False. A commit caught before its last
+            # write is not visible yet: the follower looks again (``unsure``).
+            return self._signal.drain() and not self.closed
+
+    @property
     def closed(self) -> bool:
         return self._conn is None
 
@@ -63,3 +94,8 @@ class ChangeWatcher:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+        self._alarm.ring()
+        with self._waiting:  # the waiter has left (woken by the alarm at once)
+            self._alarm.close()
+            if self._signal is not None:
+                self._signal.close()
