@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.drivers.linux_driver import LinuxDriver
 from textual.events import Load
 from textual.screen import ModalScreen
 from textual.timer import Timer
@@ -44,6 +45,7 @@ from screens.worklist.queue_screen import QueueScreen
 from screens.worklist.rows import QueueSource
 from screens.widgets.virtual_table import VirtualTable
 from screens.urgent_notices import Notice, UrgentNotices
+from screens.terminal_driver import QuietLinuxDriver
 
 POLL_SECONDS = 1.0
 #: The header recounts the person's amber and red complaints when the next of their
@@ -124,6 +126,12 @@ class ComplaintDeskApp(DeskApp):
         paint (_freeze_startup_objects)."""
         self._collecting = gc.isenabled()
         gc.disable()
+
+    def get_driver_class(self):  # type: ignore[no-untyped-def]
+        """Textual's driver, but on a Linux terminal one whose input thread sleeps
+        while nothing is typed (screens/terminal_driver.py)."""
+        driver = super().get_driver_class()
+        return QuietLinuxDriver if driver is LinuxDriver else driver
 
     def on_mount(self) -> None:
         # Should the queue never load (an unreadable file), collect again anyway.

@@ -36,9 +36,16 @@ def test_a_commit_wakes_the_wait_and_nothing_else_does(sqlite_desk, tmp_path):
         started = time.monotonic()
         assert watcher.wait(0.3) is False  # nothing: the whole timeout
         assert time.monotonic() - started >= 0.25
-        # Another file in the same directory (a backup, a log) is not the desk.
+        # Another file in the same directory (a backup, a log) is not the desk:
+        # created, it wakes the wait for nothing; written, not even that.
         (tmp_path / "notes.txt").write_text("x")
         assert watcher.wait(0.3) is False and watcher.changes() is None
+        with open(tmp_path / "notes.txt", "a") as log:
+            started = time.monotonic()
+            log.write("more")
+            log.flush()
+            assert watcher.wait(0.3) is False
+            assert time.monotonic() - started >= 0.25  # not woken at all
         timer = threading.Timer(0.2, register, args=(sqlite_desk, "counter1"))
         timer.start()
         started = time.monotonic()

@@ -1,8 +1,9 @@
 """Being told that a database file was written, by the kernel (Linux inotify).
 
 In WAL mode every commit appends to the ``-wal`` file next to the database, so a
-watch on the database's directory, filtered to that file (and to the database
-itself, replaced by a restore), fires at each commit by any process on the box.
+watch on that file fires at each commit by any process on the box; a watch on
+its directory says when the WAL is created anew, or the database replaced by a
+restore.
 A console's watcher waits on it instead of asking ``PRAGMA data_version`` every
 second: 200 idle consoles asking once a second were 5 % of a core, all of it
 this polling.
@@ -31,7 +32,7 @@ IN_Q_OVERFLOW = 0x00004000
 IN_IGNORED = 0x00008000
 IN_NONBLOCK = os.O_NONBLOCK
 IN_CLOEXEC = os.O_CLOEXEC
-WATCHED = IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF
+DIRECTORY_EVENTS = IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF
 
 _EVENT = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len (then the name)
 
@@ -47,13 +48,37 @@ def _libc() -> ctypes.CDLL | None:
 
 
 class CommitSignal:
-    """An inotify descriptor that becomes readable when ``path`` or its WAL is
-    written (or created, or moved into place)."""
+    """An inotify descriptor that becomes readable when the database's WAL is
+    written, or the WAL or the database is created or moved into place.
 
-    def __init__(self, fd: int, names: set[str]) -> None:
+    The WAL itself is watched for writes, its directory only for files created or
+    moved in: a directory watched for writes would wake every console at each
+    write of any file beside the database (a log, a backup, /tmp)."""
+
+    def __init__(self, libc: ctypes.CDLL, fd: int, real: Path, names: set[str]) -> None:
+        self._libc = libc
         self._fd: int | None = fd
         self._names = {os.fsencode(name) for base in names for name in (base, f"{base}-wal")}
+        self._wal_names = {os.fsencode(f"{base}-wal") for base in names}
+        self._wal = real.parent / f"{real.name}-wal"
+        self._dir_wd = -1
+        self._wal_wd: int | None = None
         self.lost = False  # the directory went away or moved: the watch is dead
+
+    def watch(self) -> bool:
+        assert self._fd is not None
+        self._dir_wd = self._libc.inotify_add_watch(
+            self._fd, os.fsencode(self._wal.parent), DIRECTORY_EVENTS)
+        if self._dir_wd < 0:
+            return False  # no read permission on the directory, or the watch limit
+        self._watch_wal()
+        return True
+
+    def _watch_wal(self) -> None:
+        """Watch the WAL's writes; not there yet, the directory says when it is."""
+        assert self._fd is not None
+        wd = self._libc.inotify_add_watch(self._fd, os.fsencode(self._wal), IN_MODIFY)
+        self._wal_wd = wd if wd >= 0 else None
 
     def fileno(self) -> int:
         assert self._fd is not None
@@ -77,13 +102,23 @@ class CommitSignal:
                 break
             at = 0
             while at + _EVENT.size <= len(data):
-                _wd, mask, _cookie, length = _EVENT.unpack_from(data, at)
+                wd, mask, _cookie, length = _EVENT.unpack_from(data, at)
                 name = data[at + _EVENT.size:at + _EVENT.size + length].rstrip(b"\0")
                 at += _EVENT.size + length
-                if mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF):
-                    self.lost = written = True
-                elif mask & IN_Q_OVERFLOW or name in self._names:
+                if mask & IN_Q_OVERFLOW:
                     written = True
+                elif wd == self._dir_wd:
+                    if mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF):
+                        self.lost = written = True
+                    elif name in self._names:
+                        written = True
+                        if name in self._wal_names:  # a new WAL: watch its writes
+                            self._watch_wal()
+                elif wd == self._wal_wd:
+                    if mask & IN_MODIFY:
+                        written = True
+                    if mask & IN_IGNORED:  # deleted: watched again when created
+                        self._wal_wd = None
         return written
 
     def close(self) -> None:
@@ -101,7 +136,8 @@ def open_signal(path: Path) -> CommitSignal | None:
     if fd < 0:
         return None  # not Linux, or the per-user limit of inotify instances reached
     real = path.resolve()  # SQLite writes the WAL beside the file a symlink names
-    if libc.inotify_add_watch(fd, os.fsencode(real.parent), WATCHED) < 0:
-        os.close(fd)  # no read permission on the directory, or the watch limit
+    signal = CommitSignal(libc, fd, real, {real.name, path.name})
+    if not signal.watch():
+        signal.close()
         return None
-    return CommitSignal(fd, {real.name, path.name})
+    return signal
