@@ -1,7 +1,8 @@
 """Fan-out: N headless consoles on one database, one change a second.
 
 Each console is its own process, as on the shared box (one per person over SSH):
-the real console app (screens/app.py) run headless at 80×24 by a counter clerk,
+the real console app (screens/app.py) run headless at 80×24 by a counter clerk
+(``--pty``: each in a pseudo-terminal of 80×24, with Textual's terminal driver),
 watching for commits with the store's watcher (SQLite: PRAGMA data_version;
 PostgreSQL: LISTEN/NOTIFY) and reloading what it shows. After they have all
 painted their queue, the CPU time of all of them together is read from /proc
@@ -51,9 +52,41 @@ from screens.app import ComplaintDeskApp
 
 desk = open_desk(sys.argv[1], DeskConfig(timezone_name="Asia/Shanghai"))
 actor = staffing.sign_in(desk, sys.argv[2])
-app = ComplaintDeskApp(desk, actor)
-app.run(headless=True, size=(80, 24))
+if sys.argv[3] == "pty":  # a real terminal: Textual's Linux driver (ours), the terminal check
+    app = ComplaintDeskApp(desk, actor, guard_terminal=True)
+    app.run()
+else:
+    app = ComplaintDeskApp(desk, actor)
+    app.run(headless=True, size=(80, 24))
 """
+
+
+def open_pty() -> tuple[int, int]:
+    """A pseudo-terminal of 80×24: (master, slave)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    return master, slave
+
+
+def drain_forever(masters: list[int]) -> None:
+    """Read and drop what the consoles write (a terminal nobody looks at), in a
+    thread of this process: its CPU is not the consoles'."""
+    import selectors
+
+    selector = selectors.DefaultSelector()
+    for fd in masters:
+        selector.register(fd, selectors.EVENT_READ)
+    while True:
+        for key, _mask in selector.select():
+            try:
+                os.read(key.fd, 65536)
+            except OSError:
+                selector.unregister(key.fd)
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -96,6 +129,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="each window")
     parser.add_argument("--settle", type=float, default=30.0,
                         help="seconds to wait after start-up before the idle window")
+    parser.add_argument("--pty", action="store_true",
+                        help="each console in a pseudo-terminal of its own, as over SSH "
+                             "(Textual's terminal driver, not the headless one)")
     parser.add_argument("--same-person", action="store_true",
                         help="every console signed in as the clerk who makes the changes")
     parser.add_argument("--change", default="register,note,correct,urgent",
@@ -122,9 +158,23 @@ def main() -> None:
     people = [login] if args.same_person else [name for name, _role in staff]
 
     env = {**os.environ, "TERM": "xterm-256color"}
-    procs = [subprocess.Popen([sys.executable, "-c", CHILD, args.db, people[i % len(people)]], env=env,
-                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL) for i in range(args.consoles)]
+    procs = []
+    masters: list[int] = []
+    for i in range(args.consoles):
+        argv = [sys.executable, "-c", CHILD, args.db, people[i % len(people)],
+                "pty" if args.pty else "headless"]
+        if args.pty:
+            master, slave = open_pty()
+            procs.append(subprocess.Popen(argv, env=env, stdin=slave, stdout=slave, stderr=slave,
+                                          start_new_session=True))
+            os.close(slave)
+            masters.append(master)
+        else:
+            procs.append(subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    if masters:
+        import threading
+        threading.Thread(target=drain_forever, args=(masters,), daemon=True).start()
     pids = [p.pid for p in procs]
     started = time.monotonic()
     # Wait until they have all started and painted: their CPU stops growing fast.
