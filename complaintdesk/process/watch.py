@@ -83,7 +83,7 @@ class Follower:
             return
         failing = unsure = False
         looked = time.monotonic()
-        while not self._stop.is_set():
+        while not self._stop.is_set() and not watcher.closed:
             if watcher.waits and not (unsure or failing):
                 signalled = watcher.wait(max(0.0, looked + self._linger - time.monotonic()))
                 if self._stop.is_set():

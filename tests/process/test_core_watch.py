@@ -258,3 +258,14 @@ def test_a_burst_of_commits_is_read_in_few_looks(desk, admin, counter):
         assert len(got) < 20
     finally:
         follower.stop()
+
+
+def test_a_follower_whose_watcher_is_closed_under_it_ends(desk, admin):
+    """A watcher closed by anything but stop() (its wait then returns at once)
+    ends the follower's thread rather than leaving it looping on a dead wait."""
+    follower = watch.Follower(desk, lambda c: None, lambda exc: None, every=0.05, linger=30)
+    _started(follower)
+    assert follower.watcher is not None
+    follower.watcher.close()
+    follower._thread.join(5)
+    assert not follower._thread.is_alive()
