@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.content import Content
-from textual.widgets import Header, Label
+from textual.widgets import Header
 
 from complaintdesk.process.watch import Changes
 from complaintdesk.process.desk import Desk
@@ -25,6 +24,7 @@ from screens.messages import OpenComplaint
 from screens.worklist.rows import compact_left
 from screens.widgets.virtual_table import Column, HiddenColumns, TableHeader, TableRow, VirtualTable
 from screens.widgets.footer import Footer
+from screens.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from screens.desk_app import DeskApp
@@ -112,7 +112,7 @@ class ApprovalsScreen(DataScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Label(Content("正在读取…"), id="approvals-status")
+        yield StatusLine("正在读取…", id="approvals-status")
         yield TableHeader(APPROVAL_COLUMNS, id="approvals-header")
         yield VirtualTable(APPROVAL_COLUMNS, PendingSource(self.desk, self.actor), id="approvals",
                            counted=self._counted)
@@ -132,7 +132,7 @@ class ApprovalsScreen(DataScreen):
     def _counted(self, count: int) -> None:
         text = (f"待审批 {count} 件（最早提交的在前，红色为已超过处理期限）。Enter 打开，V 直接审批"
                 if count else "没有待审批的处理单。")
-        self.query_one("#approvals-status", Label).update(Content(text))
+        self.query_one("#approvals-status", StatusLine).show(text)
 
     @on(VirtualTable.Selected)
     def _selected(self, event: VirtualTable.Selected) -> None:

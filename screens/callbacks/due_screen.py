@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, cast
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.content import Content
-from textual.widgets import Header, Label
+from textual.widgets import Header
 
 from complaintdesk.process.watch import Changes
 from complaintdesk.process.desk import Desk
@@ -26,6 +25,7 @@ from screens.case.steps import STEP_BY_NAME, StepRunner, refusal_for
 from screens.worklist.rows import compact_left
 from screens.widgets.virtual_table import Column, HiddenColumns, TableHeader, TableRow, VirtualTable
 from screens.widgets.footer import Footer
+from screens.widgets.status_line import StatusLine
 from complaintdesk.process.staffing import Actor
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ class RevisitsScreen(DataScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Label(Content("正在读取…"), id="revisits-status")
+        yield StatusLine("正在读取…", id="revisits-status")
         yield TableHeader(REVISIT_COLUMNS, id="revisits-header")
         yield VirtualTable(REVISIT_COLUMNS, RevisitSource(self.desk), id="revisits",
                            counted=self._counted)
@@ -151,7 +151,7 @@ class RevisitsScreen(DataScreen):
         self.refresh_data()
 
     def _counted(self, _count: int) -> None:
-        self.query_one("#revisits-status", Label).update(Content(self.source.status_text()))
+        self.query_one("#revisits-status", StatusLine).show(self.source.status_text())
         self.refresh_bindings()
 
     @on(VirtualTable.Selected)

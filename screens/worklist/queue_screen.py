@@ -9,9 +9,8 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.reactive import reactive
-from textual.widgets import Header, Input, Label
+from textual.widgets import Header, Input
 
 from complaintdesk.domain.enums import Priority, Status
 from complaintdesk.domain.errors import DomainError
@@ -25,6 +24,7 @@ from screens.worklist.rows import QUEUE_COLUMNS, QueueSource
 from screens.widgets.fields import SearchBox
 from screens.widgets.virtual_table import HiddenColumns, TableHeader, VirtualTable
 from screens.widgets.footer import Footer
+from screens.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from screens.desk_app import DeskApp
@@ -69,7 +69,8 @@ class QueueScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield SearchBox(id="search", placeholder="搜索：编号、客户、联系方式或投诉内容，多个词用空格分开；Enter 确定，Esc 取消")
-        yield Label(Content("正在读取…"), id="queue-status")
+        self._status = StatusLine("正在读取…", id="queue-status")
+        yield self._status
         with Vertical(id="queue-body"):
             yield TableHeader(QUEUE_COLUMNS, id="queue-header")
             self._table = VirtualTable(QUEUE_COLUMNS, self.app.take_initial_queue(), id="queue",
@@ -122,11 +123,11 @@ class QueueScreen(DataScreen):
             self.table.restyle()
 
     def _counted(self, count: int) -> None:
-        # The line's size is fixed (desk.tcss): a new count needs no layout pass,
-        # which was most of a console's work when another console saved.
-        self.query_one("#queue-status", Label).update(self._status_text(count), layout=False)
+        # The line's size is fixed: a new count needs no layout pass, which was
+        # most of a console's work when another console saved.
+        self._status.show(self._status_text(count))
 
-    def _status_text(self, count: int) -> Content:
+    def _status_text(self, count: int) -> str:
         f = self.queue_filter
         parts = []
         if f.priority:
@@ -152,7 +153,7 @@ class QueueScreen(DataScreen):
             text += "  ·  筛选：" + " · ".join(parts) + "（X 清除）"
         elif count == 0:
             text += "。按 N 登记投诉。"
-        return Content(text)
+        return text
 
     # ------------------------------------------------------------ filters
     def action_cycle_priority(self) -> None:

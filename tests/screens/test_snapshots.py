@@ -69,6 +69,25 @@ class TestQueue:
 
         assert snap_compare(app, terminal_size=size, run_before=run_before)
 
+    @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+    def test_filtered_by_a_hostile_search(self, snap_compare, filled_desk, counter, hostile_text,
+                                          size):
+        """A 紧急 filter and a search for hostile text (brackets, a newline, a tab)
+        found in one complaint: the line over the list names both, the term literal
+        on one line, cut at the edge; the matching row below."""
+        from complaintdesk.process.queue import QueueFilter
+
+        app = make_app(filled_desk, counter)
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await settle(pilot)
+            term = hostile_text[hostile_text.index("繁體"):hostile_text.index("$name")]
+            assert "\n" in term and "\t" in term
+            pilot.app.screen.queue_filter = QueueFilter(priority="urgent", search=term)
+            await settle(pilot)
+
+        assert snap_compare(app, terminal_size=size, run_before=run_before)
+
     def test_empty_list(self, snap_compare, desk, counter):
         """A new database: the list says how to register the first complaint."""
         app = make_app(desk, counter)
