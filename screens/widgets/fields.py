@@ -31,4 +31,42 @@ class TextBox(OwnKeysInOrder, TextArea):
 
 class SearchBox(OwnKeysInOrder, Input):
     """The queue's search box: Textual's Input (entering it again selects the words,
-    so new words replace them), with editing keys applied in the order typed."""
+    so new words replace them), with editing keys applied in the order typed.
+
+    Enter (search) and Esc (cancel: the words it had when entered, hidden if none)
+    hand the focus to ``leave_to`` (a selector on the screen) as the box reads
+    them, in the order typed. Keys typed after them that reached the box before it
+    had read them are read again from the top, as typed on the list: ``/ 快递
+    Enter n`` searches and then opens the form; ``n`` never lands in the box. (The
+    screen's handler of ``Submitted`` runs later: moving the focus there was too
+    late, and so is anything else done to the box there.)"""
+
+    def __init__(self, *args, leave_to: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._leave_to = leave_to
+        self._kept = ""
+
+    def on_focus(self, event: events.Focus) -> None:
+        self._kept = self.value  # the search in force: Esc goes back to it
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self.screen.focused is not self:
+            # Typed after Enter or Esc, queued for the box before it read them.
+            event.prevent_default()
+            event.stop()
+            self.app.post_message(events.Key(event.key, event.character))
+        elif event.key == "escape":
+            event.prevent_default()
+            event.stop()
+            self.value = self._kept
+            self._leave()
+
+    async def action_submit(self) -> None:
+        await super().action_submit()
+        self._leave()
+
+    def _leave(self) -> None:
+        if not self.value.strip():
+            self.display = False
+        # Screen.set_focus, not Widget.focus(): at once, before the next key is read.
+        self.screen.set_focus(self.screen.query_one(self._leave_to))

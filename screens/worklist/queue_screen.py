@@ -68,7 +68,7 @@ class QueueScreen(DataScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield SearchBox(id="search", placeholder="搜索：编号、客户、联系方式或投诉内容，多个词用空格分开；Enter 确定，Esc 取消")
+        yield SearchBox(id="search", leave_to="#queue", placeholder="搜索：编号、客户、联系方式或投诉内容，多个词用空格分开；Enter 确定，Esc 取消")
         self._status = StatusLine("正在读取…", id="queue-status")
         yield self._status
         with Vertical(id="queue-body"):
@@ -194,17 +194,8 @@ class QueueScreen(DataScreen):
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
+        # The box has handed the focus back to the list already (SearchBox).
         self.queue_filter = self.queue_filter.with_(search=event.value)
-        if not event.value.strip():
-            event.input.display = False
-        self.table.focus()
-
-    def key_escape(self) -> None:
-        search = self.query_one("#search", Input)
-        if search.has_focus:
-            search.value = self.queue_filter.search
-            search.display = bool(search.value)
-            self.table.focus()
 
     # ------------------------------------------------------------ actions
     @on(VirtualTable.Selected)

@@ -226,7 +226,7 @@ def burst(app, *keys: str) -> None:  # type: ignore[no-untyped-def]
     from textual import events
 
     names = {"\t": "tab", "/": "slash", " ": "space"}
-    named = {"tab": "\t", "enter": "\r", "backspace": "\x7f", "ctrl+s": None,
+    named = {"tab": "\t", "enter": "\r", "backspace": "\x7f", "ctrl+s": None, "escape": "\x1b",
              "shift+tab": None, "left": None, "right": None, "home": None, "end": None,
              "delete": None}
     for key in keys:
@@ -295,6 +295,51 @@ async def test_keys_typed_ahead_after_slash_go_into_the_search(desk, counter):
         assert isinstance(app.screen, QueueScreen)
         assert app.screen.queue_filter.search == "n/商行"
         assert app.screen.query_one(VirtualTable).row_count == 1
+
+
+@pytest.mark.parametrize("after", ["n", "x", "nZ"])
+async def test_keys_typed_after_enter_in_the_search_are_the_lists(desk, counter, after):
+    """"/ 商行 Enter" and a key at once: the search is 商行, and the key is the
+    list's, not more words in the box: n opens the form (a Z after it is its
+    first field's), x clears the search again."""
+    register(desk, counter, customer_name="上海商行")
+    register(desk, counter, customer_name="李娜")
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, "/", "商行", "enter", after)
+        await settle(pilot)
+        if after.startswith("n"):
+            assert isinstance(app.screen, RecordFormScreen)
+            assert app.screen.query_one("#customer_name", Input).value == after[1:]
+            await app.pop_screen()
+            await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        assert queue.queue_filter.search == ("" if after == "x" else "商行")
+        assert queue.query_one("#search", Input).value == queue.queue_filter.search
+        assert queue.query_one(VirtualTable).row_count == (2 if after == "x" else 1)
+
+
+async def test_keys_typed_after_esc_in_the_search_are_the_lists(desk, counter):
+    """A search on the list, then "/ 李 Esc / 娜 Enter" at once: Esc leaves the
+    search as it was (商行), the second / opens the box again and 娜 replaces the
+    words there: the search is 娜, nothing typed after Esc is lost or misplaced."""
+    register(desk, counter, customer_name="上海商行")
+    register(desk, counter, customer_name="李娜")
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, "/", "商行", "enter")
+        await settle(pilot)
+        burst(app, "/", "李", "escape", "/", "娜", "enter")
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        assert queue.queue_filter.search == "娜"
+        assert queue.query_one("#search", Input).value == "娜"
+        assert queue.query_one(VirtualTable).row_count == 1
+        assert queue.query_one(VirtualTable).has_focus
 
 
 async def test_a_search_typed_as_the_saved_dialog_closes_is_not_lost(desk, counter):
