@@ -42,6 +42,12 @@ DB_NAME = "complaintdesk.db"
 LAUNCHER = Path("/usr/local/bin/complaintdesk")
 GUARD = Path("/usr/local/lib/complaintdesk/guard")
 SUDOERS = Path("/etc/sudoers.d/complaintdesk")
+#: Every console of the box runs as the service account and waits for commits
+#: on an inotify instance of its own (store/sqlite/commit_signal.py); Linux
+#: allows an account 128, and a console past them asks every second instead.
+INOTIFY_SYSCTL = Path("/etc/sysctl.d/60-complaintdesk.conf")
+INOTIFY_INSTANCES = Path("/proc/sys/fs/inotify/max_user_instances")
+WANTED_INOTIFY_INSTANCES = 1024
 
 
 class ServiceModeRefusal(DomainError):

@@ -6,8 +6,9 @@ with the database and its first admin, /etc/complaintdesk/config.toml from the
 packaged reference, a sudoers drop-in letting the group run exactly the installed
 program as the service account (checked with ``visudo -c`` before it is put in
 place), the guard sudo runs (guard.py: it refuses an installation the invoking
-account could change, before Python reads any of it), and the launcher staff
-type as ``complaintdesk``.
+account could change, before Python reads any of it), the launcher staff
+type as ``complaintdesk``, and (a SQLite desk) the kernel's limit of inotify
+instances per account raised to 1024, one for each console of the service account.
 
 With ``--database-url`` the desk lives on a PostgreSQL server instead: no SQLite
 file; the URL in ``[database]`` of the configuration and the password in the
@@ -30,8 +31,9 @@ from pathlib import Path
 
 from complaintdesk.box import guard, server_db
 from complaintdesk.domain.errors import DomainError
-from complaintdesk.box.locations import (DB_NAME, GUARD, LAUNCHER, SERVICE_DATA_DIR, SERVICE_USER, STAFF_GROUP,
-                        SUDOERS, SYSTEM_CONFIG, reference_config_text, service_settings)
+from complaintdesk.box.locations import (DB_NAME, GUARD, INOTIFY_INSTANCES, INOTIFY_SYSCTL, LAUNCHER,
+                        SERVICE_DATA_DIR, SERVICE_USER, STAFF_GROUP, SUDOERS, SYSTEM_CONFIG,
+                        WANTED_INOTIFY_INSTANCES, reference_config_text, service_settings)
 from complaintdesk.process.staffing import os_account_exists
 from complaintdesk.store import shown_location
 
@@ -128,6 +130,37 @@ if [ "$(id -u)" != 0 ] && ! id -Gn | tr ' ' '\\n' | grep -qx '{plan.group}'; the
 fi
 exec /usr/bin/sudo -n -u {plan.user} -- {GUARD} "$@"
 """
+
+
+def inotify_sysctl_text() -> str:
+    return ("# complaintdesk (written by complaintdesk setup-box): every console on this box\n"
+            "# runs as the service account and waits for the desk's commits on an inotify\n"
+            "# instance of its own; past the kernel's default of 128 per account a console\n"
+            "# asks the database every second instead.\n"
+            f"fs.inotify.max_user_instances = {WANTED_INOTIFY_INSTANCES}\n")
+
+
+def inotify_instances() -> int | None:
+    """The kernel's limit of inotify instances per account now (None: unreadable)."""
+    try:
+        return int(INOTIFY_INSTANCES.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _raise_inotify_instances() -> None:
+    """At the next boot (sysctl.d) and now. Where /proc/sys cannot be written (a
+    container's) the box still works, its consoles past 128 asking every second:
+    said, not fatal."""
+    if not (INOTIFY_SYSCTL.exists() and INOTIFY_SYSCTL.read_text("utf-8") == inotify_sysctl_text()):
+        _write(INOTIFY_SYSCTL, inotify_sysctl_text(), 0o644)
+    try:
+        INOTIFY_INSTANCES.write_text(f"{WANTED_INOTIFY_INSTANCES}\n")
+    except OSError as exc:
+        print(f"提示：{INOTIFY_INSTANCES} 无法写入（{exc.strerror}；容器中常见），上限要到重启后"
+              f"才生效，或请在宿主机上设置 fs.inotify.max_user_instances = "
+              f"{WANTED_INOTIFY_INSTANCES}。在此之前，第 128 个以后的控制台每秒查询一次数据库。",
+              file=sys.stderr)
 
 
 def _write(path: Path, text: str, mode: int) -> None:
@@ -263,6 +296,13 @@ def plan_steps(plan: BoxPlan) -> list[Step]:
     if plan.url is not None:
         server_steps.append(Step(f"写入数据库地址到 {SYSTEM_CONFIG} 的 [database]：{plan.configured_url}",
                                  configured_url() is None, write_database))
+    if plan.url is None:  # a PostgreSQL desk's consoles listen on the server instead
+        limit = inotify_instances()
+        server_steps.append(Step(
+            f"把每个账号可用的 inotify 实例数提高到 {WANTED_INOTIFY_INSTANCES}（{INOTIFY_SYSCTL}，"
+            f"并立即生效；现在是 {limit if limit is not None else '未知'}）：每个控制台用一个来即时得知"
+            "别人的保存，超过上限的控制台改为每秒查询数据库",
+            limit is not None and limit < WANTED_INOTIFY_INSTANCES, _raise_inotify_instances))
     database_step = (f"在 {plan.url} 上登记首位管理员 {plan.admin}（以 {plan.user} 身份连接；空库则建表）"
                      if plan.url is not None else f"创建数据库 {plan.database}（0600），首位管理员 {plan.admin}")
 
@@ -354,5 +394,6 @@ def setup_box(plan: BoxPlan, *, dry_run: bool) -> list[Step]:
     return steps
 
 
-__all__ = ["BoxPlan", "GUARD", "LAUNCHER", "SUDOERS", "Step", "guard_text", "launcher_text",
+__all__ = ["BoxPlan", "GUARD", "INOTIFY_SYSCTL", "LAUNCHER", "SUDOERS", "Step", "guard_text",
+           "inotify_instances", "inotify_sysctl_text", "launcher_text",
            "plan_steps", "setup_box", "sudoers_text", "with_configured_database"]

@@ -132,9 +132,51 @@ def test_setup_box_refuses_an_unknown_admin_and_an_editable_install(tmp_path):
 
 
 def test_the_plan_lists_every_step_and_changes_nothing():
-    watched = (box.LAUNCHER, box.GUARD, box.SUDOERS, box.SYSTEM_CONFIG)
+    watched = (box.LAUNCHER, box.GUARD, box.SUDOERS, box.SYSTEM_CONFIG, box.INOTIFY_SYSCTL)
     before = {p: p.exists() for p in watched}
+    limit = box.inotify_instances()
     steps = box.plan_steps(box.BoxPlan(admin="root"))
     assert {p: p.exists() for p in watched} == before
-    assert len(steps) == 8 and all(s.description for s in steps)
+    assert box.inotify_instances() == limit
+    assert len(steps) == 9 and all(s.description for s in steps)
     assert any(str(box.GUARD) in s.description for s in steps)
+    assert any(str(box.INOTIFY_SYSCTL) in s.description for s in steps)
+
+
+@pytest.mark.parametrize("now, writable", [(128, True), (128, False), (4096, True)])
+def test_setup_box_raises_the_inotify_limit_for_the_consoles(tmp_path, monkeypatch, capsys,
+                                                            now, writable):
+    """Every console of a SQLite box waits on an inotify instance of the service
+    account's: below 1024 the limit is raised for good (sysctl.d) and now; where
+    /proc/sys is read-only (a container) the admin is told, and setup goes on; a
+    higher limit set by the admin is left alone."""
+    conf, proc = tmp_path / "sysctl.d" / "60-complaintdesk.conf", tmp_path / "max_user_instances"
+    proc.write_text(f"{now}\n")
+    if not writable:
+        proc.chmod(0o444)
+        if os.access(proc, os.W_OK):  # root writes anything: stand in a directory instead
+            proc.unlink()
+            proc.mkdir()
+            (proc / "x").touch()
+            monkeypatch.setattr(box, "inotify_instances", lambda: now)
+    monkeypatch.setattr(box, "INOTIFY_SYSCTL", conf)
+    monkeypatch.setattr(box, "INOTIFY_INSTANCES", proc)
+    step = next(s for s in box.plan_steps(box.BoxPlan(admin="root")) if "inotify" in s.description)
+    assert step.needed == (now < 1024)
+    assert f"现在是 {now}" in step.description
+    if not step.needed:
+        return
+    step.apply()
+    assert "fs.inotify.max_user_instances = 1024\n" in conf.read_text("utf-8")
+    if writable:
+        assert proc.read_text().strip() == "1024"
+        assert capsys.readouterr().err == ""
+    else:
+        assert "重启后" in capsys.readouterr().err
+    step.apply()  # again: the same file, nothing else
+    assert conf.read_text("utf-8") == box.inotify_sysctl_text()
+
+
+def test_a_postgresql_box_has_no_inotify_step():
+    plan = box.BoxPlan(admin="root", url="postgresql://cd@127.0.0.1:1/desk")
+    assert not any("inotify" in s.description for s in box.plan_steps(plan))

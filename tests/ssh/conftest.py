@@ -27,7 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import (DATA_DIR, GUARD, INSTALLED, LAUNCHER, PANE_DIR, SERVICE_USER, STAFF_GROUP,
+from .helpers import (DATA_DIR, GUARD, INOTIFY_INSTANCES, INOTIFY_SYSCTL, INSTALLED, LAUNCHER,
+                      PANE_DIR, SERVICE_USER, STAFF_GROUP,
                       SUDOERS, SYSTEM_CONFIG_DIR, VENV, Account, Pane, Result, Ssh, Tmux,
                       db_digest, descendants, kill_pids, living, of_users, processes, run,
                       wait_until)
@@ -51,7 +52,7 @@ STAFF = {
 ADMIN = "cdt_admin"
 #: What the suite creates and removes again; it refuses to start if any exists
 #: and was not left by an earlier run of the suite.
-PATHS = [SYSTEM_CONFIG_DIR, DATA_DIR, LAUNCHER, GUARD.parent, SUDOERS, VENV]
+PATHS = [SYSTEM_CONFIG_DIR, DATA_DIR, LAUNCHER, GUARD.parent, SUDOERS, INOTIFY_SYSCTL, VENV]
 GROUPS = [STAFF_GROUP, SERVICE_USER]
 #: Where setup-box or sudo might leave something else behind: entries that
 #: appear here during the run and name complaintdesk or an account of the suite
@@ -222,6 +223,9 @@ def clean_up(state: dict, log: list[str]) -> None:
             step(f"rm {p}", lambda p=p: p.unlink())
     if state.get("made_run_sshd"):
         step("rmdir /run/sshd", lambda: Path("/run/sshd").rmdir())
+    if state.get("inotify_instances"):  # setup-box raised it: as it was
+        step(f"restore {INOTIFY_INSTANCES}",
+             lambda: INOTIFY_INSTANCES.write_text(f"{state['inotify_instances']}\n"))
     # What appeared in the watched directories during the run.
     before = state.get("listing", {})
     names = tuple(["complaintdesk", *state.get("users", [])])
@@ -440,6 +444,7 @@ def box(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
         "groups": [*GROUPS, *STAFF], "paths": [str(p) for p in PATHS],
         "tmux_socket": str(workdir / "tmux.sock"), "sshd_config": str(workdir / "sshd" / "sshd_config"),
         "made_run_sshd": not Path("/run/sshd").exists(), "listing": _listing(WATCHED_DIRS),
+        "inotify_instances": INOTIFY_INSTANCES.read_text().strip(),
     }
     _write_state(state)
     env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",

@@ -25,6 +25,8 @@ SYSTEM_CONFIG_DIR = Path("/etc/complaintdesk")
 DATA_DIR = Path("/var/lib/complaintdesk")
 DB = DATA_DIR / "complaintdesk.db"
 SUDOERS = Path("/etc/sudoers.d/complaintdesk")
+INOTIFY_SYSCTL = Path("/etc/sysctl.d/60-complaintdesk.conf")
+INOTIFY_INSTANCES = Path("/proc/sys/fs/inotify/max_user_instances")
 SERVICE_USER = "complaintdesk"
 STAFF_GROUP = "complaintdesk-staff"
 

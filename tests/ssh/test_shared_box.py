@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from .conftest import ADMIN, Box
-from .helpers import (DATA_DIR, DB, GUARD, INSTALLED, LAUNCHER, NUMBER, QUEUE_READY,
-                      SERVICE_USER,
+from .helpers import (DATA_DIR, DB, GUARD, INOTIFY_INSTANCES, INOTIFY_SYSCTL, INSTALLED,
+                      LAUNCHER, NUMBER, QUEUE_READY, SERVICE_USER,
                       STAFF_GROUP, SUDOERS, SYSTEM_CONFIG_DIR, VENV, Pane, Result, cpu_seconds,
                       kill_pids, living, refused, run, sha, wait_until)
 
@@ -93,6 +93,13 @@ def test_setup_box_made_a_locked_down_box(box: Box):
                     os.path.join(root, name))):
                 writable.append(os.path.join(root, name))
     assert not writable, f"the installation is writable by others: {writable[:5]}"
+    # Every console runs as the service account, each waiting for commits on an
+    # inotify instance of its own: the kernel's 128 per account would not do.
+    assert int(INOTIFY_INSTANCES.read_text()) >= 1024
+    if INOTIFY_SYSCTL.exists():  # absent only where the limit was high already
+        info = INOTIFY_SYSCTL.stat()
+        assert (info.st_uid, info.st_mode & 0o777) == (0, 0o644)
+        assert "fs.inotify.max_user_instances = 1024\n" in INOTIFY_SYSCTL.read_text()
 
 
 def _files_set_up() -> dict[str, tuple[str, int, int]]:
