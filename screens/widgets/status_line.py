@@ -28,10 +28,6 @@ class StatusLine(Label):
         super().__init__(Content(self._text), id=id, markup=False)
         self._drawn: tuple[object, Strip] | None = None
 
-    @property
-    def text(self) -> str:
-        return self._text
-
     def show(self, text: str) -> None:
         """Say ``text`` instead (nothing is repainted if it is what it says)."""
         text = one_line(text)
