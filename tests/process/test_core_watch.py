@@ -269,3 +269,48 @@ def test_a_follower_whose_watcher_is_closed_under_it_ends(desk, admin):
     follower.watcher.close()
     follower._thread.join(5)
     assert not follower._thread.is_alive()
+
+
+def test_looks_stay_a_pace_apart_and_a_quiet_desk_is_read_within_one(desk, admin, counter,
+                                                                   monkeypatch):
+    """The pace and the spread are one sleep after the signal: a commit right
+    after a look is read no sooner than a pace after that look (0.4 s here),
+    and a commit after a quiet spell at once after its spread (none here), not a
+    pace later: the pace has passed already."""
+    real = desk.store.watcher
+    looked: list[float] = []
+
+    class Timed(_CountingWatcher):
+        def changes(self):  # type: ignore[no-untyped-def]
+            looked.append(time.monotonic())
+            return super().changes()
+
+    monkeypatch.setattr(desk.store, "watcher", lambda: Timed(real()))
+    got: list[tuple[float, Changes]] = []
+    follower = watch.Follower(desk, lambda c: got.append((time.monotonic(), c)),
+                              lambda exc: None, every=0.4, linger=30)
+    monkeypatch.setattr(follower._spread, "uniform", lambda low, high: 0.0)
+    _started(follower)
+
+    def delivered(count: int) -> None:
+        deadline = time.monotonic() + 10
+        while len(got) < count and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert len(got) >= count
+
+    try:
+        register(desk, counter)
+        delivered(1)
+        first = got[0][0]
+        second = register(desk, counter)  # at once after the first look
+        delivered(2)
+        assert got[1][1].numbers == {second.number}
+        assert got[1][0] - first >= 0.4 - 0.02
+        assert all(b - a >= 0.4 - 0.02 for a, b in zip(looked, looked[1:]))
+        time.sleep(1.0)  # quiet: the pace is long past
+        register(desk, counter)
+        committed = time.monotonic()  # the signal came before this, at the commit
+        delivered(3)
+        assert got[2][0] - committed < 0.3
+    finally:
+        follower.stop()
