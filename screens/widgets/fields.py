@@ -35,8 +35,8 @@ class SearchBox(OwnKeysInOrder, Input):
 
     Enter (search) and Esc (cancel: the words it had when entered, hidden if none)
     hand the focus to ``leave_to`` (a selector on the screen) as the box reads
-    them, in the order typed. Keys typed after them that reached the box before it
-    had read them are read again from the top, as typed on the list: ``/ 快递
+    them, in the order typed. Keys typed (or text pasted) after them that reached
+    the box before it had read them are read again from the top, as typed on the list: ``/ 快递
     Enter n`` searches and then opens the form; ``n`` never lands in the box. (The
     screen's handler of ``Submitted`` runs later: moving the focus there was too
     late, and so is anything else done to the box there.)"""
@@ -50,16 +50,26 @@ class SearchBox(OwnKeysInOrder, Input):
         self._kept = self.value  # the search in force: Esc goes back to it
 
     async def _on_key(self, event: events.Key) -> None:
-        if self.screen.focused is not self:
-            # Typed after Enter or Esc, queued for the box before it read them.
-            event.prevent_default()
-            event.stop()
+        if self._left(event):
             self.app.post_message(events.Key(event.key, event.character))
         elif event.key == "escape":
             event.prevent_default()
             event.stop()
             self.value = self._kept
             self._leave()
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        if self._left(event):
+            self.app.post_message(events.Paste(event.text))
+
+    def _left(self, event: events.Event) -> bool:
+        """Whether ``event`` came after Enter or Esc, queued for the box before it
+        read them: then it is not the box's, and is read again from the top."""
+        if self.screen.focused is self:
+            return False
+        event.prevent_default()
+        event.stop()
+        return True
 
     async def action_submit(self) -> None:
         await super().action_submit()

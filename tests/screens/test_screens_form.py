@@ -297,11 +297,12 @@ async def test_keys_typed_ahead_after_slash_go_into_the_search(desk, counter):
         assert app.screen.query_one(VirtualTable).row_count == 1
 
 
-@pytest.mark.parametrize("after", ["n", "x", "nZ"])
+@pytest.mark.parametrize("after", ["n", "x", "nZ", "/娜"])
 async def test_keys_typed_after_enter_in_the_search_are_the_lists(desk, counter, after):
     """"/ 商行 Enter" and a key at once: the search is 商行, and the key is the
     list's, not more words in the box: n opens the form (a Z after it is its
-    first field's), x clears the search again."""
+    first field's), x clears the search again, / opens the box again (娜 then
+    replaces the words there, not yet searched)."""
     register(desk, counter, customer_name="上海商行")
     register(desk, counter, customer_name="李娜")
     app = make_app(desk, counter)
@@ -317,8 +318,37 @@ async def test_keys_typed_after_enter_in_the_search_are_the_lists(desk, counter,
         queue = app.screen
         assert isinstance(queue, QueueScreen)
         assert queue.queue_filter.search == ("" if after == "x" else "商行")
-        assert queue.query_one("#search", Input).value == queue.queue_filter.search
+        box = queue.query_one("#search", Input)
+        assert box.value == ("娜" if after == "/娜" else queue.queue_filter.search)
+        assert box.has_focus == (after == "/娜")
         assert queue.query_one(VirtualTable).row_count == (2 if after == "x" else 1)
+
+
+async def test_text_pasted_after_enter_in_the_search_goes_where_the_keys_put_the_focus(
+        desk, counter):
+    """"/ 商行 Enter", then "/", a paste of 李娜 and Enter, all queued at once: the
+    paste lands in the box opened again (not in the box before the Enter) and
+    the search is 李娜; a paste after Enter alone goes to the list, not the box."""
+    from textual import events
+
+    register(desk, counter, customer_name="上海商行")
+    register(desk, counter, customer_name="李娜")
+    app = make_app(desk, counter)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, "/", "商行", "enter", "/")
+        app.post_message(events.Paste("李娜\n第二行"))
+        burst(app, "enter")
+        await settle(pilot)
+        queue = app.screen
+        assert queue.queue_filter.search == "李娜"
+        assert queue.query_one("#search", Input).value == "李娜"
+        burst(app, "/", "娜", "enter")
+        app.post_message(events.Paste("上海"))
+        await settle(pilot)
+        assert queue.queue_filter.search == "娜"
+        assert queue.query_one("#search", Input).value == "娜"
+        assert queue.query_one(VirtualTable).has_focus
 
 
 async def test_keys_typed_after_esc_in_the_search_are_the_lists(desk, counter):
