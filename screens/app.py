@@ -48,6 +48,11 @@ from screens.urgent_notices import Notice, UrgentNotices
 from screens.terminal_driver import QuietLinuxDriver
 
 POLL_SECONDS = 1.0
+#: Others' changes that alter only a count on this console's screen (a new
+#: complaint sorting past the rows read, a note) reach its event loop together,
+#: at most this long after the first: with a change a second across a big office,
+#: waking each of 200 consoles for every one was most of their CPU.
+COUNT_LAG_SECONDS = 3.0
 #: The header recounts the person's amber and red complaints when the next of their
 #: clocks turns (read with each count, up to MINE_SECONDS ahead), at least every
 #: MINE_SECONDS, and after a change to one of their complaints, at most once in
@@ -174,7 +179,8 @@ class ComplaintDeskApp(DeskApp):
         """Follow others' commits in a thread of the core's (process/watch.Follower):
         what they changed arrives here, is judged in that thread (the account, new
         紧急 complaints), and reaches the screens as one DataChanged."""
-        self._follower = Follower(self.desk, self._arrived, self._watch_failed, POLL_SECONDS)
+        self._follower = Follower(self.desk, self._arrived, self._watch_failed, POLL_SECONDS,
+                                  hold=self._can_wait, hold_for=COUNT_LAG_SECONDS)
         self._follower.start()
 
     def _arrived(self, changes: Changes) -> None:
@@ -195,6 +201,25 @@ class ComplaintDeskApp(DeskApp):
         with self._arrivals_lock:
             self._arrivals.append(changes)
         self.post_message(DataChanged(urgent, count, watched=True))
+
+    def _can_wait(self, changes: Changes) -> bool:
+        """In the follower's thread: whether ``changes`` may reach the event loop a
+        few seconds later (COUNT_LAG_SECONDS), with others: nothing to check or
+        announce (the account, a 紧急 complaint, the person's own clocks), and the
+        screen on top (no dialog over it) says they leave it as it is but for a
+        count. It reads only what the event loop replaces whole."""
+        if changes.everything or self._closing or self._leaving:
+            return False
+        if self._last_seen_id is None or urgent_news(
+                self.desk, changes, self._last_seen_id, not_by=self.actor.login)[1]:
+            return False
+        if concerns(changes, self.actor.login, self._mine or {}):
+            return False
+        try:
+            screen = self.screen
+        except Exception:  # noqa: BLE001 - a screen coming or going: deliver at once
+            return False
+        return isinstance(screen, DataScreen) and screen.changes_can_wait(changes)
 
     def _stop_watching(self) -> None:
         if self._follower is not None:

@@ -77,6 +77,12 @@ class DataScreen(DeskScreen):
         any change may)."""
         return True
 
+    def changes_can_wait(self, changes: Changes) -> bool:
+        """Asked in the change follower's thread while the screen is on top: whether
+        ``changes`` leave what it shows as it is but for a count, so that they may
+        reach it a few seconds later, together with others (by default, never)."""
+        return False
+
     def changes_arrived(self, changes: Changes) -> None:
         """Others committed ``changes`` while the screen is on the terminal: read
         again what they touch (by default, everything when touched)."""

@@ -165,11 +165,16 @@ def splice_view(loaded: list[QueueRow], start: int, total: int, changed: set[str
     alone (``shown_now``: those the view shows now): a new 紧急 complaint at the top,
     a row on the terminal corrected, without reading the page again. None when the
     rows cannot be known so (rows read further down, a change to a complaint not
-    read, a row leaving so that one from beyond would have to move up)."""
+    read, a row leaving so that one from beyond would have to move up, a new
+    complaint among the rows read: they were read after the commits)."""
     if start != 0 or not loaded:
         return None
     read = {row.number for row in loaded}
     if any(number not in read and number not in new for number in changed):
+        return None
+    if any(number in read for number in new):
+        # Rows read after the commits they were to be judged against (a page read
+        # while the changes were on their way): the count does not go with them.
         return None
     now = {row.number: row for row in shown_now if row.number in changed}
     rows = [row for row in loaded if row.number not in changed] + list(now.values())

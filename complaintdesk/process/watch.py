@@ -46,16 +46,28 @@ class Follower:
     289 ms when they polled and 382 ms spread like this). A signal after which
     nothing is visible yet (a commit still being written) is looked at again
     ``every`` seconds later. A watcher that cannot be told (SQLite where inotify
-    is refused) is asked every ``every`` seconds, as before there were signals."""
+    is refused) is asked every ``every`` seconds, as before there were signals.
+
+    ``hold`` (asked in this thread) says whether changes may wait: a console whose
+    screen they leave as it is, but for a count, need not wake its event loop for
+    each one. Changes it holds are merged with the next, and delivered with the
+    first that may not wait, or else once ``hold_for`` seconds have passed since
+    the first was held (when the thread next wakes: at that moment if it is
+    waiting for a signal, at the end of a look's pause if it is pausing)."""
 
     def __init__(self, desk: Desk, deliver: Callable[[Changes], None],
                  failed: Callable[[Exception], None], every: float = 1.0,
-                 linger: float = LINGER_SECONDS) -> None:
+                 linger: float = LINGER_SECONDS, *,
+                 hold: Callable[[Changes], bool] | None = None, hold_for: float = 0.0) -> None:
         self.desk = desk
         self._deliver = deliver
         self._failed = failed
         self._every = every
         self._linger = linger
+        self._hold = hold
+        self._hold_for = hold_for
+        self._held: Changes | None = None
+        self._held_until = 0.0
         self._stop = threading.Event()
         self._spread = random.Random()
         self.watcher: Watcher | None = None
@@ -85,11 +97,16 @@ class Follower:
         looked = time.monotonic()
         while not self._stop.is_set() and not watcher.closed:
             if watcher.waits and not (unsure or failing):
-                signalled = watcher.wait(max(0.0, looked + self._linger - time.monotonic()))
+                until = looked + self._linger
+                if self._held is not None:
+                    until = min(until, self._held_until)
+                signalled = watcher.wait(max(0.0, until - time.monotonic()))
                 if self._stop.is_set():
                     break
-                if not signalled and time.monotonic() - looked < self._linger:
-                    continue  # a write that was no commit to the desk, say
+                if not signalled:
+                    self._release_due()
+                    if time.monotonic() - looked < self._linger:
+                        continue  # a write that was no commit to the desk, say
                 # No sooner than a pace after the last look, then (after a signal)
                 # a moment of its own within a pace: every console is woken by the
                 # same commit, and all of them reading at once would hold up the
@@ -116,8 +133,31 @@ class Follower:
             # is visible; look once more, a pace later.
             unsure = changes is None and signalled and not unsure
             if changes is not None:
-                self._deliver(changes)
+                self._take(changes)
+            self._release_due()
         watcher.close()
+
+    def _take(self, changes: Changes) -> None:
+        """Deliver ``changes`` (with those held), or hold them all if they may wait."""
+        if self._held is not None:
+            changes = merged([self._held, changes])
+        try:
+            wait = self._hold is not None and self._hold(changes)
+        except Exception:  # noqa: BLE001 - when in doubt, at once
+            wait = False
+        if wait:
+            if self._held is None:
+                self._held_until = time.monotonic() + self._hold_for
+            self._held = changes
+            return
+        self._held = None
+        self._deliver(changes)
+
+    def _release_due(self) -> None:
+        """Deliver what has been held ``hold_for`` seconds."""
+        if self._held is not None and time.monotonic() >= self._held_until:
+            held, self._held = self._held, None
+            self._deliver(held)
 
     def stop(self) -> None:
         self._stop.set()

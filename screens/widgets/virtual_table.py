@@ -76,6 +76,11 @@ class FollowingSource(RowSource, Protocol):
         """The effect, asking the database (in a worker thread)."""
         ...
 
+    def leaves(self, changes: Any, start: int, rows: tuple[TableRow, ...], total: int) -> bool:
+        """Whether the changes leave the rows read as they are, adding at most to
+        the count past them (no database, nothing changed: in any thread)."""
+        ...
+
     def recount(self, keep_until: int) -> int:
         """Count again, the rows before ``keep_until`` still where they were."""
         ...
@@ -190,6 +195,17 @@ class HiddenColumns(Static):
             self.update(Content(f"未显示的列 ▸ {text}"))  # customer text: never markup
 
 
+@dataclass(frozen=True)
+class StillView:
+    """What a table had read, and its count, at a moment since which nothing in
+    it has moved (``VirtualTable.still``)."""
+
+    source: RowSource
+    start: int
+    rows: tuple[TableRow, ...]
+    total: int
+
+
 class VirtualTable(ScrollView, can_focus=True):
     """Rows from a RowSource, fetched a page at a time as they scroll into view."""
 
@@ -251,6 +267,11 @@ class VirtualTable(ScrollView, can_focus=True):
         #: in it; a page read again leaves it.
         self._restyle_due: set[int] = set()
         self._landing: str | None = None  # the row a reload under way puts the cursor on
+        #: The rows read and the count when the table last followed others'
+        #: changes, while nothing in it has moved since (a load, a scroll, a
+        #: resize): another thread may judge changes against it (``can_wait``).
+        #: None: something moved since, or it was never settled.
+        self.still: StillView | None = None
 
     # ------------------------------------------------------------ loading
     def reload(self, source: RowSource | None = None, keep_key: str | None = None) -> None:
@@ -259,6 +280,7 @@ class VirtualTable(ScrollView, can_focus=True):
             self.source = source
         self._generation += 1
         self._landing = keep_key
+        self.still = None
         self._count(self._generation, keep_key)
 
     def reload_in_place(self) -> None:
@@ -324,7 +346,10 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _take(self, generation: int, end: int, effect: ViewEffect, count: int | None = None,
               spliced: list[TableRow] | None = None) -> None:
-        if generation != self._generation or effect.nothing:
+        if generation != self._generation:
+            return
+        if effect.nothing:
+            self._settle()
             return
         if spliced is not None and effect.count is not None:
             self._splice(spliced, effect.count)
@@ -337,6 +362,7 @@ class VirtualTable(ScrollView, can_focus=True):
         """The rows from the top are ``rows`` now, of ``count``: the pages they fill
         replace those read, the cursor stays on its row (or, gone past them, the
         table reads again)."""
+        self.still = None
         key = self._landing if self._landing is not None else self.cursor_key
         keys = [row.key for row in rows]
         if key is not None and key not in keys:
@@ -354,24 +380,51 @@ class VirtualTable(ScrollView, can_focus=True):
             self.cursor_row = max(count - 1, 0)
         self.refresh()
         self._tell_count(count)
+        self._settle()
 
     def _recounted(self, generation: int, end: int, count: int | None, added: int) -> None:
         """The rows before ``end`` stay; the count is ``count``, or ``added`` more.
         Pages past ``end`` are dropped: their rows may have shifted."""
         if generation != self._generation:
             return
+        self.still = None
         for page in [p for p in self._pages if p * PAGE_SIZE >= end]:
             del self._pages[page]
         if round(self.scroll_offset.y) + self.size.height > end:
             self.refresh()  # rows past those kept are on the terminal: read again
         count = self.row_count + added if count is None else count
-        if count == self.row_count:
+        if count != self.row_count:
+            self.row_count = count
+            self._resize_rows(count)
+            if self.cursor_row >= count:
+                self.cursor_row = max(count - 1, 0)
+            self._tell_count(count)
+        self._settle()
+
+    def _settle(self) -> None:
+        """Note the rows read and the count as they are (``still``), when every row
+        on the terminal is among them and nothing is being read. (Rows read after
+        a commit not yet followed hold what it changed: judged against them, that
+        commit reads again, as it would have.)"""
+        start, rows = self.loaded_rows()
+        top = round(self.scroll_offset.y)
+        if self._landing is not None or self._pending or not rows \
+                or start > top or top + self.size.height > start + len(rows) < self.row_count:
+            self.still = None
             return
-        self.row_count = count
-        self._resize_rows(count)
-        if self.cursor_row >= count:
-            self.cursor_row = max(count - 1, 0)
-        self._tell_count(count)
+        self.still = StillView(self.source, start, tuple(rows), self.row_count)
+
+    def can_wait(self, changes: Any) -> bool:
+        """Whether others' ``changes`` leave what the table shows as it is but for
+        its count, judged against what it had read when it last settled; asked
+        in the change follower's thread, so it reads only ``still`` (replaced
+        whole, never changed) and the source's pure judgement."""
+        still = self.still
+        if still is None:
+            return False
+        leaves = getattr(still.source, "leaves", None)
+        return leaves is not None and still.source is self.source \
+            and bool(leaves(changes, still.start, still.rows, still.total))
 
     def _tell_count(self, count: int) -> None:
         if self._told_count is not None:
@@ -420,6 +473,7 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _keep_page(self, page: int, generation: int, rows: list[TableRow]) -> None:
         """Rows just read, as the clock has them now."""
+        self.still = None
         self._pages[page] = (generation, rows)
         self._restyle_due.discard(page)
 
@@ -470,6 +524,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self.refresh()
         self._tell_count(count)
         self.post_message(self.Loaded(count))
+        self._settle()
 
     def _request(self, page: int) -> None:
         cached = self._pages.get(page)
@@ -492,6 +547,7 @@ class VirtualTable(ScrollView, can_focus=True):
             far = max(self._pages, key=lambda p: abs(p - self.cursor_row // PAGE_SIZE))
             del self._pages[far]
         self.refresh()
+        self._settle()
 
     def row_at(self, index: int) -> TableRow | None:
         page, offset = divmod(index, PAGE_SIZE)
@@ -568,7 +624,13 @@ class VirtualTable(ScrollView, can_focus=True):
                 self._request(index // PAGE_SIZE)
 
     def on_resize(self) -> None:
+        self.still = None
         self.virtual_size = Size(self.size.width, self.row_count)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        if round(old_value) != round(new_value):
+            self.still = None
+        super().watch_scroll_y(old_value, new_value)
 
     def on_focus(self) -> None:
         self.refresh()

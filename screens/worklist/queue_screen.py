@@ -114,6 +114,10 @@ class QueueScreen(DataScreen):
         else:
             self.table.follow_changes(changes)
 
+    def changes_can_wait(self, changes: Changes) -> bool:
+        """A new complaint that sorts past the rows read only adds to the count."""
+        return self.table.can_wait(changes)
+
     def clock_moved(self) -> None:
         """Countdowns and colours from the rows already read; only the 超时 filter's
         rows change with the clock alone."""

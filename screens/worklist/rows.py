@@ -137,16 +137,31 @@ class QueueSource:
         say of each complaint (no query); None when the store must be asked: a
         search (its text index), or rows read that changed and may be spliced
         (their new contents)."""
-        changed = changes.rows  # a note or a link changes no queue row
-        if not changed:
+        if not changes.rows:  # a note or a link changes no queue row
             return ViewEffect()
         if self.queue_filter.search.strip():
             return None
-        now = self.desk.now()
-        effect = self._effect(changes, start, rows, total,
-                              [c for c in changed if self.queue_filter.admits(c, now)],
+        effect = self._effect(changes, start, rows, total, self._admitted(changes),
                               self._unmoved(changes))
         return None if effect.reload and start == 0 else effect
+
+    def leaves(self, changes: Changes, start: int, rows: tuple[TableRow, ...] | list[TableRow],
+               total: int) -> bool:
+        """Whether others' ``changes`` leave the rows read as they are, adding at
+        most to the count past them: ``judge`` without its consequences (no query,
+        nothing of the source's changed), so any thread may ask."""
+        if not changes.rows:
+            return True
+        if self.queue_filter.search.strip():
+            return False
+        effect = self._view_effect(changes, start, list(rows), total, self._admitted(changes),
+                                   self._unmoved(changes))
+        return not (effect.reload or effect.recount)
+
+    def _admitted(self, changes: Changes) -> list:  # type: ignore[type-arg]
+        """The changed complaints this view shows now, by what the changes say."""
+        now = self.desk.now()
+        return [c for c in changes.rows if self.queue_filter.admits(c, now)]
 
     def assess(self, changes: Changes, start: int, rows: list[TableRow],
                total: int) -> ViewEffect:
@@ -177,8 +192,8 @@ class QueueSource:
     def _unmoved(changes: Changes) -> frozenset[str]:
         return frozenset(c.number for c in changes.rows if not c.moved)
 
-    def _effect(self, changes: Changes, start: int, rows: list[TableRow], total: int,
-                shown: list, unmoved: frozenset[str]) -> ViewEffect:  # type: ignore[type-arg]
+    def _view_effect(self, changes: Changes, start: int, rows: list[TableRow], total: int,
+                     shown: list, unmoved: frozenset[str]) -> ViewEffect:  # type: ignore[type-arg]
         loaded = [row.data for row in rows]
         if any(not isinstance(row, QueueRow) for row in loaded):
             return ViewEffect(reload=True)
@@ -188,6 +203,11 @@ class QueueSource:
                                 frozenset(c.number for c in changed if c.new), shown, unmoved)
         if effect.added and self.queue.capped:  # shows its first SEARCH_CAP only
             return ViewEffect(recount=True)
+        return effect
+
+    def _effect(self, changes: Changes, start: int, rows: list[TableRow], total: int,
+                shown: list, unmoved: frozenset[str]) -> ViewEffect:  # type: ignore[type-arg]
+        effect = self._view_effect(changes, start, rows, total, shown, unmoved)
         if effect.added:  # they join past the rows read: the seek keys there shift
             self._forget_keys_from(start + len(rows))
             self._count = total + effect.added

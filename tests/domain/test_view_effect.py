@@ -185,3 +185,18 @@ def test_a_row_read_that_moves_past_the_rows_read_is_not_spliced() -> None:
     # Unless every row was read: then it is simply last.
     spliced = splice_view(rows, 0, 30, frozenset({later.number}), frozenset(), [later.row()])
     assert spliced is not None and spliced[0][-1] == later.row() and spliced[1] == 30
+
+
+def test_rows_read_after_the_commits_are_not_spliced() -> None:
+    """A page read while the changes were on their way already holds the new
+    complaint past the rows first read: splicing the 紧急 one in would count the
+    new one twice or not at all; read again instead."""
+    old = [Item(i, "general", i, True) for i in range(1, 31)]
+    late = Item(40, "general", 999, True)
+    urgent = Item(41, "urgent", 500, True)
+    rows = _rows(*old, late)  # every row read, the late one among them
+    changed = frozenset({late.number, urgent.number})
+    assert splice_view(rows, 0, 30, changed, changed, [late.row(), urgent.row()]) is None
+    # Read before the commits: both spliced in, counted once each.
+    spliced = splice_view(_rows(*old), 0, 30, changed, changed, [late.row(), urgent.row()])
+    assert spliced is not None and spliced[1] == 32

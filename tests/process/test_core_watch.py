@@ -314,3 +314,60 @@ def test_looks_stay_a_pace_apart_and_a_quiet_desk_is_read_within_one(desk, admin
         assert got[2][0] - committed < 0.3
     finally:
         follower.stop()
+
+
+def test_changes_that_may_wait_are_held_and_go_with_the_first_that_may_not(desk, admin,
+                                                                          counter):
+    """A follower's hold: general complaints may wait (up to hold_for), and go at
+    once, merged, with the first change that may not (an urgent one); what waits
+    with nothing after it goes when hold_for has passed; a hold that fails means
+    at once, and the thread goes on."""
+    got: list[tuple[float, Changes]] = []
+    asked: list[Changes] = []
+
+    def hold(changes: Changes) -> bool:
+        asked.append(changes)
+        if any(c.customer_name == "出错" for c in changes.complaints):
+            raise RuntimeError("a judge that fails")
+        return all(c.priority == "general" for c in changes.complaints)
+
+    follower = watch.Follower(desk, lambda c: got.append((time.monotonic(), c)),
+                              lambda exc: None, every=0.05, linger=30, hold=hold, hold_for=30)
+    _started(follower)
+
+    def delivered(count: int, within: float = 10) -> bool:
+        deadline = time.monotonic() + within
+        while len(got) < count and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return len(got) >= count
+
+    try:
+        waiting = [register(desk, counter) for _ in range(2)]
+        deadline = time.monotonic() + 10
+        while not any(c.numbers >= {m.number for m in waiting} for c in asked) \
+                and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert not delivered(1, within=0.5)  # asked, and held
+        urgent = register(desk, counter, priority="urgent")
+        assert delivered(1)
+        assert got[0][1].numbers == {m.number for m in waiting} | {urgent.number}
+        assert {c.number for c in got[0][1].new} == got[0][1].numbers
+
+        failing = register(desk, counter, customer_name="出错")
+        assert delivered(2)
+        assert got[1][1].numbers == {failing.number}
+    finally:
+        follower.stop()
+
+    got.clear()
+    follower = watch.Follower(desk, lambda c: got.append((time.monotonic(), c)),
+                              lambda exc: None, every=0.05, linger=30, hold=hold, hold_for=0.6)
+    _started(follower)
+    try:
+        late = register(desk, counter)
+        committed = time.monotonic()
+        assert delivered(1)
+        assert got[0][1].numbers == {late.number}
+        assert 0.6 - 0.05 <= got[0][0] - committed < 3.0
+    finally:
+        follower.stop()

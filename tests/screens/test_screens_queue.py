@@ -569,6 +569,74 @@ async def test_the_queue_reads_again_only_when_a_change_moves_its_rows(desk, cou
         assert shown_numbers(app)[:2] == [urgent.number, made[120].number]
 
 
+async def test_a_change_that_only_adds_to_the_count_waits_for_company(desk, counter, admin,
+                                                                       monkeypatch):
+    """A complaint registered past the rows read changes only the count: the
+    console's follower holds it (up to COUNT_LAG_SECONDS, 60 s here) and hands it
+    over with the first change that may not wait, a 紧急 one, at once. What may
+    wait is judged against the rows read while nothing has moved: the person's
+    own complaint, a 紧急 one, rows scrolled or a dialog over the queue mean at
+    once."""
+    import screens.app as console
+    from complaintdesk.process import watch
+
+    monkeypatch.setattr(console, "COUNT_LAG_SECONDS", 60.0)
+    for _ in range(130):
+        register(desk, admin.login)
+    app = make_app(desk, counter)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(VirtualTable)
+        register(desk, admin.login)  # the first goes at once: nothing is settled yet
+        assert await wait_until(pilot, lambda: "待处理投诉 131 件" in status_text(app))
+        assert table.still is not None and table.still.total == 131
+
+        held = register(desk, admin.login)
+        assert await wait_until(pilot, lambda: app._follower._held is not None)
+        assert app._follower._held.numbers == {held.number}
+        await pilot.pause(1.5)
+        await settle(pilot)
+        assert "待处理投诉 131 件" in status_text(app)  # held, the event loop not woken
+        urgent = register(desk, admin.login, priority="urgent", customer_name="急事客户")
+        assert await wait_until(pilot, lambda: shown_numbers(app)[:1] == [urgent.number])
+        assert "待处理投诉 133 件" in status_text(app)
+        assert any(urgent.number in str(n.message) for n in app._notifications)
+        assert app._follower._held is None
+
+        # The judgement itself, on changes as a watcher reads them, the console's
+        # own follower stopped (it would take them in).
+        app._stop_watching()
+        table.reload_in_place()  # only the first page read again
+        assert await wait_until(pilot, lambda: table.still is not None)
+        assert table.still.total == 133 and len(table.still.rows) == 100
+        watcher = watch.watch_changes(desk)
+        try:
+            def read(**fields) -> watch.Changes:  # type: ignore[no-untyped-def]
+                login = fields.pop("login", admin.login)
+                register(desk, login, **fields)
+                changes = watcher.changes()
+                assert changes is not None
+                return changes
+
+            late, own, pressing = read(), read(login=counter), read(priority="urgent")
+            assert app._can_wait(late)
+            assert not app._can_wait(own)  # the person's own: their clocks count
+            assert not app._can_wait(pressing)  # announced, and first in the order
+            assert not app._can_wait(watch.Changes(everything=True))
+            await pilot.press("question_mark")  # the keys' help over the queue
+            await settle(pilot)
+            assert not app._can_wait(late)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app._can_wait(late)
+            await pilot.press("pagedown")  # the next page is read too, with the new
+            await settle(pilot)              # ones in it: at once, and read again
+            assert late.new[0].number in {row.key for row in table.still.rows}
+            assert not app._can_wait(late)
+        finally:
+            watcher.close()
+
+
 async def test_a_record_reads_again_only_for_its_own_complaints(desk, counter, admin):
     """A record on the terminal reads again when its complaint (or one it lists)
     changes, not when another one does."""
