@@ -8,6 +8,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlmodel import func, select
 
@@ -52,8 +53,9 @@ class Follower:
     screen they leave as it is, but for a count, need not wake its event loop for
     each one. Changes it holds are merged with the next, and delivered with the
     first that may not wait, or else once ``hold_for`` seconds have passed since
-    the first was held (when the thread next wakes: at that moment if it is
-    waiting for a signal, at the end of a look's pause if it is pausing)."""
+    the first was held (a watcher that polls: at its next look after that).
+    Each batch is stamped with the moment of the look that found it
+    (``Changes.found``)."""
 
     def __init__(self, desk: Desk, deliver: Callable[[Changes], None],
                  failed: Callable[[Exception], None], every: float = 1.0,
@@ -119,11 +121,13 @@ class Follower:
                 # A watcher that polls, a look again, a retry: a pace after the last.
                 signalled = True
                 pause = max(0.0, looked + self._every - time.monotonic())
-            if pause and self._stop.wait(pause):
+            if pause and self._paused(pause):
                 break
             looked = time.monotonic()
             try:
                 changes = watcher.changes()
+                if changes is not None:
+                    changes = replace(changes, found=looked)
                 failing = False
             except Exception as exc:  # noqa: BLE001 - the next look may do better
                 if not failing:
@@ -136,6 +140,26 @@ class Follower:
                 self._take(changes)
             self._release_due()
         watcher.close()
+
+    def _paused(self, pause: float) -> bool:
+        """Sleep ``pause`` seconds, delivering what is held when its time comes
+        meanwhile; True if stopped."""
+        end = time.monotonic() + pause
+        while True:
+            now = time.monotonic()
+            if self._held is not None and self._held_until < end:
+                if self._stop.wait(max(0.0, self._held_until - now)):
+                    return True
+                self._release_due()
+                continue
+            return self._stop.wait(max(0.0, end - now))
+
+    def _hand(self, changes: Changes) -> None:
+        """``deliver``; its failure is told (``failed``), and the thread goes on."""
+        try:
+            self._deliver(changes)
+        except Exception as exc:  # noqa: BLE001 - a bare thread must not die of it
+            self._failed(exc)
 
     def _take(self, changes: Changes) -> None:
         """Deliver ``changes`` (with those held), or hold them all if they may wait."""
@@ -151,13 +175,13 @@ class Follower:
             self._held = changes
             return
         self._held = None
-        self._deliver(changes)
+        self._hand(changes)
 
     def _release_due(self) -> None:
         """Deliver what has been held ``hold_for`` seconds."""
         if self._held is not None and time.monotonic() >= self._held_until:
             held, self._held = self._held, None
-            self._deliver(held)
+            self._hand(held)
 
     def stop(self) -> None:
         self._stop.set()

@@ -95,6 +95,9 @@ class Changes:
     complaints: tuple[ChangedComplaint, ...] = ()
     everything: bool = False
     numbers: frozenset[str] = field(init=False)
+    #: When (time.monotonic) the first look that saw any of them began: whatever
+    #: a console read after it may hold them already.
+    found: float | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "numbers", frozenset(c.number for c in self.complaints))
@@ -166,8 +169,11 @@ class ChangeFeed:
 def merged(batches: list[Changes]) -> Changes:
     """Several looks' changes as one (a console busy with one reload while more
     arrive): the complaints as last seen, new if new in any."""
+    # A batch that changed no row (a note) holds nothing a read could have seen.
+    found = min((b.found for b in batches if b.found is not None and (b.rows or b.everything)),
+                default=None)
     if any(batch.everything for batch in batches):
-        return Changes(everything=True)
+        return Changes(everything=True, found=found)
     latest: dict[int, ChangedComplaint] = {}
     for batch in batches:
         for complaint in batch.complaints:
@@ -177,5 +183,5 @@ def merged(batches: list[Changes]) -> Changes:
                 row_changed=complaint.row_changed or before.row_changed,
                 moved=complaint.moved or before.moved)
     if len(latest) > MAX_CHANGED:
-        return Changes(everything=True)
-    return Changes(tuple(sorted(latest.values(), key=lambda c: c.id)))
+        return Changes(everything=True, found=found)
+    return Changes(tuple(sorted(latest.values(), key=lambda c: c.id)), found=found)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+import time
 from math import ceil
 from typing import Any, Protocol
 
@@ -272,6 +273,8 @@ class VirtualTable(ScrollView, can_focus=True):
         #: resize): another thread may judge changes against it (``can_wait``).
         #: None: something moved since, or it was never settled.
         self.still: StillView | None = None
+        #: When the latest read of what the table keeps (rows, the count) began.
+        self._read_at = 0.0
 
     # ------------------------------------------------------------ loading
     def reload(self, source: RowSource | None = None, keep_key: str | None = None) -> None:
@@ -320,14 +323,24 @@ class VirtualTable(ScrollView, can_focus=True):
     def follow_changes(self, changes: Any) -> None:
         """Others committed ``changes`` (passed to the source): read again only if
         they move the rows read; else at most count again. A source that cannot
-        judge (or a load under way) means a reload in place."""
+        judge (or a load under way) means a reload in place, and so do rows or a
+        count read since the changes were seen (``changes.found``, held by the
+        change follower meanwhile): they may hold them already."""
         source = self.source
         if not hasattr(source, "judge") or self._landing is not None:
             self.reload_in_place()
             return
         start, rows = self.loaded_rows()
         effect = source.judge(changes, start, rows, self.row_count)
+        if effect is not None and effect.nothing:
+            self._settle()
+            return
+        found = getattr(changes, "found", None)
+        if found is not None and self._read_at > found:
+            self.reload_in_place()
+            return
         if effect is None or (effect.recount and not effect.reload):
+            self.still = None  # the rows read or the count are about to change
             self._assess(self._generation, source, changes, start, rows, self.row_count, effect)
         else:
             self._take(self._generation, start + len(rows), effect)
@@ -340,14 +353,18 @@ class VirtualTable(ScrollView, can_focus=True):
         if effect is None:
             effect = source.assess(changes, start, rows, total)
         end = start + len(rows)
+        began = time.monotonic()
         count = source.recount(end) if effect.recount and not effect.reload else None
         spliced = source.table_rows(effect.spliced) if effect.spliced is not None else None
-        self.app.call_from_thread(self._take, generation, end, effect, count, spliced)
+        self.app.call_from_thread(self._take, generation, end, effect, count, spliced,
+                                  began if count is not None else None)
 
     def _take(self, generation: int, end: int, effect: ViewEffect, count: int | None = None,
-              spliced: list[TableRow] | None = None) -> None:
+              spliced: list[TableRow] | None = None, read_at: float | None = None) -> None:
         if generation != self._generation:
             return
+        if read_at is not None:
+            self._read(read_at)
         if effect.nothing:
             self._settle()
             return
@@ -499,6 +516,7 @@ class VirtualTable(ScrollView, can_focus=True):
 
     @work(thread=True, group="table-count", exclusive=True)
     def _count(self, generation: int, keep_key: str | None) -> None:
+        began = time.monotonic()
         count = self.source.count()
         index = self.source.index_of(keep_key) if keep_key else None
         # Fetch the page the cursor will be on now, not after a paint asks for it:
@@ -506,12 +524,13 @@ class VirtualTable(ScrollView, can_focus=True):
         row = index if index is not None else min(self.cursor_row, max(count - 1, 0))
         page = row // PAGE_SIZE
         rows = self.source.fetch(page * PAGE_SIZE, PAGE_SIZE) if count else []
-        self.app.call_from_thread(self._counted, generation, count, index, page, rows)
+        self.app.call_from_thread(self._counted, generation, count, index, page, rows, began)
 
     def _counted(self, generation: int, count: int, index: int | None, page: int,
-                 rows: list[TableRow]) -> None:
+                 rows: list[TableRow], began: float) -> None:
         if generation != self._generation:
             return
+        self._read(began)
         self._landing = None
         self._pending.clear()
         self._keep_page(page, generation, rows)
@@ -526,21 +545,28 @@ class VirtualTable(ScrollView, can_focus=True):
         self.post_message(self.Loaded(count))
         self._settle()
 
+    def _read(self, began: float) -> None:
+        """Rows or a count kept now were read from ``began`` (time.monotonic)."""
+        self._read_at = max(self._read_at, began)
+
     def _request(self, page: int) -> None:
         cached = self._pages.get(page)
         if page in self._pending or (cached is not None and cached[0] == self._generation):
             return
+        self.still = None
         self._pending.add(page)
         self._fetch(page, self._generation)
 
     @work(thread=True, group="table-pages")
     def _fetch(self, page: int, generation: int) -> None:
+        began = time.monotonic()
         rows = self.source.fetch(page * PAGE_SIZE, PAGE_SIZE)
-        self.app.call_from_thread(self._fetched, page, generation, rows)
+        self.app.call_from_thread(self._fetched, page, generation, rows, began)
 
-    def _fetched(self, page: int, generation: int, rows: list[TableRow]) -> None:
+    def _fetched(self, page: int, generation: int, rows: list[TableRow], began: float) -> None:
         if generation != self._generation:
             return
+        self._read(began)
         self._pending.discard(page)
         self._keep_page(page, generation, rows)
         while len(self._pages) > MAX_PAGES:

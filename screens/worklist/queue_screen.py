@@ -115,8 +115,9 @@ class QueueScreen(DataScreen):
             self.table.follow_changes(changes)
 
     def changes_can_wait(self, changes: Changes) -> bool:
-        """A new complaint that sorts past the rows read only adds to the count."""
-        return self.table.can_wait(changes)
+        """A new complaint that sorts past the rows read only adds to the count
+        (not when changes passed it by while it was covered: it reads again)."""
+        return not self.stale and self.table.can_wait(changes)
 
     def clock_moved(self) -> None:
         """Countdowns and colours from the rows already read; only the 超时 filter's

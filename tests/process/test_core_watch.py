@@ -364,10 +364,47 @@ def test_changes_that_may_wait_are_held_and_go_with_the_first_that_may_not(desk,
                               lambda exc: None, every=0.05, linger=30, hold=hold, hold_for=0.6)
     _started(follower)
     try:
+        before = time.monotonic()  # the commit, its look and the hold come after
         late = register(desk, counter)
-        committed = time.monotonic()
         assert delivered(1)
         assert got[0][1].numbers == {late.number}
-        assert 0.6 - 0.05 <= got[0][0] - committed < 3.0
+        assert 0.6 <= got[0][0] - before < 3.0
+        assert got[0][1].found is not None and before <= got[0][1].found <= got[0][0] - 0.6
+    finally:
+        follower.stop()
+
+
+def test_merged_changes_were_found_when_the_first_with_a_row_was():
+    row = ChangedComplaint(1, "TS-1", "general", "wang", None, "x", True)
+    note = ChangedComplaint(2, "TS-2", "general", "wang", None, "y", False, row_changed=False)
+    both = merged([Changes((note,), found=1.0), Changes((row,), found=2.0),
+                   Changes((row,), found=3.0)])
+    assert both.found == 2.0  # the note alone changed nothing a read could hold
+    assert merged([Changes((note,), found=1.0)]).found is None
+    assert merged([Changes(everything=True, found=5.0), Changes((row,), found=4.0)]).found == 4.0
+
+
+def test_a_delivery_that_fails_is_told_and_the_follower_goes_on(desk, admin, counter):
+    got: list[Changes] = []
+    failures: list[Exception] = []
+
+    def deliver(changes: Changes) -> None:
+        if not got:
+            got.append(changes)
+            raise RuntimeError("the console could not take it")
+        got.append(changes)
+
+    follower = watch.Follower(desk, deliver, failures.append, every=0.05, linger=30)
+    _started(follower)
+    try:
+        register(desk, counter)
+        deadline = time.monotonic() + 10
+        while not failures and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert [str(f) for f in failures] == ["the console could not take it"]
+        second = register(desk, counter)
+        while len(got) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert got[-1].numbers == {second.number}
     finally:
         follower.stop()

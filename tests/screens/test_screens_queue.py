@@ -603,12 +603,28 @@ async def test_a_change_that_only_adds_to_the_count_waits_for_company(desk, coun
         assert any(urgent.number in str(n.message) for n in app._notifications)
         assert app._follower._held is None
 
+        # Read again while one is held (Ctrl+R here; a filter, or a return to the
+        # queue): the count then holds it already, and it is not counted twice.
+        table.reload_in_place()  # the first page alone read again, the count settled
+        assert await wait_until(pilot, lambda: table.still is not None)
+        register(desk, admin.login)
+        assert await wait_until(pilot, lambda: app._follower._held is not None)
+        await pilot.press("ctrl+r")
+        assert await wait_until(pilot, lambda: "待处理投诉 134 件" in status_text(app))
+        again = register(desk, admin.login, priority="urgent", customer_name="又一位急事客户")
+        # Second: the desk's clock stands still, so both 紧急 ones have one deadline.
+        assert await wait_until(pilot, lambda: getattr(table.row_at(1), "key", None)
+                                == again.number)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert "待处理投诉 135 件" in status_text(app) and table.row_count == 135
+
         # The judgement itself, on changes as a watcher reads them, the console's
         # own follower stopped (it would take them in).
         app._stop_watching()
         table.reload_in_place()  # only the first page read again
         assert await wait_until(pilot, lambda: table.still is not None)
-        assert table.still.total == 133 and len(table.still.rows) == 100
+        assert table.still.total == 135 and len(table.still.rows) == 100
         watcher = watch.watch_changes(desk)
         try:
             def read(**fields) -> watch.Changes:  # type: ignore[no-untyped-def]
