@@ -8,14 +8,13 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 
 from sqlmodel import func, select
 
 from complaintdesk.domain.enums import Priority
 from complaintdesk.process.desk import Desk
 from complaintdesk.store.changes import Changes, ChangedComplaint, merged
-from complaintdesk.store.models import Complaint
+from complaintdesk.store.models import AuditEvent, Complaint
 from complaintdesk.store.port import Watcher
 
 
@@ -53,9 +52,7 @@ class Follower:
     screen they leave as it is, but for a count, need not wake its event loop for
     each one. Changes it holds are merged with the next, and delivered with the
     first that may not wait, or else once ``hold_for`` seconds have passed since
-    the first was held (a watcher that polls: at its next look after that).
-    Each batch is stamped with the moment of the look that found it
-    (``Changes.found``)."""
+    the first was held (a watcher that polls: at its next look after that)."""
 
     def __init__(self, desk: Desk, deliver: Callable[[Changes], None],
                  failed: Callable[[Exception], None], every: float = 1.0,
@@ -126,8 +123,6 @@ class Follower:
             looked = time.monotonic()
             try:
                 changes = watcher.changes()
-                if changes is not None:
-                    changes = replace(changes, found=looked)
                 failing = False
             except Exception as exc:  # noqa: BLE001 - the next look may do better
                 if not failing:
@@ -189,6 +184,13 @@ class Follower:
             self.watcher.close()
 
 
+def last_event_id(desk: Desk) -> int:
+    """The newest audit event: a read of the desk made before this is read saw no
+    event after it (``Changes.after_event`` says which changes a read may hold)."""
+    with desk.store.read() as session:
+        return session.exec(select(func.max(AuditEvent.id))).one() or 0  # type: ignore[call-overload]
+
+
 def last_complaint_id(desk: Desk) -> int:
     with desk.store.read() as session:
         return session.exec(select(Complaint.id).order_by(Complaint.id.desc()).limit(1)).first() \
@@ -245,4 +247,4 @@ def concerns(changes: Changes, login: str, known: set[str] | dict[str, str]) -> 
 
 
 __all__ = ["Changes", "ChangedComplaint", "Follower", "Watcher", "concerns", "last_complaint_id",
-           "merged", "new_urgent_since", "urgent_news", "watch_changes", "URGENT_SHOWN", "LINGER_SECONDS"]
+           "merged", "new_urgent_since", "last_event_id", "urgent_news", "watch_changes", "URGENT_SHOWN", "LINGER_SECONDS"]

@@ -95,9 +95,9 @@ class Changes:
     complaints: tuple[ChangedComplaint, ...] = ()
     everything: bool = False
     numbers: frozenset[str] = field(init=False)
-    #: When (time.monotonic) the first look that saw any of them began: whatever
-    #: a console read after it may hold them already.
-    found: float | None = field(default=None, compare=False)
+    #: The last audit event seen before them: they are events after it. A read
+    #: of the desk that saw events past it may hold them already.
+    after_event: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "numbers", frozenset(c.number for c in self.complaints))
@@ -133,12 +133,13 @@ class ChangeFeed:
 
     def read(self) -> Changes:
         """What the commits since the last read changed (someone committed)."""
-        rows = self._execute(self._events_sql, (self.last_event,))
+        after = self.last_event
+        rows = self._execute(self._events_sql, (after,))
         if not rows:  # a commit without an audit event: nothing to go by
             return Changes(everything=True)
         if len(rows) > MAX_EVENTS:
             self.last_event, self.last_complaint = self._execute(START_SQL, ())[0]
-            return Changes(everything=True)
+            return Changes(everything=True, after_event=after)
         seen: dict[int, ChangedComplaint] = {}
         staff = False
         for (_event, complaint_id, action, field_name, cid, number, priority, received_by,
@@ -162,18 +163,19 @@ class ChangeFeed:
         if seen:
             self.last_complaint = max(self.last_complaint, max(seen))
         if len(seen) > MAX_CHANGED:
-            return Changes(everything=True)
-        return Changes(tuple(sorted(seen.values(), key=lambda c: c.id)), everything=staff)
+            return Changes(everything=True, after_event=after)
+        return Changes(tuple(sorted(seen.values(), key=lambda c: c.id)), everything=staff,
+                       after_event=after)
 
 
 def merged(batches: list[Changes]) -> Changes:
     """Several looks' changes as one (a console busy with one reload while more
     arrive): the complaints as last seen, new if new in any."""
     # A batch that changed no row (a note) holds nothing a read could have seen.
-    found = min((b.found for b in batches if b.found is not None and (b.rows or b.everything)),
-                default=None)
+    after = min((b.after_event for b in batches
+                 if b.after_event is not None and (b.rows or b.everything)), default=None)
     if any(batch.everything for batch in batches):
-        return Changes(everything=True, found=found)
+        return Changes(everything=True, after_event=after)
     latest: dict[int, ChangedComplaint] = {}
     for batch in batches:
         for complaint in batch.complaints:
@@ -183,5 +185,5 @@ def merged(batches: list[Changes]) -> Changes:
                 row_changed=complaint.row_changed or before.row_changed,
                 moved=complaint.moved or before.moved)
     if len(latest) > MAX_CHANGED:
-        return Changes(everything=True, found=found)
-    return Changes(tuple(sorted(latest.values(), key=lambda c: c.id)), found=found)
+        return Changes(everything=True, after_event=after)
+    return Changes(tuple(sorted(latest.values(), key=lambda c: c.id)), after_event=after)

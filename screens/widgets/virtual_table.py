@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-import time
 from math import ceil
 from typing import Any, Protocol
 
@@ -273,8 +272,9 @@ class VirtualTable(ScrollView, can_focus=True):
         #: resize): another thread may judge changes against it (``can_wait``).
         #: None: something moved since, or it was never settled.
         self.still: StillView | None = None
-        #: When the latest read of what the table keeps (rows, the count) began.
-        self._read_at = 0.0
+        #: How far the desk's changes went (its newest audit event) at the end of
+        #: the latest read of what the table keeps, rows or the count.
+        self._read_upto = 0
 
     # ------------------------------------------------------------ loading
     def reload(self, source: RowSource | None = None, keep_key: str | None = None) -> None:
@@ -324,8 +324,9 @@ class VirtualTable(ScrollView, can_focus=True):
         """Others committed ``changes`` (passed to the source): read again only if
         they move the rows read; else at most count again. A source that cannot
         judge (or a load under way) means a reload in place, and so do rows or a
-        count read since the changes were seen (``changes.found``, held by the
-        change follower meanwhile): they may hold them already."""
+        count read when the desk had events past those before the changes
+        (``changes.after_event``; a reload while the change follower held them,
+        or between a commit and the follower's look): they may hold them already."""
         source = self.source
         if not hasattr(source, "judge") or self._landing is not None:
             self.reload_in_place()
@@ -335,8 +336,8 @@ class VirtualTable(ScrollView, can_focus=True):
         if effect is not None and effect.nothing:
             self._settle()
             return
-        found = getattr(changes, "found", None)
-        if found is not None and self._read_at > found:
+        after = getattr(changes, "after_event", None)
+        if after is not None and self._read_upto > after:
             self.reload_in_place()
             return
         if effect is None or (effect.recount and not effect.reload):
@@ -353,18 +354,16 @@ class VirtualTable(ScrollView, can_focus=True):
         if effect is None:
             effect = source.assess(changes, start, rows, total)
         end = start + len(rows)
-        began = time.monotonic()
         count = source.recount(end) if effect.recount and not effect.reload else None
+        upto = self._position(source) if count is not None else None
         spliced = source.table_rows(effect.spliced) if effect.spliced is not None else None
-        self.app.call_from_thread(self._take, generation, end, effect, count, spliced,
-                                  began if count is not None else None)
+        self.app.call_from_thread(self._take, generation, end, effect, count, spliced, upto)
 
     def _take(self, generation: int, end: int, effect: ViewEffect, count: int | None = None,
-              spliced: list[TableRow] | None = None, read_at: float | None = None) -> None:
+              spliced: list[TableRow] | None = None, upto: int | None = None) -> None:
         if generation != self._generation:
             return
-        if read_at is not None:
-            self._read(read_at)
+        self._read(upto)
         if effect.nothing:
             self._settle()
             return
@@ -516,7 +515,6 @@ class VirtualTable(ScrollView, can_focus=True):
 
     @work(thread=True, group="table-count", exclusive=True)
     def _count(self, generation: int, keep_key: str | None) -> None:
-        began = time.monotonic()
         count = self.source.count()
         index = self.source.index_of(keep_key) if keep_key else None
         # Fetch the page the cursor will be on now, not after a paint asks for it:
@@ -524,13 +522,14 @@ class VirtualTable(ScrollView, can_focus=True):
         row = index if index is not None else min(self.cursor_row, max(count - 1, 0))
         page = row // PAGE_SIZE
         rows = self.source.fetch(page * PAGE_SIZE, PAGE_SIZE) if count else []
-        self.app.call_from_thread(self._counted, generation, count, index, page, rows, began)
+        upto = self._position(self.source)
+        self.app.call_from_thread(self._counted, generation, count, index, page, rows, upto)
 
     def _counted(self, generation: int, count: int, index: int | None, page: int,
-                 rows: list[TableRow], began: float) -> None:
+                 rows: list[TableRow], upto: int | None) -> None:
         if generation != self._generation:
             return
-        self._read(began)
+        self._read(upto)
         self._landing = None
         self._pending.clear()
         self._keep_page(page, generation, rows)
@@ -545,9 +544,18 @@ class VirtualTable(ScrollView, can_focus=True):
         self.post_message(self.Loaded(count))
         self._settle()
 
-    def _read(self, began: float) -> None:
-        """Rows or a count kept now were read from ``began`` (time.monotonic)."""
-        self._read_at = max(self._read_at, began)
+    @staticmethod
+    def _position(source: RowSource) -> int | None:
+        """After a read, in its worker: how far the desk's changes went (a source
+        that cannot say: None)."""
+        position = getattr(source, "position", None)
+        return position() if position is not None else None
+
+    def _read(self, upto: int | None) -> None:
+        """Rows or a count kept now were read with the desk's changes at most up to
+        ``upto`` (None: not known)."""
+        if upto is not None:
+            self._read_upto = max(self._read_upto, upto)
 
     def _request(self, page: int) -> None:
         cached = self._pages.get(page)
@@ -559,14 +567,15 @@ class VirtualTable(ScrollView, can_focus=True):
 
     @work(thread=True, group="table-pages")
     def _fetch(self, page: int, generation: int) -> None:
-        began = time.monotonic()
         rows = self.source.fetch(page * PAGE_SIZE, PAGE_SIZE)
-        self.app.call_from_thread(self._fetched, page, generation, rows, began)
+        upto = self._position(self.source)
+        self.app.call_from_thread(self._fetched, page, generation, rows, upto)
 
-    def _fetched(self, page: int, generation: int, rows: list[TableRow], began: float) -> None:
+    def _fetched(self, page: int, generation: int, rows: list[TableRow],
+                 upto: int | None) -> None:
         if generation != self._generation:
             return
-        self._read(began)
+        self._read(upto)
         self._pending.discard(page)
         self._keep_page(page, generation, rows)
         while len(self._pages) > MAX_PAGES:

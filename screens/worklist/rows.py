@@ -8,7 +8,7 @@ from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Category, Priority, Status
 from complaintdesk.process.queue import open_queue, QueueFilter, QueueRow
 from complaintdesk.domain.queue import ViewEffect, effect_on_view, splice_view
-from complaintdesk.process.watch import Changes
+from complaintdesk.process.watch import Changes, last_event_id
 from complaintdesk.domain.text import mask_contact
 from complaintdesk.domain.clocks import clock_state
 from complaintdesk.domain.timing import minutes_left
@@ -222,6 +222,10 @@ class QueueSource:
                 self._keys[offset] = page[0].sort_key
                 self._keys[offset + len(page) - 1] = page[-1].sort_key
         return [self.row(r, now, fraction) for r in rows]
+
+    def position(self) -> int:
+        """How far the desk's changes go now (read after a count or a page)."""
+        return last_event_id(self.desk)
 
     def recount(self, keep_until: int) -> int:
         self._forget_keys_from(keep_until)  # the seek keys past the rows kept may shift

@@ -369,19 +369,36 @@ def test_changes_that_may_wait_are_held_and_go_with_the_first_that_may_not(desk,
         assert delivered(1)
         assert got[0][1].numbers == {late.number}
         assert 0.6 <= got[0][0] - before < 3.0
-        assert got[0][1].found is not None and before <= got[0][1].found <= got[0][0] - 0.6
+        assert got[0][1].after_event is not None
+        assert got[0][1].after_event < watch.last_event_id(desk)
     finally:
         follower.stop()
 
 
-def test_merged_changes_were_found_when_the_first_with_a_row_was():
+def test_merged_changes_follow_the_earliest_batch_with_a_row():
     row = ChangedComplaint(1, "TS-1", "general", "wang", None, "x", True)
     note = ChangedComplaint(2, "TS-2", "general", "wang", None, "y", False, row_changed=False)
-    both = merged([Changes((note,), found=1.0), Changes((row,), found=2.0),
-                   Changes((row,), found=3.0)])
-    assert both.found == 2.0  # the note alone changed nothing a read could hold
-    assert merged([Changes((note,), found=1.0)]).found is None
-    assert merged([Changes(everything=True, found=5.0), Changes((row,), found=4.0)]).found == 4.0
+    both = merged([Changes((note,), after_event=10), Changes((row,), after_event=20),
+                   Changes((row,), after_event=30)])
+    assert both.after_event == 20  # the note alone changed nothing a read could hold
+    assert merged([Changes((note,), after_event=10)]).after_event is None
+    assert merged([Changes(everything=True, after_event=50),
+                   Changes((row,), after_event=40)]).after_event == 40
+
+
+def test_changes_say_which_events_came_before_them(desk, admin, counter):
+    """A read of the desk that saw no event past ``after_event`` cannot hold them."""
+    watcher = watch.watch_changes(desk)
+    try:
+        before = watch.last_event_id(desk)
+        register(desk, counter)
+        first = _changes(watcher)
+        assert first.after_event == before < watch.last_event_id(desk)
+        middle = watch.last_event_id(desk)
+        add_note(desk, counter, first.complaints[0].number, "补充")
+        assert _changes(watcher).after_event == middle
+    finally:
+        watcher.close()
 
 
 def test_a_delivery_that_fails_is_told_and_the_follower_goes_on(desk, admin, counter):
