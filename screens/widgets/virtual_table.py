@@ -549,7 +549,12 @@ class VirtualTable(ScrollView, can_focus=True):
         """After a read, in its worker: how far the desk's changes went (a source
         that cannot say: None)."""
         position = getattr(source, "position", None)
-        return position() if position is not None else None
+        if position is None:
+            return None
+        try:
+            return position()
+        except Exception:  # noqa: BLE001 - the rows read stand; only this is unknown
+            return None
 
     def _read(self, upto: int | None) -> None:
         """Rows or a count kept now were read with the desk's changes at most up to

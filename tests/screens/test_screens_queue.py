@@ -718,3 +718,19 @@ async def test_hidden_columns_show_customer_text_literally():
         await pilot.pause()
         shown = line.render_line(0).text
     assert f"未显示的列 ▸ 品名：{hostile}" in shown, shown
+
+
+def test_a_position_that_cannot_be_read_is_unknown_and_the_rows_stand():
+    """The desk's position is read after each count or page (to judge later
+    changes against); if that read fails, the rows read still land."""
+    class Failing:
+        def position(self) -> int:
+            raise RuntimeError("database gone")
+
+    class Telling:
+        def position(self) -> int:
+            return 7
+
+    assert VirtualTable._position(Failing()) is None  # type: ignore[arg-type]
+    assert VirtualTable._position(Telling()) == 7  # type: ignore[arg-type]
+    assert VirtualTable._position(object()) is None  # type: ignore[arg-type]
