@@ -30,7 +30,8 @@ from complaintdesk.process.queue import QueueFilter
 from complaintdesk.domain.enums import Role
 from complaintdesk.process.staffing import Actor, standing
 from complaintdesk.process.alerts import deadline_watch_of
-from complaintdesk.process.watch import Changes, Follower, concerns, merged, urgent_news
+from complaintdesk.process.watch import (Changes, Follower, concerns, merged, must_show_at_once,
+                                        urgent_news)
 
 from screens.commands import DeskCommandPalette, GoToComplaint, system_commands
 from screens.widgets.help_panel import KeysHelpScreen, keys_of
@@ -208,12 +209,8 @@ class ComplaintDeskApp(DeskApp):
         announce (the account, a 紧急 complaint, the person's own clocks), and the
         screen on top (no dialog over it) says they leave it as it is but for a
         count. It reads only what the event loop replaces whole."""
-        if changes.everything or self._closing or self._leaving:
-            return False
-        if self._last_seen_id is None or urgent_news(
-                self.desk, changes, self._last_seen_id, not_by=self.actor.login)[1]:
-            return False
-        if concerns(changes, self.actor.login, self._mine or {}):
+        if self._closing or self._leaving or must_show_at_once(
+                self.desk, changes, self._last_seen_id, self.actor.login, self._mine or {}):
             return False
         try:
             screen = self.screen

@@ -165,8 +165,11 @@ def splice_view(loaded: list[QueueRow], start: int, total: int, changed: set[str
     alone (``shown_now``: those the view shows now): a new 紧急 complaint at the top,
     a row on the terminal corrected, without reading the page again. None when the
     rows cannot be known so (rows read further down, a change to a complaint not
-    read, a row leaving so that one from beyond would have to move up, a new
-    complaint among the rows read: they were read after the commits)."""
+    read, a row leaving so that one from beyond would have to move up).
+
+    ``loaded`` must have been read before the commits (VirtualTable reads again
+    when it read anything since: ``Changes.after_event``); a new complaint among
+    them shows they were not, and gives None."""
     if start != 0 or not loaded:
         return None
     read = {row.number for row in loaded}

@@ -246,5 +246,20 @@ def concerns(changes: Changes, login: str, known: set[str] | dict[str, str]) -> 
                                      for c in changes.rows)
 
 
+def must_show_at_once(desk: Desk, changes: Changes, seen_id: int | None, login: str,
+                      known: set[str] | dict[str, str]) -> bool:
+    """Whether others' ``changes`` must reach a console's screens at once rather
+    than wait with others for a few seconds: everything may have changed (the
+    account is checked), a 紧急 complaint is to be announced (those after
+    ``seen_id``; None: nothing seen yet), or one of the person's own complaints
+    changed (their deadline counts)."""
+    if changes.everything or seen_id is None:
+        return True
+    if urgent_news(desk, changes, seen_id, not_by=login)[1]:
+        return True
+    return concerns(changes, login, known)
+
+
 __all__ = ["Changes", "ChangedComplaint", "Follower", "Watcher", "concerns", "last_complaint_id",
+           "must_show_at_once",
            "merged", "new_urgent_since", "last_event_id", "urgent_news", "watch_changes", "URGENT_SHOWN", "LINGER_SECONDS"]

@@ -200,3 +200,20 @@ def test_rows_read_after_the_commits_are_not_spliced() -> None:
     # Read before the commits: both spliced in, counted once each.
     spliced = splice_view(_rows(*old), 0, 30, changed, changed, [late.row(), urgent.row()])
     assert spliced is not None and spliced[1] == 32
+
+
+@settings(max_examples=300, deadline=None)
+@given(scenarios())
+def test_rows_read_that_hold_a_new_complaint_are_never_spliced(scenario) -> None:
+    """Whatever else changed: a new complaint among the rows read means they were
+    read after the commits, and the count cannot be worked out from them."""
+    before, after, start, length, changed_ids, new_ids, unmoved_ids = scenario
+    new_view = view(after)
+    new = frozenset(after[i].number for i in new_ids)
+    loaded = new_view[:max(length, 1)]
+    touched = changed_ids | new_ids
+    changed = frozenset(after[i].number for i in touched)
+    shown_now = [after[i].row() for i in touched if after[i].shown]
+    spliced = splice_view(loaded, 0, len(view(before)), changed, new, shown_now)
+    if any(row.number in new for row in loaded):
+        assert spliced is None

@@ -425,3 +425,25 @@ def test_a_delivery_that_fails_is_told_and_the_follower_goes_on(desk, admin, cou
         assert got[-1].numbers == {second.number}
     finally:
         follower.stop()
+
+
+def test_what_must_show_at_once(desk, admin, counter):
+    """Everything, nothing seen yet, a 紧急 complaint of someone else's, or one of
+    the person's own (registered, handled, or counted among their clocks)."""
+    watcher = watch.watch_changes(desk)
+    try:
+        seen = watch.last_complaint_id(desk)
+        register(desk, admin.login)
+        late = _changes(watcher)
+        assert not watch.must_show_at_once(desk, late, seen, counter, {})
+        assert watch.must_show_at_once(desk, late, None, counter, {})
+        assert watch.must_show_at_once(desk, watch.Changes(everything=True), seen, counter, {})
+        assert watch.must_show_at_once(desk, late, seen, counter, {late.complaints[0].number: "at-risk"})
+        assert watch.must_show_at_once(desk, late, seen, admin.login, {})  # their own
+        register(desk, admin.login, priority="urgent")
+        urgent = _changes(watcher)
+        assert watch.must_show_at_once(desk, urgent, seen, counter, {})
+        # Their own 紧急 one is not announced to them, but it is among their clocks.
+        assert watch.must_show_at_once(desk, urgent, seen, admin.login, {})
+    finally:
+        watcher.close()
