@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, false, func, literal_column, or_, select, true, tuple_
 from sqlalchemy.sql import Select
@@ -74,17 +75,23 @@ def rows_of(session, query: Select) -> int:  # type: ignore[no-untyped-def]
     return session.exec(select(func.count()).select_from(query.subquery())).one()[0]
 
 
-def _rows_select(clauses: list) -> Select:
-    return (
-        select(Complaint.id, Complaint.number, Complaint.priority, Complaint.status,
-               Complaint.customer_name, Complaint.contact, Complaint.category,
-               Complaint.department, Staff.name, Complaint.received_at, Complaint.due_at,
-               Complaint.escalated, Complaint.closed, Complaint.dispatched_at,
-               Complaint.resolved_at, Complaint.paused_at, Complaint.paused_minutes,
-               Complaint.first_response_at, Complaint.first_response_due)
-        .outerjoin(Staff, Staff.login == Complaint.handler)
-        .where(*clauses)
-    )
+def _rows_select(clauses: list, name_by_subquery: bool = False) -> Select:
+    """The queue's rows; the handler's name by a join, or (``name_by_subquery``) by
+    a subquery of each row, which PostgreSQL evaluates after the sort and LIMIT."""
+    if name_by_subquery:
+        name: Any = (select(Staff.name).where(Staff.login == Complaint.handler)
+                     .scalar_subquery())
+    else:
+        name = Staff.name
+    query = select(Complaint.id, Complaint.number, Complaint.priority, Complaint.status,
+                   Complaint.customer_name, Complaint.contact, Complaint.category,
+                   Complaint.department, name, Complaint.received_at, Complaint.due_at,
+                   Complaint.escalated, Complaint.closed, Complaint.dispatched_at,
+                   Complaint.resolved_at, Complaint.paused_at, Complaint.paused_minutes,
+                   Complaint.first_response_at, Complaint.first_response_due)
+    if not name_by_subquery:
+        query = query.outerjoin(Staff, Staff.login == Complaint.handler)
+    return query.where(*clauses)
 
 
 class KeysetQueue:
@@ -92,6 +99,12 @@ class KeysetQueue:
 
     #: A value every deadline sorts after (a closed complaint has none: see _seek_arms).
     NULL_DUE_FLOOR = "''"
+
+    #: How a page reads the handler's name (see _rows_select): a join here.
+    NAME_BY_SUBQUERY = False
+
+    def _rows_select(self, clauses: list) -> Select:
+        return _rows_select(clauses, self.NAME_BY_SUBQUERY)
 
     def text_clauses(self, search: SearchQuery) -> list:
         """The conditions of the search's words (the backend's text index)."""
@@ -216,7 +229,7 @@ class KeysetQueue:
         split = self._split()
         if split is not None:
             return self._split_page(*split, offset, limit, after)
-        base = _rows_select(self._clauses())
+        base = self._rows_select(self._clauses())
         if after is None:
             return self._rows(base.offset(offset).order_by(*self._order()).limit(limit))
         rows: list[QueueRow] = []
@@ -256,14 +269,14 @@ class KeysetQueue:
             return rows
         rows: list[QueueRow] = []
         for arm in self._seek_arms(before, forward=False):  # nearest rows first
-            rows = self._reversed(_rows_select(self._clauses()).where(arm), limit - len(rows)) + rows
+            rows = self._reversed(self._rows_select(self._clauses()).where(arm), limit - len(rows)) + rows
             if len(rows) == limit:
                 break
         return rows
 
     def page_from_end(self, offset_from_end: int, limit: int) -> list[QueueRow]:
         """Rows counted from the end: cheap near the end, where OFFSET from the start is not."""
-        return self._reversed(_rows_select(self._clauses()), limit, offset_from_end)
+        return self._reversed(self._rows_select(self._clauses()), limit, offset_from_end)
 
     def _order(self, descending: bool = False) -> list:
         """The queue order."""
@@ -316,14 +329,14 @@ class KeysetQueue:
         numbers = list(numbers)
         if not numbers:
             return []
-        return self._rows(_rows_select(self._where(self.search))
+        return self._rows(self._rows_select(self._where(self.search))
                           .where(Complaint.number.in_(numbers)))
 
     def position(self, number: str) -> int | None:
         """Index of complaint ``number`` in this view, or None if the filter hides it."""
         with self.desk.store.read() as session:
             target = session.exec(  # type: ignore[call-overload]
-                _rows_select(self._clauses()).where(Complaint.number == number)).first()
+                self._rows_select(self._clauses()).where(Complaint.number == number)).first()
             if target is None:
                 return None
             key = QueueRow(*target).sort_key

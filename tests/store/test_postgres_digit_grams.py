@@ -84,7 +84,7 @@ def test_a_desk_of_the_release_before_gets_digit_grams_and_finds_phone_numbers()
             conn.execute("UPDATE alembic_version SET version_num = '0002_audit_notify'")
         desk = open_desk(url, CONFIG, clock=lambda: NOW)
         try:
-            assert desk.store.upgraded == ["0003_digit_grams"]
+            assert desk.store.upgraded == ["0003_digit_grams", "0004_search_partitions"]
             with desk.store.read() as session:
                 for row in session.exec(select(Complaint)).scalars():
                     stored = session.connection().exec_driver_sql(
