@@ -190,3 +190,36 @@ def test_a_capped_count_across_partitions_is_the_cap_and_exact_below_it(open_sha
         desk.close()
     finally:
         pg_server.drop_database(url)
+
+
+@pytest.mark.parametrize("closed, many", [(6, True), (3, False)])
+def test_the_closed_half_of_a_capped_search_is_judged_by_counting_it_again(closed, many,
+                                                                            monkeypatch) -> None:
+    """A capped search's closed half has no count (it stopped at the cap): its page
+    plan is judged by counting it again up to the threshold, so many closed matches
+    walk the queue and a few are read first, and either way the rows at the cap are
+    those of the whole list in queue order."""
+    from complaintdesk.store.keyset_queue import KeysetQueue
+    from complaintdesk.store.postgres import queue as pg_queue
+
+    url = pg_server.new_database()
+    try:
+        desk = open_desk(url, CONFIG, clock=lambda: NOW)
+        staffing.sign_in(desk, "admin1", "管理员")
+        made = [complaints.register_complaint(desk, "admin1", sample(
+            event=f"快递破损 第{i}单", contact=f"1360000{i:04d}")) for i in range(8 + closed)]
+        _close(desk, *(c.number for c in made[8:]))
+        whole = [r.number for r in open_queue(desk, QueueFilter(search="快递", include_closed=True))
+                 .page(0, 50)]
+        assert len(whole) == 8 + closed
+        monkeypatch.setattr(KeysetQueue, "SEARCH_CAP", 10)
+        monkeypatch.setattr(pg_queue, "FEW_MATCHES", 4)
+        queue = open_queue(desk, QueueFilter(search="快递", include_closed=True))
+        assert (queue.count(), queue.capped) == (10, True)
+        _open_part, closed_part = queue._parts
+        assert closed_part._count is None
+        assert closed_part._many() is many
+        assert [r.number for r in queue.page(7, 3)] == whole[7:10]
+        desk.close()
+    finally:
+        pg_server.drop_database(url)
