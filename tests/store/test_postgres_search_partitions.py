@@ -223,3 +223,96 @@ def test_the_closed_half_of_a_capped_search_is_judged_by_counting_it_again(close
         desk.close()
     finally:
         pg_server.drop_database(url)
+
+
+def _access(conn, table: str) -> dict:  # type: ignore[no-untyped-def]
+    """Who may do what with ``table``, besides its owner: grants (of the table and
+    of its columns), row-level security and its policies; and its comments,
+    statistics targets and storage options."""
+    oid = conn.execute("SELECT %s::regclass::oid", (table,)).fetchone()[0]
+    who = "CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END"
+    return {
+        "grants": set(conn.execute(
+            f"SELECT {who}, a.privilege_type, a.is_grantable FROM pg_class c, aclexplode(c.relacl) a "
+            "WHERE c.oid = %s AND a.grantee <> c.relowner", (oid,))),
+        "column grants": set(conn.execute(
+            f"SELECT t.attname, {who}, a.privilege_type, a.is_grantable "
+            "FROM pg_class c JOIN pg_attribute t ON t.attrelid = c.oid, aclexplode(t.attacl) a "
+            "WHERE c.oid = %s AND t.attnum > 0 AND a.grantee <> c.relowner", (oid,))),
+        "security": conn.execute("SELECT relrowsecurity, relforcerowsecurity FROM pg_class "
+                                 "WHERE oid = %s", (oid,)).fetchone(),
+        "policies": set(conn.execute(
+            "SELECT policyname, permissive, roles::text, cmd, qual, with_check FROM pg_policies "
+            "WHERE tablename = %s", (table,))),
+        "comment": conn.execute("SELECT obj_description(%s, 'pg_class')", (oid,)).fetchone()[0],
+        "columns": set(conn.execute(
+            "SELECT attname, col_description(attrelid, attnum), attstattarget FROM pg_attribute "
+            "WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped", (oid,))),
+    }
+
+
+def test_the_split_keeps_exactly_who_may_read_the_search_table() -> None:
+    """What an admin set on the search table at revision 0003 — a column grant,
+    row-level security with a policy, comments, a statistics target, storage
+    options — is on the split table after the upgrade, and the migrating role's
+    default privileges give nobody access the old table did not."""
+    url = pg_server.new_database()
+    name = make_url(url).database
+    tag = uuid.uuid4().hex[:8]
+    column_reader, open_reader, snoop = f"cd_col_{tag}", f"cd_Open-{tag}", f"cd_snoop_{tag}"
+    admin = pg_server._admin(pg_server.server())
+    try:
+        desk = open_desk(url, CONFIG, clock=lambda: NOW)
+        staffing.sign_in(desk, "admin1", "管理员")
+        made = [complaints.register_complaint(desk, "admin1", sample(
+            event=f"快递破损 第{i}单", contact=f"1350000{i:04d}")) for i in range(12)]
+        _close(desk, *(c.number for c in made[:5]))
+        desk.close()
+        for role in (column_reader, open_reader, snoop):
+            admin.execute(f'CREATE ROLE "{role}"')
+        with pg_server._admin(url) as conn:
+            conn.execute(UNSPLIT)
+            for statement in (
+                    f'GRANT SELECT (complaint_id, open) ON complaint_search TO "{column_reader}"',
+                    f'GRANT SELECT ON complaint_search TO "{open_reader}"',
+                    "ALTER TABLE complaint_search ENABLE ROW LEVEL SECURITY",
+                    f'CREATE POLICY "open only" ON complaint_search FOR SELECT TO "{open_reader}" '
+                    "USING (open)",
+                    "COMMENT ON TABLE complaint_search IS '搜索索引：勿手改'",
+                    "COMMENT ON COLUMN complaint_search.doc IS 'it''s the text'",
+                    "ALTER TABLE complaint_search ALTER COLUMN doc SET STATISTICS 500",
+                    "ALTER TABLE complaint_search SET (autovacuum_vacuum_scale_factor = 0.05,"
+                    " toast.autovacuum_enabled = false)",
+                    f'ALTER DEFAULT PRIVILEGES GRANT SELECT, DELETE ON TABLES TO "{snoop}"'):
+                conn.execute(statement)
+            before = _access(conn, "complaint_search")
+        assert before["security"] == (True, False) and before["policies"]
+
+        desk = open_desk(url, CONFIG, clock=lambda: NOW)  # the superuser's migrate
+        desk.close()
+        with pg_server._admin(url) as conn:
+            assert _layout(url)["kind"] == "p"
+            assert _access(conn, "complaint_search") == before
+            parts = [f"complaint_search_{i}" for i in range(PARTITIONS)]
+            for table in ["complaint_search", *parts]:
+                for privilege in ("SELECT", "DELETE"):
+                    assert not conn.execute("SELECT has_table_privilege(%s, %s, %s)",
+                                            (snoop, table, privilege)).fetchone()[0], table
+            for part in parts:
+                assert conn.execute(
+                    "SELECT c.reloptions, t.reloptions FROM pg_class c "
+                    "JOIN pg_class t ON t.oid = c.reltoastrelid WHERE c.oid = %s::regclass",
+                    (part,)).fetchone() == (["autovacuum_vacuum_scale_factor=0.05"],
+                                            ["autovacuum_enabled=false"])
+            assert conn.execute("SELECT has_column_privilege(%s, 'complaint_search', 'open', "
+                                "'SELECT'), has_column_privilege(%s, 'complaint_search', 'doc', "
+                                "'SELECT')", (column_reader, column_reader)).fetchone() == (True, False)
+            conn.execute(f'SET ROLE "{open_reader}"')
+            assert conn.execute("SELECT count(*) FROM complaint_search").fetchone()[0] == 7
+            conn.execute("RESET ROLE")
+            assert conn.execute("SELECT count(*) FROM complaint_search").fetchone()[0] == 12
+    finally:
+        pg_server._drop(name)
+        for role in (column_reader, open_reader, snoop):
+            admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+        admin.close()

@@ -12,8 +12,11 @@ LIMIT stops it at the first partitions that hold enough. A rare search reads
 every partition, the same index entries as before.
 
 The rows are copied into the new table, and its primary key, foreign key and the
-two GIN indexes (the same names) are built on it; the grants on the old table
-(the desk's role's, README) and its owner carry over. A table already split (a
+two GIN indexes (the same names) are built on it. Its owner and exactly who may
+use it carry over: the old table's grants (the desk's role's, README), its
+columns' grants, row-level security and its policies, but none of the migrating
+role's default privileges; and its comments, statistics targets and storage
+options. A table already split (a
 database made by this release, whose first revisions run before this one) is
 left as it is. At 10.3M complaints the copy holds the table (searches wait)
 for several minutes: plan it for a quiet hour.
@@ -41,6 +44,10 @@ DO $$
 DECLARE
   old_owner name;
   acl record;
+  pol record;
+  rel regclass;
+  who oid;
+  note text;
 BEGIN
   IF (SELECT relkind FROM pg_class WHERE oid = 'complaint_search'::regclass) = 'p' THEN
     RETURN;
@@ -69,7 +76,18 @@ BEGIN
     SELECT complaint_id, open, grams, doc FROM complaint_search_unsplit;
   CREATE INDEX ix_search_grams ON complaint_search USING gin (grams);
   CREATE INDEX ix_search_grams_open ON complaint_search USING gin (grams) WHERE open;
-  -- Whoever may use the old table may use the new one (PUBLIC is grantee 0).
+  -- Exactly who could use the old table may use the new one: first none of what
+  -- the migrating role's default privileges (ALTER DEFAULT PRIVILEGES) gave the
+  -- new tables, then the old table's grants, its columns' too (PUBLIC is grantee 0).
+  FOR rel IN SELECT 'complaint_search'::regclass UNION ALL
+             SELECT inhrelid::regclass FROM pg_inherits
+              WHERE inhparent = 'complaint_search'::regclass LOOP
+    FOR who IN SELECT DISTINCT a.grantee FROM pg_class c, aclexplode(c.relacl) a
+                WHERE c.oid = rel AND a.grantee <> c.relowner LOOP
+      EXECUTE format('REVOKE ALL ON %s FROM %s CASCADE', rel,
+                     CASE WHEN who = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(who)) END);
+    END LOOP;
+  END LOOP;
   FOR acl IN SELECT a.privilege_type, a.grantee, a.is_grantable
                FROM pg_class c, aclexplode(c.relacl) a
               WHERE c.oid = 'complaint_search_unsplit'::regclass AND a.grantee <> c.relowner LOOP
@@ -77,6 +95,67 @@ BEGIN
                    CASE WHEN acl.grantee = 0 THEN 'PUBLIC'
                         ELSE quote_ident(pg_get_userbyid(acl.grantee)) END,
                    CASE WHEN acl.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+  END LOOP;
+  FOR acl IN SELECT t.attname, a.privilege_type, a.grantee, a.is_grantable
+               FROM pg_class c JOIN pg_attribute t ON t.attrelid = c.oid, aclexplode(t.attacl) a
+              WHERE c.oid = 'complaint_search_unsplit'::regclass AND t.attnum > 0
+                AND NOT t.attisdropped AND a.grantee <> c.relowner LOOP
+    EXECUTE format('GRANT %s (%I) ON complaint_search TO %s%s', acl.privilege_type, acl.attname,
+                   CASE WHEN acl.grantee = 0 THEN 'PUBLIC'
+                        ELSE quote_ident(pg_get_userbyid(acl.grantee)) END,
+                   CASE WHEN acl.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+  END LOOP;
+  -- Row-level security and its policies, as they were (after the copy, which
+  -- they must not filter).
+  IF (SELECT relrowsecurity FROM pg_class WHERE oid = 'complaint_search_unsplit'::regclass) THEN
+    ALTER TABLE complaint_search ENABLE ROW LEVEL SECURITY;
+  END IF;
+  IF (SELECT relforcerowsecurity FROM pg_class WHERE oid = 'complaint_search_unsplit'::regclass) THEN
+    ALTER TABLE complaint_search FORCE ROW LEVEL SECURITY;
+  END IF;
+  FOR pol IN SELECT polname, polcmd, polpermissive, polroles,
+                    pg_get_expr(polqual, polrelid) AS qual,
+                    pg_get_expr(polwithcheck, polrelid) AS checked
+               FROM pg_policy WHERE polrelid = 'complaint_search_unsplit'::regclass LOOP
+    EXECUTE format('CREATE POLICY %I ON complaint_search AS %s FOR %s TO %s%s%s', pol.polname,
+                   CASE WHEN pol.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
+                   CASE pol.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT'
+                        WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+                   (SELECT string_agg(CASE WHEN r = 0 THEN 'PUBLIC'
+                                           ELSE quote_ident(pg_get_userbyid(r)) END, ', ')
+                      FROM unnest(pol.polroles) r),
+                   CASE WHEN pol.qual IS NULL THEN '' ELSE ' USING (' || pol.qual || ')' END,
+                   CASE WHEN pol.checked IS NULL THEN ''
+                        ELSE ' WITH CHECK (' || pol.checked || ')' END);
+  END LOOP;
+  -- The comments, a column's statistics target, and the storage options (which a
+  -- partitioned table cannot hold: each partition takes them).
+  note := obj_description('complaint_search_unsplit'::regclass, 'pg_class');
+  IF note IS NOT NULL THEN
+    EXECUTE format('COMMENT ON TABLE complaint_search IS %L', note);
+  END IF;
+  FOR acl IN SELECT attname, attnum, attstattarget FROM pg_attribute
+              WHERE attrelid = 'complaint_search_unsplit'::regclass AND attnum > 0
+                AND NOT attisdropped LOOP
+    note := col_description('complaint_search_unsplit'::regclass, acl.attnum);
+    IF note IS NOT NULL THEN
+      EXECUTE format('COMMENT ON COLUMN complaint_search.%I IS %L', acl.attname, note);
+    END IF;
+    IF acl.attstattarget >= 0 THEN
+      EXECUTE format('ALTER TABLE complaint_search ALTER COLUMN %I SET STATISTICS %s',
+                     acl.attname, acl.attstattarget);
+    END IF;
+  END LOOP;
+  FOR note IN SELECT format('%s = %L', split_part(o, '=', 1), substr(o, strpos(o, '=') + 1))
+                FROM pg_class, unnest(reloptions) o
+               WHERE oid = 'complaint_search_unsplit'::regclass
+              UNION ALL  -- its TOAST table's, which ALTER TABLE names toast.…
+              SELECT format('toast.%s = %L', split_part(o, '=', 1), substr(o, strpos(o, '=') + 1))
+                FROM pg_class c JOIN pg_class t ON t.oid = c.reltoastrelid, unnest(t.reloptions) o
+               WHERE c.oid = 'complaint_search_unsplit'::regclass LOOP
+    FOR i IN 0..{PARTITIONS - 1} LOOP
+      EXECUTE format('ALTER TABLE complaint_search_%s SET (%s)', i, note);
+    END LOOP;
   END LOOP;
   IF old_owner <> current_user THEN
     EXECUTE format('ALTER TABLE complaint_search OWNER TO %I', old_owner);
