@@ -136,6 +136,7 @@ def test_a_desk_of_the_release_before_is_split_with_its_grants_and_owner() -> No
             assert split["rows"] == unsplit["rows"]
             assert split["keys"] == {"complaint_search_pkey", "complaint_search_complaint_id_fkey"}
             assert {"ix_search_grams", "ix_search_grams_open"} <= split["indexes"]
+            assert set(_text_indexes(url).values()) == {("fastupdate=off",)}
             assert {(w, c): _found(desk, w, c) for w in WORDS for c in (False, True)} == before
         finally:
             desk.close()
@@ -316,3 +317,38 @@ def test_the_split_keeps_exactly_who_may_read_the_search_table() -> None:
         for role in (column_reader, open_reader, snoop):
             admin.execute(f'DROP ROLE IF EXISTS "{role}"')
         admin.close()
+
+
+def _text_indexes(url: str) -> dict:
+    """Each text index of the search table's partitions, by name: its options."""
+    with pg_server._admin(url) as conn:
+        return {name: tuple(options or ()) for name, options in conn.execute(
+            "SELECT c.relname, c.reloptions FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent IN ('ix_search_grams'::regclass, 'ix_search_grams_open'::regclass)")}
+
+
+def test_the_text_indexes_keep_no_pending_list_on_a_new_split_and_a_rerun_desk() -> None:
+    """Every partition's two text indexes are made without GIN's pending list (a
+    search would read it whole): on a new desk, and on a split desk whose
+    revision is run again after its indexes were given one."""
+    url = pg_server.new_database()
+    try:
+        indexes = _text_indexes(url)
+        assert len(indexes) == 2 * PARTITIONS
+        assert set(indexes.values()) == {("fastupdate=off",)}
+        with pg_server._admin(url) as conn:
+            for name in indexes:
+                conn.execute(f'ALTER INDEX "{name}" SET (fastupdate = on)')
+            conn.execute("UPDATE alembic_version SET version_num = '0003_digit_grams'")
+        desk = open_desk(url, CONFIG, clock=lambda: NOW)
+        try:
+            assert desk.store.upgraded == ["0004_search_partitions"]
+            staffing.sign_in(desk, "admin1", "管理员")
+            made = complaints.register_complaint(desk, "admin1", sample(event="快递破损"))
+            assert made.number in _found(desk, "快递", False)[2]
+        finally:
+            desk.close()
+        assert set(_text_indexes(url).values()) == {("fastupdate=off",)}
+        assert _layout(url)["kind"] == "p"
+    finally:
+        pg_server.drop_database(url)
