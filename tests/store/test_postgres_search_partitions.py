@@ -303,7 +303,8 @@ def test_the_split_keeps_exactly_who_may_read_the_search_table() -> None:
                 assert conn.execute(
                     "SELECT c.reloptions, t.reloptions FROM pg_class c "
                     "JOIN pg_class t ON t.oid = c.reltoastrelid WHERE c.oid = %s::regclass",
-                    (part,)).fetchone() == (["autovacuum_vacuum_scale_factor=0.05"],
+                    (part,)).fetchone() == (["autovacuum_vacuum_threshold=1000",
+                                             "autovacuum_vacuum_scale_factor=0.05"],
                                             ["autovacuum_enabled=false"])
             assert conn.execute("SELECT has_column_privilege(%s, 'complaint_search', 'open', "
                                 "'SELECT'), has_column_privilege(%s, 'complaint_search', 'doc', "
@@ -327,18 +328,36 @@ def _text_indexes(url: str) -> dict:
             "WHERE i.inhparent IN ('ix_search_grams'::regclass, 'ix_search_grams_open'::regclass)")}
 
 
+def _partition_options(url: str) -> dict:
+    with pg_server._admin(url) as conn:
+        return {name: tuple(options or ()) for name, options in conn.execute(
+            "SELECT c.relname, c.reloptions FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'complaint_search'::regclass")}
+
+
+VACUUMED = ("autovacuum_vacuum_scale_factor=0", "autovacuum_vacuum_threshold=1000")
+
+
 def test_the_text_indexes_keep_no_pending_list_on_a_new_split_and_a_rerun_desk() -> None:
     """Every partition's two text indexes are made without GIN's pending list (a
-    search would read it whole): on a new desk, and on a split desk whose
-    revision is run again after its indexes were given one."""
+    search would read it whole), and every partition is vacuumed after 1,000
+    changed rows (dead entries of closed complaints in the open index): on a new
+    desk, and on a split desk whose revision is run again after its indexes were
+    given a pending list and its partitions lost that setting — except where an
+    admin set a partition's own."""
     url = pg_server.new_database()
     try:
         indexes = _text_indexes(url)
         assert len(indexes) == 2 * PARTITIONS
         assert set(indexes.values()) == {("fastupdate=off",)}
+        assert set(_partition_options(url).values()) == {VACUUMED}
         with pg_server._admin(url) as conn:
             for name in indexes:
                 conn.execute(f'ALTER INDEX "{name}" SET (fastupdate = on)')
+            for i in range(PARTITIONS):
+                conn.execute(f"ALTER TABLE complaint_search_{i} RESET "
+                             "(autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold)")
+            conn.execute("ALTER TABLE complaint_search_3 SET (autovacuum_vacuum_threshold = 77)")
             conn.execute("UPDATE alembic_version SET version_num = '0003_digit_grams'")
         desk = open_desk(url, CONFIG, clock=lambda: NOW)
         try:
@@ -349,6 +368,9 @@ def test_the_text_indexes_keep_no_pending_list_on_a_new_split_and_a_rerun_desk()
         finally:
             desk.close()
         assert set(_text_indexes(url).values()) == {("fastupdate=off",)}
+        options = _partition_options(url)
+        assert options.pop("complaint_search_3") == ("autovacuum_vacuum_threshold=77",)
+        assert set(options.values()) == {VACUUMED}
         assert _layout(url)["kind"] == "p"
     finally:
         pg_server.drop_database(url)
