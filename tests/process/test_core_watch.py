@@ -308,10 +308,14 @@ def test_looks_stay_a_pace_apart_and_a_quiet_desk_is_read_within_one(desk, admin
         assert got[1][0] - first >= 0.4 - 0.02
         assert all(b - a >= 0.4 - 0.02 for a, b in zip(looked, looked[1:]))
         time.sleep(1.0)  # quiet: the pace is long past
+        quiet = time.monotonic()
         register(desk, counter)
         committed = time.monotonic()  # the signal came before this, at the commit
         delivered(3)
-        assert got[2][0] - committed < 0.3
+        # Looked at once, not a pace later. (On SQLite the signal can come with
+        # the commit's first write to the WAL, before the commit is visible: that
+        # look finds nothing and the next, a pace later, delivers it.)
+        assert min(t for t in looked if t > quiet) - committed < 0.3
     finally:
         follower.stop()
 
