@@ -30,21 +30,31 @@ def next_number(desk: Desk, session: Session, day: str) -> str:
     return format_number(day, desk.store.next_sequence(session, day))
 
 
-_CUSTOMER_ID = sql("SELECT id FROM customer WHERE contact_key = :key")
+# The customer, and whether any complaint of theirs is paused (a new complaint
+# is their next contact: see resume_customer), in one read.
+_CUSTOMER = sql("SELECT id, EXISTS (SELECT 1 FROM complaint"
+                " WHERE complaint.customer_id = customer.id AND complaint.paused_at IS NOT NULL)"
+                " FROM customer WHERE contact_key = :key")
 _INSERT_CUSTOMER = Customer.__table__.insert()  # type: ignore[attr-defined]
 _INSERT_COMPLAINT = Complaint.__table__.insert()  # type: ignore[attr-defined]
 
 
 def find_or_create_customer(session: Session, draft: ComplaintDraft, now: datetime) -> int:
     """The id of the customer with the draft's contact, created if new."""
+    return _customer(session, draft, now)[0]
+
+
+def _customer(session: Session, draft: ComplaintDraft, now: datetime) -> tuple[int, bool]:
+    """The id of the customer with the draft's contact (created if new), and
+    whether a complaint of theirs is paused."""
     key = contact_key(draft.contact)
     connection = session.connection()
-    found = connection.execute(_CUSTOMER_ID, {"key": key}).scalar()
+    found = connection.execute(_CUSTOMER, {"key": key}).first()
     if found is not None:
-        return found
+        return found[0], bool(found[1])
     return connection.execute(_INSERT_CUSTOMER, dict(
         name=draft.customer_name, address=draft.address, contact=draft.contact,
-        contact_key=key, created_at=now)).inserted_primary_key[0]
+        contact_key=key, created_at=now)).inserted_primary_key[0], False
 
 
 def register_complaint(desk: Desk, actor: str, data: Mapping[str, object]) -> Complaint:
@@ -73,9 +83,14 @@ def validate(desk: Desk, data: Mapping[str, object]) -> ComplaintDraft:
 
 
 def register_draft(desk: Desk, actor: str, draft: ComplaintDraft) -> Complaint:
-    with desk.store.write() as session:
+    # The role is checked before the writers' lock (_insert takes it): the check
+    # decides nothing another writer could change unseen — a registration checked
+    # before an account is stopped is one made before it — and every writer
+    # queues behind this one only from its number to its commit.
+    with desk.store.write(serialize=False) as session:
         require(session, actor, REGISTER_ROLES, "登记投诉")
-        return Complaint(**_insert(desk, session, actor, draft))
+        values = _insert(desk, session, actor, draft)
+    return Complaint(**values)
 
 
 def register_drafts(desk: Desk, actor: str,
@@ -108,13 +123,17 @@ def register_drafts(desk: Desk, actor: str,
 
 def _insert(desk: Desk, session: Session, actor: str, draft: ComplaintDraft) -> dict:
     """Write one registration (customer, number, complaint, index, audit) into the
-    caller's transaction; the complaint's column values, its id included."""
-    now_utc = desk.now_utc()
+    caller's transaction, taking the writers' lock if it has not; the complaint's
+    column values, its id included."""
     first_due, resolution_due = deadlines_for(draft.priority, draft.received_at, desk.config)
     day = draft.received_at.astimezone(desk.config.timezone).strftime("%Y%m%d")
+    desk.store.serialize(session)
+    # After the lock: audit events' times run in the chain's order.
+    now_utc = desk.now_utc()
+    number = next_number(desk, session, day)
+    customer_id, paused = _customer(session, draft, now_utc)
     values, detail = effects.registered(
-        number=next_number(desk, session, day),
-        customer_id=find_or_create_customer(session, draft, now_utc),
+        number=number, customer_id=customer_id,
         customer_name=draft.customer_name, address=draft.address, contact=draft.contact,
         channel=draft.channel, received_at=draft.received_at, event=draft.event,
         demand=draft.demand, category=draft.category, priority=draft.priority,
@@ -127,7 +146,8 @@ def _insert(desk: Desk, session: Session, actor: str, draft: ComplaintDraft) -> 
     desk.store.index_new_complaint(session, values)
     audit.record(session, at=now_utc, actor=actor, action="complaint.registered",
                  complaint_id=values["id"], after=values["number"], detail=detail)
-    resume_customer(desk, session, actor, values["customer_id"], values["number"])
+    if paused:
+        resume_customer(desk, session, actor, customer_id, values["number"])
     return values
 
 
