@@ -86,14 +86,14 @@ def correct_complaint(desk: Desk, actor: str, number: str, changes: Mapping[str,
     if errors:
         raise ValidationFailed(errors)
     with desk.store.write() as session:
-        staff = require(session, actor, set(FIELDS_BY_ROLE), "更正投诉")
+        role = require(session, actor, set(FIELDS_BY_ROLE), "更正投诉")
         c = find_complaint(session, number)
         if expected_version is not None and c.version != expected_version:
             raise DomainError(f"{c.number} 刚被别人改动过：请重新打开后再更正")
-        refusal = correction_refusal(Role(staff.role), c)
+        refusal = correction_refusal(role, c)
         if refusal is not None:
             raise DomainError(f"{c.number}：{refusal}")
-        allowed = correctable_fields(Role(staff.role))
+        allowed = correctable_fields(role)
         data = {**form_values(c), "received_at": desk.local(c.received_at).isoformat()}
         data.update(changes)
         draft, problems = validate_complaint(data, now=desk.now(), zone=desk.config.timezone)

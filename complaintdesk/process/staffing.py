@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, func, select
 
 from complaintdesk.process import audit
@@ -148,21 +149,27 @@ def standing(desk: Desk, actor: Actor) -> str | None:
     return None
 
 
-def require(session: Session, login: str, roles: set[Role], what: str) -> Staff:
-    """Load the actor inside the transaction and check the role.
+_ROLE_OF = select(Staff.active, Staff.role).where(Staff.login == bindparam("login"))
+
+
+def require(session: Session, login: str, roles: set[Role], what: str) -> Role:
+    """Check the actor's account inside the transaction; their role.
 
     Raises:
         PermissionDenied: naming which roles may do ``what``.
     """
-    staff = session.get(Staff, login)
-    if staff is None:
+    # Two columns by Core, not the ORM's Staff: a fifth of a registration's
+    # time went to loading the object.
+    row = session.connection().execute(_ROLE_OF, {"login": login}).first()
+    if row is None:
         raise PermissionDenied(_not_staff_message(login))
-    if not staff.active:
+    active, role = row
+    if not active:
         raise PermissionDenied(f"账号 {login} 已被停用。如需恢复，请联系管理员。")
-    if Role(staff.role) not in roles:
+    if Role(role) not in roles:
         allowed = "、".join(r.label for r in Role if r in roles)
-        raise PermissionDenied(f"只有{allowed}可以{what}（你的角色：{Role(staff.role).label}）")
-    return staff
+        raise PermissionDenied(f"只有{allowed}可以{what}（你的角色：{Role(role).label}）")
+    return Role(role)
 
 
 def add_staff(desk: Desk, actor: str, login: str, name: str, role: str,
