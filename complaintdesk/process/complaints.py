@@ -19,7 +19,7 @@ from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import LinkKind, Role
 from complaintdesk.domain.errors import DomainError, NotFound, ValidationFailed
 from complaintdesk.store.models import AuditEvent, Complaint, ComplaintLink, Customer, Staff
-from complaintdesk.process.staffing import require
+from complaintdesk.process.staffing import judge_account, require
 from complaintdesk.domain.text import clean_text
 from complaintdesk.domain.validation import ComplaintDraft, validate_complaint
 
@@ -30,31 +30,45 @@ def next_number(desk: Desk, session: Session, day: str) -> str:
     return format_number(day, desk.store.next_sequence(session, day))
 
 
-# The customer, and whether any complaint of theirs is paused (a new complaint
-# is their next contact: see resume_customer), in one read.
-_CUSTOMER = sql("SELECT id, EXISTS (SELECT 1 FROM complaint"
-                " WHERE complaint.customer_id = customer.id AND complaint.paused_at IS NOT NULL)"
-                " FROM customer WHERE contact_key = :key")
+_CUSTOMER_ID = sql("SELECT id FROM customer WHERE contact_key = :key")
+# A registration's one read before its rows: the clerk's account (checked under
+# the writers' lock, so it is the account as the registration commits), the
+# customer of the contact, and whether any complaint of theirs is paused (a new
+# complaint is their next contact: see resume_customer).
+_ACCOUNT_AND_CUSTOMER = sql(
+    "SELECT staff.active, staff.role, customer.id, EXISTS (SELECT 1 FROM complaint"
+    " WHERE complaint.customer_id = customer.id AND complaint.paused_at IS NOT NULL)"
+    " FROM staff LEFT JOIN customer ON customer.contact_key = :key WHERE staff.login = :login")
 _INSERT_CUSTOMER = Customer.__table__.insert()  # type: ignore[attr-defined]
 _INSERT_COMPLAINT = Complaint.__table__.insert()  # type: ignore[attr-defined]
 
 
 def find_or_create_customer(session: Session, draft: ComplaintDraft, now: datetime) -> int:
     """The id of the customer with the draft's contact, created if new."""
-    return _customer(session, draft, now)[0]
+    found = session.connection().execute(_CUSTOMER_ID, {"key": contact_key(draft.contact)}).scalar()
+    return _new_customer(session, draft, now) if found is None else found
 
 
-def _customer(session: Session, draft: ComplaintDraft, now: datetime) -> tuple[int, bool]:
-    """The id of the customer with the draft's contact (created if new), and
-    whether a complaint of theirs is paused."""
-    key = contact_key(draft.contact)
-    connection = session.connection()
-    found = connection.execute(_CUSTOMER, {"key": key}).first()
-    if found is not None:
-        return found[0], bool(found[1])
-    return connection.execute(_INSERT_CUSTOMER, dict(
+def _new_customer(session: Session, draft: ComplaintDraft, now: datetime) -> int:
+    return session.connection().execute(_INSERT_CUSTOMER, dict(
         name=draft.customer_name, address=draft.address, contact=draft.contact,
-        contact_key=key, created_at=now)).inserted_primary_key[0], False
+        contact_key=contact_key(draft.contact), created_at=now)).inserted_primary_key[0]
+
+
+def _account_and_customer(session: Session, actor: str, draft: ComplaintDraft,
+                          now: datetime) -> tuple[int, bool]:
+    """Check that ``actor`` may register; the id of the customer with the draft's
+    contact (created if new), and whether a complaint of theirs is paused.
+
+    Raises:
+        PermissionDenied: as ``require`` says it.
+    """
+    row = session.connection().execute(
+        _ACCOUNT_AND_CUSTOMER, {"key": contact_key(draft.contact), "login": actor}).first()
+    judge_account(actor, None if row is None else (row[0], row[1]), REGISTER_ROLES, "登记投诉")
+    if row[2] is None:
+        return _new_customer(session, draft, now), False
+    return row[2], bool(row[3])
 
 
 def register_complaint(desk: Desk, actor: str, data: Mapping[str, object]) -> Complaint:
@@ -83,12 +97,8 @@ def validate(desk: Desk, data: Mapping[str, object]) -> ComplaintDraft:
 
 
 def register_draft(desk: Desk, actor: str, draft: ComplaintDraft) -> Complaint:
-    # The role is checked before the writers' lock (_insert takes it): the check
-    # decides nothing another writer could change unseen — a registration checked
-    # before an account is stopped is one made before it — and every writer
-    # queues behind this one only from its number to its commit.
-    with desk.store.write(serialize=False) as session:
-        require(session, actor, REGISTER_ROLES, "登记投诉")
+    with desk.store.write() as session:
+        # The account is checked in _insert's first read (one round trip less).
         values = _insert(desk, session, actor, draft)
     return Complaint(**values)
 
@@ -123,15 +133,18 @@ def register_drafts(desk: Desk, actor: str,
 
 def _insert(desk: Desk, session: Session, actor: str, draft: ComplaintDraft) -> dict:
     """Write one registration (customer, number, complaint, index, audit) into the
-    caller's transaction, taking the writers' lock if it has not; the complaint's
-    column values, its id included."""
+    caller's transaction, ``actor``'s account checked; the complaint's column
+    values, its id included.
+
+    Raises:
+        PermissionDenied: ``actor`` may not register (the number taken is rolled
+            back with the rest).
+    """
+    now_utc = desk.now_utc()
     first_due, resolution_due = deadlines_for(draft.priority, draft.received_at, desk.config)
     day = draft.received_at.astimezone(desk.config.timezone).strftime("%Y%m%d")
-    desk.store.serialize(session)
-    # After the lock: audit events' times run in the chain's order.
-    now_utc = desk.now_utc()
     number = next_number(desk, session, day)
-    customer_id, paused = _customer(session, draft, now_utc)
+    customer_id, paused = _account_and_customer(session, actor, draft, now_utc)
     values, detail = effects.registered(
         number=number, customer_id=customer_id,
         customer_name=draft.customer_name, address=draft.address, contact=draft.contact,

@@ -160,10 +160,21 @@ def require(session: Session, login: str, roles: set[Role], what: str) -> Role:
     """
     # Two columns by Core, not the ORM's Staff: a fifth of a registration's
     # time went to loading the object.
-    row = session.connection().execute(_ROLE_OF, {"login": login}).first()
-    if row is None:
+    return judge_account(login, session.connection().execute(_ROLE_OF, {"login": login}).first(),
+                         roles, what)
+
+
+def judge_account(login: str, account: tuple[bool, str] | None, roles: set[Role],
+                  what: str) -> Role:
+    """The role of ``login``'s account as read (``(active, role)``, None if there
+    is none), if it may do ``what``.
+
+    Raises:
+        PermissionDenied: not staff, stopped, or not one of ``roles`` (named).
+    """
+    if account is None:
         raise PermissionDenied(_not_staff_message(login))
-    active, role = row
+    active, role = account
     if not active:
         raise PermissionDenied(f"账号 {login} 已被停用。如需恢复，请联系管理员。")
     if Role(role) not in roles:

@@ -31,7 +31,7 @@ from complaintdesk.domain.enums import (Action, AgreementMethod, HandlingMethod,
 from complaintdesk.domain.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from complaintdesk.store.models import Complaint, HandlingSheet, Investigation, Staff
 from complaintdesk.domain.money import parse_amount
-from complaintdesk.process.staffing import require
+from complaintdesk.process.staffing import judge_account
 from complaintdesk.domain.text import clean_line, clean_text
 from complaintdesk.domain.timing import TIME_FORMAT
 from complaintdesk.domain.validation import parse_quantity, parse_received_at
@@ -190,7 +190,8 @@ def act(desk: Desk, actor: str, number: str, action: Action | None,
     """
     with desk.store.write() as session:
         staff = session.get(Staff, actor)
-        require(session, actor, set(Role), action.label if action else "操作")  # active staff
+        judge_account(actor, None if staff is None else (staff.active, staff.role), set(Role),
+                      action.label if action else "操作")  # active staff
         assert staff is not None
         complaint = find_complaint(session, number)
         if choose is not None:

@@ -115,15 +115,7 @@ class Store(Protocol):
 
     def read(self) -> AbstractContextManager[Session]: ...
 
-    def write(self, serialize: bool = True) -> AbstractContextManager[Session]:
-        """A write transaction. Writers are serialised by one lock, taken at its
-        start, or with ``serialize=False`` by :meth:`serialize` (at the latest by
-        the first number or audit event) where the backend can take it later."""
-        ...
-
-    def serialize(self, session: Session) -> None:
-        """Hold the writers' lock from here to the end of the write transaction."""
-        ...
+    def write(self) -> AbstractContextManager[Session]: ...
 
     def append_audit(self, session: Session, event: dict) -> None:
         """Append one audit event (at, actor, complaint_id, action, field, before,

@@ -232,14 +232,14 @@ def test_a_batch_rolls_back_only_the_line_that_fails_and_numbers_have_no_gaps(
         desk, counter, monkeypatch):
     """Lines at hand are registered in one transaction, a savepoint each: a line
     that fails inside it is rolled back alone (its number is not used up)."""
-    real = complaints._customer
+    real = complaints._account_and_customer
 
-    def failing(session, draft, now):  # type: ignore[no-untyped-def]
+    def failing(session, actor, draft, now):  # type: ignore[no-untyped-def]
         if draft.customer_name == "坏行":
             raise complaints.DomainError("模拟的失败")
-        return real(session, draft, now)
+        return real(session, actor, draft, now)
 
-    monkeypatch.setattr(complaints, "_customer", failing)
+    monkeypatch.setattr(complaints, "_account_and_customer", failing)
     lines = [line(good(customer_name=name)) for name in ("甲", "坏行", "乙", "丙")]
     results = list(intake_lines(desk, counter, lines, batch=10))
     assert [r.get("number", r.get("error")) for r in results] == [

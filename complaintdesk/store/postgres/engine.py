@@ -42,8 +42,6 @@ from complaintdesk.store.sqlite.audit_chain import GENESIS, content_bytes, link
 
 CONNECT_TIMEOUT_S = 10
 LOCK_TIMEOUT_S = 10
-#: Set in a write session's info once it holds the writers' lock.
-_LOCKED = "complaintdesk.write_lock"
 
 
 def driver_url(url: str) -> str:
@@ -194,21 +192,22 @@ class Store:
                     yield session
 
     @contextmanager
-    def write(self, serialize: bool = True) -> Iterator[Session]:
+    def write(self) -> Iterator[Session]:
         """A write transaction holding the writers' lock: committed on success,
-        rolled back on error.
-
-        ``serialize=False``: the lock is taken by :meth:`serialize`, at the latest
-        by the first number or audit event; what runs before it must not decide a
-        write on what it read (a registration's role check: it is as if made before
-        whatever commits meanwhile), so less of the transaction queues behind the
-        other writers."""
+        rolled back on error."""
         with self._answered("写入数据库失败：{}（数据未保存，可重试）", writing=True):
             with Session(self.engine, expire_on_commit=False, info={STORE_KEY: self}) as session:
                 transaction = session.begin()
                 try:
-                    if serialize:
-                        self.serialize(session)
+                    # One round trip: lock_timeout (like SQLite's busy timeout:
+                    # a writer stuck elsewhere, a console whose host died
+                    # mid-write, gives "busy, retry", not a wait for ever) is set
+                    # before the lock is waited for, the select list being
+                    # evaluated in order (a test holds the lock and times it).
+                    session.connection().exec_driver_sql(
+                        "SELECT set_config('lock_timeout', %(timeout)s, true),"
+                        " pg_advisory_xact_lock(%(key)s)",
+                        {"timeout": f"{LOCK_TIMEOUT_S}s", "key": WRITE_LOCK})
                     yield session
                 except BaseException:
                     # The error said is the body's, even where the rollback fails
@@ -218,27 +217,12 @@ class Store:
                     raise
                 _commit(transaction)
 
-    def serialize(self, session: Session) -> None:
-        """Take the writers' lock in ``session``'s write transaction (once: later
-        calls do nothing). Every statement after it sees every commit before it."""
-        if session.info.get(_LOCKED):
-            return
-        # One round trip: lock_timeout is set (like SQLite's busy timeout: a
-        # writer stuck elsewhere, a console whose host died mid-write, gives
-        # "busy, retry", not a wait for ever) before the lock is waited for, the
-        # select list being evaluated in order.
-        session.connection().exec_driver_sql(
-            "SELECT set_config('lock_timeout', %(timeout)s, true), pg_advisory_xact_lock(%(key)s)",
-            {"timeout": f"{LOCK_TIMEOUT_S}s", "key": WRITE_LOCK})
-        session.info[_LOCKED] = True
-
     def check_before_bulk_write(self) -> None:
         """The server keeps its own pages: nothing to check before a bulk write."""
 
     def append_audit(self, session: Session, event: dict) -> None:
         """Append one audit event, linked by its hash to the one before, inside the
         write transaction (whose lock makes the chain one line)."""
-        self.serialize(session)
         session.flush()
         connection = session.connection()
         row = connection.exec_driver_sql(
@@ -273,7 +257,6 @@ class Store:
     def next_sequence(self, session: Session, day: str) -> int:
         """The next number of ``day``'s counter, in the write transaction (a rollback
         takes it back: no gaps)."""
-        self.serialize(session)
         return session.connection().exec_driver_sql(
             "INSERT INTO daily_counter AS d (day, last) VALUES (%(day)s, 1) "
             "ON CONFLICT (day) DO UPDATE SET last = d.last + 1 RETURNING d.last",

@@ -209,20 +209,15 @@ class Store:
                     yield session
 
     @contextmanager
-    def write(self, serialize: bool = True) -> Iterator[Session]:
+    def write(self) -> Iterator[Session]:
         """A ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back on
-        error; refused at once once the file was found damaged. It holds the
-        file's write lock from its start whatever ``serialize`` says (a deferred
-        SQLite transaction that reads first can fail its upgrade to a write)."""
+        error; refused at once once the file was found damaged."""
         if self.damaged is not None:
             raise DamagedDatabase(self.damaged)
         with self._answered("写入数据库失败：{}（数据未保存，可重试）"):
             with Session(self._writer, expire_on_commit=False, info={STORE_KEY: self}) as session:
                 with session.begin():
                     yield session
-
-    def serialize(self, session: Session) -> None:
-        """The write transaction holds the lock from its start: nothing to do."""
 
     def check_before_bulk_write(self) -> None:
         """Before a bulk write (intake), SQLite's quick check of the whole file
