@@ -509,6 +509,29 @@ def test_refused_registration_writes_nothing(desk, admin, who):
     assert _row_counts(desk) == before
 
 
+@pytest.mark.parametrize("who", ["handler1", "stranger", "stopped1"])
+@pytest.mark.parametrize("contact", ["13912345678", "13800001111"])
+def test_a_refused_registration_takes_no_number_and_touches_no_customer(desk, admin, counter,
+                                                                       who, contact):
+    """The account is checked under the writers' lock after the day's number is
+    taken: whatever the refusal (another role, no account, a stopped one) and
+    whether the contact's customer exists or not, the number goes back with the
+    rest and the next registration gets it."""
+    staffing.add_staff(desk, admin.login, "handler1", "处理员", "handler", "quality")
+    staffing.add_staff(desk, admin.login, "stopped1", "已停用", "counter")
+    staffing.disable_staff(desk, admin.login, "stopped1")
+    first = complaints.register_complaint(desk, counter, form(contact="13800001111"))
+    before = _row_counts(desk)
+    with pytest.raises(PermissionDenied):
+        complaints.register_complaint(desk, who, form(contact=contact, customer_name="别人"))
+    assert _row_counts(desk) == before
+    with pytest.raises(PermissionDenied):  # intake's batch: refused before its first line
+        complaints.register_drafts(desk, who, [complaints.validate(desk, form(contact=contact))])
+    assert _row_counts(desk) == before
+    second = complaints.register_complaint(desk, counter, form(contact=contact))
+    assert (first.number, second.number) == ("TS-20261123-0001", "TS-20261123-0002")
+
+
 def test_audit_table_is_append_only(desk, counter):
     complaints.register_complaint(desk, counter, form())
     with pytest.raises(DBAPIError, match="append-only"):
