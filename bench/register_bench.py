@@ -52,10 +52,18 @@ def writer(db: str, login: str, each: int, barrier, out, pace: float = 0.0) -> N
 
 
 def run(db: str, login: str, writers: int, each: int, pace: float = 0.0) -> None:
+    how = f", each one every {pace:g} s" if pace else ""
+    measure(writer, [(db, login, each) for _ in range(writers)], f"{writers} writer(s) × {each}{how}",
+            pace)
+
+
+def measure(target, args: list[tuple], label: str, *rest) -> None:  # type: ignore[no-untyped-def]
+    """Start one process per ``args`` running ``target(*args, barrier, out, *rest)``,
+    which puts its list of timings on ``out`` after waiting at ``barrier`` (so all
+    start together); print p50, p95, worst and registrations a second."""
     ctx = multiprocessing.get_context("spawn")
-    barrier, out = ctx.Barrier(writers + 1), ctx.Queue()
-    procs = [ctx.Process(target=writer, args=(db, login, each, barrier, out, pace))
-             for _ in range(writers)]
+    barrier, out = ctx.Barrier(len(args) + 1), ctx.Queue()
+    procs = [ctx.Process(target=target, args=(*a, barrier, out, *rest)) for a in args]
     for p in procs:
         p.start()
     barrier.wait()
@@ -65,8 +73,7 @@ def run(db: str, login: str, writers: int, each: int, pace: float = 0.0) -> None
     for p in procs:
         p.join()
     p95 = times[int(len(times) * 0.95) - 1]
-    how = f", each one every {pace:g} s" if pace else ""
-    print(f"{writers} writer(s) × {each}{how}: p50 {statistics.median(times) * 1000:6.1f} ms   "
+    print(f"{label}: p50 {statistics.median(times) * 1000:6.1f} ms   "
           f"p95 {p95 * 1000:6.1f} ms   worst {times[-1] * 1000:6.1f} ms   "
           f"{len(times) / wall:6.0f} registrations/s")
 

@@ -19,19 +19,19 @@ copy. ``audit verify`` passes after it.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
-import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.register_bench import measure  # noqa: E402
+
 FORM = {"customer_name": "压测客户", "contact": "13800001111", "channel": "phone",
         "event": "压测：登记延迟", "demand": "无", "category": "service", "priority": "general"}
 
 
-def writer(url: str, each: int, barrier, out, offset: int) -> None:  # type: ignore[no-untyped-def]
+def writer(url: str, each: int, offset: int, barrier, out) -> None:  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
     import psycopg
@@ -107,25 +107,6 @@ def writer(url: str, each: int, barrier, out, offset: int) -> None:  # type: ign
     conn.close()
 
 
-def run(url: str, writers: int, each: int) -> None:
-    ctx = multiprocessing.get_context("spawn")
-    barrier, out = ctx.Barrier(writers + 1), ctx.Queue()
-    procs = [ctx.Process(target=writer, args=(url, each, barrier, out, w * 25))
-             for w in range(writers)]
-    for p in procs:
-        p.start()
-    barrier.wait()
-    start = time.perf_counter()
-    times = sorted(t for _ in procs for t in out.get(timeout=600))
-    wall = time.perf_counter() - start
-    for p in procs:
-        p.join()
-    p95 = times[int(len(times) * 0.95) - 1]
-    print(f"{writers} writer(s) × {each}: p50 {statistics.median(times) * 1000:6.1f} ms   "
-          f"p95 {p95 * 1000:6.1f} ms   worst {times[-1] * 1000:6.1f} ms   "
-          f"{len(times) / wall:6.0f} registrations/s")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="postgresql://… (a copy: it adds complaints)")
@@ -133,7 +114,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"database: {args.db} (the floor: raw psycopg, two round trips under the lock)")
     for writers in (1, 8):
-        run(args.db, writers, args.each)
+        measure(writer, [(args.db, args.each, w * 25) for w in range(writers)],
+                f"{writers} writer(s) × {args.each}")
 
 
 if __name__ == "__main__":
