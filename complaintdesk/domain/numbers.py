@@ -8,7 +8,12 @@ NUMBER_PREFIX = "TS"
 
 def format_number(day: str, seq: int) -> str:
     """``TS-20261123-0007``; the sequence widens past 9999 rather than wrapping."""
-    return f"{NUMBER_PREFIX}-{day}-{seq:04d}"
+    return f"{number_prefix(day)}{seq:04d}"
+
+
+def number_prefix(day: str) -> str:
+    """The number's text before its sequence: ``TS-20261123-``."""
+    return f"{NUMBER_PREFIX}-{day}-"
 
 
 def sheet_number(complaint_number: str, round_: int) -> str:

@@ -12,13 +12,14 @@ from sqlmodel import Session, func, select
 from complaintdesk.process import audit
 from complaintdesk.process.contact import resume_customer
 from complaintdesk.domain import effects
-from complaintdesk.domain.numbers import NUMBER_PREFIX, format_number
+from complaintdesk.domain.numbers import NUMBER_PREFIX, format_number, number_prefix
 from complaintdesk.domain.config import deadlines_for
 from complaintdesk.domain.contacts import contact_key
 from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import LinkKind, Role
 from complaintdesk.domain.errors import DomainError, NotFound, ValidationFailed
 from complaintdesk.store.models import AuditEvent, Complaint, ComplaintLink, Customer, Staff
+from complaintdesk.store.port import Registration
 from complaintdesk.process.staffing import judge_account, require
 from complaintdesk.domain.text import clean_text
 from complaintdesk.domain.validation import ComplaintDraft, validate_complaint
@@ -50,9 +51,8 @@ def find_or_create_customer(session: Session, draft: ComplaintDraft, now: dateti
 
 
 def _new_customer(session: Session, draft: ComplaintDraft, now: datetime) -> int:
-    return session.connection().execute(_INSERT_CUSTOMER, dict(
-        name=draft.customer_name, address=draft.address, contact=draft.contact,
-        contact_key=contact_key(draft.contact), created_at=now)).inserted_primary_key[0]
+    return session.connection().execute(_INSERT_CUSTOMER, _customer(draft, now)
+                                        ).inserted_primary_key[0]
 
 
 def _account_and_customer(session: Session, actor: str, draft: ComplaintDraft,
@@ -97,9 +97,28 @@ def validate(desk: Desk, data: Mapping[str, object]) -> ComplaintDraft:
 
 
 def register_draft(desk: Desk, actor: str, draft: ComplaintDraft) -> Complaint:
-    with desk.store.write() as session:
-        # The account is checked in _insert's first read (one round trip less).
-        values = _insert(desk, session, actor, draft)
+    """Register a checked draft: at once where the store can (PostgreSQL's one
+    message: ``Store.register_at_once``), else in a write transaction.
+
+    Raises:
+        PermissionDenied: the actor may not register complaints.
+    """
+    now_utc = desk.now_utc()
+    day = _day(desk, draft)
+    values, detail = _columns(desk, actor, draft, "", 0, now_utc)
+    done = desk.store.register_at_once(Registration(
+        row=values, number_prefix=number_prefix(day), day=day, customer=_customer(draft, now_utc),
+        detail=audit.detail_text(detail), actor=actor,
+        roles=tuple(role.value for role in REGISTER_ROLES), at=now_utc))
+    if done is None:
+        # Not plain (the account to judge, a paused complaint to resume), or
+        # SQLite: the usual write, where the account is checked in _insert's
+        # first read.
+        with desk.store.write() as session:
+            values = _insert(desk, session, actor, draft)
+    else:
+        values["id"], sequence, values["customer_id"] = done
+        values["number"] = number_prefix(day) + sequence
     return Complaint(**values)
 
 
@@ -141,17 +160,9 @@ def _insert(desk: Desk, session: Session, actor: str, draft: ComplaintDraft) -> 
             back with the rest).
     """
     now_utc = desk.now_utc()
-    first_due, resolution_due = deadlines_for(draft.priority, draft.received_at, desk.config)
-    day = draft.received_at.astimezone(desk.config.timezone).strftime("%Y%m%d")
-    number = next_number(desk, session, day)
+    number = next_number(desk, session, _day(desk, draft))
     customer_id, paused = _account_and_customer(session, actor, draft, now_utc)
-    values, detail = effects.registered(
-        number=number, customer_id=customer_id,
-        customer_name=draft.customer_name, address=draft.address, contact=draft.contact,
-        channel=draft.channel, received_at=draft.received_at, event=draft.event,
-        demand=draft.demand, category=draft.category, priority=draft.priority,
-        product=draft.product, quantity=draft.quantity, by=actor,
-        first_response_due=first_due, resolution_due=resolution_due, at=now_utc)
+    values, detail = _columns(desk, actor, draft, number, customer_id, now_utc)
     # Core inserts, not ORM objects: the unit of work's flushes were most of a
     # registration's time (intake's speed); the columns not given take their
     # defaults.
@@ -162,6 +173,30 @@ def _insert(desk: Desk, session: Session, actor: str, draft: ComplaintDraft) -> 
     if paused:
         resume_customer(desk, session, actor, customer_id, values["number"])
     return values
+
+
+def _day(desk: Desk, draft: ComplaintDraft) -> str:
+    """The day whose counter numbers the draft: the day it was received, locally."""
+    return draft.received_at.astimezone(desk.config.timezone).strftime("%Y%m%d")
+
+
+def _columns(desk: Desk, actor: str, draft: ComplaintDraft, number: str, customer_id: int,
+             now_utc: datetime) -> tuple[dict, dict]:
+    """The complaint's columns and its event's detail (``effects.registered``)."""
+    first_due, resolution_due = deadlines_for(draft.priority, draft.received_at, desk.config)
+    return effects.registered(
+        number=number, customer_id=customer_id,
+        customer_name=draft.customer_name, address=draft.address, contact=draft.contact,
+        channel=draft.channel, received_at=draft.received_at, event=draft.event,
+        demand=draft.demand, category=draft.category, priority=draft.priority,
+        product=draft.product, quantity=draft.quantity, by=actor,
+        first_response_due=first_due, resolution_due=resolution_due, at=now_utc)
+
+
+def _customer(draft: ComplaintDraft, now: datetime) -> dict:
+    """The columns of the draft's customer, if new."""
+    return dict(name=draft.customer_name, address=draft.address, contact=draft.contact,
+                contact_key=contact_key(draft.contact), created_at=now)
 
 
 # ----------------------------------------------------------------- reading

@@ -1,6 +1,6 @@
 """The store's port: what the use-cases, reports and screens may ask of a database.
 
-A backend (today ``store/sqlite``; the PostgreSQL issue adds a second) implements
+A backend (``store/sqlite``, ``store/postgres``) implements
 these protocols. Nothing above the store imports a backend: they are given a
 ``Store`` (in the ``Desk``) and use only what is written here. The tables are
 ``store/models.py`` (SQLModel), shared by every backend.
@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlmodel import Session
 
@@ -103,6 +104,25 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+@dataclass(frozen=True)
+class Registration:
+    """A registration as known before the writers' lock (``Store.register_at_once``):
+    the complaint's columns but ``id``, ``number`` and ``customer_id``
+    (``effects.registered``), the number's text before its sequence
+    (``TS-20261205-``), the day of its counter, the customer's columns if the
+    contact is new, the event's detail text, the clerk, the roles that may
+    register, and the time of the registration."""
+
+    row: dict[str, Any]
+    number_prefix: str
+    day: str
+    customer: dict[str, Any]
+    detail: str
+    actor: str
+    roles: tuple[str, ...]
+    at: datetime
+
+
 class Store(Protocol):
     """One database: units of work, numbering, the search index, the watcher."""
 
@@ -120,6 +140,15 @@ class Store(Protocol):
     def append_audit(self, session: Session, event: dict) -> None:
         """Append one audit event (at, actor, complaint_id, action, field, before,
         after, detail) to the unit of work, linked by its hash to the one before."""
+        ...
+
+    def register_at_once(self, registration: Registration) -> tuple[int, str, int] | None:
+        """Write a plain registration in one committed transaction, if the store
+        can: (the complaint's id, the sequence of its number as written, the
+        customer's id); None where nothing was written — the store cannot
+        (SQLite), or the registration is not plain (the clerk's account missing,
+        stopped or of another role; a complaint of the customer's paused) — and
+        the caller registers through ``write``, where those are judged."""
         ...
 
     def check_audit_trail(self) -> AuditCheck:

@@ -477,7 +477,10 @@ def test_registration_writes_one_audit_event(desk, counter):
 
 
 def test_failure_while_auditing_leaves_nothing_behind(desk, counter, monkeypatch):
-    """Complaint, customer, number and audit event commit together or not at all."""
+    """Complaint, customer, number and audit event commit together or not at all
+    (in the usual write transaction; PostgreSQL's registration in one message:
+    tests/store/test_postgres_registration.py)."""
+    monkeypatch.setattr(desk.store, "register_at_once", lambda registration: None)
     real_record = audit.record
 
     def failing_record(session, **kwargs):

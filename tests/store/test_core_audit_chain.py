@@ -10,6 +10,8 @@ import threading
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from complaintdesk.store.sqlite import audit_chain
 from complaintdesk.store.sqlite import schema
@@ -182,6 +184,35 @@ def test_the_encoding_tells_storage_classes_apart(memory):
         values[i] = other
         seen.add(audit_chain.content_bytes(values))
     assert len(seen) == 9
+
+
+_VALUE = st.one_of(st.none(), st.integers(-2 ** 62, 2 ** 62),
+                   st.text(st.characters(blacklist_categories=("Cs",)), max_size=20))
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(_VALUE, min_size=9, max_size=9),
+       holes=st.lists(st.tuples(st.integers(0, 8), st.one_of(st.none(), st.tuples(
+           st.text(st.characters(blacklist_categories=("Cs",)), max_size=8),
+           st.text(st.characters(blacklist_categories=("Cs",)), max_size=8)))),
+           max_size=4, unique_by=lambda hole: hole[0]),
+       fillers=st.lists(st.text("0123456789", min_size=1, max_size=7), min_size=4, max_size=4))
+def test_content_cut_at_its_holes_is_the_content_with_them_filled(values, holes, fillers):
+    """content_pieces (PostgreSQL's registration in one message fills the holes
+    in SQL): the pieces joined by the holes' digits are content_bytes of the
+    values with those digits in."""
+    cut, filled = list(values), list(values)
+    for (i, around), digits in zip(sorted(holes), fillers):
+        if around is None:
+            cut[i], filled[i] = audit_chain.Hole(), int(digits)
+        else:
+            cut[i], filled[i] = audit_chain.Hole(*around), around[0] + digits + around[1]
+    pieces = audit_chain.content_pieces(cut)
+    digits_in = [str(filled[i]) if around is None else digits
+                 for (i, around), digits in zip(sorted(holes), fillers)]
+    assert len(pieces) == len(digits_in) + 1
+    joined = pieces[0] + b"".join(d.encode() + p for d, p in zip(digits_in, pieces[1:]))
+    assert joined == audit_chain.content_bytes(filled)
 
 
 def test_the_demo_builders_tails_make_the_same_chain(busy):

@@ -31,10 +31,11 @@ from complaintdesk.domain.queue import QueueFilter
 from complaintdesk.domain.search import indexed_fields
 from complaintdesk.store.alarm import Alarm
 from complaintdesk.store.changes import UNKNOWN, ChangeFeed, Changes
-from complaintdesk.store.port import STORE_KEY, Clock
+from complaintdesk.store.port import STORE_KEY, Clock, Registration
 from complaintdesk.store.postgres import audit, clock_sql, search
 from complaintdesk.store.postgres.audit import chain_time
 from complaintdesk.store.postgres import migrate
+from complaintdesk.store.postgres import registration as registration_sql
 from complaintdesk.store.postgres.ddl import CHANNEL, WRITE_LOCK
 from complaintdesk.store.postgres.queue import Queue
 from complaintdesk.store.postgres.report_sql import REPORT_SQL
@@ -216,6 +217,20 @@ class Store:
                         transaction.rollback()
                     raise
                 _commit(transaction)
+
+    def register_at_once(self, registration: Registration) -> tuple[int, str, int] | None:
+        """A plain registration as one message the server runs and commits before it
+        answers (``registration.py``: the writers' lock held for the server's work
+        only); None where nothing was written."""
+        with self._answered("写入数据库失败：{}（数据未保存，可重试）", writing=True):
+            with self.engine.connect() as connection:
+                connection.execution_options(isolation_level="AUTOCOMMIT")
+                try:
+                    return registration_sql.register(connection, registration,
+                                                     f"{LOCK_TIMEOUT_S}s")
+                except registration_sql.ConnectionLost as exc:
+                    connection.invalidate()
+                    raise StoreError(COMMIT_UNKNOWN.format(exc)) from exc
 
     def check_before_bulk_write(self) -> None:
         """The server keeps its own pages: nothing to check before a bulk write."""

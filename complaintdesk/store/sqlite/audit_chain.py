@@ -169,6 +169,43 @@ def content_tails(rows: Iterable[Sequence[object]]) -> Iterator[bytes]:
     return map(str.encode, map("".join, map(_C_ENCODER, rows, repeat(0))))
 
 
+@dataclass(frozen=True)
+class Hole:
+    """A value of an event not known yet where its content is made (a writer that
+    learns it in SQL, under the writers' lock): digits only, between ``before``
+    and ``after``; with both ``None`` an integer, else the text ``before + digits
+    + after``. See :func:`content_pieces`."""
+
+    before: str | None = None
+    after: str | None = None
+
+
+def content_pieces(values: Sequence[object]) -> list[bytes]:
+    """The content of an event whose values hold :class:`Hole` s, cut at the holes:
+    ``pieces[0] + d1 + pieces[1] + d2 + … + pieces[-1]``, ``d1, d2…`` the holes'
+    digits in ASCII, is :func:`content_bytes` of the values with the holes filled
+    (JSON escapes text character by character, and no digit is escaped, so a
+    string cut around its digits is the string's JSON cut there)."""
+    marks = [i for i, value in enumerate(values) if isinstance(value, Hole)]
+    plain = [value if not isinstance(value, Hole) else 0 for value in values]
+    pieces, start = [b"["], 0
+    for i in marks:
+        hole = values[i]
+        assert isinstance(hole, Hole)
+        head = content_bytes(plain[start:i])[1:-1] + (b"," if i > start else b"")
+        if hole.before is None and hole.after is None:
+            pieces[-1] += head
+            pieces.append(b"")
+        else:
+            pieces[-1] += head + content_bytes([hole.before or ""])[1:-2]
+            pieces.append(content_bytes([hole.after or ""])[2:-1])
+        if i + 1 < len(values):
+            pieces[-1] += b","
+        start = i + 1
+    pieces[-1] += content_bytes(plain[start:])[1:]
+    return pieces
+
+
 def link(previous: bytes, content: bytes) -> bytes:
     """An event's hash: SHA-256 over the previous event's hash and its content."""
     return hashlib.sha256(previous + content).digest()

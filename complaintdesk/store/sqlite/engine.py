@@ -33,7 +33,7 @@ from complaintdesk.store.sqlite.schema import MIGRATIONS, SCHEMA_VERSION
 from complaintdesk.store.sqlite.watcher import ChangeWatcher
 from complaintdesk.store.sqlite.queue import Queue
 from complaintdesk.store.sqlite.report_sql import REPORT_SQL
-from complaintdesk.store.port import STORE_KEY, AuditCheck, Clock
+from complaintdesk.store.port import STORE_KEY, AuditCheck, Clock, Registration
 from complaintdesk.domain.queue import QueueFilter
 
 BUSY_TIMEOUT_MS = 10_000
@@ -218,6 +218,11 @@ class Store:
             with Session(self._writer, expire_on_commit=False, info={STORE_KEY: self}) as session:
                 with session.begin():
                     yield session
+
+    def register_at_once(self, registration: Registration) -> None:
+        """Never: a SQLite write holds no lock across a network, so the usual
+        ``write`` is as quick (the caller registers through it)."""
+        return None
 
     def check_before_bulk_write(self) -> None:
         """Before a bulk write (intake), SQLite's quick check of the whole file
