@@ -79,18 +79,17 @@ counter AS (
     INSERT INTO daily_counter AS d (day, last) SELECT %(day)s::text, 1 FROM go
     ON CONFLICT (day) DO UPDATE SET last = d.last + 1 RETURNING d.last),
 issued AS (
-    SELECT nextval(pg_get_serial_sequence('complaint', 'id'))::integer AS id,
-           {_sequence_text("last")} AS seq,
+    SELECT {_sequence_text("last")} AS seq,
            (SELECT id FROM found UNION ALL SELECT id FROM new_customer) AS customer_id
     FROM counter),
 head AS (
     SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1),
 complaint_row AS (
-    INSERT INTO complaint (id, number, customer_id, {", ".join(name for name, _ in columns)})
-    SELECT id, %(prefix)s::text || seq, customer_id, {values} FROM issued RETURNING id),
+    INSERT INTO complaint (number, customer_id, {", ".join(name for name, _ in columns)})
+    SELECT %(prefix)s::text || seq, customer_id, {values} FROM issued RETURNING id),
 search_row AS (
     INSERT INTO complaint_search (complaint_id, open, grams, doc)
-    SELECT id, true,
+    SELECT complaint_row.id, true,
            ARRAY(SELECT g FROM unnest(%(pairs)s::text[] || ARRAY(
                      SELECT substr(seq, i, 2) FROM generate_series(1, length(seq) - 1) i)) g
                  GROUP BY g ORDER BY g COLLATE "C")
@@ -98,19 +97,19 @@ search_row AS (
                      SELECT substr(seq, i, 4) FROM generate_series(1, length(seq) - 3) i)) g
                  GROUP BY g ORDER BY g COLLATE "C"),
            %(doc_head)s::text || seq || %(doc_tail)s::text
-    FROM issued),
+    FROM complaint_row, issued),
 event AS (
     INSERT INTO audit_event (id, at, actor, complaint_id, action, field, before, after, detail,
                              hash)
-    SELECT coalesce(head.id, 0) + 1, %(at)s::timestamptz, %(actor)s::text, issued.id,
+    SELECT coalesce(head.id, 0) + 1, %(at)s::timestamptz, %(actor)s::text, complaint_row.id,
            %(action)s::text, NULL, NULL, %(prefix)s::text || seq, %(detail)s::text,
            sha256(coalesce(head.hash, %(genesis)s::bytea) || %(piece0)s::bytea
                   || convert_to((coalesce(head.id, 0) + 1)::text, 'UTF8') || %(piece1)s::bytea
-                  || convert_to(issued.id::text, 'UTF8') || %(piece2)s::bytea
+                  || convert_to(complaint_row.id::text, 'UTF8') || %(piece2)s::bytea
                   || convert_to(seq, 'UTF8') || %(piece3)s::bytea)
-    FROM issued LEFT JOIN head ON true)
-SELECT issued.id, issued.seq, issued.customer_id
-FROM (SELECT 1) AS one LEFT JOIN issued ON true
+    FROM complaint_row CROSS JOIN issued LEFT JOIN head ON true)
+SELECT complaint_row.id, issued.seq, issued.customer_id
+FROM (SELECT 1) AS one LEFT JOIN issued ON true LEFT JOIN complaint_row ON true
 """
 
 
