@@ -25,6 +25,9 @@ from complaintdesk.domain.text import clean_text
 from complaintdesk.domain.validation import ComplaintDraft, validate_complaint
 
 REGISTER_ROLES = {Role.COUNTER, Role.SUPERVISOR, Role.ADMIN}
+#: The action of a registration's audit event.
+REGISTERED = "complaint.registered"
+
 def next_number(desk: Desk, session: Session, day: str) -> str:
     """Issue the next 受理编号 of ``day`` inside the caller's write transaction:
     the store's counter is only ever incremented, so a number is never reused."""
@@ -108,7 +111,7 @@ def register_draft(desk: Desk, actor: str, draft: ComplaintDraft) -> Complaint:
     values, detail = _columns(desk, actor, draft, "", 0, now_utc)
     done = desk.store.register_at_once(Registration(
         row=values, number_prefix=number_prefix(day), day=day, customer=_customer(draft, now_utc),
-        detail=audit.detail_text(detail), actor=actor,
+        action=REGISTERED, detail=audit.detail_text(detail), actor=actor,
         roles=tuple(role.value for role in REGISTER_ROLES), at=now_utc))
     if done is None:
         # Not plain (the account to judge, a paused complaint to resume), or
@@ -168,7 +171,7 @@ def _insert(desk: Desk, session: Session, actor: str, draft: ComplaintDraft) -> 
     # defaults.
     values["id"] = session.connection().execute(_INSERT_COMPLAINT, values).inserted_primary_key[0]
     desk.store.index_new_complaint(session, values)
-    audit.record(session, at=now_utc, actor=actor, action="complaint.registered",
+    audit.record(session, at=now_utc, actor=actor, action=REGISTERED,
                  complaint_id=values["id"], after=values["number"], detail=detail)
     if paused:
         resume_customer(desk, session, actor, customer_id, values["number"])

@@ -110,13 +110,14 @@ class Registration:
     the complaint's columns but ``id``, ``number`` and ``customer_id``
     (``effects.registered``), the number's text before its sequence
     (``TS-20261205-``), the day of its counter, the customer's columns if the
-    contact is new, the event's detail text, the clerk, the roles that may
-    register, and the time of the registration."""
+    contact is new, the audit event's action and detail text, the clerk, the
+    roles that may register, and the time of the registration."""
 
     row: dict[str, Any]
     number_prefix: str
     day: str
     customer: dict[str, Any]
+    action: str
     detail: str
     actor: str
     roles: tuple[str, ...]

@@ -60,6 +60,16 @@ def _row(desk, number: str) -> dict:  # type: ignore[no-untyped-def]
                                  {"n": number}).one()._mapping)
 
 
+def _event(desk, complaint_id: int) -> dict:  # type: ignore[no-untyped-def]
+    """The complaint's one audit event, but its id and hash."""
+    from sqlalchemy import text
+
+    with desk.store.engine.connect() as conn:
+        row = conn.execute(text("SELECT at, actor, action, field, before, after, detail "
+                                "FROM audit_event WHERE complaint_id = :i"), {"i": complaint_id}).one()
+    return dict(row._mapping)
+
+
 def _search(desk, complaint_id: int) -> tuple:  # type: ignore[no-untyped-def]
     rows = sql_rows(desk, "SELECT complaint_id, open, grams, doc FROM complaint_search "
                           "WHERE complaint_id = :i", i=complaint_id)
@@ -119,6 +129,9 @@ def test_at_once_and_the_usual_way_write_the_same_rows(
     ignore = {"id", "number"}
     assert {k: v for k, v in first.items() if k not in ignore} == \
         {k: v for k, v in second.items() if k not in ignore}
+    events = [_event(pg_desk, row["id"]) for row in (first, second)]
+    assert [e.pop("after") for e in events] == [first["number"], second["number"]]
+    assert events[0] == events[1]
     assert pg_desk.store.verify_audit_trail(quick=True).ok
 
 
@@ -163,3 +176,55 @@ def test_an_account_stopped_while_the_registration_waits_for_the_lock_is_refused
     clerk.join(10)
     assert len(outcome) == 1 and isinstance(outcome[0], PermissionDenied), outcome
     assert _counts(pg_desk) == before
+
+
+def test_the_message_is_prepared_once_a_connection_whatever_the_values(pg_desk, monkeypatch) -> None:
+    """Its parameters keep one type (3 would go as smallint, 40000 as integer, None
+    as unknown): a second prepared copy would be planned under the lock."""
+    for quantity in (3, 40000, None, 5, 70000, None, 0):
+        _at_once(pg_desk, monkeypatch, sample(quantity=quantity))
+    with pg_desk.store.engine.connect() as one, pg_desk.store.engine.connect() as other:
+        counts = [c.exec_driver_sql("SELECT count(*) FROM pg_prepared_statements WHERE "
+                                    "statement LIKE '%%daily_counter%%'").scalar() for c in (one, other)]
+    assert max(counts) == 1, counts
+
+
+def test_writers_queue_under_a_repeatable_read_default(pg_url, monkeypatch) -> None:
+    """A database (or role) whose default isolation is REPEATABLE READ: writers
+    queued on the writers' lock would fail with a serialization error; both
+    ways of registering still number without a gap and chain soundly."""
+    from sqlalchemy.engine import make_url
+
+    from complaintdesk.process import staffing
+    from complaintdesk.process.desk import open_desk
+    from tests.store.test_postgres_store import CONFIG, NOW
+
+    with _admin(pg_url) as conn:
+        conn.execute(f"ALTER DATABASE {make_url(pg_url).database} "
+                     "SET default_transaction_isolation = 'repeatable read'")
+    desks = [open_desk(pg_url, config=CONFIG, clock=lambda: NOW) for _ in range(2)]
+    staffing.sign_in(desks[0], "admin1", "管理员")
+    staffing.add_staff(desks[0], "admin1", "counter1", "柜台小王", "counter")
+    monkeypatch.setattr(desks[1].store, "register_at_once", lambda registration: None)
+    failures: list[BaseException] = []
+
+    def clerk(desk) -> None:  # type: ignore[no-untyped-def]
+        for i in range(10):
+            try:
+                complaints.register_complaint(desk, "counter1", sample(contact=f"1391111{i:04d}"))
+            except Exception as exc:  # noqa: BLE001 - the test counts them
+                failures.append(exc)
+
+    threads = [threading.Thread(target=clerk, args=(desks[i % 2],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    try:
+        assert failures == []
+        numbers = sorted(n for (n,) in sql_rows(desks[0], "SELECT number FROM complaint"))
+        assert numbers == [f"TS-20261123-{i:04d}" for i in range(1, 41)]
+        assert desks[0].store.verify_audit_trail().ok
+    finally:
+        for desk in desks:
+            desk.close()

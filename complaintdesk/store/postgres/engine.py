@@ -96,7 +96,12 @@ def make_engine(url: str) -> Engine:
     # A console holds at most two pooled connections (its screen's reads and a
     # background worker's), and one more to LISTEN on: the server's
     # max_connections must cover three per console (README).
+    # Writes are READ COMMITTED whatever the role's or the database's default
+    # (under REPEATABLE READ two writers queued on the writers' lock fail with a
+    # serialization error): set on each transaction by SQLAlchemy, and as the
+    # session's default for the registration's autocommit message (registration.py).
     engine = create_engine(driver_url(url), pool_size=2, max_overflow=2, pool_pre_ping=True,
+                           isolation_level="READ COMMITTED",
                            connect_args={"connect_timeout": CONNECT_TIMEOUT_S,
                                          # JIT's compile (~90 ms) costs more than it
                                          # saves on the desk's queries.
@@ -106,6 +111,7 @@ def make_engine(url: str) -> Engine:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: object) -> None:
         dbapi_conn.execute("SET TIME ZONE 'UTC'")
+        dbapi_conn.execute("SET default_transaction_isolation = 'read committed'")
         dbapi_conn.commit()
 
     return engine
@@ -221,7 +227,10 @@ class Store:
     def register_at_once(self, registration: Registration) -> tuple[int, str, int] | None:
         """A plain registration as one message the server runs and commits before it
         answers (``registration.py``: the writers' lock held for the server's work
-        only); None where nothing was written."""
+        only); None where nothing was written, and on a server before
+        PostgreSQL 12 (no ``plan_cache_mode``), where the usual write is taken."""
+        if self.engine.dialect.server_version_info < (12,):
+            return None
         with self._answered("写入数据库失败：{}（数据未保存，可重试）", writing=True):
             with self.engine.connect() as connection:
                 connection.execution_options(isolation_level="AUTOCOMMIT")

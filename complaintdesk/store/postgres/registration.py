@@ -9,8 +9,10 @@ check, the customer, the day's number, the complaint, its search row and its
 audit event are two statements pipelined on an autocommit connection (one
 network write, one Sync), which the server runs as one implicit transaction and
 commits before it answers: the lock is held for the server's own work only.
-Each statement is prepared on its connection (psycopg's ``prepare=True``) and
-runs its generic plan, so the server does not plan them again under the lock.
+Each statement is prepared on its connection (psycopg's ``prepare=True``, its
+parameters of one type whatever their values) and runs its generic plan: the
+server plans it under the lock once per connection (and again when its tables'
+statistics change), not on every registration.
 The second statement's snapshot is taken when it starts, after the lock is
 granted: it reads what the writer before committed (the chain's head, the
 counter, the account).
@@ -42,10 +44,6 @@ from complaintdesk.store.models import Complaint
 from complaintdesk.store.port import Registration
 from complaintdesk.store.postgres.ddl import WRITE_LOCK
 from complaintdesk.store.sqlite.audit_chain import GENESIS, Hole, content_pieces
-
-#: The action of the event a registration writes.
-REGISTERED = "complaint.registered"
-
 
 def _sequence_text(last: str) -> str:
     """SQL of the sequence as ``format_number`` writes it: four digits at least."""
@@ -127,20 +125,27 @@ def parameters(registration: Registration) -> dict[str, Any]:
     (_id, *columns), _bi = index_values(*indexed_fields(fields))
     doc_head, doc_tail = "\n".join(columns).lower().split("\n", 1)
     at = registration.at
-    pieces = content_pieces((Hole(), chain_time(at), registration.actor, Hole(), REGISTERED,
+    pieces = content_pieces((Hole(), chain_time(at), registration.actor, Hole(), registration.action,
                              None, None, Hole(before=prefix), registration.detail))
     customer = registration.customer
-    params: dict[str, Any] = {f"c_{name}": value for name, value in row.items()}
+    # Integers as text (cast in the SQL): psycopg would send 3 as smallint and
+    # 40000 as integer, and prepare the statement again for each (its plan made
+    # under the lock). Text and NULL keep one type.
+    params: dict[str, Any] = {f"c_{name}": _one_type(value) for name, value in row.items()}
     params.update(
         roles=list(registration.roles),
         actor=registration.actor, contact_key=customer["contact_key"], name=customer["name"],
         address=customer["address"], contact=customer["contact"], at=at.astimezone(UTC),
         day=registration.day, prefix=prefix, pairs=bigrams(columns).split(),
         digit_grams=sorted(digit_grams(doc_head + "\n" + doc_tail)),
-        doc_head=doc_head, doc_tail="\n" + doc_tail, action=REGISTERED,
+        doc_head=doc_head, doc_tail="\n" + doc_tail, action=registration.action,
         detail=registration.detail, genesis=GENESIS,
         **{f"piece{i}": piece for i, piece in enumerate(pieces)})
     return params
+
+
+def _one_type(value: Any) -> Any:
+    return str(value) if type(value) is int else value
 
 
 def statement(row: dict[str, Any]) -> str:
