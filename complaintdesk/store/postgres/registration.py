@@ -1,4 +1,4 @@
-"""A registration in one statement on PostgreSQL: the writers' lock held only
+"""A registration in one message on PostgreSQL: the writers' lock held only
 while the server works.
 
 The usual write (``Store.write``) holds the writers' lock from its first
@@ -38,12 +38,14 @@ import psycopg
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
-from complaintdesk.domain.search import bigrams, digit_grams, index_values, indexed_fields
-from complaintdesk.store.postgres.audit import chain_time
+from complaintdesk.domain.search import DIGIT_GRAM, indexed_fields
 from complaintdesk.store.models import Complaint
 from complaintdesk.store.port import Registration
+from complaintdesk.store.postgres.audit import chain_time
 from complaintdesk.store.postgres.ddl import WRITE_LOCK
+from complaintdesk.store.postgres.search import search_row
 from complaintdesk.store.sqlite.audit_chain import GENESIS, Hole, content_pieces
+
 
 def _sequence_text(last: str) -> str:
     """SQL of the sequence as ``format_number`` writes it: four digits at least."""
@@ -92,7 +94,8 @@ search_row AS (
                      SELECT substr(seq, i, 2) FROM generate_series(1, length(seq) - 1) i)) g
                  GROUP BY g ORDER BY g COLLATE "C")
            || ARRAY(SELECT g FROM unnest(%(digit_grams)s::text[] || ARRAY(
-                     SELECT substr(seq, i, 4) FROM generate_series(1, length(seq) - 3) i)) g
+                     SELECT substr(seq, i, {DIGIT_GRAM})
+                     FROM generate_series(1, length(seq) - {DIGIT_GRAM - 1}) i)) g
                  GROUP BY g ORDER BY g COLLATE "C"),
            %(doc_head)s::text || seq || %(doc_tail)s::text
     FROM complaint_row, issued),
@@ -119,11 +122,12 @@ _KINDS = {name: column.type.compile(dialect=postgresql.dialect())
 def parameters(registration: Registration) -> dict[str, Any]:
     """The statement's parameters: everything made before the lock."""
     row, prefix = registration.row, registration.number_prefix
-    # The search row as search.search_row makes it, the number's sequence left
-    # out: the prefix ends with "-", which no run of letters/digits crosses.
-    fields = dict(row, id=0, number=prefix)
-    (_id, *columns), _bi = index_values(*indexed_fields(fields))
-    doc_head, doc_tail = "\n".join(columns).lower().split("\n", 1)
+    # The search row as search_row makes it, the number's sequence left out (the
+    # prefix ends with "-", which no run of letters/digits crosses): its pairs
+    # (two characters) and digit grams (four), each sorted; its text, the
+    # number first.
+    _id, _open, grams, doc = search_row(indexed_fields(dict(row, id=0, number=prefix)), True)
+    doc_head, doc_tail = doc.split("\n", 1)
     at = registration.at
     pieces = content_pieces((Hole(), chain_time(at), registration.actor, Hole(), registration.action,
                              None, None, Hole(before=prefix), registration.detail))
@@ -136,8 +140,8 @@ def parameters(registration: Registration) -> dict[str, Any]:
         roles=list(registration.roles),
         actor=registration.actor, contact_key=customer["contact_key"], name=customer["name"],
         address=customer["address"], contact=customer["contact"], at=at.astimezone(UTC),
-        day=registration.day, prefix=prefix, pairs=bigrams(columns).split(),
-        digit_grams=sorted(digit_grams(doc_head + "\n" + doc_tail)),
+        day=registration.day, prefix=prefix, pairs=[g for g in grams if len(g) == 2],
+        digit_grams=[g for g in grams if len(g) == DIGIT_GRAM],
         doc_head=doc_head, doc_tail="\n" + doc_tail, action=registration.action,
         detail=registration.detail, genesis=GENESIS,
         **{f"piece{i}": piece for i, piece in enumerate(pieces)})
