@@ -92,43 +92,12 @@ def cmd_console(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
 def cmd_demo(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
     from complaintdesk.demo.load import fill_demo
 
-    if desk.store.backend != "sqlite":
-        return _demo_on_server(desk, actor, args)
     with progress("生成演示数据", args.count) as bar:
         summary = fill_demo(desk, args.count, args.seed, actor=actor.login,
-                            progress=lambda done, _total: bar.to(done))
-    print(f"{summary.line()}（数据库：{desk.store.path}）")
-    return 0
-
-
-def _demo_on_server(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
-    """The demo on a PostgreSQL desk: built in a scratch SQLite file by the same
-    generator, then loaded with COPY (copy-to), into a desk that has no complaints
-    yet (its staff so far are replaced by the demo's, the caller kept as admin)."""
-    import tempfile
-
-    from complaintdesk.demo.load import fill_demo
-    from complaintdesk.process.complaints import count_complaints
-    from complaintdesk.process.desk import open_desk
-    from complaintdesk.store.transfer import copy_desk
-
-    from complaintdesk.process.staffing import list_staff
-
-    if count_complaints(desk) or len(list_staff(desk)) > 1:
-        raise CliError("PostgreSQL 上的演示数据只能填入新建的数据库（还没有投诉，只有第一位用户）："
-                       "请换一个空数据库（SQLite 上可反复填入）")
-    with tempfile.TemporaryDirectory(prefix="complaintdesk-demo-") as scratch:
-        built = open_desk(Path(scratch) / "demo.db", desk.config, desk.clock)
-        try:
-            staffing.sign_in(built, actor.login, bootstrap=True)
-            with progress("生成演示数据", args.count) as bar:
-                summary = fill_demo(built, args.count, args.seed, actor=actor.login,
-                                    progress=lambda done, _total: bar.to(done))
-            copy_desk(built.store, desk.store.url, replace_unused=True,  # type: ignore[attr-defined]
-                      progress=lambda line: print(line, file=sys.stderr))
-        finally:
-            built.close()
-    print(f"{summary.line()}（数据库：{desk.store.path}，用 COPY 载入）")
+                            progress=lambda done, _total: bar.to(done),
+                            copy_progress=bar.say)
+    how = "" if desk.store.backend == "sqlite" else "，用 COPY 载入"
+    print(f"{summary.line()}（数据库：{desk.store.path}{how}）")
     return 0
 
 
@@ -419,7 +388,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(func=cmd_console)
     sub = parser.add_subparsers(title="子命令", metavar="COMMAND", dest="command")
 
-    demo = sub.add_parser("demo", help="填入演示数据（可重复，编号接续）")
+    demo = sub.add_parser(
+        "demo", help="填入演示数据（SQLite 上可重复，编号接续；PostgreSQL 上只填入新建的数据库）")
     demo.add_argument("--count", type=_count, default=200, help="投诉条数（默认 200）")
     demo.add_argument("--seed", type=int, default=DEFAULT_SEED,
                       help=f"随机种子（默认 {DEFAULT_SEED}：同一种子、同一天结果相同）")

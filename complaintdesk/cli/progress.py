@@ -18,10 +18,20 @@ class Bar:
     """How far a long command is: ``advance(n)`` or ``to(done)``."""
 
     def __init__(self, move: Callable[[int], None] | None = None,
-                 resize: Callable[[int], None] | None = None) -> None:
+                 resize: Callable[[int], None] | None = None,
+                 say: Callable[[str], None] | None = None) -> None:
         self._move = move
         self._resize = resize
+        self._say = say
         self.done = 0
+
+    def say(self, line: str) -> None:
+        """A line on stderr, above the bar where one is shown (printed past a live
+        bar, it would tear it)."""
+        if self._say is not None:
+            self._say(line)
+        else:
+            print(line, file=sys.stderr)
 
     def of(self, total: int) -> None:
         """The total, once known."""
@@ -63,7 +73,8 @@ def progress(label: str, total: int | None, unit: str = "条", *,
     with Progress(*columns, console=Console(stderr=True), transient=True,
                   redirect_stdout=False, redirect_stderr=False) as bar:
         task = bar.add_task(label, total=total)
-        yield Bar(lambda n: bar.advance(task, n), lambda n: bar.update(task, total=n))
+        yield Bar(lambda n: bar.advance(task, n), lambda n: bar.update(task, total=n),
+                  lambda line: bar.console.print(line, markup=False, highlight=False))
 
 
 def counted(items: Iterable[T], bar: Bar) -> Iterator[T]:

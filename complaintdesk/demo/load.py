@@ -23,8 +23,10 @@ demo_writer.py (the transactions, and building in a second process).
 from __future__ import annotations
 
 import gc
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlmodel import select
 
@@ -118,7 +120,8 @@ def ensure_staff(desk: Desk, actor: str) -> tuple[list[str], list[str], "Cast"]:
 def fill_demo(desk: Desk, count: int = 200, seed: int = DEFAULT_SEED, *,
               actor: str | None = None, months: int = 6, batch_size: int = 10_000,
               parallel: bool | None = None,
-              progress: Callable[[int, int], None] | None = None) -> DemoSummary:
+              progress: Callable[[int, int], None] | None = None,
+              copy_progress: Callable[[str], None] | None = None) -> DemoSummary:
     """Fill the database with ``count`` realistic complaints of the last ``months`` months.
 
     The same seed and clock give the same complaints. The acting user (default:
@@ -129,9 +132,14 @@ def fill_demo(desk: Desk, count: int = 200, seed: int = DEFAULT_SEED, *,
     data, in about 60 % of the time on two cores. ``progress(done, count)`` is
     called after each batch is written.
 
+    On a PostgreSQL desk the demo is built the same way in a scratch SQLite file,
+    then loaded with COPY (``copy_desk``, verified), which ``copy_progress`` is
+    told about line by line: only into a desk with no complaint yet and no staff
+    but its first user (whose place the demo's staff take beside the caller).
+
     Raises:
         PermissionDenied: the actor is not an admin.
-        DomainError: ``count`` is out of range.
+        DomainError: ``count`` is out of range, or a PostgreSQL desk is in use.
     """
     if not 0 <= count <= MAX_COUNT:
         raise DomainError(f"演示数据条数应在 0 到 {MAX_COUNT} 之间")
@@ -139,6 +147,9 @@ def fill_demo(desk: Desk, count: int = 200, seed: int = DEFAULT_SEED, *,
         actor = staffing.sign_in(desk, staffing.os_login()).login
     with desk.store.read() as session:
         staffing.require(session, actor, {Role.ADMIN}, "生成演示数据")
+    if desk.store.backend != "sqlite":
+        return _fill_on_server(desk, count, seed, actor, months, batch_size, parallel, progress,
+                               copy_progress or (lambda _line: None))
     added, receivers, cast = ensure_staff(desk, actor)
 
     plan = Plan(desk.store.path, desk.config, desk.now_utc(), seed, months, count, batch_size,
@@ -169,6 +180,33 @@ def fill_demo(desk: Desk, count: int = 200, seed: int = DEFAULT_SEED, *,
     finally:
         if collecting:
             gc.enable()
+    return summary
+
+
+def _fill_on_server(desk: Desk, count: int, seed: int, actor: str, months: int, batch_size: int,
+                    parallel: bool | None, progress: Callable[[int, int], None] | None,
+                    copy_progress: Callable[[str], None]) -> DemoSummary:
+    """The demo on a PostgreSQL desk: built in a scratch SQLite file by the same
+    generator, then copied in with COPY, replacing the desk's first user alone
+    (copy_desk's ``replace_unused``). Refused before anything is built where the
+    desk is in use: a copy never mixes with complaints or staff already there."""
+    from complaintdesk.process.complaints import count_complaints
+    from complaintdesk.process.desk import open_desk
+    from complaintdesk.store.transfer import copy_desk
+
+    if count_complaints(desk) or len(staffing.list_staff(desk)) > 1:
+        raise DomainError("PostgreSQL 上的演示数据只能填入新建的数据库（还没有投诉，只有第一位用户）："
+                          "请换一个空数据库（SQLite 上可反复填入）")
+    with tempfile.TemporaryDirectory(prefix="complaintdesk-demo-") as scratch:
+        built = open_desk(Path(scratch) / "demo.db", desk.config, desk.clock)
+        try:
+            staffing.sign_in(built, actor, bootstrap=True)
+            summary = fill_demo(built, count, seed, actor=actor, months=months,
+                                batch_size=batch_size, parallel=parallel, progress=progress)
+            copy_desk(built.store, desk.store.url,  # type: ignore[attr-defined]
+                      replace_unused=True, progress=copy_progress)
+        finally:
+            built.close()
     return summary
 
 
