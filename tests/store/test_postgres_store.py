@@ -554,6 +554,32 @@ def test_amounts_up_to_the_domains_limit_fit(pg_desk) -> None:
     assert sql_rows(pg_desk, "SELECT loss_cents FROM complaint") == [(10**13,)]
 
 
+@pytest.mark.parametrize("first", ["read", "register", "write"])
+def test_pooled_connections_the_server_ended_are_replaced_before_use(pg_desk, pg_url, first) -> None:
+    """The server ends the desk's idle connections (restarted, an admin's
+    pg_terminate_backend): the next read, registration or write takes a new
+    connection without a word to the clerk — no "outcome unknown", nothing lost."""
+    made = [complaints.register_complaint(pg_desk, "counter1", sample()).number]
+    with pg_desk.store.engine.connect() as one, pg_desk.store.engine.connect() as two:
+        pids = {c.exec_driver_sql("SELECT pg_backend_pid()").scalar() for c in (one, two)}
+    with _admin(pg_url) as conn:
+        ended = conn.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                             "WHERE datname = %s AND application_name = 'complaintdesk'",
+                             (make_url(pg_url).database,)).fetchone()[0]
+    assert ended >= len(pids) == 2
+    time.sleep(0.2)  # the server's goodbye reaches the sockets
+    if first == "read":
+        assert open_queue(pg_desk, QueueFilter()).count() == 1
+    elif first == "register":
+        made.append(complaints.register_complaint(pg_desk, "counter1", sample()).number)
+    else:
+        staffing.add_staff(pg_desk, "admin1", "counter2", "柜台小李", "counter")
+    made.append(complaints.register_complaint(pg_desk, "counter1", sample()).number)
+    assert made == [f"TS-20261123-{i:04d}" for i in range(1, len(made) + 1)]
+    assert open_queue(pg_desk, QueueFilter()).count() == len(made)
+    assert pg_desk.store.verify_audit_trail().ok
+
+
 def test_a_watcher_whose_connection_was_cut_listens_again(pg_desk) -> None:
     watcher = pg_desk.store.watcher()
     try:
