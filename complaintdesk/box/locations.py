@@ -23,6 +23,7 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -238,10 +239,10 @@ def locate_database(mode: RunMode, cli_value: str | None,
     if cli_value is not None:
         if not cli_value.strip():
             raise DomainError("--db 的路径为空：请给出数据库文件路径，如 --db /srv/complaintdesk/desk.db")
-        return Located(_location(cli_value), "命令行 --db")
+        return Located(database_at(cli_value), "命令行 --db")
     named = env.get("COMPLAINTDESK_DB")
     if named:
-        return Located(_location(named), "环境变量 $COMPLAINTDESK_DB")
+        return Located(database_at(named), "环境变量 $COMPLAINTDESK_DB")
     if mode.settings.url:
         return Located(mode.settings.url, "系统配置 database.url")
     if mode.settings.configured:
@@ -249,9 +250,19 @@ def locate_database(mode: RunMode, cli_value: str | None,
     return Located(xdg_data_dir() / DB_NAME, "个人数据目录（XDG）")
 
 
-def _location(value: str) -> Path | str:
-    """A PostgreSQL URL as it is, a file path with ``~`` expanded."""
-    return value if is_url(value) else Path(value).expanduser()
+def database_at(value: str) -> Path | str:
+    """A PostgreSQL URL as it is, a file path with ``~`` expanded; another
+    database's URL (``mysql://…``) refused rather than taken for a file name."""
+    if is_url(value):
+        return value
+    scheme = _URL_SCHEME.match(value)
+    if scheme:
+        raise DomainError(f"不支持的数据库地址 {scheme.group(1)}://…：complaintdesk 只用 SQLite 文件"
+                          "（给出文件路径）或 PostgreSQL（postgresql://用户@主机:端口/数据库名）")
+    return Path(value).expanduser()
+
+
+_URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 def ensure_personal_dir(located: Located) -> None:

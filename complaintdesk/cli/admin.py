@@ -19,8 +19,8 @@ from complaintdesk.process.desk import Desk
 from complaintdesk.domain.enums import Role
 from complaintdesk.domain.money import format_amount
 from complaintdesk.domain.errors import DomainError, PermissionDenied
-from complaintdesk.box.locations import (SERVICE_USER, STAFF_GROUP, locate_config, locate_database,
-                        refuse_path_in_service_mode)
+from complaintdesk.box.locations import (SERVICE_USER, STAFF_GROUP, database_at, locate_config,
+                                        locate_database, refuse_path_in_service_mode)
 from complaintdesk.process.staffing import Actor
 
 if TYPE_CHECKING:
@@ -289,11 +289,10 @@ def add_admin_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
 # ------------------------------------------------------------------ copy-to / migrate
 
 def cmd_copy_to(desk: Desk, actor: Actor, args: argparse.Namespace) -> int:
-    from complaintdesk.store import is_url
     from complaintdesk.store.transfer import copy_desk
 
     _admin_or_root(actor, "复制受理台")
-    target = args.target if is_url(args.target) else Path(args.target).expanduser()
+    target = database_at(args.target)
     report = copy_desk(desk.store, target, progress=lambda line: print(line, file=sys.stderr))
     again = "（替换了此前的副本）" if report.replaced else ""
     print(f"已复制到 {report.target}{again}：{report.counts.get('complaint', 0):,} 条投诉，"

@@ -70,7 +70,8 @@ class UsageError(Exception):
     """The command line itself is wrong: exit status 2, with a hint to ``--help``."""
 
 
-GLOBAL_DB_HELP = ("数据库：文件路径（SQLite）；也可用 $COMPLAINTDESK_DB 或配置文件指定。"
+GLOBAL_DB_HELP = ("数据库：SQLite 文件路径，或 postgresql://用户@主机:端口/数据库名；"
+                  "也可用 $COMPLAINTDESK_DB 或配置文件指定。"
                   "可写在子命令之前或之后")
 
 

@@ -126,6 +126,20 @@ def test_an_empty_db_option_is_refused():
         locate_database(LOCAL, "  ", {})
 
 
+@pytest.mark.parametrize("url", ["mysql://root@db/desk", "sqlite:///tmp/desk.db",
+                                 "postgresql+asyncpg://u@h/d", "HTTP://example/desk"])
+def test_another_databases_url_is_refused_not_taken_for_a_file(url):
+    env = {"COMPLAINTDESK_DB": url}
+    for cli_value, environ in ((url, {}), (None, env)):
+        with pytest.raises(DomainError, match="不支持的数据库地址.*postgresql://"):
+            locate_database(LOCAL, cli_value, environ)
+
+
+@pytest.mark.parametrize("url", ["postgresql://u@h/d", "postgres://u@h/d"])
+def test_a_postgresql_url_is_kept_as_it_is(url):
+    assert locate_database(LOCAL, url, {}).path == url
+
+
 def test_a_box_set_up_for_service_mode_points_direct_runs_at_the_service_database(tmp_path):
     mode = RunMode(False, ME.pw_name, ME.pw_uid, ServiceSettings(True, "cd", "g", tmp_path))
     assert locate_database(mode, None, {}).path == tmp_path / "complaintdesk.db"

@@ -322,6 +322,14 @@ def test_a_missing_directory_is_a_one_line_error(env, tmp_path):
     assert not (tmp_path / "missing").exists()
 
 
+@pytest.mark.parametrize("url", ["mysql://root@db/desk", "sqlite:///desk.db"])
+def test_another_databases_url_is_a_one_line_error_never_a_file(env, db, tmp_path, url):
+    """Neither --db nor copy-to's target takes mysql://… for a file name."""
+    assert_one_line_error(run(env, url, "export"), "不支持的数据库地址", "postgresql://")
+    assert_one_line_error(run(env, db, "copy-to", url), "不支持的数据库地址", "postgresql://")
+    assert not any(tmp_path.glob("*:*")) and not Path(url.split(":")[0] + ":").exists()
+
+
 def test_a_directory_is_a_one_line_error(env, tmp_path):
     assert_one_line_error(run(env, tmp_path, "export"), "目录")
 
