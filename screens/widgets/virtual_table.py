@@ -25,12 +25,16 @@ from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
+from textual.timer import Timer
 from textual.widgets import Static
+from textual.worker import Worker, WorkerState
 
+from complaintdesk.domain.errors import StoreError
 from complaintdesk.domain.queue import ViewEffect
 
 PAGE_SIZE = 100
 MAX_PAGES = 12
+RETRY_SECONDS = 5.0  # how often a table whose read failed reads again
 
 
 @dataclass(frozen=True)
@@ -275,6 +279,10 @@ class VirtualTable(ScrollView, can_focus=True):
         #: How far the desk's changes went (its newest audit event) at the end of
         #: the latest read of what the table keeps, rows or the count.
         self._read_upto = 0
+        #: A read failed and is tried again every RETRY_SECONDS (the database
+        #: server gone, a lock held too long): said once, and once when it reads.
+        self._failing = False
+        self._retry: Timer | None = None
 
     # ------------------------------------------------------------ loading
     def reload(self, source: RowSource | None = None, keep_key: str | None = None) -> None:
@@ -513,7 +521,8 @@ class VirtualTable(ScrollView, can_focus=True):
         # every class in the MRO, which ran the first load twice.
         self.reload()
 
-    @work(thread=True, group="table-count", exclusive=True)
+    # A read that fails ends its worker, never the console (on_worker_state_changed).
+    @work(thread=True, group="table-count", exclusive=True, exit_on_error=False)
     def _count(self, generation: int, keep_key: str | None) -> None:
         count = self.source.count()
         index = self.source.index_of(keep_key) if keep_key else None
@@ -529,6 +538,9 @@ class VirtualTable(ScrollView, can_focus=True):
                  rows: list[TableRow], upto: int | None) -> None:
         if generation != self._generation:
             return
+        if self._failing:
+            self._failing = False
+            self.notify("数据库已恢复，列表已重新读取", timeout=5, markup=False)
         self._read(upto)
         self._landing = None
         self._pending.clear()
@@ -570,7 +582,33 @@ class VirtualTable(ScrollView, can_focus=True):
         self._pending.add(page)
         self._fetch(page, self._generation)
 
-    @work(thread=True, group="table-pages")
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A read of this table failed. The database's own failures (StoreError:
+        the server gone, a lock held too long) are said once and the table reads
+        again every RETRY_SECONDS, the rows read before staying on the screen
+        meanwhile; a page that failed is not asked for again at every paint. Any
+        other failure is a bug: said, and left to Ctrl+R."""
+        if event.state != WorkerState.ERROR or event.worker.node is not self:
+            return
+        event.stop()
+        error = event.worker.error
+        if not isinstance(error, StoreError):
+            self.log.error(error)
+            self.notify(f"读取列表时出错：{error}", severity="error", timeout=10, markup=False)
+            return
+        if not self._failing:
+            self._failing = True
+            self.notify(f"{error.message}。列表每 {RETRY_SECONDS:.0f} 秒重试一次，"
+                        "在此之前显示的是上次读到的内容", severity="error", timeout=10, markup=False)
+        if self._retry is None:
+            self._retry = self.set_timer(RETRY_SECONDS, self._read_again)
+
+    def _read_again(self) -> None:
+        self._retry = None
+        if self._failing:
+            self.reload_in_place()
+
+    @work(thread=True, group="table-pages", exit_on_error=False)
     def _fetch(self, page: int, generation: int) -> None:
         rows = self.source.fetch(page * PAGE_SIZE, PAGE_SIZE)
         upto = self._position(self.source)
