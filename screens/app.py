@@ -62,6 +62,7 @@ COUNT_LAG_SECONDS = 3.0
 MINE_SECONDS = 900.0
 MINE_AFTER_CHANGE_SECONDS = 5.0
 MINE_TURN_MARGIN_SECONDS = 0.5  # look just after the clock has turned
+MINE_RETRY_SECONDS = 60.0  # a look that failed (the database away): the next one
 APP_TITLE = "客户投诉处理台"
 TERMINAL_CHECK_SECONDS = 1.0
 LEAVE_AFTER_SECONDS = 3.0  # how long the notice of a disabled account stays up
@@ -342,8 +343,17 @@ class ComplaintDeskApp(DeskApp):
             states, turn = deadline_watch_of(self.desk, self.actor.login,
                                              timedelta(seconds=MINE_SECONDS))
         except DomainError:
-            return  # the header keeps what it showed; the screens say what is wrong
+            # The header keeps what it showed (the screens say what is wrong) and
+            # looks again: the clocks must not stop for a database that was away.
+            self.call_from_thread(self._look_again_later)
+            return
         self.call_from_thread(self._show_mine, states, self._wait_for(turn))
+
+    def _look_again_later(self) -> None:
+        if self._mine_timer is not None:
+            self._mine_timer.stop()
+        self._mine_timer = self.set_timer(MINE_RETRY_SECONDS, self._check_mine)
+        self._mine_turn = time.monotonic() + MINE_RETRY_SECONDS
 
     @work(thread=True, group="mine-among", exit_on_error=False)
     def _check_mine_among(self, numbers: list[str]) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from complaintdesk.domain.config import DeskConfig
 from complaintdesk.process import staffing
 from complaintdesk.process.desk import open_desk
+from screens import app as console
 from screens.widgets import virtual_table
 from screens.widgets.virtual_table import VirtualTable
 
@@ -84,7 +85,31 @@ async def test_the_queue_outlives_its_server_and_reads_again_when_it_is_back(
         for _ in range(40):
             await pilot.pause(0.1)
             await settle(pilot)
-            if second.number in shown(app):
+            if shown(app) == [second.number, first.number]:
                 break
         assert shown(app) == [second.number, first.number]
         assert len(notices(app, BACK)) == 1 and len(notices(app, FAILED)) == 1
+
+
+async def test_the_persons_deadline_clocks_look_again_after_a_look_that_failed(
+        pg_desk_now, pg_url, monkeypatch) -> None:
+    """The header's count of the person's amber and red complaints is looked at
+    again after a look the server did not answer, not left until a change."""
+    monkeypatch.setattr(console, "MINE_RETRY_SECONDS", 0.3)
+    app = make_app(pg_desk_now, "counter1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        looks = []
+        real = console.deadline_watch_of
+        monkeypatch.setattr(console, "deadline_watch_of",
+                            lambda *a, **k: looks.append(1) or real(*a, **k))
+        with server_refusing(pg_url):
+            app._check_mine()  # its timer's turn, the server away
+            await settle(pilot)
+            assert len(looks) == 1 and app.is_running
+        for _ in range(20):
+            await pilot.pause(0.1)
+            if len(looks) > 1:
+                break
+        await settle(pilot)
+        assert len(looks) >= 2 and app._mine is not None  # looked again, and counted
