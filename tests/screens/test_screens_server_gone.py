@@ -79,7 +79,7 @@ async def test_the_queue_outlives_its_server_and_reads_again_when_it_is_back(
                 await settle(pilot)
             assert app.is_running
             said = notices(app, FAILED)
-            assert len(said) == 1 and "读取数据库失败" in said[0], said
+            assert len(said) == 1 and "读取数据库失败：数据库暂不接受连接" in said[0], said
             assert shown(app) == [first.number]  # what it read before stays
             assert not notices(app, BACK)
         second = register(desk, "counter1", priority="urgent")

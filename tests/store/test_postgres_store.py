@@ -121,6 +121,7 @@ def test_an_unreachable_server_is_said_in_chinese() -> None:
                        ".*请检查服务器地址") as refused:
         open_store("postgresql://nobody:secret@127.0.0.1:1/x")
     assert "secret" not in refused.value.message
+    assert "数据库服务器没有响应（未运行或正在重启）" in refused.value.message  # port 1: refused
 
 
 def test_the_baseline_matches_the_models(pg_url) -> None:

@@ -349,10 +349,32 @@ class Store:
         self.engine.dispose()
 
 
+#: What the server's (or psycopg's) words about a refused or lost connection
+#: mean, for the person at the counter; the words themselves follow for the admin.
+CONNECTION_WORDS = (
+    ("Connection refused", "数据库服务器没有响应（未运行或正在重启）"),
+    ("not currently accepting connections", "数据库暂不接受连接（管理员已关闭）"),
+    ("the database system is starting up", "数据库服务器正在启动"),
+    ("the database system is shutting down", "数据库服务器正在关闭"),
+    ("the database system is in recovery mode", "数据库服务器正在恢复"),
+    ("terminating connection due to administrator command",
+     "连接被服务器中断（服务器重启或管理员操作）"),
+    ("server closed the connection unexpectedly", "连接被服务器意外关闭"),
+    ("timeout expired", "连接数据库服务器超时"),
+    ("could not translate host name", "找不到数据库服务器的主机名"),
+    ("No route to host", "网络不通，无法到达数据库服务器"),
+    ("too many clients already", "数据库服务器的连接数已满（max_connections）"),
+)
+
+
 def _words(exc: Exception) -> str:
-    """The server's first line about ``exc`` (SQLAlchemy's or psycopg's own)."""
+    """The server's first line about ``exc`` (SQLAlchemy's or psycopg's own),
+    after what it means in Chinese where it is a known connection failure."""
     orig = getattr(exc, "orig", None) or exc
-    return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    text = str(orig)
+    line = (text.strip().splitlines() or [type(orig).__name__])[0]
+    meaning = next((said for needle, said in CONNECTION_WORDS if needle in text), None)
+    return f"{meaning}（服务器：{line}）" if meaning else line
 
 
 #: The watchers' connections in pg_stat_activity (one per console).
