@@ -253,9 +253,11 @@ def locate_database(mode: RunMode, cli_value: str | None,
 def database_at(value: str) -> Path | str:
     """A PostgreSQL URL as it is, a file path with ``~`` expanded; another
     database's URL (``mysql://…``) refused rather than taken for a file name."""
+    scheme = _URL_SCHEME.match(value)
+    if scheme:  # the scheme as SQLAlchemy names it: lower case (POSTGRESQL:// is postgresql://)
+        value = scheme.group(1).lower() + value[len(scheme.group(1)):]
     if is_url(value):
         return value
-    scheme = _URL_SCHEME.match(value)
     if scheme:
         raise DomainError(f"不支持的数据库地址 {scheme.group(1)}://…：complaintdesk 只用 SQLite 文件"
                           "（给出文件路径）或 PostgreSQL（postgresql://用户@主机:端口/数据库名）")

@@ -8,6 +8,8 @@ import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from complaintdesk.box import locations
 from complaintdesk.domain.errors import DomainError
@@ -138,6 +140,24 @@ def test_another_databases_url_is_refused_not_taken_for_a_file(url):
 @pytest.mark.parametrize("url", ["postgresql://u@h/d", "postgres://u@h/d"])
 def test_a_postgresql_url_is_kept_as_it_is(url):
     assert locate_database(LOCAL, url, {}).path == url
+
+
+def test_a_postgresql_url_in_capitals_is_the_same_url():
+    assert locate_database(LOCAL, "PostgreSQL://u@h/D", {}).path == "postgresql://u@h/D"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1).filter(str.strip))
+def test_any_db_value_is_a_file_a_postgresql_url_or_a_refusal_in_words(value):
+    """--db and $COMPLAINTDESK_DB are typed by people: whatever they hold gives a
+    file path, a PostgreSQL URL, or a DomainError, never another exception."""
+    try:
+        located = locate_database(LOCAL, value, {}).path
+    except DomainError as refused:
+        assert "://" in value and "postgresql://" in refused.message
+        return
+    assert isinstance(located, Path) or located.split("://", 1)[0] in (
+        "postgresql", "postgres", "postgresql+psycopg")
 
 
 def test_a_box_set_up_for_service_mode_points_direct_runs_at_the_service_database(tmp_path):
